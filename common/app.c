@@ -1,0 +1,354 @@
+#include "app.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Stop reading the network above HIGH bytes waiting for stdout. */
+#define OUT_HIGH_WATER (4u << 20)
+#define OUT_LOW_WATER (1u << 20)
+/* Hand records to the writer early when a burst is this large. */
+#define OUT_SUBMIT_AT (64u << 10)
+/* How long close handshakes may take once the process is ending. */
+#define CLOSING_BOUND_US (3 * LWS_US_PER_SEC)
+/* Records that may wait between the reader and the loop. */
+#define INBOX_MAX 64
+
+static void block_signals(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int app_init(struct app *a, const struct config *cfg)
+{
+	memset(a, 0, sizeof(*a));
+	a->cfg = cfg;
+	a->exit_code = -1;
+	/* Every thread made from now on inherits the mask: one takes them. */
+	block_signals();
+	size_t inbox_cap = cfg->queue_len < INBOX_MAX ? cfg->queue_len : INBOX_MAX;
+	if (inbox_init(&a->inbox, inbox_cap))
+		return -1;
+	if (!cfg->wait_clients)
+		inbox_open_gate(&a->inbox);
+	lws_set_log_level(cfg->verbosity >= 2 ? LLL_ERR | LLL_WARN : 0,
+			  log_lws_emit);
+	return 0;
+}
+
+struct lws_context *app_create_context(struct app *a,
+				       struct lws_context_creation_info *info)
+{
+	info->user = a;
+	info->options |= LWS_SERVER_OPTION_VALIDATE_UTF8;
+	if (!info->pt_serv_buf_size)
+		info->pt_serv_buf_size = 64 * 1024;
+	a->ctx = lws_create_context(info);
+	if (a->ctx)
+		inbox_set_context(&a->inbox, a->ctx);
+	return a->ctx;
+}
+
+void app_set_tool(struct app *a, const struct tool_ops *ops, void *tool)
+{
+	a->ops = ops;
+	a->tool = tool;
+}
+
+static void *signal_main(void *arg)
+{
+	struct app *a = arg;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	for (;;) {
+		int sig;
+		if (sigwait(&set, &sig))
+			continue;
+		if (sig == SIGUSR1)
+			atomic_store(&a->sig_report, 1);
+		else
+			atomic_fetch_add(&a->sig_stop, 1);
+		lws_cancel_service(a->ctx);
+	}
+	return NULL;
+}
+
+static void flush_out(struct app *a)
+{
+	size_t backlog;
+
+	if (writer_submit(&a->writer, &a->out, &backlog)) {
+		log_error("out of memory for stdout records");
+		app_stop(a, EXIT_SOFTWARE, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION);
+		return;
+	}
+	if (!a->rx_paused && backlog >= OUT_HIGH_WATER && a->ops) {
+		/* stdout is slower than the network: let TCP push back. */
+		a->rx_paused = true;
+		a->ops->rx_flow(a->tool, false);
+		writer_notify_when_low(&a->writer);
+	}
+}
+
+bool app_rx_paused(const struct app *a)
+{
+	return a->rx_paused;
+}
+
+void app_output(struct app *a, const char *tag, size_t tag_len,
+		const unsigned char *data, size_t len)
+{
+	const struct config *cfg = a->cfg;
+
+	if (cfg->count && a->records_written >= cfg->count)
+		return;
+	if (encode_record(&a->out, cfg->framing, tag, tag_len, data, len)) {
+		log_error("out of memory for a %zu-byte record", len);
+		app_stop(a, EXIT_SOFTWARE, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION);
+		return;
+	}
+	a->records_written++;
+	stat_add(&a->stats.records_out, 1);
+	stat_add(&a->stats.bytes_out, len);
+	if (a->out.len >= OUT_SUBMIT_AT)
+		flush_out(a);
+	if (cfg->count && a->records_written == cfg->count) {
+		log_info("%llu records written (--count): closing",
+			 (unsigned long long)cfg->count);
+		app_stop(a, EXIT_OK, LWS_CLOSE_STATUS_NORMAL);
+	}
+}
+
+void app_check_done(struct app *a)
+{
+	if (a->phase == PHASE_RUNNING || a->done)
+		return;
+	if (a->ops->active(a->tool))
+		return;
+	if (a->phase == PHASE_DRAINING && a->ops->undelivered(a->tool))
+		return;
+	a->done = true;
+}
+
+static void on_closing_bound(lws_sorted_usec_list_t *sul)
+{
+	struct app *a = lws_container_of(sul, struct app, sul_closing);
+	log_debug("closing handshakes took too long: ending anyway");
+	a->done = true;
+}
+
+void app_stop(struct app *a, int exit_code, int close_code)
+{
+	if (a->exit_code < 0)
+		a->exit_code = exit_code;
+	if (a->phase == PHASE_CLOSING)
+		return;
+	a->phase = PHASE_CLOSING;
+	inbox_stop(&a->inbox);
+	lws_sul_cancel(&a->sul_drain);
+	a->ops->close_all(a->tool, close_code);
+	lws_sul_schedule(a->ctx, 0, &a->sul_closing, on_closing_bound,
+			 CLOSING_BOUND_US);
+	app_check_done(a);
+}
+
+static void on_drain_timeout(lws_sorted_usec_list_t *sul)
+{
+	struct app *a = lws_container_of(sul, struct app, sul_drain);
+	size_t lost = a->ops->undelivered(a->tool);
+
+	log_error("%zu record%s not delivered within --drain-timeout (%g s)",
+		  lost, lost == 1 ? "" : "s", a->cfg->drain_timeout);
+	app_stop(a, EXIT_TEMPFAIL, LWS_CLOSE_STATUS_GOINGAWAY);
+}
+
+static void on_input_ended(struct app *a, int status)
+{
+	if (status == 0 && a->cfg->keep_open) {
+		log_info("end of input: staying open (--keep-open)");
+		return;
+	}
+	if (status && a->exit_code < 0)
+		a->exit_code = status;
+	log_info("end of input: sending what is queued, then closing");
+	a->phase = PHASE_DRAINING;
+	lws_sul_schedule(a->ctx, 0, &a->sul_drain, on_drain_timeout,
+			 (lws_usec_t)(a->cfg->drain_timeout * LWS_US_PER_SEC));
+	a->ops->drain(a->tool, status ? LWS_CLOSE_STATUS_UNEXPECTED_CONDITION
+				      : LWS_CLOSE_STATUS_NORMAL);
+	app_check_done(a);
+}
+
+void app_pump(struct app *a)
+{
+	if (a->phase != PHASE_RUNNING || a->pumping)
+		return;
+	a->pumping = true;
+	a->pump_waiting = false;
+	struct msg *m;
+	while ((m = inbox_peek(&a->inbox))) {
+		if (a->ops->deliver(a->tool, m) == DELIVER_LATER) {
+			a->pump_waiting = true;
+			break;
+		}
+		inbox_pop(&a->inbox);	/* the tool holds the reference now */
+	}
+	a->pumping = false;
+
+	int status;
+	if (!m && !a->input_done && inbox_drained(&a->inbox, &status)) {
+		a->input_done = true;
+		on_input_ended(a, status);
+	}
+}
+
+void app_open_input(struct app *a)
+{
+	inbox_open_gate(&a->inbox);
+}
+
+void app_wake(struct app *a)
+{
+	if (atomic_exchange(&a->sig_report, 0))
+		stats_report(&a->stats, a->cfg->tool == TOOL_SERVE);
+
+	int stops = atomic_load(&a->sig_stop);
+	if (stops >= 2) {
+		a->done = true;
+		return;
+	}
+	if (stops == 1 && a->phase != PHASE_CLOSING) {
+		log_info("signal received: closing");
+		app_stop(a, EXIT_OK, LWS_CLOSE_STATUS_GOINGAWAY);
+	}
+
+	int err = a->writer.running ? writer_error(&a->writer) : 0;
+	if (err && a->phase != PHASE_CLOSING) {
+		if (err == EPIPE) {
+			log_info("stdout closed: closing");
+			app_stop(a, EXIT_OK, LWS_CLOSE_STATUS_GOINGAWAY);
+		} else {
+			log_error("cannot write stdout: %s", strerror(err));
+			app_stop(a, EXIT_IOERR, LWS_CLOSE_STATUS_GOINGAWAY);
+		}
+	}
+
+	if (a->rx_paused && writer_backlog(&a->writer) <= OUT_LOW_WATER) {
+		a->rx_paused = false;
+		a->ops->rx_flow(a->tool, true);
+	}
+	app_pump(a);
+}
+
+static void on_timeout(lws_sorted_usec_list_t *sul)
+{
+	struct app *a = lws_container_of(sul, struct app, sul_timeout);
+	log_error("still running after %g s (--timeout)", a->cfg->timeout);
+	app_stop(a, EXIT_TEMPFAIL, LWS_CLOSE_STATUS_GOINGAWAY);
+}
+
+static void on_tick(lws_sorted_usec_list_t *sul)
+{
+	struct app *a = lws_container_of(sul, struct app, sul_tick);
+	a->ops->tick(a->tool, lws_now_usecs());
+	lws_sul_schedule(a->ctx, 0, &a->sul_tick, on_tick, a->tick_us);
+}
+
+/* Keepalive is checked a few times per period, at least once a second. */
+static lws_usec_t tick_period(const struct config *cfg)
+{
+	double shortest = cfg->ping_interval;
+	if (cfg->ping_timeout > 0 && cfg->ping_timeout < shortest)
+		shortest = cfg->ping_timeout;
+	lws_usec_t us = (lws_usec_t)(shortest * LWS_US_PER_SEC / 4);
+	if (us <= 0 || us > LWS_US_PER_SEC)
+		us = LWS_US_PER_SEC;
+	if (us < 20000)
+		us = 20000;
+	return us;
+}
+
+static int start_threads(struct app *a)
+{
+	if (writer_start(&a->writer, STDOUT_FILENO, a->ctx, OUT_LOW_WATER)) {
+		log_error("cannot start the stdout thread");
+		return -1;
+	}
+	if (pthread_create(&a->signal_thread, NULL, signal_main, a)) {
+		log_error("cannot start the signal thread");
+		return -1;
+	}
+	a->signal_thread_running = true;
+	if (!a->cfg->recv_only &&
+	    reader_start(&a->reader, STDIN_FILENO, a->cfg, &a->inbox, &a->stats)) {
+		log_error("cannot start the stdin thread");
+		return -1;
+	}
+	return 0;
+}
+
+int app_run(struct app *a)
+{
+	if (start_threads(a))
+		app_stop(a, EXIT_SOFTWARE, LWS_CLOSE_STATUS_GOINGAWAY);
+
+	if (a->cfg->timeout > 0)
+		lws_sul_schedule(a->ctx, 0, &a->sul_timeout, on_timeout,
+				 (lws_usec_t)(a->cfg->timeout * LWS_US_PER_SEC));
+	a->tick_us = tick_period(a->cfg);
+	lws_sul_schedule(a->ctx, 0, &a->sul_tick, on_tick, a->tick_us);
+
+	while (!a->done) {
+		if (lws_service(a->ctx, 0) < 0) {
+			log_error("the event loop failed");
+			if (a->exit_code < 0)
+				a->exit_code = EXIT_SOFTWARE;
+			break;
+		}
+		if (a->out.len)
+			flush_out(a);
+	}
+
+	reader_stop(&a->reader);
+	if (a->writer.running) {
+		size_t backlog;
+		writer_submit(&a->writer, &a->out, &backlog);
+		writer_finish(&a->writer);
+	}
+	lws_sul_cancel(&a->sul_timeout);
+	lws_sul_cancel(&a->sul_drain);
+	lws_sul_cancel(&a->sul_closing);
+	lws_sul_cancel(&a->sul_tick);
+	if (a->signal_thread_running) {
+		pthread_cancel(a->signal_thread);
+		pthread_join(a->signal_thread, NULL);
+		a->signal_thread_running = false;
+	}
+	lws_context_destroy(a->ctx);
+	a->ctx = NULL;
+	if (a->cfg->verbosity >= 1)
+		stats_report(&a->stats, a->cfg->tool == TOOL_SERVE);
+	return a->exit_code < 0 ? EXIT_OK : a->exit_code;
+}
+
+void app_free(struct app *a)
+{
+	if (a->ctx) {
+		lws_context_destroy(a->ctx);
+		a->ctx = NULL;
+	}
+	inbox_destroy(&a->inbox);
+	buf_free(&a->out);
+}

@@ -1,0 +1,104 @@
+/*
+ * app: one process of any rxws tool, around one libwebsockets event loop.
+ *
+ * It owns the loop, the stdin reader thread, the stdout writer thread and
+ * a signal thread, and decides when the process ends and with which exit
+ * code. A tool (server or clients) plugs in through tool_ops: the app
+ * offers it stdin records, asks it to drain or close its connections, and
+ * the tool hands the app every message it receives.
+ *
+ * Life of a process: RUNNING; at the end of stdin, DRAINING (queues are
+ * sent, then connections closed with 1000, within --drain-timeout);
+ * CLOSING (connections closed with a code, within a short bound); done.
+ */
+#ifndef RXWS_APP_H
+#define RXWS_APP_H
+
+#include <libwebsockets.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "buf.h"
+#include "inbox.h"
+#include "options.h"
+#include "reader.h"
+#include "stats.h"
+#include "writer.h"
+
+enum deliver { DELIVERED, DELIVER_LATER };
+
+struct tool_ops {
+	/* A stdin record: keep the reference, or leave it to be offered again. */
+	enum deliver (*deliver)(void *tool, struct msg *m);
+	/* Send what is queued, then close each connection with close_code. */
+	void (*drain)(void *tool, int close_code);
+	/* Records queued and not yet sent. */
+	size_t (*undelivered)(void *tool);
+	/* Close every connection now (close_code 0: just let them go). */
+	void (*close_all)(void *tool, int close_code);
+	/* Connections open or closing, and clients about to retry. */
+	size_t (*active)(void *tool);
+	/* Stop or resume reading from every connection. */
+	void (*rx_flow)(void *tool, bool enable);
+	/* Every so often: keepalive. */
+	void (*tick)(void *tool, lws_usec_t now);
+};
+
+enum app_phase { PHASE_RUNNING, PHASE_DRAINING, PHASE_CLOSING };
+
+struct app {
+	const struct config *cfg;
+	struct lws_context *ctx;
+	const struct tool_ops *ops;
+	void *tool;
+
+	struct inbox inbox;
+	struct reader reader;
+	struct writer writer;
+	struct stats stats;
+	struct buf out;			/* records not yet given to the writer */
+	uint64_t records_written;
+
+	enum app_phase phase;
+	int exit_code;			/* -1 until something decides it */
+	bool done;
+	bool input_done;
+	bool pumping, pump_waiting;
+	bool rx_paused;
+
+	lws_sorted_usec_list_t sul_timeout, sul_drain, sul_closing, sul_tick;
+	lws_usec_t tick_us;
+
+	pthread_t signal_thread;
+	bool signal_thread_running;
+	atomic_int sig_stop, sig_report;
+};
+
+int app_init(struct app *a, const struct config *cfg);
+/* Fills what every context needs; the tool adds its own parts first. */
+struct lws_context *app_create_context(struct app *a,
+				       struct lws_context_creation_info *info);
+void app_set_tool(struct app *a, const struct tool_ops *ops, void *tool);
+/* Runs until done; returns the exit code. Destroys the context. */
+int app_run(struct app *a);
+void app_free(struct app *a);
+
+/* From the protocol callback on LWS_CALLBACK_EVENT_WAIT_CANCELLED. */
+void app_wake(struct app *a);
+/* A destination has room again: offer it the records that waited. */
+void app_pump(struct app *a);
+/* Let the reader start (--wait-clients). */
+void app_open_input(struct app *a);
+
+/* A received message, already checked: one record to stdout. */
+void app_output(struct app *a, const char *tag, size_t tag_len,
+		const unsigned char *data, size_t len);
+bool app_rx_paused(const struct app *a);
+
+/* Ends the process: exit code (first one wins) and close code (0: none). */
+void app_stop(struct app *a, int exit_code, int close_code);
+/* A connection went away: the process may be done. */
+void app_check_done(struct app *a);
+
+#endif

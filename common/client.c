@@ -1,0 +1,294 @@
+#include "client.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "log.h"
+
+/* A connection that lived this long proves the server is back. */
+#define STABLE_US LWS_US_PER_SEC
+
+/* Keepalive is ours (wsconn_tick): lws' own idle pings stay off. */
+static const lws_retry_bo_t no_lws_keepalive = { 0 };
+
+int client_init(struct client *c, struct app *app, const struct url *url,
+		const char *path, const char *tag, const char *source,
+		client_end_cb on_end, void *owner)
+{
+	memset(c, 0, sizeof(*c));
+	c->app = app;
+	c->url = url;
+	c->on_end = on_end;
+	c->owner = owner;
+	c->path = strdup(path);
+	c->source = strdup(source);
+	if (!c->path || !c->source ||
+	    wsconn_init(&c->conn, app, c->source, app->cfg->queue_len)) {
+		client_free(c);
+		return -1;
+	}
+	if (tag) {
+		c->conn.tag = tag;
+		c->conn.tag_len = strlen(tag);
+		c->conn.type = config_type_for(app->cfg, tag);
+	}
+	snprintf(c->conn.peer, sizeof(c->conn.peer), "server");
+	backoff_init(&c->backoff, app->cfg->retry_delay, app->cfg->retry_max,
+		     (uint64_t)lws_now_usecs() ^ (uint64_t)(uintptr_t)c);
+	return 0;
+}
+
+void client_free(struct client *c)
+{
+	lws_sul_cancel(&c->sul_retry);
+	lws_sul_cancel(&c->sul_attempt);
+	wsconn_free(&c->conn);
+	free(c->path);
+	free(c->source);
+	c->path = c->source = NULL;
+}
+
+bool client_active(const struct client *c)
+{
+	return c->state == CLIENT_CONNECTING || c->state == CLIENT_OPEN ||
+	       c->state == CLIENT_WAITING;
+}
+
+static void end(struct client *c, enum client_end why)
+{
+	lws_sul_cancel(&c->sul_retry);
+	lws_sul_cancel(&c->sul_attempt);
+	c->state = CLIENT_ENDED;
+	c->on_end(c, why);
+}
+
+static void on_attempt_timeout(lws_sorted_usec_list_t *sul)
+{
+	struct client *c = lws_container_of(sul, struct client, sul_attempt);
+
+	if (c->state != CLIENT_CONNECTING || !c->wsi)
+		return;
+	c->attempt_timed_out = true;
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_AWAITING_SERVER_RESPONSE,
+			LWS_TO_KILL_ASYNC);
+}
+
+static void attempt(struct client *c);
+
+static void on_retry(lws_sorted_usec_list_t *sul)
+{
+	struct client *c = lws_container_of(sul, struct client, sul_retry);
+	if (c->state == CLIENT_WAITING)
+		attempt(c);
+}
+
+/* Schedules the next attempt, or gives up. */
+static void retry_later(struct client *c, const char *why)
+{
+	const struct config *cfg = c->app->cfg;
+
+	c->wsi = NULL;
+	lws_sul_cancel(&c->sul_attempt);
+	if (c->closing_by_us || (c->conn.close_when_empty && !wsconn_queued(&c->conn))) {
+		end(c, CLIENT_END_BY_US);
+		return;
+	}
+	if (cfg->retries >= 0 && c->failures > cfg->retries) {
+		log_at(LOG_ERROR, c->source, "cannot connect: %s (gave up after %ld attempt%s)",
+		       why, c->failures, c->failures == 1 ? "" : "s");
+		end(c, CLIENT_END_GAVE_UP);
+		return;
+	}
+	lws_usec_t wait = (lws_usec_t)backoff_next_us(&c->backoff);
+	log_at(LOG_INFO, c->source, "%s; retrying in %.2f s", why,
+	       (double)wait / LWS_US_PER_SEC);
+	c->state = CLIENT_WAITING;
+	lws_sul_schedule(c->app->ctx, 0, &c->sul_retry, on_retry, wait);
+}
+
+static void attempt(struct client *c)
+{
+	const struct config *cfg = c->app->cfg;
+	struct lws_client_connect_info info = { 0 };
+	char address[512];
+
+	if (cfg->unix_socket) {
+		snprintf(address, sizeof(address), "+%s", cfg->unix_socket);
+		info.address = address;
+		info.port = 0;
+	} else {
+		info.address = c->url->host;
+		info.port = c->url->port;
+	}
+	info.context = c->app->ctx;
+	info.path = c->path;
+	info.host = c->url->host_header;
+	info.origin = c->url->host_header;
+	info.ssl_connection = c->url->tls ? LCCSCF_USE_SSL : 0;
+	info.local_protocol_name = "rxws";
+	info.userdata = c;
+	info.pwsi = &c->wsi;
+	info.retry_and_idle_policy = &no_lws_keepalive;
+
+	c->state = CLIENT_CONNECTING;
+	c->attempt_timed_out = false;
+	c->peer_close_code = 0;
+	log_at(LOG_DEBUG, c->source, "connecting");
+	lws_sul_schedule(c->app->ctx, 0, &c->sul_attempt, on_attempt_timeout,
+			 (lws_usec_t)(cfg->connect_timeout * LWS_US_PER_SEC));
+	if (!lws_client_connect_via_info(&info) && c->state == CLIENT_CONNECTING) {
+		c->failures++;
+		retry_later(c, "cannot start a connection");
+	}
+}
+
+void client_start(struct client *c)
+{
+	c->closing_by_us = false;
+	c->conn.close_when_empty = false;
+	c->failures = 0;
+	backoff_reset(&c->backoff);
+	attempt(c);
+}
+
+void client_drain(struct client *c, int code)
+{
+	wsconn_drain(&c->conn, code);
+	if (wsconn_queued(&c->conn))
+		return;
+	/* Nothing to send: no need to wait for a connection. */
+	if (c->state == CLIENT_WAITING || c->state == CLIENT_IDLE)
+		end(c, CLIENT_END_BY_US);
+	else if (c->state == CLIENT_CONNECTING)
+		client_close(c, code);
+}
+
+void client_close(struct client *c, int code)
+{
+	c->closing_by_us = true;
+	switch (c->state) {
+	case CLIENT_OPEN:
+		if (code)
+			wsconn_close(&c->conn, code, NULL);
+		else
+			lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+		break;
+	case CLIENT_CONNECTING:
+		if (c->wsi)
+			lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+		break;
+	case CLIENT_WAITING:
+	case CLIENT_IDLE:
+		end(c, CLIENT_END_BY_US);
+		break;
+	case CLIENT_ENDED:
+		break;
+	}
+}
+
+static void on_established(struct client *c, struct lws *wsi)
+{
+	lws_sul_cancel(&c->sul_attempt);
+	c->state = CLIENT_OPEN;
+	c->failures = 0;
+	c->opened_at = lws_now_usecs();
+	if (c->ever_opened)
+		stat_add(&c->app->stats.reconnects, 1);
+	c->ever_opened = true;
+	log_at(LOG_INFO, c->source, "connected");
+	wsconn_attach(&c->conn, wsi);
+	if (c->closing_by_us)
+		wsconn_close(&c->conn, LWS_CLOSE_STATUS_GOINGAWAY, NULL);
+}
+
+static void on_closed(struct client *c)
+{
+	size_t lost = wsconn_detach(&c->conn);
+	bool stable = lws_now_usecs() - c->opened_at >= STABLE_US;
+
+	if (lost)
+		log_at(LOG_WARN, c->source, "%zu record%s lost in flight", lost,
+		       lost == 1 ? "" : "s");
+	if (c->closing_by_us || c->state == CLIENT_ENDED) {
+		c->wsi = NULL;
+		end(c, CLIENT_END_BY_US);
+		return;
+	}
+	if (c->peer_close_code == LWS_CLOSE_STATUS_NORMAL) {
+		log_at(LOG_INFO, c->source, "the server ended the stream (1000)");
+		c->wsi = NULL;
+		end(c, CLIENT_END_BY_SERVER);
+		return;
+	}
+	/* A server that keeps closing at once must not be hammered. */
+	if (stable)
+		backoff_reset(&c->backoff);
+	char why[64];
+	if (c->peer_close_code)
+		snprintf(why, sizeof(why), "closed by the server (%d)", c->peer_close_code);
+	else
+		snprintf(why, sizeof(why), "connection lost");
+	retry_later(c, why);
+}
+
+static void on_connection_error(struct client *c, const char *in)
+{
+	char why[256];
+
+	if (c->attempt_timed_out)
+		snprintf(why, sizeof(why), "no connection within %g s (--connect-timeout)",
+			 c->app->cfg->connect_timeout);
+	else
+		snprintf(why, sizeof(why), "%s", in && *in ? in : "connection failed");
+	c->failures++;
+	retry_later(c, why);
+}
+
+int client_callback(struct lws *wsi, enum lws_callback_reasons reason,
+		    void *user, void *in, size_t len)
+{
+	struct client *c = user;
+	struct app *a = lws_context_user(lws_get_context(wsi));
+
+	switch (reason) {
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+		app_wake(a);
+		break;
+	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+		on_established(c, wsi);
+		break;
+	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		if (c && c->state == CLIENT_CONNECTING)
+			on_connection_error(c, in);
+		break;
+	case LWS_CALLBACK_CLIENT_RECEIVE:
+		return wsconn_receive(&c->conn, in, len);
+	case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
+		wsconn_heard(&c->conn);
+		break;
+	case LWS_CALLBACK_CLIENT_WRITEABLE:
+		return wsconn_writeable(&c->conn);
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		if (c && len >= 2) {
+			const unsigned char *p = in;
+			c->peer_close_code = p[0] << 8 | p[1];
+		}
+		break;
+	case LWS_CALLBACK_CLIENT_CLOSED:
+		if (c && c->state == CLIENT_OPEN)
+			on_closed(c);
+		break;
+	case LWS_CALLBACK_WSI_DESTROY:
+		/* Not every way a wsi dies says so above (a killed attempt). */
+		if (c && c->state == CLIENT_CONNECTING)
+			on_connection_error(c, "connection aborted");
+		else if (c && c->state == CLIENT_OPEN)
+			on_closed(c);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}

@@ -1,0 +1,36 @@
+/*
+ * clientset: the client side of a process, as the app's tool.
+ *
+ * rxws-connect is a set of one client, untagged. rxws-group is a set of
+ * one client per path of one server: records are routed by their tag, and
+ * a path's client is made when its first record comes (--max-paths bounds
+ * how many). Each client reconnects on its own.
+ */
+#ifndef RXWS_CLIENTSET_H
+#define RXWS_CLIENTSET_H
+
+#include "app.h"
+#include "client.h"
+#include "pathmap.h"
+#include "url.h"
+
+struct clientset {
+	struct app *app;
+	const struct config *cfg;
+	struct url url;
+	struct client **clients;
+	size_t n_clients;
+	struct pathmap by_path;
+};
+
+extern const struct tool_ops clientset_ops;
+
+/* Parses the URL and makes the clients known at start. Exit code or -1. */
+int clientset_init(struct clientset *s, struct app *app);
+void clientset_start(struct clientset *s);
+void clientset_free(struct clientset *s);
+
+/* The whole of rxws-connect and rxws-group: returns the exit code. */
+int clientset_main(enum tool tool, int argc, char **argv);
+
+#endif

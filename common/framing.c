@@ -1,0 +1,326 @@
+#include "framing.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const framing_names[] = {
+	[FRAMING_LINE] = "line",
+	[FRAMING_NUL] = "nul",
+	[FRAMING_LP] = "lp",
+	[FRAMING_RAW] = "raw",
+	[FRAMING_JSON] = "json",
+	[FRAMING_CBOR] = "cbor",
+};
+
+const char *framing_name(enum framing f)
+{
+	return framing_names[f];
+}
+
+int framing_parse(const char *name, enum framing *out)
+{
+	for (size_t i = 0; i < sizeof(framing_names) / sizeof(*framing_names); i++) {
+		if (!strcmp(name, framing_names[i])) {
+			*out = (enum framing)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *tag_problem(const char *tag, size_t len)
+{
+	if (!len)
+		return "empty tag";
+	if (tag[0] != '/')
+		return "tag must be a path starting with /";
+	if (len > TAG_MAX)
+		return "tag longer than 4096 bytes";
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)tag[i];
+		if (c < 0x20 || c == 0x7f)
+			return "control character in tag";
+	}
+	return NULL;
+}
+
+void decoder_init(struct decoder *d, enum framing f, bool tagged,
+		  size_t max_size)
+{
+	memset(d, 0, sizeof(*d));
+	d->framing = f;
+	d->tagged = tagged;
+	d->max_size = max_size;
+	/* A tagged record holds its tag and a separator as well. */
+	d->acc.max = max_size + (tagged ? TAG_MAX + 8 : 0);
+}
+
+void decoder_free(struct decoder *d)
+{
+	buf_free(&d->acc);
+}
+
+static int bad(uint64_t recno, const char *reason,
+	       const struct record_sink *sink)
+{
+	return sink->on_bad(sink->ctx, recno, reason);
+}
+
+static const char *too_long(struct decoder *d, size_t len)
+{
+	snprintf(d->reason, sizeof(d->reason),
+		 "%zu bytes is over --max-size (%zu)", len, d->max_size);
+	return d->reason;
+}
+
+/* A whole delimited record: split its tag off when tagged, and hand it on. */
+static int emit_delimited(struct decoder *d, const unsigned char *p, size_t n,
+			  const struct record_sink *sink)
+{
+	struct record r = { .recno = ++d->recno, .data = p, .len = n };
+
+	if (d->tagged) {
+		const unsigned char *tab = memchr(p, '\t', n);
+		if (!tab)
+			return bad(r.recno, "no tag: expected TAG<TAB>PAYLOAD", sink);
+		r.tag = (const char *)p;
+		r.tag_len = (size_t)(tab - p);
+		const char *problem = tag_problem(r.tag, r.tag_len);
+		if (problem)
+			return bad(r.recno, problem, sink);
+		r.data = tab + 1;
+		r.len = n - r.tag_len - 1;
+	}
+	if (r.len > d->max_size)
+		return bad(r.recno, too_long(d, r.len), sink);
+	return sink->on_record(sink->ctx, &r);
+}
+
+static int feed_delimited(struct decoder *d, const unsigned char *p, size_t n,
+			  unsigned char delim, const struct record_sink *sink)
+{
+	while (n) {
+		const unsigned char *end = memchr(p, delim, n);
+		size_t seg = end ? (size_t)(end - p) : n;
+		int rc = 0;
+
+		if (d->discarding) {
+			if (end)
+				d->discarding = false;
+		} else if (end && d->acc.len == 0) {
+			/* The common case: the whole record is in this chunk. */
+			if (seg > d->acc.max)
+				rc = bad(++d->recno, too_long(d, seg), sink);
+			else
+				rc = emit_delimited(d, p, seg, sink);
+		} else if (buf_append(&d->acc, p, seg)) {
+			/* Over the bound: say so now, then skip to the delimiter. */
+			size_t seen = d->acc.len + seg;
+			d->acc.len = 0;
+			d->discarding = !end;
+			rc = bad(++d->recno, too_long(d, seen), sink);
+		} else if (end) {
+			rc = emit_delimited(d, d->acc.data, d->acc.len, sink);
+			d->acc.len = 0;
+		}
+		if (rc)
+			return rc;
+		if (!end)
+			return 0;
+		p = end + 1;
+		n -= seg + 1;
+	}
+	return 0;
+}
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/* An lp field header is complete: decide what its body is. */
+static void lp_field_start(struct decoder *d)
+{
+	size_t len = be32(d->hdr);
+	bool is_tag = d->tagged && !d->in_payload;
+
+	d->hdr_len = 0;
+	d->in_body = true;
+	d->need = len;
+	if (d->skip_reason)
+		return;
+	if (is_tag && len > TAG_MAX) {
+		d->skip_reason = "tag longer than 4096 bytes";
+	} else if (!is_tag && len > d->max_size) {
+		d->skip_reason = too_long(d, len);
+	} else if (buf_reserve(&d->acc, len)) {
+		d->skip_reason = "out of memory";
+	}
+}
+
+/* An lp field body is complete: the tag waits for its payload. */
+static int lp_field_end(struct decoder *d, const struct record_sink *sink)
+{
+	d->in_body = false;
+	if (d->tagged && !d->in_payload) {
+		d->in_payload = true;
+		d->tag_len = d->acc.len;
+		return 0;
+	}
+
+	uint64_t recno = ++d->recno;
+	const char *skip = d->skip_reason;
+	int rc;
+
+	d->in_payload = false;
+	d->skip_reason = NULL;
+	if (skip) {
+		rc = bad(recno, skip, sink);
+	} else {
+		struct record r = { .recno = recno, .data = d->acc.data,
+				    .len = d->acc.len };
+		const char *problem = NULL;
+		if (d->tagged) {
+			r.tag = (const char *)d->acc.data;
+			r.tag_len = d->tag_len;
+			r.data += d->tag_len;
+			r.len -= d->tag_len;
+			problem = tag_problem(r.tag, r.tag_len);
+		}
+		rc = problem ? bad(recno, problem, sink)
+			     : sink->on_record(sink->ctx, &r);
+	}
+	d->acc.len = 0;
+	return rc;
+}
+
+static int feed_lp(struct decoder *d, const unsigned char *p, size_t n,
+		   const struct record_sink *sink)
+{
+	while (n) {
+		if (!d->in_body) {
+			size_t take = 4 - d->hdr_len;
+			if (take > n)
+				take = n;
+			memcpy(d->hdr + d->hdr_len, p, take);
+			d->hdr_len += take;
+			p += take;
+			n -= take;
+			if (d->hdr_len < 4)
+				return 0;
+			lp_field_start(d);
+		}
+
+		size_t take = d->need < n ? d->need : n;
+		if (!d->skip_reason)
+			buf_append(&d->acc, p, take);	/* reserved above */
+		p += take;
+		n -= take;
+		d->need -= take;
+		if (d->need == 0) {
+			int rc = lp_field_end(d, sink);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+int decoder_feed(struct decoder *d, const unsigned char *p, size_t n,
+		 const struct record_sink *sink)
+{
+	switch (d->framing) {
+	case FRAMING_LINE:
+		return feed_delimited(d, p, n, '\n', sink);
+	case FRAMING_NUL:
+		return feed_delimited(d, p, n, '\0', sink);
+	case FRAMING_LP:
+		return feed_lp(d, p, n, sink);
+	case FRAMING_RAW: {
+		struct record r = { .recno = ++d->recno, .data = p, .len = n };
+		return n ? sink->on_record(sink->ctx, &r) : 0;
+	}
+	case FRAMING_JSON:
+	case FRAMING_CBOR:
+		break;
+	}
+	return bad(++d->recno, "framing not supported", sink);
+}
+
+int decoder_finish(struct decoder *d, const struct record_sink *sink)
+{
+	int rc = 0;
+
+	switch (d->framing) {
+	case FRAMING_LINE:
+	case FRAMING_NUL:
+		if (d->acc.len && !d->discarding)
+			rc = emit_delimited(d, d->acc.data, d->acc.len, sink);
+		break;
+	case FRAMING_LP:
+		if (d->hdr_len || d->in_body || d->in_payload) {
+			snprintf(d->reason, sizeof(d->reason),
+				 "truncated at end of input (%s)",
+				 d->in_body ? "body incomplete" : "header incomplete");
+			rc = bad(++d->recno, d->reason, sink);
+		}
+		break;
+	default:
+		break;
+	}
+	d->acc.len = 0;
+	d->discarding = false;
+	d->hdr_len = 0;
+	d->in_body = d->in_payload = false;
+	d->skip_reason = NULL;
+	return rc;
+}
+
+static void put_be32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+int encode_record(struct buf *out, enum framing f, const char *tag,
+		  size_t tag_len, const unsigned char *data, size_t len)
+{
+	size_t need = len + (tag ? tag_len + 8 : 0) + 8;
+	if (buf_reserve(out, need))
+		return -1;
+
+	unsigned char *w = out->data + out->len;
+	switch (f) {
+	case FRAMING_LINE:
+	case FRAMING_NUL:
+		if (tag) {
+			memcpy(w, tag, tag_len);
+			w += tag_len;
+			*w++ = '\t';
+		}
+		memcpy(w, data, len);
+		w += len;
+		*w++ = f == FRAMING_LINE ? '\n' : '\0';
+		break;
+	case FRAMING_LP:
+		if (tag) {
+			put_be32(w, (uint32_t)tag_len);
+			memcpy(w + 4, tag, tag_len);
+			w += 4 + tag_len;
+		}
+		put_be32(w, (uint32_t)len);
+		memcpy(w + 4, data, len);
+		w += 4 + len;
+		break;
+	case FRAMING_RAW:
+	default:
+		memcpy(w, data, len);
+		w += len;
+		break;
+	}
+	out->len = (size_t)(w - out->data);
+	return 0;
+}

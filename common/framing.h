@@ -1,0 +1,83 @@
+/*
+ * framing: how records sit on stdin and stdout.
+ *
+ * The decoder is incremental and does no I/O: feed it bytes as they come,
+ * and it hands each whole record (or the reason a record is bad) to a sink.
+ * It never holds more than one record, and never more than --max-size of
+ * payload (plus a tag) for it. The encoder appends one record to a buffer.
+ */
+#ifndef RXWS_FRAMING_H
+#define RXWS_FRAMING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "msg.h"
+
+enum framing {
+	FRAMING_LINE,
+	FRAMING_NUL,
+	FRAMING_LP,
+	FRAMING_RAW,
+	FRAMING_JSON,
+	FRAMING_CBOR,
+};
+
+/* Longest tag (a URL path) a record may carry. */
+#define TAG_MAX 4096
+
+const char *framing_name(enum framing f);
+int framing_parse(const char *name, enum framing *out);
+
+struct record {
+	uint64_t recno;		/* 1 for the first record of the input */
+	const char *tag;	/* NULL when untagged; not NUL-terminated */
+	size_t tag_len;
+	const unsigned char *data;
+	size_t len;
+};
+
+struct record_sink {
+	void *ctx;
+	/* Each returns 0 to go on, non-zero to stop decoding. */
+	int (*on_record)(void *ctx, const struct record *r);
+	int (*on_bad)(void *ctx, uint64_t recno, const char *reason);
+};
+
+struct decoder {
+	enum framing framing;
+	bool tagged;
+	size_t max_size;
+	uint64_t recno;
+	struct buf acc;		/* the record being assembled */
+	bool discarding;	/* line, nul: inside a record that is too long */
+
+	/* lp */
+	unsigned char hdr[4];
+	size_t hdr_len;
+	bool in_body;
+	bool in_payload;	/* tagged: the tag field is done */
+	size_t tag_len;		/* tagged: bytes of acc that are the tag */
+	size_t need;		/* body bytes still to come */
+	const char *skip_reason;	/* record is bad; skipping its bytes */
+	char reason[128];
+};
+
+void decoder_init(struct decoder *d, enum framing f, bool tagged,
+		  size_t max_size);
+int decoder_feed(struct decoder *d, const unsigned char *p, size_t n,
+		 const struct record_sink *sink);
+/* End of input: a final record without a delimiter, or a truncated one. */
+int decoder_finish(struct decoder *d, const struct record_sink *sink);
+void decoder_free(struct decoder *d);
+
+/* NULL when tag is a valid path tag, else why not. */
+const char *tag_problem(const char *tag, size_t len);
+
+/* Appends one record. Returns 0, or -1 when out of memory. */
+int encode_record(struct buf *out, enum framing f, const char *tag,
+		  size_t tag_len, const unsigned char *data, size_t len);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * inbox: hands stdin records from the reader thread to the event loop.
+ *
+ * Bounded: the reader blocks while it is full, which is how a full
+ * connection queue stops stdin from being read. The reader wakes the loop
+ * (lws_cancel_service) only when the inbox goes from empty to not empty;
+ * the loop takes records until it is empty or a destination is full.
+ * The gate holds the reader back before its first read (--wait-clients).
+ */
+#ifndef RXWS_INBOX_H
+#define RXWS_INBOX_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "msg.h"
+
+struct lws_context;
+
+struct inbox {
+	pthread_mutex_t mu;
+	pthread_cond_t changed;
+	struct ring ring;
+	struct lws_context *ctx;
+	bool gate_open;
+	bool stopping;		/* the loop wants no more records */
+	bool finished;		/* the reader is done */
+	int end_status;		/* 0 at end of input, else an exit code */
+};
+
+int inbox_init(struct inbox *in, size_t cap);
+void inbox_destroy(struct inbox *in);
+
+/* Reader side. */
+bool inbox_wait_gate(struct inbox *in);	/* false when stopping */
+/* false: stopping, or out of memory; the caller keeps its reference. */
+bool inbox_push(struct inbox *in, struct msg *m);
+void inbox_finish(struct inbox *in, int status);
+
+/* Loop side. */
+void inbox_set_context(struct inbox *in, struct lws_context *ctx);
+void inbox_open_gate(struct inbox *in);
+struct msg *inbox_peek(struct inbox *in);
+void inbox_pop(struct inbox *in);
+/* True when the reader is done and nothing is left; gives its status. */
+bool inbox_drained(struct inbox *in, int *status);
+void inbox_stop(struct inbox *in);
+
+#endif

@@ -1,0 +1,196 @@
+#include "log.h"
+#include "utf8.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LOG_LINE_MAX 4096
+
+static char log_src[512] = "rxws";
+static int log_verbosity;
+static enum log_format log_fmt = LOG_TEXT;
+
+static const struct {
+	const char *text;	/* in text lines */
+	const char *otel;	/* OpenTelemetry severity_text */
+	int number;		/* OpenTelemetry severity_number */
+} levels[] = {
+	[LOG_ERROR] = { "error", "ERROR", 17 },
+	[LOG_WARN] = { "warning", "WARN", 13 },
+	[LOG_NOTICE] = { "notice", "INFO2", 10 },
+	[LOG_INFO] = { "info", "INFO", 9 },
+	[LOG_DEBUG] = { "debug", "DEBUG", 5 },
+};
+
+void log_setup(const char *source, int verbosity, enum log_format format)
+{
+	log_set_source(source);
+	log_verbosity = verbosity;
+	log_fmt = format;
+}
+
+void log_set_source(const char *source)
+{
+	snprintf(log_src, sizeof(log_src), "%s", source);
+}
+
+const char *log_source(void)
+{
+	return log_src;
+}
+
+int log_enabled(enum log_level level)
+{
+	if (log_verbosity < 0)
+		return level == LOG_ERROR;
+	return (int)level <= log_verbosity + LOG_NOTICE;
+}
+
+static size_t append(char *out, size_t pos, size_t cap, const char *s)
+{
+	if (pos + 1 >= cap)
+		return pos;
+	size_t n = strnlen(s, cap - pos - 1);
+	memcpy(out + pos, s, n);
+	return pos + n;
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0. */
+static size_t utf8_seq(const char *s)
+{
+	size_t n = 1;
+	while (n < 4 && s[n] && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n++;
+	for (; n > 1; n--)
+		if (utf8_valid((const unsigned char *)s, n))
+			return n;
+	return 0;
+}
+
+/*
+ * Appends s to out as the inside of a JSON string, truncating safely.
+ * Bytes that are not UTF-8 (a peer's path may hold any) become U+FFFD.
+ */
+static size_t json_escape(char *out, size_t pos, size_t cap, const char *s)
+{
+	while (*s && pos + 7 < cap) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\') {
+			out[pos++] = '\\';
+			out[pos++] = (char)c;
+			s++;
+		} else if (c < 0x20 || c == 0x7f) {
+			pos += (size_t)snprintf(out + pos, cap - pos, "\\u%04x", c);
+			s++;
+		} else if (c < 0x80) {
+			out[pos++] = (char)c;
+			s++;
+		} else {
+			size_t n = utf8_seq(s);
+			if (n) {
+				memcpy(out + pos, s, n);
+				pos += n;
+				s += n;
+			} else {
+				pos = append(out, pos, cap, "\\ufffd");
+				s++;
+			}
+		}
+	}
+	return pos;
+}
+
+static void emit(enum log_level level, const char *source,
+		 const struct log_attr *attrs, size_t n_attrs, const char *body);
+
+void log_attrs(enum log_level level, const char *source,
+	       const struct log_attr *attrs, size_t n_attrs,
+	       const char *fmt, ...)
+{
+	if (!log_enabled(level))
+		return;
+
+	char body[LOG_LINE_MAX / 2];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(body, sizeof(body), fmt, ap);
+	va_end(ap);
+	emit(level, source, attrs, n_attrs, body);
+}
+
+void log_report(const struct log_attr *attrs, size_t n_attrs,
+		const char *fmt, ...)
+{
+	char body[LOG_LINE_MAX / 2];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(body, sizeof(body), fmt, ap);
+	va_end(ap);
+	emit(LOG_INFO, NULL, attrs, n_attrs, body);
+}
+
+static void emit(enum log_level level, const char *source,
+		 const struct log_attr *attrs, size_t n_attrs, const char *body)
+{
+	if (!source)
+		source = log_src;
+
+	char line[LOG_LINE_MAX];
+	size_t pos = 0, cap = sizeof(line) - 2;
+
+	if (log_fmt == LOG_TEXT) {
+		pos = append(line, pos, cap, source);
+		pos = append(line, pos, cap, ": ");
+		pos = append(line, pos, cap, levels[level].text);
+		pos = append(line, pos, cap, ": ");
+		pos = append(line, pos, cap, body);
+	} else {
+		struct timespec ts;
+		struct tm tm;
+		char stamp[64];
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		size_t k = strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(stamp + k, sizeof(stamp) - k, ".%06ldZ", ts.tv_nsec / 1000);
+
+		pos += (size_t)snprintf(line, cap,
+			"{\"timestamp\":\"%s\",\"severity_text\":\"%s\","
+			"\"severity_number\":%d,\"body\":\"",
+			stamp, levels[level].otel, levels[level].number);
+		pos = json_escape(line, pos, cap, body);
+		pos = append(line, pos, cap, "\",\"attributes\":{\"log.source\":\"");
+		pos = json_escape(line, pos, cap, source);
+		pos = append(line, pos, cap, "\"");
+		for (size_t i = 0; i < n_attrs; i++) {
+			pos = append(line, pos, cap, ",\"");
+			pos = json_escape(line, pos, cap, attrs[i].key);
+			pos = append(line, pos, cap, "\":\"");
+			pos = json_escape(line, pos, cap, attrs[i].value);
+			pos = append(line, pos, cap, "\"");
+		}
+		pos = append(line, pos, cap, "}}");
+	}
+	line[pos++] = '\n';
+
+	/* stderr may be a pipe that is gone: nothing useful to do then. */
+	for (size_t off = 0; off < pos;) {
+		ssize_t n = write(STDERR_FILENO, line + off, pos - off);
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+}
+
+void log_lws_emit(int lws_level, const char *line)
+{
+	(void)lws_level;
+	char copy[LOG_LINE_MAX / 2];
+	snprintf(copy, sizeof(copy), "%s", line);
+	size_t n = strlen(copy);
+	while (n && (copy[n - 1] == '\n' || copy[n - 1] == '\r'))
+		copy[--n] = '\0';
+	log_debug("libwebsockets: %s", copy);
+}

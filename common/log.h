@@ -1,0 +1,51 @@
+/*
+ * log: diagnostics on stderr, never on stdout.
+ *
+ * Text lines read "SOURCE: LEVEL: message"; JSON lines follow the
+ * OpenTelemetry log data model (timestamp, severity_text, severity_number,
+ * body, attributes with log.source). Safe to call from any thread: each
+ * line is formatted first and written with one write(2).
+ */
+#ifndef RXWS_LOG_H
+#define RXWS_LOG_H
+
+#include <stddef.h>
+
+/* NOTICE: the few things worth saying by default, such as a picked port. */
+enum log_level { LOG_ERROR, LOG_WARN, LOG_NOTICE, LOG_INFO, LOG_DEBUG };
+enum log_format { LOG_TEXT, LOG_JSON };
+
+/* An extra attribute for JSON logs (text logs say it in the message). */
+struct log_attr {
+	const char *key;
+	const char *value;
+};
+
+/* verbosity: -1 errors only (-q), 0 warnings (default), 1 info, 2 debug. */
+void log_setup(const char *source, int verbosity, enum log_format format);
+void log_set_source(const char *source);
+const char *log_source(void);
+int log_enabled(enum log_level level);
+
+/* source NULL means the process' own source. */
+void log_attrs(enum log_level level, const char *source,
+	       const struct log_attr *attrs, size_t n_attrs,
+	       const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+#define log_at(level, source, ...) log_attrs(level, source, NULL, 0, __VA_ARGS__)
+#define log_error(...) log_attrs(LOG_ERROR, NULL, NULL, 0, __VA_ARGS__)
+#define log_warn(...) log_attrs(LOG_WARN, NULL, NULL, 0, __VA_ARGS__)
+#define log_notice(...) log_attrs(LOG_NOTICE, NULL, NULL, 0, __VA_ARGS__)
+#define log_info(...) log_attrs(LOG_INFO, NULL, NULL, 0, __VA_ARGS__)
+#define log_debug(...) log_attrs(LOG_DEBUG, NULL, NULL, 0, __VA_ARGS__)
+
+/* A report the user asked for (counters): printed at any verbosity. */
+void log_report(const struct log_attr *attrs, size_t n_attrs,
+		const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Routes libwebsockets' own messages into ours at debug level. */
+void log_lws_emit(int lws_level, const char *line);
+
+#endif

@@ -1,0 +1,105 @@
+/*
+ * options: the command line of every tool, parsed once into a config.
+ *
+ * One table describes each option, the tools that take it and its help
+ * line, so --help, the parser and the checks cannot drift apart. Defaults
+ * that depend on other options (the framing, the overflow policy) are
+ * settled by config_parse().
+ */
+#ifndef RXWS_OPTIONS_H
+#define RXWS_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "framing.h"
+#include "log.h"
+
+enum tool { TOOL_SERVE, TOOL_CONNECT, TOOL_GROUP };
+enum datatype { DATATYPE_STRING, DATATYPE_BYTES, DATATYPE_OBJECT };
+enum overflow {
+	OVERFLOW_BLOCK,
+	OVERFLOW_DROP_OLDEST,
+	OVERFLOW_DROP_NEWEST,
+	OVERFLOW_CLOSE,
+};
+
+/* Exit codes, as sysexits.h. */
+enum {
+	EXIT_OK = 0,
+	EXIT_USAGE = 64,
+	EXIT_DATAERR = 65,
+	EXIT_UNAVAILABLE = 69,
+	EXIT_SOFTWARE = 70,
+	EXIT_IOERR = 74,
+	EXIT_TEMPFAIL = 75,
+};
+
+struct type_rule {
+	const char *glob;
+	enum datatype type;
+};
+
+struct config {
+	enum tool tool;
+	const char *progname;
+
+	/* records */
+	enum datatype datatype;
+	struct type_rule *type_rules;	/* --type GLOB=TYPE, in order */
+	size_t n_type_rules;
+	enum framing framing;
+	bool tagged;
+	size_t chunk_size;
+	size_t max_size;
+	bool strict;
+
+	/* flow */
+	size_t queue_len;
+	enum overflow overflow;
+	double drain_timeout;
+	double ping_interval, ping_timeout;
+	bool keep_open, recv_only, send_only;
+	uint64_t count;			/* 0: no limit */
+	double timeout;			/* 0: none */
+
+	/* logs */
+	int verbosity;
+	enum log_format log_format;
+	const char *name;
+
+	/* server */
+	const char *host;
+	int port;
+	const char *unix_socket;
+	const char *path;		/* single-path mode, else NULL */
+	const char **allow_paths;
+	size_t n_allow_paths;
+	size_t max_clients;		/* 0: no limit */
+	size_t wait_clients;
+
+	/* clients */
+	const char *url;
+	const char **paths;		/* group: paths opened at start */
+	size_t n_paths;
+	double retry_delay, retry_max;
+	long retries;			/* -1: never give up */
+	double connect_timeout;
+	size_t max_paths;
+};
+
+/*
+ * Returns -1 when the tool should go on, or an exit code: 0 after --help
+ * or --version, EXIT_USAGE after a message on stderr.
+ */
+int config_parse(struct config *c, enum tool tool, int argc, char **argv);
+void config_free(struct config *c);
+
+const char *datatype_name(enum datatype t);
+/* The datatype of records on a path: first --type GLOB=TYPE that matches. */
+enum datatype config_type_for(const struct config *c, const char *path);
+/* Whether --allow-path lets a client use this path (true when none given). */
+bool config_path_allowed(const struct config *c, const char *path);
+
+#endif

@@ -1,0 +1,155 @@
+#include "reader.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "utf8.h"
+
+#define READ_CHUNK (256 * 1024)
+
+static enum datatype type_of(struct reader *r, const char *tag, size_t len)
+{
+	if (!tag)
+		return r->cfg->datatype;
+	if (!r->cfg->n_type_rules)
+		return r->cfg->datatype;
+	if (r->have_last && strlen(r->last_tag) == len &&
+	    !memcmp(r->last_tag, tag, len))
+		return r->last_type;
+	memcpy(r->last_tag, tag, len);
+	r->last_tag[len] = '\0';
+	r->last_type = config_type_for(r->cfg, r->last_tag);
+	r->have_last = true;
+	return r->last_type;
+}
+
+static int on_bad(void *ctx, uint64_t recno, const char *reason)
+{
+	struct reader *r = ctx;
+
+	stat_add(&r->stats->bad_in, 1);
+	if (r->cfg->strict) {
+		log_error("stdin record %" PRIu64 ": %s; stopping (--strict)",
+			  recno, reason);
+		return EXIT_DATAERR;
+	}
+	log_warn("stdin record %" PRIu64 ": %s; skipped", recno, reason);
+	return 0;
+}
+
+static int on_record(void *ctx, const struct record *rec)
+{
+	struct reader *r = ctx;
+	enum datatype type = type_of(r, rec->tag, rec->tag_len);
+
+	if (type == DATATYPE_STRING && !utf8_valid(rec->data, rec->len))
+		return on_bad(ctx, rec->recno, "not valid UTF-8 (use --bytes for binary data)");
+
+	struct msg *m = msg_new(rec->tag, rec->tag_len, rec->len);
+	if (!m) {
+		log_error("stdin record %" PRIu64 ": out of memory", rec->recno);
+		return EXIT_SOFTWARE;
+	}
+	memcpy(m->payload, rec->data, rec->len);
+	m->kind = type == DATATYPE_STRING ? FRAME_TEXT : FRAME_BINARY;
+	m->recno = rec->recno;
+	stat_add(&r->stats->records_in, 1);
+	if (!inbox_push(r->inbox, m)) {
+		msg_unref(m);
+		return -1;	/* the loop is stopping */
+	}
+	return 0;
+}
+
+static void *reader_main(void *arg)
+{
+	struct reader *r = arg;
+	const struct record_sink sink = { r, on_record, on_bad };
+	int status = 0;
+
+	/* Cancellation would leave the inbox locked anywhere but in read(2). */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	if (!inbox_wait_gate(r->inbox))
+		return NULL;
+
+	for (;;) {
+		/* read(2) is the one place this thread may be cancelled. */
+		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+		ssize_t n = read(r->fd, r->chunk, r->chunk_size);
+		int err = errno;
+		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+
+		int rc;
+		if (n < 0) {
+			if (err == EINTR)
+				continue;
+			if (err == EAGAIN) {
+				/* Someone made the shared description non-blocking. */
+				struct timespec ts = { 0, 10 * 1000 * 1000 };
+				nanosleep(&ts, NULL);
+				continue;
+			}
+			log_error("cannot read stdin: %s", strerror(err));
+			status = EXIT_IOERR;
+			break;
+		}
+		if (n == 0) {
+			rc = decoder_finish(&r->dec, &sink);
+			if (rc > 0)
+				status = rc;
+			if (rc < 0)
+				return NULL;
+			break;
+		}
+		stat_add(&r->stats->bytes_in, (uint64_t)n);
+		rc = decoder_feed(&r->dec, r->chunk, (size_t)n, &sink);
+		if (rc < 0)
+			return NULL;	/* stopping: nobody waits for a status */
+		if (rc > 0) {
+			status = rc;
+			break;
+		}
+	}
+	inbox_finish(r->inbox, status);
+	return NULL;
+}
+
+int reader_start(struct reader *r, int fd, const struct config *cfg,
+		 struct inbox *inbox, struct stats *stats)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = fd;
+	r->cfg = cfg;
+	r->inbox = inbox;
+	r->stats = stats;
+	/* Under raw framing, each read is one frame: read at most a chunk. */
+	r->chunk_size = cfg->framing == FRAMING_RAW ? cfg->chunk_size : READ_CHUNK;
+	r->chunk = malloc(r->chunk_size);
+	if (!r->chunk)
+		return -1;
+	decoder_init(&r->dec, cfg->framing, cfg->tagged, cfg->max_size);
+
+	if (pthread_create(&r->thread, NULL, reader_main, r)) {
+		free(r->chunk);
+		decoder_free(&r->dec);
+		return -1;
+	}
+	r->running = true;
+	return 0;
+}
+
+void reader_stop(struct reader *r)
+{
+	if (!r->running)
+		return;
+	inbox_stop(r->inbox);
+	pthread_cancel(r->thread);
+	pthread_join(r->thread, NULL);
+	r->running = false;
+	free(r->chunk);
+	decoder_free(&r->dec);
+}

@@ -1,0 +1,41 @@
+/*
+ * reader: the thread that reads stdin.
+ *
+ * It blocks in read(2) (the only way that keeps pipes, files and ttys all
+ * intact, see NOTES-lws.md), decodes records with the configured framing,
+ * checks each against its path's datatype, and hands good ones to the
+ * inbox. Bad records are logged with their number and counted here.
+ */
+#ifndef RXWS_READER_H
+#define RXWS_READER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "framing.h"
+#include "inbox.h"
+#include "options.h"
+#include "stats.h"
+
+struct reader {
+	int fd;
+	const struct config *cfg;
+	struct inbox *inbox;
+	struct stats *stats;
+	struct decoder dec;
+	unsigned char *chunk;
+	size_t chunk_size;
+	pthread_t thread;
+	bool running;
+	/* The datatype of the last tag seen: tags repeat, globs cost. */
+	char last_tag[TAG_MAX + 1];
+	enum datatype last_type;
+	bool have_last;
+};
+
+int reader_start(struct reader *r, int fd, const struct config *cfg,
+		 struct inbox *inbox, struct stats *stats);
+/* Stops a reader that may be blocked in read(2), and frees what it holds. */
+void reader_stop(struct reader *r);
+
+#endif

@@ -1,0 +1,89 @@
+#include "url.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+const char *url_parse(const char *text, struct url *out)
+{
+	const char *p;
+	int default_port;
+
+	memset(out, 0, sizeof(*out));
+	if (!strncasecmp(text, "ws://", 5)) {
+		p = text + 5;
+		default_port = 80;
+	} else if (!strncasecmp(text, "wss://", 6)) {
+		p = text + 6;
+		out->tls = true;
+		default_port = 443;
+	} else {
+		return "the URL must start with ws:// or wss://";
+	}
+
+	const char *host_start, *host_end, *after;
+	if (*p == '[') {
+		host_start = p + 1;
+		host_end = strchr(host_start, ']');
+		if (!host_end)
+			return "no ']' after an IPv6 address";
+		after = host_end + 1;
+	} else {
+		host_start = p;
+		host_end = p + strcspn(p, ":/?#");
+		after = host_end;
+	}
+	if (host_end == host_start)
+		return "no host in the URL";
+	if (memchr(host_start, '@', (size_t)(host_end - host_start)))
+		return "user names in URLs are not supported: use --header";
+
+	out->port = default_port;
+	if (*after == ':') {
+		char *end;
+		long port = strtol(after + 1, &end, 10);
+		if (end == after + 1 || port < 1 || port > 65535)
+			return "the port must be a number from 1 to 65535";
+		out->port = (int)port;
+		after = end;
+	}
+	if (*after && *after != '/' && *after != '?')
+		return "unexpected characters after the host";
+
+	size_t path_len = strcspn(after, "#");
+	out->host = strndup(host_start, (size_t)(host_end - host_start));
+	if (*after == '/') {
+		out->path = strndup(after, path_len);
+	} else {
+		/* "ws://h?x" has the path "/" and the query "x". */
+		out->path = malloc(path_len + 2);
+		if (out->path) {
+			out->path[0] = '/';
+			memcpy(out->path + 1, after, path_len);
+			out->path[path_len + 1] = '\0';
+		}
+	}
+
+	bool v6 = *p == '[';
+	size_t hh = strlen(out->host ? out->host : "") + 16;
+	out->host_header = malloc(hh);
+	if (!out->host || !out->path || !out->host_header) {
+		url_free(out);
+		return "out of memory";
+	}
+	if (out->port == default_port)
+		snprintf(out->host_header, hh, v6 ? "[%s]" : "%s", out->host);
+	else
+		snprintf(out->host_header, hh, v6 ? "[%s]:%d" : "%s:%d",
+			 out->host, out->port);
+	return NULL;
+}
+
+void url_free(struct url *u)
+{
+	free(u->host);
+	free(u->path);
+	free(u->host_header);
+	u->host = u->path = u->host_header = NULL;
+}

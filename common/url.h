@@ -1,0 +1,23 @@
+/*
+ * url: the parts of a ws:// or wss:// URL that a connection needs.
+ * IPv6 literals come in brackets ("ws://[::1]:8888/a"); the path keeps its
+ * query. The parts are copies: free them with url_free().
+ */
+#ifndef RXWS_URL_H
+#define RXWS_URL_H
+
+#include <stdbool.h>
+
+struct url {
+	bool tls;
+	char *host;		/* without brackets */
+	int port;
+	char *path;		/* "/" at least, with "?query" when given */
+	char *host_header;	/* host[:port] as the Host header wants it */
+};
+
+/* Returns NULL, or what is wrong with the URL. */
+const char *url_parse(const char *text, struct url *out);
+void url_free(struct url *u);
+
+#endif

@@ -1,0 +1,199 @@
+#include "writer.h"
+
+#include <errno.h>
+#include <libwebsockets.h>
+#include <poll.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+/* A buffer that once held a huge record is not kept at that size. */
+#define KEEP_CAPACITY (4u << 20)
+
+static void wake_loop(struct writer *w)
+{
+	if (w->ctx)
+		lws_cancel_service(w->ctx);
+}
+
+/* Writes all of p; returns 0 or an errno. */
+static int write_all(int fd, const unsigned char *p, size_t n)
+{
+	while (n) {
+		ssize_t k = write(fd, p, n);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN) {
+				/* Someone made the shared description non-blocking. */
+				struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+				poll(&pfd, 1, -1);
+				continue;
+			}
+			return errno;
+		}
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Idle: wait for data, or for the reader of stdout to go away. */
+static bool wait_for_work(struct writer *w)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = w->fd, .events = 0 },
+		{ .fd = w->wake_fd, .events = POLLIN },
+	};
+	w->idle = true;
+	pthread_mutex_unlock(&w->mu);
+	int n = poll(pfd, 2, -1);
+	if (n > 0 && (pfd[1].revents & POLLIN)) {
+		uint64_t v;
+		if (read(w->wake_fd, &v, sizeof(v)) < 0)
+			v = 0;
+	}
+	pthread_mutex_lock(&w->mu);
+	w->idle = false;
+	return !(n > 0 && (pfd[0].revents & (POLLERR | POLLHUP)));
+}
+
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		if (!w->pending.len) {
+			if (w->stop)
+				break;
+			if (!wait_for_work(w)) {
+				w->error = EPIPE;
+				break;
+			}
+			continue;
+		}
+		buf_swap(&w->pending, &w->writing);
+		pthread_mutex_unlock(&w->mu);
+
+		int err = write_all(w->fd, w->writing.data, w->writing.len);
+
+		pthread_mutex_lock(&w->mu);
+		w->backlog -= w->writing.len;
+		w->writing.len = 0;
+		if (w->writing.cap > KEEP_CAPACITY)
+			buf_free(&w->writing);
+		if (err) {
+			w->error = err;
+			break;
+		}
+		if (w->notify_on_low && w->backlog <= w->low_water) {
+			w->notify_on_low = false;
+			wake_loop(w);
+		}
+	}
+	pthread_mutex_unlock(&w->mu);
+	if (w->error)
+		wake_loop(w);
+	return NULL;
+}
+
+int writer_start(struct writer *w, int fd, struct lws_context *ctx,
+		 size_t low_water)
+{
+	memset(w, 0, sizeof(*w));
+	w->fd = fd;
+	w->ctx = ctx;
+	w->low_water = low_water;
+	w->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (w->wake_fd < 0)
+		return -1;
+	pthread_mutex_init(&w->mu, NULL);
+	if (pthread_create(&w->thread, NULL, writer_main, w)) {
+		close(w->wake_fd);
+		pthread_mutex_destroy(&w->mu);
+		return -1;
+	}
+	w->running = true;
+	return 0;
+}
+
+static void wake_writer(struct writer *w)
+{
+	uint64_t one = 1;
+	if (write(w->wake_fd, &one, sizeof(one)) < 0) {
+		/* The counter is already non-zero: the writer will wake. */
+	}
+}
+
+int writer_submit(struct writer *w, struct buf *local, size_t *backlog)
+{
+	size_t n = local->len;
+	int rc = 0;
+	bool wake = false;
+
+	pthread_mutex_lock(&w->mu);
+	if (n && !w->error) {
+		/* Swapping hands the loop the writer's spare, empty buffer. */
+		if (!w->pending.len)
+			buf_swap(&w->pending, local);
+		else
+			rc = buf_append(&w->pending, local->data, n);
+		if (!rc) {
+			w->backlog += n;
+			wake = w->idle;
+		}
+	}
+	/* After an error, stdout is gone: nobody will read these. */
+	local->len = 0;
+	*backlog = w->backlog;
+	pthread_mutex_unlock(&w->mu);
+	if (wake)
+		wake_writer(w);
+	return rc;
+}
+
+size_t writer_backlog(struct writer *w)
+{
+	pthread_mutex_lock(&w->mu);
+	size_t n = w->backlog;
+	pthread_mutex_unlock(&w->mu);
+	return n;
+}
+
+void writer_notify_when_low(struct writer *w)
+{
+	pthread_mutex_lock(&w->mu);
+	if (w->backlog <= w->low_water)
+		wake_loop(w);
+	else
+		w->notify_on_low = true;
+	pthread_mutex_unlock(&w->mu);
+}
+
+int writer_error(struct writer *w)
+{
+	pthread_mutex_lock(&w->mu);
+	int e = w->error;
+	pthread_mutex_unlock(&w->mu);
+	return e;
+}
+
+void writer_finish(struct writer *w)
+{
+	if (!w->running)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stop = true;
+	bool idle = w->idle;
+	pthread_mutex_unlock(&w->mu);
+	if (idle)
+		wake_writer(w);
+	pthread_join(w->thread, NULL);
+	w->running = false;
+	close(w->wake_fd);
+	pthread_mutex_destroy(&w->mu);
+	buf_free(&w->pending);
+	buf_free(&w->writing);
+}

@@ -1,0 +1,51 @@
+/*
+ * writer: the thread that writes stdout.
+ *
+ * The loop builds whole records into its own buffer and submits it after
+ * each service pass; the thread writes what it gets with as few write(2)
+ * calls as it can, so a record is never split between writers and a slow
+ * stdout never blocks the loop. The loop reads the backlog to decide when
+ * to stop reading from the network; the thread wakes the loop once the
+ * backlog is low again, and when stdout breaks (EPIPE, even while idle).
+ */
+#ifndef RXWS_WRITER_H
+#define RXWS_WRITER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+
+struct lws_context;
+
+struct writer {
+	int fd;
+	int wake_fd;
+	pthread_t thread;
+	bool running;
+	pthread_mutex_t mu;
+	struct buf pending;	/* submitted by the loop */
+	struct buf writing;	/* owned by the thread while it writes */
+	size_t backlog;		/* bytes submitted and not yet written */
+	size_t low_water;
+	bool idle, stop, notify_on_low;
+	int error;		/* errno of the write that failed */
+	struct lws_context *ctx;
+};
+
+int writer_start(struct writer *w, int fd, struct lws_context *ctx,
+		 size_t low_water);
+/*
+ * Moves local's bytes to the writer; local is left empty. Returns 0, or -1
+ * when out of memory; *backlog gets what is now waiting to be written.
+ */
+int writer_submit(struct writer *w, struct buf *local, size_t *backlog);
+size_t writer_backlog(struct writer *w);
+/* Asks for a wake-up (lws_cancel_service) once the backlog is low. */
+void writer_notify_when_low(struct writer *w);
+int writer_error(struct writer *w);
+/* Writes everything submitted, then stops the thread. */
+void writer_finish(struct writer *w);
+
+#endif

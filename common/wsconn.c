@@ -1,0 +1,339 @@
+#include "wsconn.h"
+
+#include <string.h>
+
+#include "app.h"
+#include "log.h"
+
+/* Large messages go out in fragments of this size. */
+#define FRAGMENT (64u << 10)
+/* Per writable callback, so one busy peer cannot starve the others. */
+#define WRITE_BUDGET_MSGS 256
+#define WRITE_BUDGET_BYTES (1u << 20)
+/* A receive buffer that once held a huge message is not kept at that size. */
+#define RX_KEEP_CAPACITY (1u << 20)
+
+static const char *const policy_words[] = {
+	[OVERFLOW_BLOCK] = "waiting",
+	[OVERFLOW_DROP_OLDEST] = "dropping the oldest records",
+	[OVERFLOW_DROP_NEWEST] = "dropping new records",
+	[OVERFLOW_CLOSE] = "closing",
+};
+
+int wsconn_init(struct wsconn *c, struct app *app, const char *source,
+		size_t queue_len)
+{
+	memset(c, 0, sizeof(*c));
+	c->app = app;
+	c->source = source;
+	c->type = app->cfg->datatype;
+	c->rx.max = app->cfg->max_size;
+	return ring_init(&c->queue, queue_len);
+}
+
+void wsconn_free(struct wsconn *c)
+{
+	ring_free(&c->queue);
+	msg_unref(c->held);
+	c->held = NULL;
+	buf_free(&c->rx);
+}
+
+void wsconn_attach(struct wsconn *c, struct lws *wsi)
+{
+	c->wsi = wsi;
+	c->rx.len = 0;
+	c->close_pending = false;
+	c->ping_due = c->ping_outstanding = false;
+	c->last_heard = lws_now_usecs();
+	if (app_rx_paused(c->app))
+		lws_rx_flow_control(wsi, 0);
+	if (!ring_empty(&c->queue) || c->close_when_empty)
+		lws_callback_on_writable(wsi);
+}
+
+size_t wsconn_detach(struct wsconn *c)
+{
+	size_t lost = 0;
+
+	c->wsi = NULL;
+	msg_unref(c->held);
+	c->held = NULL;
+	/* A message lws has started on cannot be sent again whole. */
+	if (c->head_started) {
+		msg_unref(ring_pop(&c->queue));
+		lost = 1;
+		stat_add(&c->app->stats.lost, 1);
+	}
+	c->head_sent = 0;
+	c->head_started = false;
+	c->rx.len = 0;
+	if (c->rx.cap > RX_KEEP_CAPACITY)
+		buf_free(&c->rx);
+	return lost;
+}
+
+size_t wsconn_queued(const struct wsconn *c)
+{
+	return c->queue.len;
+}
+
+static void note_drop(struct wsconn *c, enum overflow policy)
+{
+	if (!c->burst_drops++)
+		log_at(LOG_WARN, c->source, "%s: queue full (--queue %zu): %s",
+		       c->peer, c->queue.cap, policy_words[policy]);
+	stat_add(&c->app->stats.dropped, 1);
+}
+
+enum push_result wsconn_push(struct wsconn *c, struct msg *m,
+			     enum overflow policy)
+{
+	if (ring_full(&c->queue)) {
+		switch (policy) {
+		case OVERFLOW_BLOCK:
+			return PUSH_FULL;
+		case OVERFLOW_CLOSE:
+			return PUSH_CLOSE;
+		case OVERFLOW_DROP_NEWEST:
+			note_drop(c, policy);
+			msg_unref(m);
+			return PUSH_DROPPED;
+		case OVERFLOW_DROP_OLDEST:
+			note_drop(c, policy);
+			if (c->head_started)
+				ring_drop_second(&c->queue);
+			else
+				msg_unref(ring_pop(&c->queue));
+			if (ring_full(&c->queue)) {	/* a queue of one, busy */
+				msg_unref(m);
+				return PUSH_DROPPED;
+			}
+			break;
+		}
+	}
+	if (ring_push(&c->queue, m)) {
+		log_at(LOG_ERROR, c->source, "%s: out of memory for its queue", c->peer);
+		stat_add(&c->app->stats.dropped, 1);
+		msg_unref(m);
+		return PUSH_DROPPED;
+	}
+	if (c->wsi)
+		lws_callback_on_writable(c->wsi);
+	return PUSH_QUEUED;
+}
+
+/* Writes (part of) the head message; returns 1 when it is all sent. */
+static int write_head(struct wsconn *c, struct msg *m)
+{
+	size_t left = m->len - c->head_sent;
+	size_t n = left > FRAGMENT ? FRAGMENT : left;
+	bool first = c->head_sent == 0, last = n == left;
+	unsigned char *p = m->payload + c->head_sent;
+	unsigned char saved[LWS_PRE];
+	int flags = lws_write_ws_flags(m->kind == FRAME_TEXT ? LWS_WRITE_TEXT
+							      : LWS_WRITE_BINARY,
+				       first, last);
+
+	/*
+	 * lws writes the frame header into the LWS_PRE bytes before p. Past
+	 * the first fragment those are payload other peers still need.
+	 */
+	if (!first)
+		memcpy(saved, p - LWS_PRE, LWS_PRE);
+	c->head_started = true;
+	int rc = lws_write(c->wsi, p, n, (enum lws_write_protocol)flags);
+	if (!first)
+		memcpy(p - LWS_PRE, saved, LWS_PRE);
+	if (rc < 0)
+		return -1;
+	c->head_sent += n;
+	return last;
+}
+
+static int send_ping(struct wsconn *c)
+{
+	unsigned char frame[LWS_PRE + 1];
+	c->ping_due = false;
+	return lws_write(c->wsi, frame + LWS_PRE, 0, LWS_WRITE_PING) < 0 ? -1 : 0;
+}
+
+static int close_now(struct wsconn *c, int code, const char *reason)
+{
+	lws_close_reason(c->wsi, (enum lws_close_status)code,
+			 (unsigned char *)(uintptr_t)reason,
+			 reason ? strlen(reason) : 0);
+	return -1;
+}
+
+int wsconn_writeable(struct wsconn *c)
+{
+	struct app *a = c->app;
+	int budget_msgs = WRITE_BUDGET_MSGS;
+	size_t budget_bytes = WRITE_BUDGET_BYTES;
+	bool sent_some = false;
+
+	msg_unref(c->held);
+	c->held = NULL;
+
+	if (c->ping_due && send_ping(c))
+		return -1;
+	if (c->close_pending)
+		return close_now(c, c->close_code, c->close_reason);
+
+	struct msg *m;
+	while ((m = ring_peek(&c->queue)) && budget_msgs && budget_bytes) {
+		size_t before = c->head_sent;
+		int rc = write_head(c, m);
+		if (rc < 0) {
+			log_at(LOG_INFO, c->source, "%s: write failed", c->peer);
+			return -1;
+		}
+		size_t wrote = c->head_sent - before;
+		budget_bytes = wrote > budget_bytes ? 0 : budget_bytes - wrote;
+		if (rc == 1) {
+			stat_add(&a->stats.sent, 1);
+			stat_add(&a->stats.bytes_sent, m->len);
+			c->held = ring_pop(&c->queue);
+			c->head_sent = 0;
+			c->head_started = false;
+			budget_msgs--;
+			sent_some = true;
+			/* Keep only the last one: lws is done with the others. */
+			if (!ring_empty(&c->queue)) {
+				msg_unref(c->held);
+				c->held = NULL;
+			}
+		}
+		if (lws_send_pipe_choked(c->wsi))
+			break;
+	}
+
+	if (!ring_empty(&c->queue)) {
+		lws_callback_on_writable(c->wsi);
+	} else {
+		if (c->burst_drops) {
+			log_at(LOG_WARN, c->source, "%s: %llu records dropped",
+			       c->peer, (unsigned long long)c->burst_drops);
+			c->burst_drops = 0;
+		}
+		if (c->close_when_empty)
+			return close_now(c, c->close_code, NULL);
+	}
+	if (sent_some)
+		app_pump(a);
+	return 0;
+}
+
+static void deliver(struct wsconn *c, const unsigned char *data, size_t len)
+{
+	struct app *a = c->app;
+	bool want_binary = c->type != DATATYPE_STRING;
+
+	stat_add(&a->stats.received, 1);
+	stat_add(&a->stats.bytes_received, len);
+	if (a->cfg->send_only)
+		return;
+	if (c->rx_binary != want_binary) {
+		stat_add(&a->stats.bad_received, 1);
+		log_at(LOG_WARN, c->source, "%s: %s frame on a %s path: skipped",
+		       c->peer, c->rx_binary ? "binary" : "text",
+		       datatype_name(c->type));
+		return;
+	}
+	app_output(a, c->tag, c->tag_len, data, len);
+}
+
+static int too_large(struct wsconn *c, size_t len)
+{
+	stat_add(&c->app->stats.bad_received, 1);
+	log_at(LOG_WARN, c->source,
+	       "%s: message of %zu bytes or more is over --max-size (%zu): closing with 1009",
+	       c->peer, len, c->app->cfg->max_size);
+	c->rx.len = 0;
+	return close_now(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "message too big");
+}
+
+int wsconn_receive(struct wsconn *c, const void *in, size_t len)
+{
+	struct lws *wsi = c->wsi;
+	bool first = lws_is_first_fragment(wsi);
+	bool final = lws_is_final_fragment(wsi);
+
+	wsconn_heard(c);
+	if (first) {
+		c->rx.len = 0;
+		c->rx_binary = lws_frame_is_binary(wsi);
+		/* Most messages come whole: no copy before stdout. */
+		if (final) {
+			if (len > c->rx.max)
+				return too_large(c, len);
+			deliver(c, in, len);
+			return 0;
+		}
+	}
+	if (buf_append(&c->rx, in, len))
+		return too_large(c, c->rx.len + len);
+	if (final) {
+		deliver(c, c->rx.data, c->rx.len);
+		c->rx.len = 0;
+		if (c->rx.cap > RX_KEEP_CAPACITY)
+			buf_free(&c->rx);
+	}
+	return 0;
+}
+
+void wsconn_heard(struct wsconn *c)
+{
+	c->last_heard = lws_now_usecs();
+	c->ping_outstanding = false;
+}
+
+void wsconn_close(struct wsconn *c, int code, const char *reason)
+{
+	c->close_pending = true;
+	c->close_code = code;
+	c->close_reason = reason;
+	if (c->wsi)
+		lws_callback_on_writable(c->wsi);
+}
+
+void wsconn_drain(struct wsconn *c, int code)
+{
+	c->close_when_empty = true;
+	c->close_code = code;
+	if (c->wsi)
+		lws_callback_on_writable(c->wsi);
+}
+
+void wsconn_tick(struct wsconn *c, lws_usec_t now)
+{
+	const struct config *cfg = c->app->cfg;
+
+	if (!c->wsi || cfg->ping_interval <= 0)
+		return;
+	if (c->ping_outstanding) {
+		lws_usec_t limit = (lws_usec_t)(cfg->ping_timeout * LWS_US_PER_SEC);
+		if (limit > 0 && now - c->ping_asked_at >= limit) {
+			log_at(LOG_WARN, c->source,
+			       "%s: no answer to a ping in %g s: dropping the connection",
+			       c->peer, cfg->ping_timeout);
+			c->ping_outstanding = false;
+			lws_set_timeout(c->wsi, PENDING_TIMEOUT_WS_PONG_CHECK_GET_PONG,
+					LWS_TO_KILL_ASYNC);
+		}
+		return;
+	}
+	if (now - c->last_heard >= (lws_usec_t)(cfg->ping_interval * LWS_US_PER_SEC)) {
+		/* The clock starts now, even if the socket is too full to send. */
+		c->ping_due = c->ping_outstanding = true;
+		c->ping_asked_at = now;
+		lws_callback_on_writable(c->wsi);
+	}
+}
+
+void wsconn_rx_flow(struct wsconn *c, bool enable)
+{
+	if (c->wsi)
+		lws_rx_flow_control(c->wsi, enable);
+}

@@ -1,0 +1,98 @@
+# Shared by every test file: the tools on PATH, servers on free ports,
+# waiting for conditions (never for a fixed time), clean-up of what a test
+# started.
+
+load /usr/lib/bats/bats-support/load
+load /usr/lib/bats/bats-assert/load
+
+TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+BUILD_DIR=$TOP/${RXWS_BUILD:-build}
+PATH=$BUILD_DIR:$PATH
+PY=/usr/bin/python3
+PEERS=$TOP/tests/peers
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+	PIDS=()
+	cd "$T" || return 1
+}
+
+teardown() {
+	local pid
+	for pid in "${PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in "${PIDS[@]}"; do
+		wait_gone 5 "$pid" || kill -KILL "$pid" 2>/dev/null || true
+	done
+}
+
+# wait_for SECS CMD...: run CMD until it succeeds, at most SECS seconds.
+wait_for() {
+	local limit=$1
+	shift
+	local deadline=$((SECONDS + limit))
+	until "$@"; do
+		if ((SECONDS >= deadline)); then
+			echo "timed out after ${limit}s waiting for: $*" >&2
+			return 1
+		fi
+		sleep 0.02
+	done
+}
+
+# wait_gone SECS PID: the process has exited.
+wait_gone() {
+	wait_for "$1" eval "! kill -0 $2 2>/dev/null" 2>/dev/null
+}
+
+# lines FILE: how many lines it has (0 when missing).
+lines() {
+	if [[ -f $1 ]]; then wc -l < "$1"; else echo 0; fi
+}
+
+has_lines() { (($(lines "$1") >= $2)); }
+contains() { grep -q -- "$2" "$1" 2>/dev/null; }
+count_of() { grep -c -- "$2" "$1" 2>/dev/null || true; }
+has_count() { (($(count_of "$1" "$2") >= $3)); }
+
+# start_serve IN OUT ERR [ARGS...]: rxws-serve on a port it picks, reading
+# IN, writing OUT and ERR. Sets SERVE_PID and PORT once it listens.
+start_serve() {
+	local in=$1 out=$2 err=$3
+	shift 3
+	rxws-serve -p 0 "$@" < "$in" > "$out" 2> "$err" &
+	SERVE_PID=$!
+	PIDS+=("$SERVE_PID")
+	wait_for 10 contains "$err" 'listening on port' || { cat "$err" >&2; return 1; }
+	PORT=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$err" | head -n 1)
+}
+
+# start_py_server PORTFILE [ARGS...]: the python peer server; sets PY_PID, PY_PORT.
+start_py_server() {
+	local portfile=$1
+	shift
+	"$PY" "$PEERS/ws_server.py" "$portfile" "$@" > "$T/py_server.out" 2> "$T/py_server.err" &
+	PY_PID=$!
+	PIDS+=("$PY_PID")
+	wait_for 10 test -s "$portfile" || { cat "$T/py_server.err" >&2; return 1; }
+	PY_PORT=$(cat "$portfile")
+}
+
+# A fifo a test writes to through fd 8; opened read-write so that neither
+# side blocks, and closing fd 8 is the end of input.
+open_fifo() {
+	mkfifo "$1"
+	exec 8<>"$1"
+}
+
+close_fifo() {
+	exec 8>&-
+}
+
+# Clients a server has seen connect (its -v log).
+clients_seen() {
+	count_of "$1" ' connected on '
+}
+
+has_clients() { (($(clients_seen "$1") >= $2)); }

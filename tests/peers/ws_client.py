@@ -1,0 +1,67 @@
+#!/usr/bin/python3
+"""A WebSocket client we did not write (python3-websockets), for tests.
+
+Connects to URL, sends what it is told, then prints what it receives, one
+line per message: "text <repr>" or "binary <hex>", and at the end
+"close <code>". Exits after --recv messages, or when the server closes.
+"""
+import argparse
+import asyncio
+import sys
+
+import websockets
+
+
+def show(line):
+    print(line, flush=True)
+
+
+async def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("url")
+    ap.add_argument("--text", action="append", default=[], help="send a text frame")
+    ap.add_argument("--binary", action="append", default=[], help="send a binary frame (hex)")
+    ap.add_argument("--big", type=int, help="send a text frame of this many bytes")
+    ap.add_argument("--recv", type=int, default=-1, help="messages to wait for")
+    ap.add_argument("--stop-reading", action="store_true",
+                    help="never read: a peer that stalls")
+    ap.add_argument("--header", action="append", default=[])
+    args = ap.parse_args()
+
+    headers = [tuple(h.split(": ", 1)) for h in args.header]
+    async with websockets.connect(args.url, max_size=None, ping_interval=None,
+                                  extra_headers=headers, max_queue=4) as ws:
+        show("open")
+        for t in args.text:
+            await ws.send(t)
+        for b in args.binary:
+            await ws.send(bytes.fromhex(b))
+        if args.big:
+            await ws.send("x" * args.big)
+        if args.stop_reading:
+            await asyncio.sleep(3600)
+        n = 0
+        while args.recv < 0 or n < args.recv:
+            try:
+                m = await ws.recv()
+            except websockets.ConnectionClosed:
+                break
+            n += 1
+            if isinstance(m, str):
+                show("text " + repr(m))
+            else:
+                show("binary " + m.hex())
+        if args.recv >= 0 and n >= args.recv:
+            await ws.close()
+        await ws.wait_closed()
+        show(f"close {ws.close_code}")
+
+
+try:
+    asyncio.run(main())
+except websockets.InvalidStatusCode as e:
+    show(f"refused {e.status_code}")
+    sys.exit(3)
+except (OSError, websockets.InvalidHandshake) as e:
+    show(f"error {e}")
+    sys.exit(2)

@@ -1,0 +1,71 @@
+#!/usr/bin/python3
+"""A WebSocket server we did not write (python3-websockets), for tests.
+
+Listens on 127.0.0.1, an ephemeral port written to PORTFILE once ready.
+For each connection on an accepted path it prints "open PATH", sends what
+it is told, prints each message it receives as "PATH text <repr>" or
+"PATH binary <hex>", and "closed PATH <code>" at the end.
+"""
+import argparse
+import asyncio
+import os
+import sys
+
+import websockets
+
+
+def show(line):
+    print(line, flush=True)
+
+
+async def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("portfile")
+    ap.add_argument("--text", action="append", default=[], help="send a text frame")
+    ap.add_argument("--binary", action="append", default=[], help="send a binary frame (hex)")
+    ap.add_argument("--close", type=int, help="then close with this code")
+    ap.add_argument("--refuse", action="append", default=[],
+                    help="answer HTTP 404 for this path")
+    ap.add_argument("--drop", action="append", default=[],
+                    help="accept this path, then close it at once with 1011")
+    args = ap.parse_args()
+
+    async def refuse(path, headers):
+        if path.split("?")[0] in args.refuse:
+            show(f"refused {path}")
+            return (404, [], b"no\n")
+        return None
+
+    async def handler(ws, path):
+        show(f"open {path}")
+        if path.split("?")[0] in args.drop:
+            await ws.close(1011, "go away")
+            show(f"closed {path} 1011")
+            return
+        for t in args.text:
+            await ws.send(t)
+        for b in args.binary:
+            await ws.send(bytes.fromhex(b))
+        if args.close:
+            await ws.close(args.close)
+        try:
+            async for m in ws:
+                if isinstance(m, str):
+                    show(f"{path} text {m!r}")
+                else:
+                    show(f"{path} binary {m.hex()}")
+        except websockets.ConnectionClosed:
+            pass
+        show(f"closed {path} {ws.close_code}")
+
+    async with websockets.serve(handler, "127.0.0.1", 0, max_size=None,
+                                process_request=refuse, ping_interval=None) as server:
+        port = server.sockets[0].getsockname()[1]
+        tmp = args.portfile + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(f"{port}\n")
+        os.rename(tmp, args.portfile)
+        await asyncio.Future()
+
+
+asyncio.run(main())
