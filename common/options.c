@@ -509,7 +509,6 @@ int config_parse(struct config *c, enum tool tool, int argc, char **argv)
 	size_t nl = 0, ns = 0;
 
 	set_defaults(c, tool, tool_names[tool]);
-	shortopts[ns++] = '+';	/* stop at the first operand, as POSIX asks */
 	shortopts[ns++] = ':';	/* tell a missing argument from an unknown option */
 	for (size_t i = 0; i < N_OPTS; i++) {
 		const struct opt_def *o = &opt_defs[i];

@@ -280,38 +280,55 @@ static int server_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	return 0;
 }
 
-/* Every client of the path a record goes to gets it, or it waits. */
+static void close_too_slow(struct server *s, struct path_clients *p,
+			   struct wsconn *c)
+{
+	size_t dropped = ring_clear(&c->queue);
+	stat_add(&s->app->stats.dropped, dropped + 1);
+	log_warn("%s on %s is too slow (--queue %zu full): closing with 1008",
+		 c->peer, p->path, s->cfg->queue_len);
+	wsconn_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "too slow");
+}
+
+/*
+ * Every client of the record's path gets it, or it waits. A client is too
+ * slow (--overflow close) only when its queue is full while another on
+ * the path has room: when all are full, stdin is just faster than the
+ * network, and waiting loses nothing.
+ */
 static enum deliver sv_deliver(void *tool, struct msg *m)
 {
 	struct server *s = tool;
 	const char *path = m->tag ? m->tag : s->cfg->path;
 	size_t len = m->tag ? m->tag_len : strlen(path);
 	struct path_clients *p = pathmap_get(&s->paths, path, len);
+	enum overflow policy = s->cfg->overflow;
+	size_t open = 0, full = 0;
 
-	if (!p || !p->clients.count) {
+	if (p) {
+		lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&p->clients)) {
+			struct wsconn *c = &lws_container_of(d, struct server_client, node)->conn;
+			if (!c->close_pending) {
+				open++;
+				full += ring_full(&c->queue);
+			}
+		} lws_end_foreach_dll(d);
+	}
+	if (!open) {
 		stat_add(&s->app->stats.discarded, 1);
 		msg_unref(m);
 		return DELIVERED;
 	}
-	if (s->cfg->overflow == OVERFLOW_BLOCK) {
-		lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&p->clients)) {
-			struct server_client *sc = lws_container_of(d, struct server_client, node);
-			if (!sc->conn.close_pending && ring_full(&sc->conn.queue))
-				return DELIVER_LATER;
-		} lws_end_foreach_dll(d);
-	}
+	if (full && (policy == OVERFLOW_BLOCK ||
+		     (policy == OVERFLOW_CLOSE && full == open)))
+		return DELIVER_LATER;
+
 	lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&p->clients)) {
-		struct server_client *sc = lws_container_of(d, struct server_client, node);
-		struct wsconn *c = &sc->conn;
-		if (c->close_pending)
-			continue;
-		if (wsconn_push(c, msg_ref(m), s->cfg->overflow) == PUSH_CLOSE) {
+		struct wsconn *c = &lws_container_of(d, struct server_client, node)->conn;
+		if (!c->close_pending &&
+		    wsconn_push(c, msg_ref(m), policy) == PUSH_CLOSE) {
 			msg_unref(m);
-			size_t dropped = ring_clear(&c->queue);
-			stat_add(&s->app->stats.dropped, dropped + 1);
-			log_warn("%s on %s is too slow (--queue %zu full): closing with 1008",
-				 c->peer, p->path, s->cfg->queue_len);
-			wsconn_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "too slow");
+			close_too_slow(s, p, c);
 		}
 	} lws_end_foreach_dll(d);
 	msg_unref(m);
