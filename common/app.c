@@ -85,6 +85,8 @@ static void *signal_main(void *arg)
 	return NULL;
 }
 
+static void on_count_reached(struct app *a);
+
 static void flush_out(struct app *a)
 {
 	size_t backlog;
@@ -124,11 +126,8 @@ void app_output(struct app *a, const char *tag, size_t tag_len,
 	stat_add(&a->stats.bytes_out, len);
 	if (a->out.len >= OUT_SUBMIT_AT)
 		flush_out(a);
-	if (cfg->count && a->records_written == cfg->count) {
-		log_info("%llu records written (--count): closing",
-			 (unsigned long long)cfg->count);
-		app_stop(a, EXIT_OK, LWS_CLOSE_STATUS_NORMAL);
-	}
+	if (cfg->count && a->records_written == cfg->count)
+		on_count_reached(a);
 }
 
 void app_check_done(struct app *a)
@@ -174,6 +173,16 @@ static void on_drain_timeout(lws_sorted_usec_list_t *sul)
 	app_stop(a, EXIT_TEMPFAIL, LWS_CLOSE_STATUS_GOINGAWAY);
 }
 
+/* Sends what is queued, then closes every connection with close_code. */
+static void start_draining(struct app *a, int close_code)
+{
+	a->phase = PHASE_DRAINING;
+	lws_sul_schedule(a->ctx, 0, &a->sul_drain, on_drain_timeout,
+			 (lws_usec_t)(a->cfg->drain_timeout * LWS_US_PER_SEC));
+	a->ops->drain(a->tool, close_code);
+	app_check_done(a);
+}
+
 static void on_input_ended(struct app *a, int status)
 {
 	if (status == 0 && a->cfg->keep_open) {
@@ -183,12 +192,21 @@ static void on_input_ended(struct app *a, int status)
 	if (status && a->exit_code < 0)
 		a->exit_code = status;
 	log_info("end of input: sending what is queued, then closing");
-	a->phase = PHASE_DRAINING;
-	lws_sul_schedule(a->ctx, 0, &a->sul_drain, on_drain_timeout,
-			 (lws_usec_t)(a->cfg->drain_timeout * LWS_US_PER_SEC));
-	a->ops->drain(a->tool, status ? LWS_CLOSE_STATUS_UNEXPECTED_CONDITION
-				      : LWS_CLOSE_STATUS_NORMAL);
-	app_check_done(a);
+	start_draining(a, status ? LWS_CLOSE_STATUS_UNEXPECTED_CONDITION
+				 : LWS_CLOSE_STATUS_NORMAL);
+}
+
+/* --count reached: read no more stdin, but deliver what was read. */
+static void on_count_reached(struct app *a)
+{
+	log_info("%llu records written (--count): closing",
+		 (unsigned long long)a->cfg->count);
+	if (a->phase != PHASE_RUNNING)
+		return;
+	inbox_stop(&a->inbox);
+	app_pump(a);
+	a->input_done = true;
+	start_draining(a, LWS_CLOSE_STATUS_NORMAL);
 }
 
 void app_pump(struct app *a)

@@ -27,6 +27,9 @@ static void on_client_end(struct client *c, enum client_end why)
 			app_stop(a, EXIT_OK, 0);
 		break;
 	case CLIENT_END_GAVE_UP:
+		if (left)
+			log_at(LOG_ERROR, c->source, "%zu record%s not delivered",
+			       left, left == 1 ? "" : "s");
 		if (!s->cfg->tagged)
 			app_stop(a, EXIT_UNAVAILABLE, 0);
 		break;

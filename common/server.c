@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -477,6 +478,24 @@ static const char *bind_problem(int family, const char *addr, int port)
 	return problem ? problem : "unknown error";
 }
 
+/*
+ * lws removes whatever is at a unix socket's path before it binds: a
+ * socket that a live server still answers on must be left alone.
+ */
+static bool unix_socket_in_use(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return false;
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	bool live = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return live;
+}
+
 int server_start(struct server *s, struct app *app)
 {
 	const struct config *cfg = app->cfg;
@@ -494,6 +513,11 @@ int server_start(struct server *s, struct app *app)
 	info.retry_and_idle_policy = &no_lws_keepalive;
 	info.options = LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
 	if (cfg->unix_socket) {
+		if (unix_socket_in_use(cfg->unix_socket)) {
+			log_error("cannot listen on %s: another server is listening there",
+				  cfg->unix_socket);
+			return EXIT_UNAVAILABLE;
+		}
 		info.options |= LWS_SERVER_OPTION_UNIX_SOCK;
 		info.iface = cfg->unix_socket;
 		info.port = 0;
@@ -513,8 +537,7 @@ int server_start(struct server *s, struct app *app)
 
 	if (!app_create_context(app, &info)) {
 		if (cfg->unix_socket)
-			log_error("cannot listen on %s: is another server there? (remove the file if not)",
-				  cfg->unix_socket);
+			log_error("cannot listen on %s", cfg->unix_socket);
 		else
 			log_error("cannot listen on %s port %d: %s", cfg->host, cfg->port,
 				  bind_problem(family, addr, cfg->port));

@@ -33,8 +33,8 @@ load helpers
 	rxws-connect -r "ws://127.0.0.1:$PORT/b" > b 2> b.err &
 	PIDS+=($!)
 	wait_for 10 has_clients serve.err 4
-	for i in $(seq 1 100); do printf '/a\trecord %d\n' "$i" >&8; done
-	printf '/b\tlast\n' >&8
+	for i in $(seq 1 100); do printf '/a\trecord %d\n' "$i" > in; done
+	printf '/b\tlast\n' > in
 	for i in 1 2 3; do wait_for 10 has_lines "a$i" 100; done
 	wait_for 10 has_lines b 1
 	seq 1 100 | sed 's/^/record /' > expected
@@ -50,7 +50,7 @@ load helpers
 	rxws-connect -r "ws://127.0.0.1:$PORT/y/z?q=1" > y 2> y.err &
 	PIDS+=($!)
 	wait_for 10 has_clients serve.err 2
-	printf '/x\tfor x\n/y/z\tfor y\n/nobody\tlost\n/x\tagain x\n' >&8
+	printf '/x\tfor x\n/y/z\tfor y\n/nobody\tlost\n/x\tagain x\n' > in
 	wait_for 10 has_lines x 2
 	wait_for 10 has_lines y 1
 	[ "$(cat x)" = "$(printf 'for x\nagain x')" ]

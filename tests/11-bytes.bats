@@ -55,7 +55,7 @@ PY
 	lp_records expected '/p/q' '\x00\xff\n'
 	cmp serve.out expected
 	lp_records tagged '/p/q' 'to\x00you'
-	cat tagged >&8
+	cat tagged > in
 	wait_for 10 contains client.out 'binary 746f00796f75'
 }
 

@@ -79,15 +79,20 @@ start_py_server() {
 	PY_PORT=$(cat "$portfile")
 }
 
-# A fifo a test writes to through fd 8; opened read-write so that neither
-# side blocks, and closing fd 8 is the end of input.
+# open_fifo NAME: a fifo that stays open for writing until close_fifo, so
+# that a test can write to it many times ("printf ... > NAME") and its
+# reader sees the end of input only when the test says. The holder opens it
+# read-write, so nobody blocks, and no other process inherits it.
 open_fifo() {
 	mkfifo "$1"
-	exec 8<>"$1"
+	sleep 1000000 <> "$1" &
+	FIFO_HOLDER=$!
+	PIDS+=("$FIFO_HOLDER")
 }
 
 close_fifo() {
-	exec 8>&-
+	kill "$FIFO_HOLDER"
+	wait "$FIFO_HOLDER" 2>/dev/null || true
 }
 
 # Clients a server has seen connect (its -v log).

@@ -1,0 +1,102 @@
+#!/usr/bin/env bats
+# Clients that keep themselves connected: reconnect, backoff, giving up.
+
+load helpers
+
+# retry_delays FILE: the waits a client logged, in order, one per line.
+retry_delays() {
+	sed -n 's/.*retrying in \([0-9.]*\) s.*/\1/p' "$1"
+}
+
+@test "the server is killed and restarted: queued records arrive once, in order, with growing retry delays" {
+	rxws-serve --unix "$T/sock" -k -v / < /dev/null >> recv 2> s1.err &
+	local s1=$!
+	PIDS+=($s1)
+	wait_for 10 test -S "$T/sock"
+	open_fifo in
+	rxws-connect -v --unix "$T/sock" --retry-delay 0.1 --retry-max 10 ws://localhost/ < in > c.out 2> c.err &
+	local client=$!
+	PIDS+=($client)
+	seq 1 100 > in
+	wait_for 10 has_lines recv 100
+	kill -KILL "$s1"
+	wait_for 10 contains c.err 'connection lost'
+	seq 101 200 > in
+	wait_for 15 eval '(( $(retry_delays c.err | wc -l) >= 4 ))'
+	rxws-serve --unix "$T/sock" -k -v / < /dev/null >> recv 2> s2.err &
+	PIDS+=($!)
+	wait_for 30 has_lines recv 200
+	close_fifo
+	wait_gone 10 "$client"
+	run wait "$client"
+	assert_success
+	assert_equal "$(cat recv)" "$(seq 1 200)"
+	# Each wait is longer than the one before.
+	retry_delays c.err | awk 'NR > 1 && $1 <= prev { bad = 1 } { prev = $1 } END { exit bad }'
+	assert_equal "$(retry_delays c.err | head -n 1)" 0.10
+}
+
+@test "a server restart (close 1001) is ridden out: the client comes back and goes on" {
+	open_fifo sin
+	rxws-serve --unix "$T/sock" -v / < sin > /dev/null 2> s1.err &
+	local s1=$!
+	PIDS+=($s1)
+	wait_for 10 test -S "$T/sock"
+	rxws-connect -v -r --unix "$T/sock" --retry-delay 0.1 ws://localhost/ > c.out 2> c.err &
+	PIDS+=($!)
+	wait_for 10 has_clients s1.err 1
+	echo before > sin
+	wait_for 10 has_lines c.out 1
+	kill -TERM "$s1"
+	wait_for 10 contains c.err 'closed by the server (1001)'
+	close_fifo
+	seq 1 3 > in2
+	rxws-serve --unix "$T/sock" -v --wait-clients 1 / < in2 > /dev/null 2> s2.err &
+	PIDS+=($!)
+	wait_for 20 has_lines c.out 4
+	assert_equal "$(cat c.out)" "$(printf 'before\n1\n2\n3')"
+}
+
+@test "--retries: giving up after N failed retries in a row exits 69 and says so" {
+	run timeout 10 rxws-connect -r --retries 2 --retry-delay 0.01 ws://127.0.0.1:1/
+	assert_failure 69
+	assert_output --partial 'gave up after 3 attempts'
+}
+
+@test "--retries with records queued: exit 69 and the count of undelivered records" {
+	run timeout 10 rxws-connect --retries 1 --retry-delay 0.5 ws://127.0.0.1:1/ <<< 'lost'
+	assert_failure 69
+	assert_output --partial '1 record not delivered'
+}
+
+@test "--connect-timeout bounds an attempt whose handshake never comes" {
+	"$PY" -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
+open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
+import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(60)' port &
+	PIDS+=($!)
+	wait_for 10 test -s port
+	local start=$SECONDS
+	run timeout 20 rxws-connect -r --connect-timeout 0.5 --retries 1 --retry-delay 0.1 "ws://127.0.0.1:$(cat port)/"
+	assert_failure 69
+	assert_output --partial 'no connection within 0.5 s (--connect-timeout)'
+	(( SECONDS - start < 10 ))
+}
+
+@test "a busy port: rxws-serve exits 69 and says why" {
+	start_serve /dev/null serve.out serve.err -k /
+	run rxws-serve -p "$PORT" / < /dev/null
+	assert_failure 69
+	assert_output --partial "cannot listen on 127.0.0.1 port $PORT: Address already in use"
+}
+
+@test "a unix socket a live server holds is not taken over" {
+	rxws-serve --unix "$T/sock" -k / < /dev/null &
+	PIDS+=($!)
+	wait_for 10 test -S "$T/sock"
+	run rxws-serve --unix "$T/sock" / < /dev/null
+	assert_failure 69
+	assert_output --partial 'another server is listening there'
+}
