@@ -194,3 +194,17 @@ void log_lws_emit(int lws_level, const char *line)
 		copy[--n] = '\0';
 	log_debug("libwebsockets: %s", copy);
 }
+
+const char *log_printable(const char *s, char *buf, size_t len)
+{
+	size_t pos = 0;
+	for (; *s && pos + 5 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20 || c == 0x7f)
+			pos += (size_t)snprintf(buf + pos, len - pos, "\\x%02x", c);
+		else
+			buf[pos++] = (char)c;
+	}
+	buf[pos] = '\0';
+	return buf;
+}

@@ -45,6 +45,9 @@ void log_report(const struct log_attr *attrs, size_t n_attrs,
 		const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Copies s into buf with control characters shown as \xNN; returns buf. */
+const char *log_printable(const char *s, char *buf, size_t len);
+
 /* Routes libwebsockets' own messages into ours at debug level. */
 void log_lws_emit(int lws_level, const char *line);
 

@@ -532,7 +532,8 @@ int config_parse(struct config *c, enum tool tool, int argc, char **argv)
 			break;
 		if (id == '?' || id == ':') {
 			char shortname[3] = { '-', (char)optopt, '\0' };
-			const char *what = optopt ? shortname : argv[optind - 1];
+			bool is_short = optopt > 0 && optopt < 128;
+			const char *what = is_short ? shortname : argv[optind - 1];
 			return usage_error(tool, id == '?' ? "unknown option '%s'"
 					   : "missing argument for '%s'", what);
 		}

@@ -135,7 +135,7 @@ static int refuse(struct lws *wsi, int status, const char *why)
 
 static int confirm_upgrade(struct server *s, struct lws *wsi)
 {
-	char path[TAG_MAX + 1], peer[96];
+	char path[TAG_MAX + 1], peer[96], shown[256];
 	const char *why = "no path";
 	int status = HTTP_STATUS_BAD_REQUEST;
 	int n = request_path(wsi, path, sizeof(path));
@@ -145,7 +145,8 @@ static int confirm_upgrade(struct server *s, struct lws *wsi)
 	if (!status)
 		return 0;
 	describe_peer(wsi, peer, sizeof(peer));
-	log_warn("%s: refused %s: %s (HTTP %d)", peer, n >= 0 ? path : "?", why, status);
+	log_warn("%s: refused %s: %s (HTTP %d)", peer,
+		 n >= 0 ? log_printable(path, shown, sizeof(shown)) : "?", why, status);
 	return refuse(wsi, status, why);
 }
 

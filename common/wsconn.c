@@ -43,7 +43,7 @@ void wsconn_attach(struct wsconn *c, struct lws *wsi)
 {
 	c->wsi = wsi;
 	c->rx.len = 0;
-	c->close_pending = false;
+	c->close_pending = c->close_sent = false;
 	c->ping_due = c->ping_outstanding = false;
 	c->last_heard = lws_now_usecs();
 	if (app_rx_paused(c->app))
@@ -158,8 +158,13 @@ static int send_ping(struct wsconn *c)
 	return lws_write(c->wsi, frame + LWS_PRE, 0, LWS_WRITE_PING) < 0 ? -1 : 0;
 }
 
+/*
+ * Hands the close to lws. It may call WRITEABLE again while it does the
+ * handshake: returning -1 a second time would make it drop the socket.
+ */
 static int close_now(struct wsconn *c, int code, const char *reason)
 {
+	c->close_sent = true;
 	lws_close_reason(c->wsi, (enum lws_close_status)code,
 			 (unsigned char *)(uintptr_t)reason,
 			 reason ? strlen(reason) : 0);
@@ -176,6 +181,8 @@ int wsconn_writeable(struct wsconn *c)
 	msg_unref(c->held);
 	c->held = NULL;
 
+	if (c->close_sent)
+		return 0;
 	if (c->ping_due && send_ping(c))
 		return -1;
 	if (c->close_pending)

@@ -46,6 +46,7 @@ struct wsconn {
 	bool rx_binary;
 
 	bool close_pending, close_when_empty;
+	bool close_sent;		/* lws is doing the close handshake */
 	int close_code;
 	const char *close_reason;
 

@@ -2,6 +2,8 @@
 # waiting for conditions (never for a fixed time), clean-up of what a test
 # started.
 
+bats_require_minimum_version 1.5.0
+
 load /usr/lib/bats/bats-support/load
 load /usr/lib/bats/bats-assert/load
 

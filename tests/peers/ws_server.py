@@ -42,20 +42,27 @@ async def main():
             await ws.close(1011, "go away")
             show(f"closed {path} 1011")
             return
-        for t in args.text:
-            await ws.send(t)
-        for b in args.binary:
-            await ws.send(bytes.fromhex(b))
-        if args.close:
-            await ws.close(args.close)
+        async def read_all():
+            try:
+                async for m in ws:
+                    if isinstance(m, str):
+                        show(f"{path} text {m!r}")
+                    else:
+                        show(f"{path} binary {m.hex()}")
+            except websockets.ConnectionClosed:
+                pass
+
+        reader = asyncio.ensure_future(read_all())
         try:
-            async for m in ws:
-                if isinstance(m, str):
-                    show(f"{path} text {m!r}")
-                else:
-                    show(f"{path} binary {m.hex()}")
+            for t in args.text:
+                await ws.send(t)
+            for b in args.binary:
+                await ws.send(bytes.fromhex(b))
+            if args.close:
+                await ws.close(args.close)
         except websockets.ConnectionClosed:
             pass
+        await reader
         show(f"closed {path} {ws.close_code}")
 
     async with websockets.serve(handler, "127.0.0.1", 0, max_size=None,

@@ -1,0 +1,63 @@
+#!/usr/bin/env bats
+# Where rxws-serve listens: only on --host (lws 4.1 ignores an IPv4
+# interface of its own accord: see NOTES-lws.md).
+
+load helpers
+
+# listening ADDR:PORT: ss shows exactly this listening socket.
+listening() {
+	ss -Hltn "sport = :$PORT" | awk '{ print $4 }'
+}
+
+@test "--host 127.0.0.1 (the default) listens there only: 127.0.0.2 is refused" {
+	start_serve /dev/null serve.out serve.err -k /
+	assert_equal "$(listening)" "127.0.0.1:$PORT"
+	run "$PY" "$PEERS/ws_client.py" --recv 0 "ws://127.0.0.1:$PORT/"
+	assert_line open
+	run "$PY" "$PEERS/ws_client.py" --recv 0 "ws://127.0.0.2:$PORT/"
+	assert_failure 2
+	assert_output --partial 'error'
+}
+
+@test "--host 127.0.0.2 is not reachable on 127.0.0.1" {
+	start_serve /dev/null serve.out serve.err --host 127.0.0.2 -k /
+	assert_equal "$(listening)" "127.0.0.2:$PORT"
+	run "$PY" "$PEERS/ws_client.py" --recv 0 "ws://127.0.0.1:$PORT/"
+	assert_failure 2
+	run "$PY" "$PEERS/ws_client.py" --recv 0 "ws://127.0.0.2:$PORT/"
+	assert_line open
+}
+
+@test "--host ::1 listens on IPv6 loopback only" {
+	start_serve /dev/null serve.out serve.err --host ::1 -k /
+	assert_equal "$(listening)" "[::1]:$PORT"
+	run "$PY" "$PEERS/ws_client.py" --recv 0 "ws://[::1]:$PORT/"
+	assert_line open
+	run "$PY" "$PEERS/ws_client.py" --recv 0 "ws://127.0.0.1:$PORT/"
+	assert_failure 2
+}
+
+@test "--host 0.0.0.0 listens on every IPv4 address" {
+	start_serve /dev/null serve.out serve.err --host 0.0.0.0 -k /
+	assert_equal "$(listening)" "0.0.0.0:$PORT"
+	run "$PY" "$PEERS/ws_client.py" --recv 0 "ws://127.0.0.2:$PORT/"
+	assert_line open
+}
+
+@test "--host localhost is resolved to its address" {
+	start_serve /dev/null serve.out serve.err --host localhost -k /
+	run "$PY" "$PEERS/ws_client.py" --recv 0 "ws://localhost:$PORT/"
+	assert_line open
+}
+
+@test "--host with a name that does not resolve exits 69" {
+	run rxws-serve --host no-such-host.invalid / < /dev/null
+	assert_failure 69
+	assert_output --partial 'cannot listen on no-such-host.invalid'
+}
+
+@test "--port 0 picks a free port and logs it, even without -v" {
+	start_serve /dev/null serve.out serve.err -k /
+	(( PORT > 0 ))
+	assert contains serve.err "notice: listening on port $PORT"
+}

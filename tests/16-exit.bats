@@ -1,0 +1,106 @@
+#!/usr/bin/env bats
+# How the tools end: signals, a closed stdout, --count, --timeout,
+# --drain-timeout, counters on SIGUSR1.
+
+load helpers
+
+@test "SIGTERM on rxws-serve: every client sees close code 1001, exit 0" {
+	start_serve /dev/null serve.out serve.err -k -v /
+	"$PY" "$PEERS/ws_client.py" "ws://127.0.0.1:$PORT/" > c1 &
+	PIDS+=($!)
+	"$PY" "$PEERS/ws_client.py" "ws://127.0.0.1:$PORT/" > c2 &
+	PIDS+=($!)
+	wait_for 10 has_clients serve.err 2
+	kill -TERM "$SERVE_PID"
+	wait_for 10 contains c1 'close 1001'
+	wait_for 10 contains c2 'close 1001'
+	wait_gone 10 "$SERVE_PID"
+	run wait "$SERVE_PID"
+	assert_success
+}
+
+@test "SIGINT on rxws-connect: the server sees close code 1001, exit 0" {
+	start_py_server port
+	rxws-connect -r "ws://127.0.0.1:$PY_PORT/x" > c.out 2> c.err &
+	local client=$!
+	PIDS+=($client)
+	wait_for 10 contains py_server.out 'open /x'
+	kill -INT "$client"
+	wait_for 10 contains py_server.out 'closed /x 1001'
+	wait_gone 10 "$client"
+	run wait "$client"
+	assert_success
+}
+
+@test "rxws-connect | head -1 exits at once, though the server sends nothing more" {
+	open_fifo in
+	start_serve in serve.out serve.err -v /
+	( rxws-connect -r "ws://127.0.0.1:$PORT/" | head -n 1 > first ) 2> c.err &
+	local pipeline=$!
+	PIDS+=($pipeline)
+	wait_for 10 has_clients serve.err 1
+	echo only-one > in
+	wait_for 10 has_lines first 1
+	# head is gone: rxws-connect must notice its closed stdout by itself.
+	wait_gone 5 "$pipeline"
+	assert_equal "$(cat first)" only-one
+	wait_for 10 contains serve.err 'disconnected'
+}
+
+@test "-c 3 exits 0 after three records" {
+	seq 1 10 > in
+	start_serve in serve.out serve.err --wait-clients 1 /
+	run timeout 10 rxws-connect -r -c 3 "ws://127.0.0.1:$PORT/"
+	assert_success
+	assert_output "$(seq 1 3)"
+}
+
+@test "-c on rxws-serve exits after N records from clients" {
+	start_serve /dev/null serve.out serve.err -k -c 2 /
+	seq 1 5 | rxws-connect "ws://127.0.0.1:$PORT/"
+	wait_gone 10 "$SERVE_PID"
+	run wait "$SERVE_PID"
+	assert_success
+	assert_equal "$(cat serve.out)" "$(seq 1 2)"
+}
+
+@test "-W 1 exits 75 when the time is up" {
+	start_serve /dev/null serve.out serve.err -k /
+	local start=$SECONDS
+	run timeout 10 rxws-connect -r -W 1 "ws://127.0.0.1:$PORT/"
+	assert_failure 75
+	assert_output --partial 'still running after 1 s (--timeout)'
+	(( SECONDS - start < 5 ))
+}
+
+@test "--drain-timeout: records that cannot be delivered exit 75 with their count" {
+	run timeout 10 rxws-connect --drain-timeout 0.5 --retry-delay 0.1 ws://127.0.0.1:1/ <<< "$(seq 1 3)"
+	assert_failure 75
+	assert_output --partial '3 records not delivered within --drain-timeout (0.5 s)'
+}
+
+@test "SIGUSR1 prints the counters on stderr and goes on" {
+	start_serve /dev/null serve.out serve.err -k /
+	open_fifo cin
+	rxws-connect "ws://127.0.0.1:$PORT/" < cin > c.out 2> c.err &
+	local client=$!
+	PIDS+=($client)
+	seq 1 4 > cin
+	wait_for 10 has_lines serve.out 4
+	kill -USR1 "$client"
+	wait_for 10 contains c.err 'stdin 4 records (8 bytes), 0 bad; sent 4 messages (4 bytes)'
+	echo 5 > cin
+	wait_for 10 has_lines serve.out 5
+	kill -0 "$client"
+}
+
+@test "a closed stdout on rxws-serve ends it with 0 and closes clients with 1001" {
+	( rxws-serve -p 0 -k -v / < /dev/null 2> s2.err | head -n 1 > first ) &
+	PIDS+=($!)
+	wait_for 10 contains s2.err 'listening on port'
+	local port
+	port=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' s2.err)
+	run timeout 10 "$PY" "$PEERS/ws_client.py" --text one --text two "ws://127.0.0.1:$port/"
+	assert_line 'close 1001'
+	assert_equal "$(cat first)" one
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bats
+# Logs: stderr only, levels, text and OpenTelemetry JSON, --name.
+
+load helpers
+
+@test "silent by default: nothing on stderr for a clean run" {
+	seq 1 3 > in
+	start_serve in serve.out serve.err --wait-clients 1 /
+	run --separate-stderr timeout 10 rxws-connect -r "ws://127.0.0.1:$PORT/"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "$(seq 1 3)"
+}
+
+@test "-v says connects and retries; -q hides warnings" {
+	run timeout 10 rxws-connect -v -r --retries 1 --retry-delay 0.05 ws://127.0.0.1:1/
+	assert_output --partial 'info: '
+	assert_output --partial 'retrying in 0.05 s'
+	printf '\xff\n' > bad
+	start_serve /dev/null serve.out serve.err -k /
+	run timeout 10 rxws-connect -q "ws://127.0.0.1:$PORT/" < bad
+	assert_success
+	assert_output ""
+	run timeout 10 rxws-connect "ws://127.0.0.1:$PORT/" < bad
+	assert_output --partial 'warning: stdin record 1'
+}
+
+@test "--log-format json: OpenTelemetry log records, one JSON object a line" {
+	run timeout 10 rxws-connect -v --log-format json -r --retries 0 ws://127.0.0.1:1/a
+	assert_failure 69
+	echo "$output" | "$PY" -c '
+import json, sys
+n = 0
+for line in sys.stdin:
+    r = json.loads(line)
+    assert set(r) == {"timestamp", "severity_text", "severity_number", "body", "attributes"}, r
+    assert r["attributes"]["log.source"] == "rxws-connect:ws://127.0.0.1:1/a", r
+    assert r["severity_text"] in ("DEBUG", "INFO", "INFO2", "WARN", "ERROR"), r
+    assert r["timestamp"].endswith("Z")
+    n += 1
+assert n >= 2, n
+'
+	assert_output --partial '"severity_text":"ERROR","severity_number":17'
+}
+
+@test "--name replaces the log source" {
+	run timeout 10 rxws-connect --name feed -r --retries 0 ws://127.0.0.1:1/
+	assert_output --partial 'feed: error: cannot connect'
+	start_serve /dev/null serve.out serve.err -k /
+	refute contains serve.err 'feed'
+	assert contains serve.err "rxws-serve:127.0.0.1:$PORT: notice: listening on port $PORT"
+}
+
+@test "nothing but records on stdout, whatever the verbosity" {
+	seq 1 3 > in
+	start_serve in serve.out serve.err --wait-clients 1 -vv /
+	run --separate-stderr timeout 10 rxws-connect -vv -r "ws://127.0.0.1:$PORT/"
+	assert_output "$(seq 1 3)"
+	[ -n "$stderr" ]
+}
