@@ -168,6 +168,8 @@ static void on_drain_timeout(lws_sorted_usec_list_t *sul)
 	struct app *a = lws_container_of(sul, struct app, sul_drain);
 	size_t lost = a->ops->undelivered(a->tool);
 
+	if (a->ops->report_undelivered)
+		a->ops->report_undelivered(a->tool);
 	log_error("%zu record%s not delivered within --drain-timeout (%g s)",
 		  lost, lost == 1 ? "" : "s", a->cfg->drain_timeout);
 	app_stop(a, EXIT_TEMPFAIL, LWS_CLOSE_STATUS_GOINGAWAY);
@@ -196,17 +198,38 @@ static void on_input_ended(struct app *a, int status)
 				 : LWS_CLOSE_STATUS_NORMAL);
 }
 
-/* --count reached: read no more stdin, but deliver what was read. */
+/*
+ * Reads no more stdin, but delivers what was read, then closes: --count
+ * reached, or a bad record under --strict that only the loop could see.
+ */
+static void end_input(struct app *a, int exit_code, int close_code)
+{
+	if (a->phase != PHASE_RUNNING)
+		return;
+	if (a->exit_code < 0 && exit_code)
+		a->exit_code = exit_code;
+	inbox_stop(&a->inbox);
+	app_pump(a);
+	a->input_done = true;
+	start_draining(a, close_code);
+}
+
 static void on_count_reached(struct app *a)
 {
 	log_info("%llu records written (--count): closing",
 		 (unsigned long long)a->cfg->count);
-	if (a->phase != PHASE_RUNNING)
+	end_input(a, EXIT_OK, LWS_CLOSE_STATUS_NORMAL);
+}
+
+void app_bad_record(struct app *a, uint64_t recno, const char *why)
+{
+	stat_add(&a->stats.bad_in, 1);
+	if (!a->cfg->strict) {
+		log_warn("stdin record %llu: %s; skipped", (unsigned long long)recno, why);
 		return;
-	inbox_stop(&a->inbox);
-	app_pump(a);
-	a->input_done = true;
-	start_draining(a, LWS_CLOSE_STATUS_NORMAL);
+	}
+	log_error("stdin record %llu: %s; stopping (--strict)", (unsigned long long)recno, why);
+	end_input(a, EXIT_DATAERR, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION);
 }
 
 void app_pump(struct app *a)
@@ -215,8 +238,8 @@ void app_pump(struct app *a)
 		return;
 	a->pumping = true;
 	a->pump_waiting = false;
-	struct msg *m;
-	while ((m = inbox_peek(&a->inbox))) {
+	struct msg *m = NULL;
+	while (a->phase == PHASE_RUNNING && (m = inbox_peek(&a->inbox))) {
 		if (a->ops->deliver(a->tool, m) == DELIVER_LATER) {
 			a->pump_waiting = true;
 			break;

@@ -43,6 +43,8 @@ struct tool_ops {
 	void (*rx_flow)(void *tool, bool enable);
 	/* Every so often: keepalive. */
 	void (*tick)(void *tool, lws_usec_t now);
+	/* Optional: say where the undelivered records were (drain timeout). */
+	void (*report_undelivered)(void *tool);
 };
 
 enum app_phase { PHASE_RUNNING, PHASE_DRAINING, PHASE_CLOSING };
@@ -90,6 +92,9 @@ void app_wake(struct app *a);
 void app_pump(struct app *a);
 /* Let the reader start (--wait-clients). */
 void app_open_input(struct app *a);
+
+/* A stdin record the tool found bad: skipped, or the end with --strict. */
+void app_bad_record(struct app *a, uint64_t recno, const char *why);
 
 /* A received message, already checked: one record to stdout. */
 void app_output(struct app *a, const char *tag, size_t tag_len,

@@ -25,13 +25,20 @@ static void on_client_end(struct client *c, enum client_end why)
 			       left, left == 1 ? "" : "s");
 		if (!s->cfg->tagged)
 			app_stop(a, EXIT_OK, 0);
+		else
+			stat_add(&a->stats.lost, ring_clear(&c->conn.queue));
 		break;
 	case CLIENT_END_GAVE_UP:
 		if (left)
 			log_at(LOG_ERROR, c->source, "%zu record%s not delivered",
 			       left, left == 1 ? "" : "s");
-		if (!s->cfg->tagged)
+		if (!s->cfg->tagged) {
 			app_stop(a, EXIT_UNAVAILABLE, 0);
+		} else {
+			/* The others go on; the exit code will say it. */
+			s->gave_up++;
+			stat_add(&a->stats.lost, ring_clear(&c->conn.queue));
+		}
 		break;
 	case CLIENT_END_BY_US:
 		break;
@@ -66,7 +73,12 @@ static struct client *add_client(struct clientset *s, const char *tag)
 	char *source = source_for(s->cfg, tag);
 	if (!c || !source)
 		goto fail;
-	const char *path = tag ? tag : s->url.path;
+	char *path = NULL;
+	if (tag ? asprintf(&path, "%s%s%s", s->prefix, tag, s->query) < 0
+		: !(path = strdup(s->url.path))) {
+		path = NULL;
+		goto fail;
+	}
 	if (client_init(c, s->app, &s->url, path, tag, source, on_client_end, s))
 		goto fail;
 	if (tag && pathmap_put(&s->by_path, tag, strlen(tag), c)) {
@@ -74,10 +86,12 @@ static struct client *add_client(struct clientset *s, const char *tag)
 		goto fail;
 	}
 	free(source);
+	free(path);
 	list[s->n_clients++] = c;
 	return c;
 fail:
 	free(source);
+	free(path);
 	free(c);
 	return NULL;
 }
@@ -106,6 +120,19 @@ int clientset_init(struct clientset *s, struct app *app)
 
 	if (!s->cfg->tagged)
 		return add_client(s, NULL) ? -1 : EXIT_SOFTWARE;
+
+	/*
+	 * rxws-group: the URL's path is a prefix of every PATH (for servers
+	 * behind a proxy under a prefix), its query goes after each.
+	 */
+	char *q = strchr(s->url.path, '?');
+	s->query = q ? q : "";
+	s->prefix = strndup(s->url.path, q ? (size_t)(q - s->url.path) : strlen(s->url.path));
+	if (!s->prefix)
+		return EXIT_SOFTWARE;
+	size_t plen = strlen(s->prefix);
+	while (plen && s->prefix[plen - 1] == '/')
+		s->prefix[--plen] = '\0';
 	for (size_t i = 0; i < s->cfg->n_paths; i++)
 		if (!pathmap_get(&s->by_path, s->cfg->paths[i], strlen(s->cfg->paths[i])) &&
 		    !add_client(s, s->cfg->paths[i]))
@@ -127,6 +154,7 @@ void clientset_free(struct clientset *s)
 	}
 	free(s->clients);
 	pathmap_free(&s->by_path);
+	free(s->prefix);
 	url_free(&s->url);
 }
 
@@ -138,9 +166,10 @@ static struct client *client_for(struct clientset *s, struct msg *m)
 	if (c)
 		return c;
 	if (s->n_clients >= s->cfg->max_paths) {
-		stat_add(&s->app->stats.bad_in, 1);
-		log_warn("stdin record %llu: path %s would be over --max-paths (%zu); skipped",
-			 (unsigned long long)m->recno, m->tag, s->cfg->max_paths);
+		char why[TAG_MAX + 64];
+		snprintf(why, sizeof(why), "path %s would be over --max-paths (%zu)",
+			 m->tag, s->cfg->max_paths);
+		app_bad_record(s->app, m->recno, why);
 		return NULL;
 	}
 	c = add_client(s, m->tag);
@@ -225,6 +254,19 @@ static void cs_tick(void *tool, lws_usec_t now)
 		wsconn_tick(&s->clients[i]->conn, now);
 }
 
+static void cs_report_undelivered(void *tool)
+{
+	struct clientset *s = tool;
+	if (!s->cfg->tagged)
+		return;
+	for (size_t i = 0; i < s->n_clients; i++) {
+		size_t n = wsconn_queued(&s->clients[i]->conn);
+		if (n)
+			log_at(LOG_ERROR, s->clients[i]->source,
+			       "%zu record%s not delivered", n, n == 1 ? "" : "s");
+	}
+}
+
 const struct tool_ops clientset_ops = {
 	.deliver = cs_deliver,
 	.drain = cs_drain,
@@ -233,6 +275,7 @@ const struct tool_ops clientset_ops = {
 	.active = cs_active,
 	.rx_flow = cs_rx_flow,
 	.tick = cs_tick,
+	.report_undelivered = cs_report_undelivered,
 };
 
 int clientset_main(enum tool tool, int argc, char **argv)
@@ -264,6 +307,11 @@ int clientset_main(enum tool tool, int argc, char **argv)
 	app_set_tool(&app, &clientset_ops, &clients);
 	clientset_start(&clients);
 	rc = app_run(&app);
+	if (rc == EXIT_OK && clients.gave_up) {
+		log_error("%zu path%s gave up (--retries): records were lost",
+			  clients.gave_up, clients.gave_up == 1 ? "" : "s");
+		rc = EXIT_UNAVAILABLE;
+	}
 
 out_clients:
 	clientset_free(&clients);

@@ -4,7 +4,8 @@
  * rxws-connect is a set of one client, untagged. rxws-group is a set of
  * one client per path of one server: records are routed by their tag, and
  * a path's client is made when its first record comes (--max-paths bounds
- * how many). Each client reconnects on its own.
+ * how many). Each client reconnects on its own. A path the server ended
+ * (1000), or that gave up (--retries), opens again on its next record.
  */
 #ifndef RXWS_CLIENTSET_H
 #define RXWS_CLIENTSET_H
@@ -18,6 +19,9 @@ struct clientset {
 	struct app *app;
 	const struct config *cfg;
 	struct url url;
+	char *prefix;			/* group: the URL's path, before each PATH */
+	const char *query;		/* group: the URL's query, after each PATH */
+	size_t gave_up;			/* group: paths that gave up */
 	struct client **clients;
 	size_t n_clients;
 	struct pathmap by_path;

@@ -119,6 +119,9 @@ static const struct opt_def opt_defs[] = {
 	{ "connect-timeout", required_argument, OPT_CONNECT_TIMEOUT, FOR_CLIENTS, SEC_CLIENT, "SECS",
 	  "limit for one attempt, TCP and handshake (10)" },
 
+	{ "max-paths", required_argument, OPT_MAX_PATHS, FOR_GROUP, SEC_CLIENT, "N",
+	  "paths stdin records may open, at most (256)" },
+
 	{ "verbose", no_argument, OPT_VERBOSE, FOR_ALL, SEC_LOGS, NULL,
 	  "log connections and retries; twice for debug" },
 	{ "quiet", no_argument, OPT_QUIET, FOR_ALL, SEC_LOGS, NULL,
@@ -439,6 +442,11 @@ static int apply_option(struct config *c, int id, const char *arg)
 	case OPT_CONNECT_TIMEOUT:
 		if (parse_seconds(arg, &c->connect_timeout) || c->connect_timeout == 0)
 			return usage_error(tool, "--connect-timeout: expected seconds above 0, not '%s'", arg);
+		break;
+	case OPT_MAX_PATHS:
+		if (parse_size(arg, 1u << 20, &n) || !n)
+			return usage_error(tool, "--max-paths: expected a count from 1, not '%s'", arg);
+		c->max_paths = (size_t)n;
 		break;
 	case OPT_VERBOSE:
 		c->verbosity++;

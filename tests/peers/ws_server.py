@@ -26,6 +26,8 @@ async def main():
     ap.add_argument("--close", type=int, help="then close with this code")
     ap.add_argument("--refuse", action="append", default=[],
                     help="answer HTTP 404 for this path")
+    ap.add_argument("--close-after", type=int,
+                    help="close with 1000 after this many messages")
     ap.add_argument("--drop", action="append", default=[],
                     help="accept this path, then close it at once with 1011")
     args = ap.parse_args()
@@ -43,12 +45,16 @@ async def main():
             show(f"closed {path} 1011")
             return
         async def read_all():
+            n = 0
             try:
                 async for m in ws:
                     if isinstance(m, str):
                         show(f"{path} text {m!r}")
                     else:
                         show(f"{path} binary {m.hex()}")
+                    n += 1
+                    if args.close_after and n >= args.close_after:
+                        await ws.close(1000)
             except websockets.ConnectionClosed:
                 pass
 
