@@ -90,3 +90,8 @@ uninstall:
 
 clean:
 	rm -rf build build-asan build-fuzz
+
+# Benchmarks against python websockets, node ws and socat (bench/README.md);
+# BENCH_QUICK=1 for a short smoke run.
+bench: all
+	RXWS_BUILD=$(BUILD) bench/run

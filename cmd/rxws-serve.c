@@ -13,7 +13,7 @@ int main(int argc, char **argv)
 
 	if (rc >= 0)
 		goto out_config;
-	log_setup("rxws-serve", cfg.verbosity, cfg.log_format);
+	log_setup(cfg.name ? cfg.name : "rxws-serve", cfg.verbosity, cfg.log_format);
 	if (app_init(&app, &cfg)) {
 		rc = EXIT_SOFTWARE;
 		goto out_config;

@@ -39,6 +39,7 @@ int app_init(struct app *a, const struct config *cfg)
 		return -1;
 	if (!cfg->wait_clients)
 		inbox_open_gate(&a->inbox);
+	converter_init(&a->conv, cfg);
 	lws_set_log_level(cfg->verbosity >= 2 ? LLL_ERR | LLL_WARN : 0,
 			  log_lws_emit);
 	return 0;
@@ -48,7 +49,6 @@ struct lws_context *app_create_context(struct app *a,
 				       struct lws_context_creation_info *info)
 {
 	info->user = a;
-	info->options |= LWS_SERVER_OPTION_VALIDATE_UTF8;
 	if (!info->pt_serv_buf_size)
 		info->pt_serv_buf_size = 64 * 1024;
 	a->ctx = lws_create_context(info);
@@ -109,18 +109,18 @@ bool app_rx_paused(const struct app *a)
 	return a->rx_paused;
 }
 
-void app_output(struct app *a, const char *tag, size_t tag_len,
-		const unsigned char *data, size_t len)
+const char *app_output(struct app *a, const char *path, size_t path_len,
+		       enum datatype type, bool binary,
+		       const unsigned char *data, size_t len)
 {
 	const struct config *cfg = a->cfg;
 
 	if (cfg->count && a->records_written >= cfg->count)
-		return;
-	if (encode_record(&a->out, cfg->framing, tag, tag_len, data, len)) {
-		log_error("out of memory for a %zu-byte record", len);
-		app_stop(a, EXIT_SOFTWARE, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION);
-		return;
-	}
+		return NULL;
+	const char *why = frame_to_record(&a->conv, &a->out, path, path_len,
+					  type, binary, data, len);
+	if (why)
+		return why;
 	a->records_written++;
 	stat_add(&a->stats.records_out, 1);
 	stat_add(&a->stats.bytes_out, len);
@@ -128,6 +128,7 @@ void app_output(struct app *a, const char *tag, size_t tag_len,
 		flush_out(a);
 	if (cfg->count && a->records_written == cfg->count)
 		on_count_reached(a);
+	return NULL;
 }
 
 void app_check_done(struct app *a)
@@ -148,18 +149,29 @@ static void on_closing_bound(lws_sorted_usec_list_t *sul)
 	a->done = true;
 }
 
+/* Only close handshakes are left: they get a short bound. */
+static void enter_closing(struct app *a)
+{
+	a->phase = PHASE_CLOSING;
+	inbox_stop(&a->inbox);
+	lws_sul_cancel(&a->sul_drain);
+	lws_sul_schedule(a->ctx, 0, &a->sul_closing, on_closing_bound,
+			 CLOSING_BOUND_US);
+}
+
 void app_stop(struct app *a, int exit_code, int close_code)
 {
 	if (a->exit_code < 0)
 		a->exit_code = exit_code;
 	if (a->phase == PHASE_CLOSING)
 		return;
-	a->phase = PHASE_CLOSING;
-	inbox_stop(&a->inbox);
-	lws_sul_cancel(&a->sul_drain);
+	size_t left = a->ops->undelivered(a->tool);
+	if (left) {
+		log_warn("%zu queued record%s not sent", left, left == 1 ? "" : "s");
+		stat_add(&a->stats.lost, left);
+	}
+	enter_closing(a);
 	a->ops->close_all(a->tool, close_code);
-	lws_sul_schedule(a->ctx, 0, &a->sul_closing, on_closing_bound,
-			 CLOSING_BOUND_US);
 	app_check_done(a);
 }
 
@@ -168,11 +180,21 @@ static void on_drain_timeout(lws_sorted_usec_list_t *sul)
 	struct app *a = lws_container_of(sul, struct app, sul_drain);
 	size_t lost = a->ops->undelivered(a->tool);
 
+	if (!lost) {
+		enter_closing(a);
+		app_check_done(a);
+		return;
+	}
 	if (a->ops->report_undelivered)
 		a->ops->report_undelivered(a->tool);
 	log_error("%zu record%s not delivered within --drain-timeout (%g s)",
 		  lost, lost == 1 ? "" : "s", a->cfg->drain_timeout);
-	app_stop(a, EXIT_TEMPFAIL, LWS_CLOSE_STATUS_GOINGAWAY);
+	stat_add(&a->stats.lost, lost);
+	if (a->exit_code < 0)
+		a->exit_code = EXIT_TEMPFAIL;
+	enter_closing(a);
+	a->ops->close_all(a->tool, LWS_CLOSE_STATUS_GOINGAWAY);
+	app_check_done(a);
 }
 
 /* Sends what is queued, then closes every connection with close_code. */
@@ -392,4 +414,5 @@ void app_free(struct app *a)
 	}
 	inbox_destroy(&a->inbox);
 	buf_free(&a->out);
+	converter_free(&a->conv);
 }

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 
 #include "buf.h"
+#include "datatype.h"
 #include "inbox.h"
 #include "options.h"
 #include "reader.h"
@@ -60,6 +61,7 @@ struct app {
 	struct writer writer;
 	struct stats stats;
 	struct buf out;			/* records not yet given to the writer */
+	struct converter conv;		/* for received messages */
 	uint64_t records_written;
 
 	enum app_phase phase;
@@ -96,9 +98,13 @@ void app_open_input(struct app *a);
 /* A stdin record the tool found bad: skipped, or the end with --strict. */
 void app_bad_record(struct app *a, uint64_t recno, const char *why);
 
-/* A received message, already checked: one record to stdout. */
-void app_output(struct app *a, const char *tag, size_t tag_len,
-		const unsigned char *data, size_t len);
+/*
+ * A message received on path: one record to stdout. NULL, or why the
+ * message is bad (not written).
+ */
+const char *app_output(struct app *a, const char *path, size_t path_len,
+		       enum datatype type, bool binary,
+		       const unsigned char *data, size_t len);
 bool app_rx_paused(const struct app *a);
 
 /* Ends the process: exit code (first one wins) and close code (0: none). */

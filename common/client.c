@@ -24,16 +24,16 @@ int client_init(struct client *c, struct app *app, const struct url *url,
 	c->owner = owner;
 	c->path = strdup(path);
 	c->source = strdup(source);
-	if (!c->path || !c->source ||
+	/* Its own path, without the query: the tag of what it receives. */
+	c->label = tag ? strdup(tag) : strndup(path, strcspn(path, "?"));
+	if (!c->path || !c->source || !c->label ||
 	    wsconn_init(&c->conn, app, c->source, app->cfg->queue_len)) {
 		client_free(c);
 		return -1;
 	}
-	if (tag) {
-		c->conn.tag = tag;
-		c->conn.tag_len = strlen(tag);
-		c->conn.type = config_type_for(app->cfg, tag);
-	}
+	c->conn.path = c->label;
+	c->conn.path_len = strlen(c->label);
+	c->conn.type = tag ? config_type_for(app->cfg, tag) : app->cfg->datatype;
 	snprintf(c->conn.peer, sizeof(c->conn.peer), "server");
 	backoff_init(&c->backoff, app->cfg->retry_delay, app->cfg->retry_max,
 		     (uint64_t)lws_now_usecs() ^ (uint64_t)(uintptr_t)c);
@@ -47,7 +47,8 @@ void client_free(struct client *c)
 	wsconn_free(&c->conn);
 	free(c->path);
 	free(c->source);
-	c->path = c->source = NULL;
+	free(c->label);
+	c->path = c->source = c->label = NULL;
 }
 
 bool client_active(const struct client *c)

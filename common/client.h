@@ -40,6 +40,7 @@ struct client {
 	struct app *app;
 	const struct url *url;
 	char *path;			/* path and query to ask for */
+	char *label;			/* the path it is for (a group's tag) */
 	char *source;			/* for logs */
 	struct lws *wsi;		/* while connecting or open */
 	enum client_state state;
@@ -55,7 +56,7 @@ struct client {
 	void *owner;
 };
 
-/* tag: what received messages are tagged with (NULL: untagged). */
+/* tag: the path of a group's client, whose records carry it (else NULL). */
 int client_init(struct client *c, struct app *app, const struct url *url,
 		const char *path, const char *tag, const char *source,
 		client_end_cb on_end, void *owner);

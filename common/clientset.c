@@ -7,7 +7,7 @@
 #include "log.h"
 
 static const struct lws_protocols clientset_protocols[] = {
-	{ "rxws", client_callback, 0, 16 * 1024, 0, NULL, 0 },
+	{ .name = "rxws", .callback = client_callback, .rx_buffer_size = 16 * 1024 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 
@@ -23,22 +23,19 @@ static void on_client_end(struct client *c, enum client_end why)
 			log_at(LOG_WARN, c->source,
 			       "%zu record%s not sent: the server ended the stream",
 			       left, left == 1 ? "" : "s");
+		stat_add(&a->stats.lost, ring_clear(&c->conn.queue));
 		if (!s->cfg->tagged)
 			app_stop(a, EXIT_OK, 0);
-		else
-			stat_add(&a->stats.lost, ring_clear(&c->conn.queue));
 		break;
 	case CLIENT_END_GAVE_UP:
 		if (left)
 			log_at(LOG_ERROR, c->source, "%zu record%s not delivered",
 			       left, left == 1 ? "" : "s");
-		if (!s->cfg->tagged) {
+		stat_add(&a->stats.lost, ring_clear(&c->conn.queue));
+		if (!s->cfg->tagged)
 			app_stop(a, EXIT_UNAVAILABLE, 0);
-		} else {
-			/* The others go on; the exit code will say it. */
-			s->gave_up++;
-			stat_add(&a->stats.lost, ring_clear(&c->conn.queue));
-		}
+		else
+			s->gave_up++;	/* the others go on; the exit code says it */
 		break;
 	case CLIENT_END_BY_US:
 		break;
@@ -287,7 +284,7 @@ int clientset_main(enum tool tool, int argc, char **argv)
 
 	if (rc >= 0)
 		goto out_config;
-	log_setup(cfg.progname, cfg.verbosity, cfg.log_format);
+	log_setup(cfg.name ? cfg.name : cfg.progname, cfg.verbosity, cfg.log_format);
 	if (app_init(&app, &cfg)) {
 		rc = EXIT_SOFTWARE;
 		goto out_config;

@@ -1,6 +1,7 @@
 #include "framing.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const framing_names[] = {
@@ -49,7 +50,9 @@ void decoder_init(struct decoder *d, enum framing f, bool tagged,
 {
 	memset(d, 0, sizeof(*d));
 	d->framing = f;
-	d->tagged = tagged;
+	/* Envelopes carry their tags: the framing itself is untagged. */
+	d->tagged = tagged && f != FRAMING_JSON && f != FRAMING_CBOR;
+	tagged = d->tagged;
 	d->max_size = max_size;
 	/* A tagged record holds its tag and a separator as well. */
 	d->acc.max = max_size + (tagged ? TAG_MAX + 8 : 0);
@@ -58,6 +61,8 @@ void decoder_init(struct decoder *d, enum framing f, bool tagged,
 void decoder_free(struct decoder *d)
 {
 	buf_free(&d->acc);
+	free(d->skip);
+	d->skip = NULL;
 }
 
 static int bad(uint64_t recno, const char *reason,
@@ -227,6 +232,82 @@ static int feed_lp(struct decoder *d, const unsigned char *p, size_t n,
 	return 0;
 }
 
+/* A CBOR item is malformed: nothing after it can be found reliably. */
+static int cbor_broken(struct decoder *d, const char *why,
+		       const struct record_sink *sink)
+{
+	snprintf(d->reason, sizeof(d->reason), "%s; the rest of the input is skipped", why);
+	d->broken = true;
+	d->acc.len = 0;
+	return bad(++d->recno, d->reason, sink);
+}
+
+/* A CBOR sequence (RFC 8742): each item is a record. */
+static int feed_cbor(struct decoder *d, const unsigned char *p, size_t n,
+		     const struct record_sink *sink)
+{
+	while (n && !d->broken) {
+		if (d->skipping) {
+			long long k = cbor_skip_feed(d->skip, p, n);
+			if (k < 0)
+				return cbor_broken(d, "malformed CBOR", sink);
+			if (!d->skip->done)
+				return 0;
+			d->skipping = false;
+			p += k;
+			n -= (size_t)k;
+			continue;
+		}
+
+		size_t take = d->acc.max - d->acc.len;
+		if (take > n)
+			take = n;
+		if (buf_append(&d->acc, p, take))
+			return cbor_broken(d, "out of memory", sink);
+		p += take;
+		n -= take;
+
+		size_t off = 0;
+		int rc = 0;
+		while (!rc && off < d->acc.len) {
+			const char *why;
+			long long len = cbor_item_length(d->acc.data + off,
+							 d->acc.len - off, &why);
+			if (len < 0) {
+				buf_consume(&d->acc, off);
+				return cbor_broken(d, why, sink);
+			}
+			if (len == 0)
+				break;
+			struct record r = { .recno = ++d->recno,
+					    .data = d->acc.data + off, .len = (size_t)len };
+			rc = sink->on_record(sink->ctx, &r);
+			off += (size_t)len;
+		}
+		buf_consume(&d->acc, off);
+		if (rc)
+			return rc;
+
+		if (d->acc.len == d->acc.max) {
+			/* Too large to hold: skip it as it comes, then go on. */
+			if (!d->skip && !(d->skip = malloc(sizeof(*d->skip))))
+				return cbor_broken(d, "out of memory", sink);
+			cbor_skip_start(d->skip);
+			long long k = cbor_skip_feed(d->skip, d->acc.data, d->acc.len);
+			d->acc.len = 0;
+			if (k < 0)
+				return cbor_broken(d, "malformed CBOR", sink);
+			d->skipping = true;
+			snprintf(d->reason, sizeof(d->reason),
+				 "CBOR item over --max-size (%zu)", d->max_size);
+			rc = bad(++d->recno, d->reason, sink);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
 int decoder_feed(struct decoder *d, const unsigned char *p, size_t n,
 		 const struct record_sink *sink)
 {
@@ -242,10 +323,11 @@ int decoder_feed(struct decoder *d, const unsigned char *p, size_t n,
 		return n ? sink->on_record(sink->ctx, &r) : 0;
 	}
 	case FRAMING_JSON:
+		return feed_delimited(d, p, n, '\n', sink);
 	case FRAMING_CBOR:
-		break;
+		return feed_cbor(d, p, n, sink);
 	}
-	return bad(++d->recno, "framing not supported", sink);
+	return 0;
 }
 
 int decoder_finish(struct decoder *d, const struct record_sink *sink)
@@ -255,8 +337,14 @@ int decoder_finish(struct decoder *d, const struct record_sink *sink)
 	switch (d->framing) {
 	case FRAMING_LINE:
 	case FRAMING_NUL:
+	case FRAMING_JSON:
 		if (d->acc.len && !d->discarding)
 			rc = emit_delimited(d, d->acc.data, d->acc.len, sink);
+		break;
+	case FRAMING_CBOR:
+		if (d->skipping || (d->acc.len && !d->broken))
+			rc = bad(++d->recno, "truncated CBOR at end of input", sink);
+		d->skipping = d->broken = false;
 		break;
 	case FRAMING_LP:
 		if (d->hdr_len || d->in_body || d->in_payload) {

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "cbor_item.h"
 #include "msg.h"
 
 enum framing {
@@ -63,6 +64,11 @@ struct decoder {
 	size_t need;		/* body bytes still to come */
 	const char *skip_reason;	/* record is bad; skipping its bytes */
 	char reason[128];
+
+	/* cbor */
+	struct cbor_skip *skip;		/* skipping an item over --max-size */
+	bool skipping;
+	bool broken;			/* malformed: the rest cannot be split */
 };
 
 void decoder_init(struct decoder *d, enum framing f, bool tagged,

@@ -18,11 +18,11 @@ static const struct {
 	const char *otel;	/* OpenTelemetry severity_text */
 	int number;		/* OpenTelemetry severity_number */
 } levels[] = {
-	[LOG_ERROR] = { "error", "ERROR", 17 },
-	[LOG_WARN] = { "warning", "WARN", 13 },
-	[LOG_NOTICE] = { "notice", "INFO2", 10 },
-	[LOG_INFO] = { "info", "INFO", 9 },
-	[LOG_DEBUG] = { "debug", "DEBUG", 5 },
+	[LOG_ERROR] = { .text = "error", .otel = "ERROR", .number = 17 },
+	[LOG_WARN] = { .text = "warning", .otel = "WARN", .number = 13 },
+	[LOG_NOTICE] = { .text = "notice", .otel = "INFO2", .number = 10 },
+	[LOG_INFO] = { .text = "info", .otel = "INFO", .number = 9 },
+	[LOG_DEBUG] = { .text = "debug", .otel = "DEBUG", .number = 5 },
 };
 
 void log_setup(const char *source, int verbosity, enum log_format format)

@@ -31,7 +31,7 @@ static const char *const section_titles[] = {
 };
 
 enum opt_id {
-	OPT_STRING = 256, OPT_BYTES, OPT_TYPE, OPT_FORMAT = 'f', OPT_NUL = '0',
+	OPT_STRING = 256, OPT_BYTES, OPT_OBJECT, OPT_TYPE, OPT_FORMAT = 'f', OPT_NUL = '0',
 	OPT_CHUNK_SIZE = 300, OPT_MAX_SIZE, OPT_STRICT,
 	OPT_QUEUE, OPT_OVERFLOW, OPT_DRAIN_TIMEOUT, OPT_PING_INTERVAL,
 	OPT_PING_TIMEOUT, OPT_KEEP_OPEN = 'k', OPT_RECV_ONLY = 'r',
@@ -59,12 +59,14 @@ static const struct opt_def opt_defs[] = {
 	  "frames are text; records must be UTF-8 (default)" },
 	{ "bytes", no_argument, OPT_BYTES, FOR_ALL, SEC_RECORDS, NULL,
 	  "frames are binary; records are any bytes" },
+	{ "object", no_argument, OPT_OBJECT, FOR_ALL, SEC_RECORDS, NULL,
+	  "frames are CBOR; records are JSON (line, nul) or CBOR" },
 	{ "type", required_argument, OPT_TYPE, FOR_CONNECT, SEC_RECORDS, "TYPE",
-	  "string or bytes" },
+	  "string, bytes or object" },
 	{ "type", required_argument, OPT_TYPE, FOR_SERVE | FOR_GROUP, SEC_RECORDS, "[GLOB=]TYPE",
-	  "string or bytes; GLOB=TYPE sets it per path (first match wins)" },
+	  "string, bytes or object; GLOB=TYPE per path (first match wins)" },
 	{ "format", required_argument, OPT_FORMAT, FOR_ALL, SEC_RECORDS, "FMT",
-	  "framing on stdin and stdout: line, nul, lp, raw" },
+	  "framing of stdin and stdout: line, nul, lp, raw, json, cbor" },
 	{ "null", no_argument, OPT_NUL, FOR_ALL, SEC_RECORDS, NULL,
 	  "same as --format nul" },
 	{ "chunk-size", required_argument, OPT_CHUNK_SIZE, FOR_ALL, SEC_RECORDS, "BYTES",
@@ -265,7 +267,7 @@ static int parse_size(const char *s, uint64_t max, uint64_t *out)
 static int parse_type_rule(struct config *c, const char *arg)
 {
 	const char *eq = strrchr(arg, '=');
-	int t = name_index(datatype_names, 2, eq ? eq + 1 : arg);
+	int t = name_index(datatype_names, 3, eq ? eq + 1 : arg);
 	if (t < 0)
 		return -1;
 	if (!eq) {
@@ -334,15 +336,18 @@ static int apply_option(struct config *c, int id, const char *arg)
 	case OPT_BYTES:
 		c->datatype = DATATYPE_BYTES;
 		break;
+	case OPT_OBJECT:
+		c->datatype = DATATYPE_OBJECT;
+		break;
 	case OPT_TYPE:
 		if (strchr(arg, '=') && tool == TOOL_CONNECT)
 			return usage_error(tool, "--type GLOB=TYPE needs paths: '%s'", arg);
 		if (parse_type_rule(c, arg))
-			return usage_error(tool, "--type: expected string, bytes or GLOB=TYPE, not '%s'", arg);
+			return usage_error(tool, "--type: expected string, bytes, object or GLOB=TYPE, not '%s'", arg);
 		break;
 	case OPT_FORMAT:
-		if (framing_parse(arg, &c->framing) || c->framing > FRAMING_RAW)
-			return usage_error(tool, "--format: expected line, nul, lp or raw, not '%s'", arg);
+		if (framing_parse(arg, &c->framing))
+			return usage_error(tool, "--format: expected line, nul, lp, raw, json or cbor, not '%s'", arg);
 		break;
 	case OPT_NUL:
 		c->framing = FRAMING_NUL;
@@ -494,6 +499,13 @@ static int settle(struct config *c)
 	}
 	if (c->framing == FRAMING_RAW && c->tagged)
 		return usage_error(tool, "%s", "--format raw cannot carry tags: use lp, or give one path");
+	if (c->framing == FRAMING_RAW) {
+		bool objects = c->datatype == DATATYPE_OBJECT;
+		for (size_t i = 0; i < c->n_type_rules; i++)
+			objects |= c->type_rules[i].type == DATATYPE_OBJECT;
+		if (objects)
+			return usage_error(tool, "%s", "--format raw cannot carry objects: use line, lp, json or cbor");
+	}
 	if (c->recv_only && c->send_only)
 		return usage_error(tool, "%s", "--recv-only and --send-only exclude each other");
 	if (c->retry_max < c->retry_delay)

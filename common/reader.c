@@ -7,25 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "utf8.h"
 
 #define READ_CHUNK (256 * 1024)
-
-static enum datatype type_of(struct reader *r, const char *tag, size_t len)
-{
-	if (!tag)
-		return r->cfg->datatype;
-	if (!r->cfg->n_type_rules)
-		return r->cfg->datatype;
-	if (r->have_last && strlen(r->last_tag) == len &&
-	    !memcmp(r->last_tag, tag, len))
-		return r->last_type;
-	memcpy(r->last_tag, tag, len);
-	r->last_tag[len] = '\0';
-	r->last_type = config_type_for(r->cfg, r->last_tag);
-	r->have_last = true;
-	return r->last_type;
-}
 
 static int on_bad(void *ctx, uint64_t recno, const char *reason)
 {
@@ -44,18 +27,18 @@ static int on_bad(void *ctx, uint64_t recno, const char *reason)
 static int on_record(void *ctx, const struct record *rec)
 {
 	struct reader *r = ctx;
-	enum datatype type = type_of(r, rec->tag, rec->tag_len);
+	struct outgoing frame;
+	const char *why = record_to_frame(&r->conv, rec, &frame);
 
-	if (type == DATATYPE_STRING && !utf8_valid(rec->data, rec->len))
-		return on_bad(ctx, rec->recno, "not valid UTF-8 (use --bytes for binary data)");
-
-	struct msg *m = msg_new(rec->tag, rec->tag_len, rec->len);
+	if (why)
+		return on_bad(ctx, rec->recno, why);
+	struct msg *m = msg_new(frame.tag, frame.tag_len, frame.len);
 	if (!m) {
 		log_error("stdin record %" PRIu64 ": out of memory", rec->recno);
 		return EXIT_SOFTWARE;
 	}
-	memcpy(m->payload, rec->data, rec->len);
-	m->kind = type == DATATYPE_STRING ? FRAME_TEXT : FRAME_BINARY;
+	memcpy(m->payload, frame.data, frame.len);
+	m->kind = frame.kind;
 	m->recno = rec->recno;
 	stat_add(&r->stats->records_in, 1);
 	if (!inbox_push(r->inbox, m)) {
@@ -132,10 +115,12 @@ int reader_start(struct reader *r, int fd, const struct config *cfg,
 	if (!r->chunk)
 		return -1;
 	decoder_init(&r->dec, cfg->framing, cfg->tagged, cfg->max_size);
+	converter_init(&r->conv, cfg);
 
 	if (pthread_create(&r->thread, NULL, reader_main, r)) {
 		free(r->chunk);
 		decoder_free(&r->dec);
+		converter_free(&r->conv);
 		return -1;
 	}
 	r->running = true;
@@ -152,4 +137,5 @@ void reader_stop(struct reader *r)
 	r->running = false;
 	free(r->chunk);
 	decoder_free(&r->dec);
+	converter_free(&r->conv);
 }

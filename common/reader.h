@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "datatype.h"
 #include "framing.h"
 #include "inbox.h"
 #include "options.h"
@@ -23,14 +24,11 @@ struct reader {
 	struct inbox *inbox;
 	struct stats *stats;
 	struct decoder dec;
+	struct converter conv;
 	unsigned char *chunk;
 	size_t chunk_size;
 	pthread_t thread;
 	bool running;
-	/* The datatype of the last tag seen: tags repeat, globs cost. */
-	char last_tag[TAG_MAX + 1];
-	enum datatype last_type;
-	bool have_last;
 };
 
 int reader_start(struct reader *r, int fd, const struct config *cfg,

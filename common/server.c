@@ -33,8 +33,9 @@ static int server_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			   void *user, void *in, size_t len);
 
 static const struct lws_protocols server_protocols[] = {
-	{ "rxws", server_callback, sizeof(struct server_client), 16 * 1024, 0,
-	  NULL, 0 },
+	{ .name = "rxws", .callback = server_callback,
+	  .per_session_data_size = sizeof(struct server_client),
+	  .rx_buffer_size = 16 * 1024 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 
@@ -200,10 +201,8 @@ static int on_established(struct server *s, struct server_client *sc,
 
 	struct wsconn *c = &sc->conn;
 	c->type = sc->path->type;
-	if (s->cfg->tagged) {
-		c->tag = sc->path->path;
-		c->tag_len = sc->path->len;
-	}
+	c->path = sc->path->path;
+	c->path_len = sc->path->len;
 	describe_peer(wsi, c->peer, sizeof(c->peer));
 	wsconn_attach(c, wsi);
 	log_info("%s connected on %s (%u on this path)", c->peer,
@@ -225,9 +224,12 @@ static void on_closed(struct server *s, struct server_client *sc)
 	size_t left = wsconn_queued(c);
 
 	wsconn_detach(c);
-	if (left && s->app->phase == PHASE_RUNNING)
+	/* When the process is closing, app_stop() counted them already. */
+	if (left && s->app->phase != PHASE_CLOSING) {
 		log_info("%s: %zu queued record%s not delivered", c->peer, left,
 			 left == 1 ? "" : "s");
+		stat_add(&s->app->stats.lost, left);
+	}
 	log_info("%s disconnected from %s", c->peer, sc->path->path);
 	lws_dll2_remove(&sc->node);
 	path_put(s, sc->path);
@@ -552,9 +554,9 @@ int server_start(struct server *s, struct app *app)
 	else if (cfg->unix_socket)
 		rc = asprintf(&s->source, "rxws-serve:%s", cfg->unix_socket);
 	else
-		rc = asprintf(&s->source, family == AF_INET6 ? "rxws-serve:[%s]:%d"
-							      : "rxws-serve:%s:%d",
-			      addr, s->vhost ? lws_get_vhost_listen_port(s->vhost) : cfg->port);
+		rc = asprintf(&s->source, strchr(cfg->host, ':') ? "rxws-serve:[%s]:%d"
+								 : "rxws-serve:%s:%d",
+			      cfg->host, s->vhost ? lws_get_vhost_listen_port(s->vhost) : cfg->port);
 	if (rc < 0)
 		return EXIT_SOFTWARE;
 	log_set_source(s->source);

@@ -11,6 +11,8 @@ const char *url_parse(const char *text, struct url *out)
 	int default_port;
 
 	memset(out, 0, sizeof(*out));
+	if (strchr(text, '#'))
+		return "a fragment (#...) means nothing in a WebSocket URL (RFC 6455)";
 	if (!strncasecmp(text, "ws://", 5)) {
 		p = text + 5;
 		default_port = 80;
@@ -31,7 +33,7 @@ const char *url_parse(const char *text, struct url *out)
 		after = host_end + 1;
 	} else {
 		host_start = p;
-		host_end = p + strcspn(p, ":/?#");
+		host_end = p + strcspn(p, ":/?");
 		after = host_end;
 	}
 	if (host_end == host_start)
@@ -51,7 +53,7 @@ const char *url_parse(const char *text, struct url *out)
 	if (*after && *after != '/' && *after != '?')
 		return "unexpected characters after the host";
 
-	size_t path_len = strcspn(after, "#");
+	size_t path_len = strlen(after);
 	out->host = strndup(host_start, (size_t)(host_end - host_start));
 	if (*after == '/') {
 		out->path = strndup(after, path_len);

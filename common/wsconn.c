@@ -4,6 +4,7 @@
 
 #include "app.h"
 #include "log.h"
+#include "utf8.h"
 
 /* Large messages go out in fragments of this size. */
 #define FRAGMENT (64u << 10)
@@ -232,23 +233,29 @@ int wsconn_writeable(struct wsconn *c)
 	return 0;
 }
 
-static void deliver(struct wsconn *c, const unsigned char *data, size_t len)
+/* A whole message: to stdout, unless it is bad. -1 closes the connection. */
+static int deliver(struct wsconn *c, const unsigned char *data, size_t len)
 {
 	struct app *a = c->app;
-	bool want_binary = c->type != DATATYPE_STRING;
 
 	stat_add(&a->stats.received, 1);
 	stat_add(&a->stats.bytes_received, len);
-	if (a->cfg->send_only)
-		return;
-	if (c->rx_binary != want_binary) {
+	if (!c->rx_binary && !utf8_valid(data, len)) {
+		/* RFC 6455 8.1: fail the connection. */
 		stat_add(&a->stats.bad_received, 1);
-		log_at(LOG_WARN, c->source, "%s: %s frame on a %s path: skipped",
-		       c->peer, c->rx_binary ? "binary" : "text",
-		       datatype_name(c->type));
-		return;
+		log_at(LOG_WARN, c->source,
+		       "%s: text frame that is not UTF-8: closing with 1007", c->peer);
+		return close_now(c, LWS_CLOSE_STATUS_INVALID_PAYLOAD, "invalid UTF-8");
 	}
-	app_output(a, c->tag, c->tag_len, data, len);
+	if (a->cfg->send_only)
+		return 0;
+	const char *why = app_output(a, c->path, c->path_len, c->type,
+				     c->rx_binary, data, len);
+	if (why) {
+		stat_add(&a->stats.bad_received, 1);
+		log_at(LOG_WARN, c->source, "%s: %s: skipped", c->peer, why);
+	}
+	return 0;
 }
 
 static int too_large(struct wsconn *c, size_t len)
@@ -275,19 +282,19 @@ int wsconn_receive(struct wsconn *c, const void *in, size_t len)
 		if (final) {
 			if (len > c->rx.max)
 				return too_large(c, len);
-			deliver(c, in, len);
-			return 0;
+			return deliver(c, in, len);
 		}
 	}
 	if (buf_append(&c->rx, in, len))
 		return too_large(c, c->rx.len + len);
+	int rc = 0;
 	if (final) {
-		deliver(c, c->rx.data, c->rx.len);
+		rc = deliver(c, c->rx.data, c->rx.len);
 		c->rx.len = 0;
 		if (c->rx.cap > RX_KEEP_CAPACITY)
 			buf_free(&c->rx);
 	}
-	return 0;
+	return rc;
 }
 
 void wsconn_heard(struct wsconn *c)

@@ -32,8 +32,8 @@ struct wsconn {
 	struct app *app;
 	const char *source;		/* log source; NULL: the process' */
 	char peer[128];			/* who, for log lines */
-	const char *tag;		/* tag for received messages, or NULL */
-	size_t tag_len;
+	const char *path;		/* its path: the tag of what it receives */
+	size_t path_len;
 	enum datatype type;
 
 	struct ring queue;		/* head is the message being sent */

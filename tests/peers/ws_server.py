@@ -11,6 +11,7 @@ import asyncio
 import os
 import sys
 
+import cbor2
 import websockets
 
 
@@ -23,6 +24,10 @@ async def main():
     ap.add_argument("portfile")
     ap.add_argument("--text", action="append", default=[], help="send a text frame")
     ap.add_argument("--binary", action="append", default=[], help="send a binary frame (hex)")
+    ap.add_argument("--cbor-hex", action="append", default=[],
+                    help="send a binary frame of this CBOR (hex)")
+    ap.add_argument("--cbor", action="store_true",
+                    help="print binary frames decoded as CBOR")
     ap.add_argument("--close", type=int, help="then close with this code")
     ap.add_argument("--refuse", action="append", default=[],
                     help="answer HTTP 404 for this path")
@@ -50,6 +55,11 @@ async def main():
                 async for m in ws:
                     if isinstance(m, str):
                         show(f"{path} text {m!r}")
+                    elif args.cbor:
+                        try:
+                            show(f"{path} cbor {cbor2.loads(m)!r}")
+                        except Exception as e:
+                            show(f"{path} not-cbor {e}")
                     else:
                         show(f"{path} binary {m.hex()}")
                     n += 1
@@ -62,7 +72,7 @@ async def main():
         try:
             for t in args.text:
                 await ws.send(t)
-            for b in args.binary:
+            for b in args.binary + args.cbor_hex:
                 await ws.send(bytes.fromhex(b))
             if args.close:
                 await ws.close(args.close)
