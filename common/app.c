@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 /* Stop reading the network above HIGH bytes waiting for stdout. */
@@ -15,6 +16,16 @@
 #define CLOSING_BOUND_US (3 * LWS_US_PER_SEC)
 /* Records that may wait between the reader and the loop. */
 #define INBOX_MAX 64
+
+/* Each connection is a file: take all the files the system allows. */
+static void raise_file_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
 
 static void block_signals(void)
 {
@@ -34,6 +45,7 @@ int app_init(struct app *a, const struct config *cfg)
 	a->exit_code = -1;
 	/* Every thread made from now on inherits the mask: one takes them. */
 	block_signals();
+	raise_file_limit();
 	size_t inbox_cap = cfg->queue_len < INBOX_MAX ? cfg->queue_len : INBOX_MAX;
 	if (inbox_init(&a->inbox, inbox_cap))
 		return -1;

@@ -143,11 +143,15 @@ static void note_key(struct walk *w, struct level *map, const struct cbor_head *
 	unsigned char *flag = &w->flags->data[map->flag_at];
 	uint64_t index = map->count / 2;
 
-	if (h->major != CBOR_TEXT) {
+	/*
+	 * A key in chunks is written as a $map pair, whatever it says: then
+	 * it cannot pass for a $form's key when it is read back.
+	 */
+	if (h->major != CBOR_TEXT || h->indefinite) {
 		*flag &= (unsigned char)~CBOR_MAP_TEXT_KEYS;
 		return;
 	}
-	if (index < 2 && !h->indefinite)
+	if (index < 2)
 		map->keys[index] = special_key(body, (size_t)h->value);
 }
 

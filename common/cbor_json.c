@@ -10,7 +10,8 @@
 #include "cbor_item.h"
 #include "json.h"
 
-#define BIGNUM_MAX_BYTES 128
+/* Enough for every integer json_to_cbor() reads (309 digits). */
+#define BIGNUM_MAX_BYTES 130
 
 enum level_kind { L_ARRAY, L_OBJECT, L_PAIRS, L_TAG, L_TEXT, L_BYTES };
 

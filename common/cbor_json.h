@@ -5,7 +5,7 @@
  * {"$bytes": base64}, tags {"$tag": N, "$value": v}, undefined, NaN and
  * infinities, simple values, and maps with keys that are not text (or
  * that would read as a $form) as {"$map": [[k, v], ...]}. Bignums of up
- * to 128 bytes are written as plain (exact) numbers. json_to_cbor() reads
+ * to 130 bytes are written as plain (exact) numbers. json_to_cbor() reads
  * all of it back to the same value.
  */
 #ifndef RXWS_CBOR_JSON_H

@@ -169,6 +169,7 @@ void client_drain(struct client *c, int code)
 void client_close(struct client *c, int code)
 {
 	c->closing_by_us = true;
+	c->close_code = code;
 	switch (c->state) {
 	case CLIENT_OPEN:
 		if (code)
@@ -200,8 +201,9 @@ static void on_established(struct client *c, struct lws *wsi)
 	c->ever_opened = true;
 	log_at(LOG_INFO, c->source, "connected");
 	wsconn_attach(&c->conn, wsi);
-	if (c->closing_by_us)
-		wsconn_close(&c->conn, LWS_CLOSE_STATUS_GOINGAWAY, NULL);
+	if (c->closing_by_us)	/* it was still connecting when we closed */
+		wsconn_close(&c->conn, c->close_code ? c->close_code
+						      : LWS_CLOSE_STATUS_GOINGAWAY, NULL);
 }
 
 static void on_closed(struct client *c)

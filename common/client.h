@@ -48,6 +48,7 @@ struct client {
 	long failures;			/* attempts failed in a row */
 	bool ever_opened;
 	bool closing_by_us;
+	int close_code;			/* ours, when closing_by_us */
 	bool attempt_timed_out;
 	int peer_close_code;
 	lws_usec_t opened_at;

@@ -11,6 +11,8 @@ static const struct lws_protocols clientset_protocols[] = {
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 
+static size_t cs_active(void *tool);
+
 static void on_client_end(struct client *c, enum client_end why)
 {
 	struct clientset *s = c->owner;
@@ -40,20 +42,24 @@ static void on_client_end(struct client *c, enum client_end why)
 	case CLIENT_END_BY_US:
 		break;
 	}
+	/* -r: with every path ended, nothing can open one again. */
+	if (s->cfg->tagged && s->cfg->recv_only && !cs_active(s))
+		app_stop(a, EXIT_OK, 0);
 	app_check_done(a);
 }
 
+/* The URL's query may hold a token: logs do without it. */
 static char *source_for(const struct config *cfg, const char *path)
 {
 	char *src;
-	int n;
+	int n, url_len = (int)strcspn(cfg->url, "?");
 
 	if (cfg->name)
 		n = asprintf(&src, "%s", cfg->name);
 	else if (path)
-		n = asprintf(&src, "%s:%s:%s", cfg->progname, cfg->url, path);
+		n = asprintf(&src, "%s:%.*s:%s", cfg->progname, url_len, cfg->url, path);
 	else
-		n = asprintf(&src, "%s:%s", cfg->progname, cfg->url);
+		n = asprintf(&src, "%s:%.*s", cfg->progname, url_len, cfg->url);
 	return n < 0 ? NULL : src;
 }
 

@@ -236,7 +236,8 @@ static int feed_lp(struct decoder *d, const unsigned char *p, size_t n,
 static int cbor_broken(struct decoder *d, const char *why,
 		       const struct record_sink *sink)
 {
-	snprintf(d->reason, sizeof(d->reason), "%s; the rest of the input is skipped", why);
+	snprintf(d->reason, sizeof(d->reason),
+		 "%s (no way to find the next record: the rest of the input is dropped)", why);
 	d->broken = true;
 	d->acc.len = 0;
 	return bad(++d->recno, d->reason, sink);

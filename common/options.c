@@ -37,7 +37,7 @@ enum opt_id {
 	OPT_PING_TIMEOUT, OPT_KEEP_OPEN = 'k', OPT_RECV_ONLY = 'r',
 	OPT_SEND_ONLY = 's', OPT_COUNT = 'c', OPT_TIMEOUT = 'W',
 	OPT_HOST = 400, OPT_PORT = 'p', OPT_UNIX = 401, OPT_ALLOW_PATH,
-	OPT_MAX_CLIENTS, OPT_WAIT_CLIENTS,
+	OPT_MAX_CLIENTS, OPT_WAIT_CLIENTS, OPT_HANDSHAKE_TIMEOUT,
 	OPT_RETRY_DELAY, OPT_RETRY_MAX, OPT_RETRIES, OPT_CONNECT_TIMEOUT,
 	OPT_MAX_PATHS,
 	OPT_VERBOSE = 'v', OPT_QUIET = 'q', OPT_LOG_FORMAT = 500, OPT_NAME,
@@ -109,6 +109,8 @@ static const struct opt_def opt_defs[] = {
 	  "refuse clients beyond N (HTTP 503)" },
 	{ "wait-clients", required_argument, OPT_WAIT_CLIENTS, FOR_SERVE, SEC_SERVER, "N",
 	  "do not read stdin until N clients are connected" },
+	{ "handshake-timeout", required_argument, OPT_HANDSHAKE_TIMEOUT, FOR_SERVE, SEC_SERVER, "SECS",
+	  "drop a peer whose handshake is not done in SECS (10)" },
 
 	{ "retry-delay", required_argument, OPT_RETRY_DELAY, FOR_CLIENTS, SEC_CLIENT, "SECS",
 	  "first reconnect after SECS (0.5), then doubling" },
@@ -320,6 +322,7 @@ static void set_defaults(struct config *c, enum tool tool, const char *progname)
 	c->retry_max = 30;
 	c->retries = -1;
 	c->connect_timeout = 10;
+	c->handshake_timeout = 10;
 	c->max_paths = 256;
 }
 
@@ -431,6 +434,10 @@ static int apply_option(struct config *c, int id, const char *arg)
 			return usage_error(tool, "--wait-clients: expected a count, not '%s'", arg);
 		c->wait_clients = (size_t)n;
 		break;
+	case OPT_HANDSHAKE_TIMEOUT:
+		if (parse_seconds(arg, &c->handshake_timeout) || c->handshake_timeout < 1)
+			return usage_error(tool, "--handshake-timeout: expected 1 second or more, not '%s'", arg);
+		break;
 	case OPT_RETRY_DELAY:
 		if (parse_seconds(arg, &c->retry_delay) || c->retry_delay == 0)
 			return usage_error(tool, "--retry-delay: expected seconds above 0, not '%s'", arg);
@@ -506,6 +513,8 @@ static int settle(struct config *c)
 		if (objects)
 			return usage_error(tool, "%s", "--format raw cannot carry objects: use line, lp, json or cbor");
 	}
+	if (tool == TOOL_GROUP && c->recv_only && !c->n_paths)
+		return usage_error(tool, "%s", "--recv-only opens only the PATHs given: give one at least");
 	if (c->recv_only && c->send_only)
 		return usage_error(tool, "%s", "--recv-only and --send-only exclude each other");
 	if (c->retry_max < c->retry_delay)

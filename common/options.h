@@ -78,6 +78,7 @@ struct config {
 	size_t n_allow_paths;
 	size_t max_clients;		/* 0: no limit */
 	size_t wait_clients;
+	double handshake_timeout;
 
 	/* clients */
 	const char *url;

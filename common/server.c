@@ -296,7 +296,7 @@ static void close_too_slow(struct server *s, struct path_clients *p,
 
 /*
  * Every client of the record's path gets it, or it waits. A client is too
- * slow (--overflow close) only when its queue is full while another on
+ * slow (and meets --overflow) only when its queue is full while another on
  * the path has room: when all are full, stdin is just faster than the
  * network, and waiting loses nothing.
  */
@@ -323,8 +323,7 @@ static enum deliver sv_deliver(void *tool, struct msg *m)
 		msg_unref(m);
 		return DELIVERED;
 	}
-	if (full && (policy == OVERFLOW_BLOCK ||
-		     (policy == OVERFLOW_CLOSE && full == open)))
+	if (full && (policy == OVERFLOW_BLOCK || full == open))
 		return DELIVER_LATER;
 
 	lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&p->clients)) {
@@ -515,6 +514,9 @@ int server_start(struct server *s, struct app *app)
 	info.protocols = server_protocols;
 	info.retry_and_idle_policy = &no_lws_keepalive;
 	info.options = LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
+	/* A peer that connects and says nothing, or too little, is dropped. */
+	info.timeout_secs = (unsigned)cfg->handshake_timeout;
+	info.timeout_secs_ah_idle = (unsigned)cfg->handshake_timeout;
 	if (cfg->unix_socket) {
 		if (unix_socket_in_use(cfg->unix_socket)) {
 			log_error("cannot listen on %s: another server is listening there",

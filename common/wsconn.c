@@ -44,7 +44,7 @@ void wsconn_attach(struct wsconn *c, struct lws *wsi)
 {
 	c->wsi = wsi;
 	c->rx.len = 0;
-	c->close_pending = c->close_sent = false;
+	c->close_pending = c->close_sent = c->flush_bounded = false;
 	c->ping_due = c->ping_outstanding = false;
 	c->last_heard = lws_now_usecs();
 	if (app_rx_paused(c->app))
@@ -152,11 +152,15 @@ static int write_head(struct wsconn *c, struct msg *m)
 	return last;
 }
 
+/*
+ * lws 4.1 does not report an empty pong (no RECEIVE_PONG callback comes
+ * for it): the ping carries a few bytes for the pong to echo.
+ */
 static int send_ping(struct wsconn *c)
 {
-	unsigned char frame[LWS_PRE + 1];
+	unsigned char frame[LWS_PRE + 4] = { [LWS_PRE] = 'r', 'x', 'w', 's' };
 	c->ping_due = false;
-	return lws_write(c->wsi, frame + LWS_PRE, 0, LWS_WRITE_PING) < 0 ? -1 : 0;
+	return lws_write(c->wsi, frame + LWS_PRE, 4, LWS_WRITE_PING) < 0 ? -1 : 0;
 }
 
 /*
@@ -170,6 +174,24 @@ static int close_now(struct wsconn *c, int code, const char *reason)
 			 (unsigned char *)(uintptr_t)reason,
 			 reason ? strlen(reason) : 0);
 	return -1;
+}
+
+/*
+ * Closing while lws still holds the tail of the last message would lose
+ * the close frame: lws drains it first, in a bounded time.
+ */
+#define FLUSH_BOUND_SECS 5
+
+static int close_after_flush(struct wsconn *c, int code, const char *reason)
+{
+	if (!lws_partial_buffered(c->wsi))
+		return close_now(c, code, reason);
+	if (!c->flush_bounded) {
+		c->flush_bounded = true;
+		lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, FLUSH_BOUND_SECS);
+	}
+	lws_callback_on_writable(c->wsi);
+	return 0;
 }
 
 int wsconn_writeable(struct wsconn *c)
@@ -187,7 +209,7 @@ int wsconn_writeable(struct wsconn *c)
 	if (c->ping_due && send_ping(c))
 		return -1;
 	if (c->close_pending)
-		return close_now(c, c->close_code, c->close_reason);
+		return close_after_flush(c, c->close_code, c->close_reason);
 
 	struct msg *m;
 	while ((m = ring_peek(&c->queue)) && budget_msgs && budget_bytes) {
@@ -226,7 +248,7 @@ int wsconn_writeable(struct wsconn *c)
 			c->burst_drops = 0;
 		}
 		if (c->close_when_empty)
-			return close_now(c, c->close_code, NULL);
+			return close_after_flush(c, c->close_code, NULL);
 	}
 	if (sent_some)
 		app_pump(a);

@@ -47,6 +47,7 @@ struct wsconn {
 
 	bool close_pending, close_when_empty;
 	bool close_sent;		/* lws is doing the close handshake */
+	bool flush_bounded;		/* closing waits for lws to flush */
 	int close_code;
 	const char *close_reason;
 

@@ -15,7 +15,8 @@ function __rxws_type
     if string match -q -- '*=*' $tok
         set head (string replace -r -- '=[^=]*$' '=' $tok)
     end
-    __rxws_values $head'string' 'text frames, UTF-8 records' $head'bytes' 'binary frames, any bytes'
+    __rxws_values $head'string' 'text frames, UTF-8 records' $head'bytes' 'binary frames, any bytes' \
+        $head'object' 'binary frames, one CBOR item each'
 end
 
 # Whether the command line has no URL yet.
@@ -23,15 +24,17 @@ function __rxws_no_url
     not string match -q -- 'ws://*' (commandline -opc)
 end
 
-# The URL; PATHs are free text; no file names.
+# The URL; PATHs are free text; no file names. --format raw is refused:
+# rxws-group's records are tagged.
 complete -c rxws-group -f
-complete -c rxws-group -n __rxws_no_url -a 'ws://' -d 'ws://HOST[:PORT][/PATH][?QUERY]'
+complete -c rxws-group -n __rxws_no_url -a 'ws://' -d 'ws://HOST[:PORT][/PREFIX][?QUERY]'
 
 # Records
 complete -c rxws-group -l string -d 'frames are text; records must be UTF-8 (default)'
 complete -c rxws-group -l bytes -d 'frames are binary; records are any bytes'
-complete -c rxws-group -l type -x -a '(__rxws_type)' -d 'string or bytes; GLOB=TYPE sets it per path'
-complete -c rxws-group -s f -l format -x -a '(__rxws_values line "one record a line" nul "records end in NUL" lp "4-byte big-endian length, then the bytes" raw "no boundaries: each read is a frame")' -d 'framing on stdin and stdout'
+complete -c rxws-group -l object -d 'frames are CBOR; records are JSON (line, nul) or CBOR'
+complete -c rxws-group -l type -x -a '(__rxws_type)' -d 'string, bytes or object; GLOB=TYPE sets it per path'
+complete -c rxws-group -s f -l format -x -a '(__rxws_values line "one record a line" nul "records end in NUL" lp "4-byte big-endian length, then the bytes" json "one JSON envelope a line: tag, type, data" cbor "a CBOR sequence of envelopes")' -d 'framing on stdin and stdout'
 complete -c rxws-group -s 0 -l null -d 'same as --format nul'
 complete -c rxws-group -l chunk-size -x -d 'largest frame read at once under --format raw (4096)'
 complete -c rxws-group -l max-size -x -d 'largest message from a peer or stdin (16M)'

@@ -15,7 +15,8 @@ function __rxws_type
     if string match -q -- '*=*' $tok
         set head (string replace -r -- '=[^=]*$' '=' $tok)
     end
-    __rxws_values $head'string' 'text frames, UTF-8 records' $head'bytes' 'binary frames, any bytes'
+    __rxws_values $head'string' 'text frames, UTF-8 records' $head'bytes' 'binary frames, any bytes' \
+        $head'object' 'binary frames, one CBOR item each'
 end
 
 # PATH is free text; no file names.
@@ -24,8 +25,9 @@ complete -c rxws-serve -f
 # Records
 complete -c rxws-serve -l string -d 'frames are text; records must be UTF-8 (default)'
 complete -c rxws-serve -l bytes -d 'frames are binary; records are any bytes'
-complete -c rxws-serve -l type -x -a '(__rxws_type)' -d 'string or bytes; GLOB=TYPE sets it per path'
-complete -c rxws-serve -s f -l format -x -a '(__rxws_values line "one record a line" nul "records end in NUL" lp "4-byte big-endian length, then the bytes" raw "no boundaries: each read is a frame")' -d 'framing on stdin and stdout'
+complete -c rxws-serve -l object -d 'frames are CBOR; records are JSON (line, nul) or CBOR'
+complete -c rxws-serve -l type -x -a '(__rxws_type)' -d 'string, bytes or object; GLOB=TYPE sets it per path'
+complete -c rxws-serve -s f -l format -x -a '(__rxws_values line "one record a line" nul "records end in NUL" lp "4-byte big-endian length, then the bytes" raw "no boundaries: each read is a frame" json "one JSON envelope a line: tag, type, data" cbor "a CBOR sequence of envelopes")' -d 'framing on stdin and stdout'
 complete -c rxws-serve -s 0 -l null -d 'same as --format nul'
 complete -c rxws-serve -l chunk-size -x -d 'largest frame read at once under --format raw (4096)'
 complete -c rxws-serve -l max-size -x -d 'largest message from a peer or stdin (16M)'

@@ -2,7 +2,7 @@
 # Installed once per tool name; each copy registers all three.
 
 _rxws_options() {
-	local common='--string --bytes --type -f --format -0 --null --chunk-size
+	local common='--string --bytes --object --type -f --format -0 --null --chunk-size
 		--max-size --strict --queue --overflow --drain-timeout
 		--ping-interval --ping-timeout -k --keep-open -r --recv-only
 		-s --send-only -c --count -W --timeout -v --verbose -q --quiet
@@ -68,16 +68,21 @@ _rxws() {
 	local -a cands=()
 	case $prev in
 	-f | --format)
-		cands=(line nul lp raw) ;;
+		# rxws-group's records are tagged: raw cannot carry them.
+		if [[ $tool == rxws-group ]]; then
+			cands=(line nul lp json cbor)
+		else
+			cands=(line nul lp raw json cbor)
+		fi ;;
 	--overflow)
 		cands=(block drop-oldest drop-newest close) ;;
 	--log-format)
 		cands=(text json) ;;
 	--type)
 		if [[ $tool != rxws-connect && $cur == *=* ]]; then
-			cands=("${cur%=*}=string" "${cur%=*}=bytes")
+			cands=("${cur%=*}=string" "${cur%=*}=bytes" "${cur%=*}=object")
 		else
-			cands=(string bytes)
+			cands=(string bytes object)
 		fi ;;
 	--unix)
 		compopt -o filenames 2>/dev/null

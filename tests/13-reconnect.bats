@@ -28,8 +28,8 @@ retry_delays() {
 	wait_for 30 has_lines recv 200
 	close_fifo
 	wait_gone 10 "$client"
-	run wait "$client"
-	assert_success
+	wait_status "$client"
+	assert_equal "$STATUS" 0
 	assert_equal "$(cat recv)" "$(seq 1 200)"
 	# Each wait is longer than the one before.
 	retry_delays c.err | awk 'NR > 1 && $1 <= prev { bad = 1 } { prev = $1 } END { exit bad }'

@@ -15,8 +15,8 @@ load helpers
 	wait_for 10 contains c1 'close 1001'
 	wait_for 10 contains c2 'close 1001'
 	wait_gone 10 "$SERVE_PID"
-	run wait "$SERVE_PID"
-	assert_success
+	wait_status "$SERVE_PID"
+	assert_equal "$STATUS" 0
 }
 
 @test "SIGINT on rxws-connect: the server sees close code 1001, exit 0" {
@@ -28,8 +28,8 @@ load helpers
 	kill -INT "$client"
 	wait_for 10 contains py_server.out 'closed /x 1001'
 	wait_gone 10 "$client"
-	run wait "$client"
-	assert_success
+	wait_status "$client"
+	assert_equal "$STATUS" 0
 }
 
 @test "rxws-connect | head -1 exits at once, though the server sends nothing more" {
@@ -59,8 +59,8 @@ load helpers
 	start_serve /dev/null serve.out serve.err -k -c 2 /
 	seq 1 5 | rxws-connect "ws://127.0.0.1:$PORT/"
 	wait_gone 10 "$SERVE_PID"
-	run wait "$SERVE_PID"
-	assert_success
+	wait_status "$SERVE_PID"
+	assert_equal "$STATUS" 0
 	assert_equal "$(cat serve.out)" "$(seq 1 2)"
 }
 

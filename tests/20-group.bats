@@ -56,8 +56,8 @@ load helpers
 	wait_for 10 has_count group.err ':/bad: info: .*retrying in' 4
 	close_fifo
 	wait_gone 10 "$group"
-	run wait "$group"
-	assert_failure 75
+	wait_status "$group"
+	assert_equal "$STATUS" 75
 	assert contains group.err ':/bad: error: 50 records not delivered'
 	assert_equal "$(grep '^/good text' py_server.out | cut -d"'" -f2)" "$(seq 1 50 | sed 's/^/g/')"
 	sed -n 's/.*:\/bad: info: .*retrying in \([0-9.]*\) s.*/\1/p' group.err > delays

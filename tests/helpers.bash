@@ -48,6 +48,13 @@ wait_gone() {
 	wait_for "$1" eval "! kill -0 $2 2>/dev/null" 2>/dev/null
 }
 
+# wait_status PID: waits for a child of the test and sets STATUS to its
+# exit status ("run wait" would wait in a subshell, where it is no child).
+wait_status() {
+	STATUS=0
+	wait "$1" || STATUS=$?
+}
+
 # lines FILE: how many lines it has (0 when missing).
 lines() {
 	if [[ -f $1 ]]; then wc -l < "$1"; else echo 0; fi

@@ -7,6 +7,7 @@ line per message: "text <repr>" or "binary <hex>", and at the end
 """
 import argparse
 import asyncio
+import os
 import sys
 
 import websockets
@@ -25,6 +26,10 @@ async def main():
     ap.add_argument("--recv", type=int, default=-1, help="messages to wait for")
     ap.add_argument("--stop-reading", action="store_true",
                     help="never read: a peer that stalls")
+    ap.add_argument("--stall-until", metavar="FILE",
+                    help="read nothing until FILE exists: a peer that stalls")
+    ap.add_argument("--count-only", action="store_true",
+                    help="print how many messages and bytes came, not each one")
     ap.add_argument("--header", action="append", default=[])
     args = ap.parse_args()
 
@@ -40,17 +45,29 @@ async def main():
             await ws.send("x" * args.big)
         if args.stop_reading:
             await asyncio.sleep(3600)
-        n = 0
+        if args.stall_until:
+            # Stop the socket itself: the server's writes back up at once.
+            ws.transport.pause_reading()
+            while not os.path.exists(args.stall_until):
+                await asyncio.sleep(0.02)
+            show("resumed")
+            ws.transport.resume_reading()
+        n = size = 0
         while args.recv < 0 or n < args.recv:
             try:
                 m = await ws.recv()
             except websockets.ConnectionClosed:
                 break
             n += 1
+            size += len(m)
+            if args.count_only:
+                continue
             if isinstance(m, str):
                 show("text " + repr(m))
             else:
                 show("binary " + m.hex())
+        if args.count_only:
+            show(f"got {n} messages, {size} bytes")
         if args.recv >= 0 and n >= args.recv:
             await ws.close()
         await ws.wait_closed()
