@@ -52,15 +52,28 @@ int app_init(struct app *a, const struct config *cfg)
 	if (!cfg->wait_clients)
 		inbox_open_gate(&a->inbox);
 	converter_init(&a->conv, cfg);
-	lws_set_log_level(cfg->verbosity >= 2 ? LLL_ERR | LLL_WARN : 0,
+	/* RXWS_LWS_LOG: libwebsockets' own log levels (a bit mask), for debugging. */
+	const char *lws_levels = getenv("RXWS_LWS_LOG");
+	lws_set_log_level(lws_levels ? atoi(lws_levels)
+			  : cfg->verbosity >= 2 ? LLL_ERR | LLL_WARN : 0,
 			  log_lws_emit);
 	return 0;
 }
+
+/* RFC 7692, when --compress asks for it (it costs much on random data). */
+static const struct lws_extension deflate[] = {
+	{ .name = "permessage-deflate",
+	  .callback = lws_extension_callback_pm_deflate,
+	  .client_offer = "permessage-deflate; client_max_window_bits" },
+	{ .name = NULL }
+};
 
 struct lws_context *app_create_context(struct app *a,
 				       struct lws_context_creation_info *info)
 {
 	info->user = a;
+	if (a->cfg->compress)
+		info->extensions = deflate;
 	if (!info->pt_serv_buf_size)
 		info->pt_serv_buf_size = 64 * 1024;
 	a->ctx = lws_create_context(info);

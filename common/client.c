@@ -126,8 +126,14 @@ static void attempt(struct client *c)
 	info.context = c->app->ctx;
 	info.path = c->path;
 	info.host = c->url->host_header;
-	info.origin = c->url->host_header;
-	info.ssl_connection = c->url->tls ? LCCSCF_USE_SSL : 0;
+	/* Not a browser: no Origin, unless --header gives one. */
+	if (c->url->tls) {
+		info.ssl_connection = LCCSCF_USE_SSL;
+		if (cfg->insecure)
+			info.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_ALLOW_EXPIRED |
+					       LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
+					       LCCSCF_ALLOW_INSECURE;
+	}
 	info.local_protocol_name = "rxws";
 	info.userdata = c;
 	info.pwsi = &c->wsi;
@@ -236,15 +242,61 @@ static void on_closed(struct client *c)
 	retry_later(c, why);
 }
 
+/* --auth-token-file and --header, added to the handshake. */
+static int append_headers(struct client *c, struct lws *wsi, void *in, size_t len)
+{
+	const struct config *cfg = c->app->cfg;
+	unsigned char **p = in, *end = *p + len;
+
+	if (cfg->token) {
+		char value[4200];
+		int n = snprintf(value, sizeof(value), "Bearer %s", cfg->token);
+		if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_AUTHORIZATION,
+						 (unsigned char *)value, n, p, end))
+			return -1;
+	}
+	for (size_t i = 0; i < cfg->n_headers; i++) {
+		const char *h = cfg->headers[i];
+		const char *colon = strchr(h, ':');	/* checked by options */
+		const char *value = colon + 1 + strspn(colon + 1, " \t");
+		char name[256];
+		snprintf(name, sizeof(name), "%.*s:", (int)(colon - h), h);
+		if (lws_add_http_header_by_name(wsi, (unsigned char *)name,
+						(unsigned char *)value,
+						(int)strlen(value), p, end))
+			return -1;
+	}
+	return 0;
+}
+
+/* Says what a failed attempt is likely about, where lws is terse. */
+static const char *hint_for(const struct client *c, const char *in)
+{
+	if (!in)
+		return "";
+	if (c->url->tls && strstr(in, "SSL"))
+		return " (TLS failed: a certificate not trusted here (see --cacert), "
+		       "a name that does not match, or no TLS on that port)";
+	if (!c->url->tls && (strstr(in, "read failed") || strstr(in, "closed")))
+		return " (if the server speaks TLS, use wss://)";
+	if (strstr(in, "unauthorized"))
+		return " (the server wants a token: see --auth-token-file)";
+	if (strstr(in, "not 101"))
+		return " (the server refused the handshake: its path, origin or"
+		       " number of clients; its log says why)";
+	return "";
+}
+
 static void on_connection_error(struct client *c, const char *in)
 {
-	char why[256];
+	char why[512];
 
 	if (c->attempt_timed_out)
 		snprintf(why, sizeof(why), "no connection within %g s (--connect-timeout)",
 			 c->app->cfg->connect_timeout);
 	else
-		snprintf(why, sizeof(why), "%s", in && *in ? in : "connection failed");
+		snprintf(why, sizeof(why), "%s%s", in && *in ? in : "connection failed",
+			 hint_for(c, in));
 	c->failures++;
 	retry_later(c, why);
 }
@@ -259,6 +311,8 @@ int client_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		app_wake(a);
 		break;
+	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+		return c ? append_headers(c, wsi, in, len) : 0;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		on_established(c, wsi);
 		break;

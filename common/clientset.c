@@ -111,10 +111,6 @@ int clientset_init(struct clientset *s, struct app *app)
 		fprintf(stderr, "%s: %s: %s\n", s->cfg->progname, s->cfg->url, problem);
 		return EXIT_USAGE;
 	}
-	if (s->url.tls) {
-		fprintf(stderr, "%s: wss:// is not supported yet\n", s->cfg->progname);
-		return EXIT_USAGE;
-	}
 	char *source = source_for(s->cfg, NULL);
 	if (!source)
 		return EXIT_SOFTWARE;
@@ -302,6 +298,10 @@ int clientset_main(enum tool tool, int argc, char **argv)
 	struct lws_context_creation_info info = { 0 };
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = clientset_protocols;
+	if (clients.url.tls) {
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.client_ssl_ca_filepath = cfg.cacert;	/* else the system's */
+	}
 	if (!app_create_context(&app, &info)) {
 		log_error("cannot create the event loop");
 		rc = EXIT_SOFTWARE;

@@ -1,5 +1,6 @@
 #include "options.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <getopt.h>
@@ -8,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #ifndef RXWS_VERSION
 #define RXWS_VERSION "0.0.0"
@@ -38,6 +41,8 @@ enum opt_id {
 	OPT_SEND_ONLY = 's', OPT_COUNT = 'c', OPT_TIMEOUT = 'W',
 	OPT_HOST = 400, OPT_PORT = 'p', OPT_UNIX = 401, OPT_ALLOW_PATH,
 	OPT_MAX_CLIENTS, OPT_WAIT_CLIENTS, OPT_HANDSHAKE_TIMEOUT,
+	OPT_CERT, OPT_KEY, OPT_AUTH_TOKEN_FILE, OPT_ORIGIN, OPT_STATIC,
+	OPT_COMPRESS, OPT_HEADER, OPT_CACERT, OPT_INSECURE,
 	OPT_RETRY_DELAY, OPT_RETRY_MAX, OPT_RETRIES, OPT_CONNECT_TIMEOUT,
 	OPT_MAX_PATHS,
 	OPT_VERBOSE = 'v', OPT_QUIET = 'q', OPT_LOG_FORMAT = 500, OPT_NAME,
@@ -111,6 +116,18 @@ static const struct opt_def opt_defs[] = {
 	  "do not read stdin until N clients are connected" },
 	{ "handshake-timeout", required_argument, OPT_HANDSHAKE_TIMEOUT, FOR_SERVE, SEC_SERVER, "SECS",
 	  "drop a peer whose handshake is not done in SECS (10)" },
+	{ "cert", required_argument, OPT_CERT, FOR_SERVE, SEC_SERVER, "FILE",
+	  "TLS certificate (PEM): serve wss://, with --key" },
+	{ "key", required_argument, OPT_KEY, FOR_SERVE, SEC_SERVER, "FILE",
+	  "TLS private key (PEM) of --cert" },
+	{ "auth-token-file", required_argument, OPT_AUTH_TOKEN_FILE, FOR_SERVE, SEC_SERVER, "FILE",
+	  "require this token: Authorization: Bearer, or ?token=" },
+	{ "origin", required_argument, OPT_ORIGIN, FOR_SERVE, SEC_SERVER, "ORIGIN",
+	  "allow browsers from ORIGIN only (repeatable; others get 403)" },
+	{ "static", required_argument, OPT_STATIC, FOR_SERVE, SEC_SERVER, "DIR",
+	  "serve the files of DIR over HTTP on the same port" },
+	{ "compress", no_argument, OPT_COMPRESS, FOR_SERVE, SEC_SERVER, NULL,
+	  "offer permessage-deflate to clients" },
 
 	{ "retry-delay", required_argument, OPT_RETRY_DELAY, FOR_CLIENTS, SEC_CLIENT, "SECS",
 	  "first reconnect after SECS (0.5), then doubling" },
@@ -122,6 +139,16 @@ static const struct opt_def opt_defs[] = {
 	  "connect through a unix socket; the URL gives path and Host" },
 	{ "connect-timeout", required_argument, OPT_CONNECT_TIMEOUT, FOR_CLIENTS, SEC_CLIENT, "SECS",
 	  "limit for one attempt, TCP and handshake (10)" },
+	{ "header", required_argument, OPT_HEADER, FOR_CLIENTS, SEC_CLIENT, "'K: V'",
+	  "add this header to the handshake (repeatable)" },
+	{ "auth-token-file", required_argument, OPT_AUTH_TOKEN_FILE, FOR_CLIENTS, SEC_CLIENT, "FILE",
+	  "send Authorization: Bearer with the token in FILE" },
+	{ "cacert", required_argument, OPT_CACERT, FOR_CLIENTS, SEC_CLIENT, "FILE",
+	  "trust the CA certificates in FILE (PEM) for wss://" },
+	{ "insecure", no_argument, OPT_INSECURE, FOR_CLIENTS, SEC_CLIENT, NULL,
+	  "wss:// without checking the certificate or host name" },
+	{ "compress", no_argument, OPT_COMPRESS, FOR_CLIENTS, SEC_CLIENT, NULL,
+	  "ask the server for permessage-deflate" },
 
 	{ "max-paths", required_argument, OPT_MAX_PATHS, FOR_GROUP, SEC_CLIENT, "N",
 	  "paths stdin records may open, at most (256)" },
@@ -302,6 +329,49 @@ static int push_string(const char ***list, size_t *n, const char *s)
 	return 0;
 }
 
+/* A header name is an HTTP token; the value has no line breaks. */
+static bool header_problem(const char *h)
+{
+	const char *colon = strchr(h, ':');
+	if (!colon || colon == h)
+		return true;
+	for (const char *p = h; p < colon; p++)
+		if (!strchr("!#$%&'*+-.^_`|~", *p) && !isalnum((unsigned char)*p))
+			return true;
+	return strpbrk(colon, "\r\n") != NULL;
+}
+
+/*
+ * The token is the file's first line, without the white space around it:
+ * printable, no spaces, as a header and a URL can carry it.
+ */
+static int read_token(struct config *c)
+{
+	enum tool tool = c->tool;
+	FILE *f = fopen(c->auth_token_file, "r");
+	if (!f) {
+		fprintf(stderr, "%s: cannot read --auth-token-file %s: %s\n",
+			tool_names[tool], c->auth_token_file, strerror(errno));
+		return EXIT_USAGE;
+	}
+	char line[4098];
+	size_t n = fgets(line, sizeof(line), f) ? strlen(line) : 0;
+	fclose(f);
+	while (n && isspace((unsigned char)line[n - 1]))
+		line[--n] = '\0';
+	size_t start = strspn(line, " \t");
+	for (size_t i = start; i < n; i++)
+		if (!isgraph((unsigned char)line[i]))
+			n = 0;
+	if (n <= start || n - start > 4096) {
+		fprintf(stderr, "%s: --auth-token-file %s: expected one token of 1 to 4096 printable characters, without spaces\n",
+			tool_names[tool], c->auth_token_file);
+		return EXIT_USAGE;
+	}
+	c->token = strdup(line + start);
+	return c->token ? -1 : EXIT_SOFTWARE;
+}
+
 static void set_defaults(struct config *c, enum tool tool, const char *progname)
 {
 	memset(c, 0, sizeof(*c));
@@ -438,6 +508,37 @@ static int apply_option(struct config *c, int id, const char *arg)
 		if (parse_seconds(arg, &c->handshake_timeout) || c->handshake_timeout < 1)
 			return usage_error(tool, "--handshake-timeout: expected 1 second or more, not '%s'", arg);
 		break;
+	case OPT_CERT:
+		c->cert = arg;
+		break;
+	case OPT_KEY:
+		c->key = arg;
+		break;
+	case OPT_AUTH_TOKEN_FILE:
+		c->auth_token_file = arg;
+		break;
+	case OPT_ORIGIN:
+		if (push_string(&c->origins, &c->n_origins, arg))
+			return EXIT_SOFTWARE;
+		break;
+	case OPT_STATIC:
+		c->static_dir = arg;
+		break;
+	case OPT_COMPRESS:
+		c->compress = true;
+		break;
+	case OPT_HEADER:
+		if (header_problem(arg))
+			return usage_error(tool, "--header: expected 'Name: value' on one line, not '%s'", arg);
+		if (push_string(&c->headers, &c->n_headers, arg))
+			return EXIT_SOFTWARE;
+		break;
+	case OPT_CACERT:
+		c->cacert = arg;
+		break;
+	case OPT_INSECURE:
+		c->insecure = true;
+		break;
 	case OPT_RETRY_DELAY:
 		if (parse_seconds(arg, &c->retry_delay) || c->retry_delay == 0)
 			return usage_error(tool, "--retry-delay: expected seconds above 0, not '%s'", arg);
@@ -528,6 +629,19 @@ static int settle(struct config *c)
 		if (problem)
 			return usage_error(tool, "bad PATH: %s", problem);
 	}
+	if (!c->cert != !c->key)
+		return usage_error(tool, "%s", "--cert and --key go together");
+	const char *files[] = { c->cert, c->key, c->cacert };
+	for (size_t i = 0; i < 3; i++)
+		if (files[i] && access(files[i], R_OK))
+			return usage_error(tool, "cannot read '%s'", files[i]);
+	if (c->static_dir) {
+		struct stat st;
+		if (stat(c->static_dir, &st) || !S_ISDIR(st.st_mode))
+			return usage_error(tool, "--static: '%s' is not a directory", c->static_dir);
+	}
+	if (c->auth_token_file)
+		return read_token(c);
 	return -1;
 }
 
@@ -603,8 +717,12 @@ void config_free(struct config *c)
 	free(c->type_rules);
 	free(c->allow_paths);
 	free(c->paths);
+	free(c->origins);
+	free(c->headers);
+	free(c->token);
 	c->type_rules = NULL;
-	c->allow_paths = c->paths = NULL;
+	c->allow_paths = c->paths = c->origins = c->headers = NULL;
+	c->token = NULL;
 }
 
 enum datatype config_type_for(const struct config *c, const char *path)

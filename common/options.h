@@ -79,6 +79,15 @@ struct config {
 	size_t max_clients;		/* 0: no limit */
 	size_t wait_clients;
 	double handshake_timeout;
+	const char *cert, *key;		/* wss:// */
+	const char **origins;		/* --origin allowlist */
+	size_t n_origins;
+	const char *static_dir;
+
+	/* both */
+	const char *auth_token_file;
+	char *token;			/* read from auth_token_file */
+	bool compress;
 
 	/* clients */
 	const char *url;
@@ -88,6 +97,10 @@ struct config {
 	long retries;			/* -1: never give up */
 	double connect_timeout;
 	size_t max_paths;
+	const char **headers;		/* --header 'K: V', as given */
+	size_t n_headers;
+	const char *cacert;
+	bool insecure;
 };
 
 /*

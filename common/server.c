@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -79,32 +80,6 @@ static int request_path(struct lws *wsi, char *out, int len)
 	return n > 0 ? n : -1;
 }
 
-/* Why a handshake is refused, as an HTTP status; 0 to accept it. */
-static int refusal(struct server *s, const char *path, size_t len,
-		   const char **why)
-{
-	const struct config *cfg = s->cfg;
-
-	if (s->app->phase != PHASE_RUNNING) {
-		*why = "shutting down";
-		return HTTP_STATUS_SERVICE_UNAVAILABLE;
-	}
-	if (tag_problem(path, len)) {
-		*why = "path has control characters";
-		return HTTP_STATUS_BAD_REQUEST;
-	}
-	if (cfg->path ? strcmp(path, cfg->path) != 0
-		      : !config_path_allowed(cfg, path)) {
-		*why = "path not served";
-		return HTTP_STATUS_NOT_FOUND;
-	}
-	if (cfg->max_clients && s->n_clients >= cfg->max_clients) {
-		*why = "--max-clients reached";
-		return HTTP_STATUS_SERVICE_UNAVAILABLE;
-	}
-	return 0;
-}
-
 static const char *status_text(int status)
 {
 	switch (status) {
@@ -126,12 +101,81 @@ static int refuse(struct lws *wsi, int status, const char *why)
 	unsigned char buf[LWS_PRE + 512];
 	char *p = (char *)buf + LWS_PRE;
 	int n = snprintf(p, 512,
-			 "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\n"
+			 "HTTP/1.1 %d %s\r\n%sContent-Type: text/plain\r\n"
 			 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s\n",
-			 status, status_text(status), strlen(why) + 1, why);
+			 status, status_text(status),
+			 status == HTTP_STATUS_UNAUTHORIZED ? "WWW-Authenticate: Bearer\r\n" : "",
+			 strlen(why) + 1, why);
 	if (n > 0 && n < 512)
 		lws_write(wsi, (unsigned char *)p, (size_t)n, LWS_WRITE_HTTP_HEADERS);
 	return 1;
+}
+
+/* Compares in a time that does not depend on where they differ. */
+static bool token_matches(const char *given, size_t len, const char *want)
+{
+	size_t want_len = strlen(want);
+	volatile unsigned char diff = len != want_len;
+	for (size_t i = 0; i < want_len; i++)
+		diff |= (unsigned char)(want[i] ^ (i < len ? given[i] : 0));
+	return !diff;
+}
+
+/* Authorization: Bearer TOKEN, or ?token=TOKEN (browsers cannot set headers). */
+static bool authorized(const struct config *cfg, struct lws *wsi)
+{
+	char buf[4200];
+	int n = lws_hdr_copy(wsi, buf, sizeof(buf), WSI_TOKEN_HTTP_AUTHORIZATION);
+	if (n > 7 && !strncasecmp(buf, "Bearer ", 7))
+		return token_matches(buf + 7, (size_t)n - 7, cfg->token);
+	const char *q = lws_get_urlarg_by_name(wsi, "token=", buf, sizeof(buf));
+	return q && token_matches(q, strlen(q), cfg->token);
+}
+
+/* No Origin header: not a browser, nothing to check. */
+static bool origin_allowed(const struct config *cfg, struct lws *wsi)
+{
+	char origin[512];
+	if (!cfg->n_origins || lws_hdr_copy(wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN) <= 0)
+		return true;
+	for (size_t i = 0; i < cfg->n_origins; i++)
+		if (!strcasecmp(origin, cfg->origins[i]))
+			return true;
+	return false;
+}
+
+/* Why a handshake is refused, as an HTTP status; 0 to accept it. */
+static int refusal(struct server *s, struct lws *wsi, const char *path,
+		   size_t len, const char **why)
+{
+	const struct config *cfg = s->cfg;
+
+	if (s->app->phase != PHASE_RUNNING) {
+		*why = "shutting down";
+		return HTTP_STATUS_SERVICE_UNAVAILABLE;
+	}
+	if (cfg->token && !authorized(cfg, wsi)) {
+		*why = "missing or wrong token";
+		return HTTP_STATUS_UNAUTHORIZED;
+	}
+	if (!origin_allowed(cfg, wsi)) {
+		*why = "origin not allowed (--origin)";
+		return HTTP_STATUS_FORBIDDEN;
+	}
+	if (tag_problem(path, len)) {
+		*why = "path has control characters";
+		return HTTP_STATUS_BAD_REQUEST;
+	}
+	if (cfg->path ? strcmp(path, cfg->path) != 0
+		      : !config_path_allowed(cfg, path)) {
+		*why = "path not served";
+		return HTTP_STATUS_NOT_FOUND;
+	}
+	if (cfg->max_clients && s->n_clients >= cfg->max_clients) {
+		*why = "--max-clients reached";
+		return HTTP_STATUS_SERVICE_UNAVAILABLE;
+	}
+	return 0;
 }
 
 static int confirm_upgrade(struct server *s, struct lws *wsi)
@@ -142,7 +186,7 @@ static int confirm_upgrade(struct server *s, struct lws *wsi)
 	int n = request_path(wsi, path, sizeof(path));
 
 	if (n >= 0)
-		status = refusal(s, path, (size_t)n, &why);
+		status = refusal(s, wsi, path, (size_t)n, &why);
 	if (!status)
 		return 0;
 	describe_peer(wsi, peer, sizeof(peer));
@@ -253,7 +297,7 @@ static int server_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
 		return confirm_upgrade(server_of(wsi), wsi);
 	case LWS_CALLBACK_HTTP:
-		/* A plain HTTP request: this port speaks WebSocket only. */
+		/* A plain HTTP request outside --static (or without it). */
 		if (lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND,
 					   "this is a WebSocket server"))
 			return -1;
@@ -279,7 +323,8 @@ static int server_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			on_closed(s, sc);
 		break;
 	default:
-		break;
+		/* --static: lws serves the files; its defaults do the rest. */
+		return lws_callback_http_dummy(wsi, reason, user, in, len);
 	}
 	return 0;
 }
@@ -540,8 +585,30 @@ int server_start(struct server *s, struct app *app)
 		info.port = cfg->port;
 	}
 
+	if (cfg->cert) {
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.ssl_cert_filepath = cfg->cert;
+		info.ssl_private_key_filepath = cfg->key;
+	}
+	if (cfg->static_dir) {
+		s->static_root = realpath(cfg->static_dir, NULL);
+		if (!s->static_root) {
+			log_error("--static %s: %s", cfg->static_dir, strerror(errno));
+			return EXIT_USAGE;
+		}
+		s->mount = (struct lws_http_mount){
+			.mountpoint = "/", .mountpoint_len = 1,
+			.origin = s->static_root, .def = "index.html",
+			.origin_protocol = LWSMPRO_FILE,
+		};
+		info.mounts = &s->mount;
+	}
+
 	if (!app_create_context(app, &info)) {
-		if (cfg->unix_socket)
+		if (cfg->cert)
+			log_error("cannot start: is %s a certificate and %s its key (PEM)? or is the port busy?",
+				  cfg->cert, cfg->key);
+		else if (cfg->unix_socket)
 			log_error("cannot listen on %s", cfg->unix_socket);
 		else
 			log_error("cannot listen on %s port %d: %s", cfg->host, cfg->port,
@@ -574,6 +641,7 @@ int server_start(struct server *s, struct app *app)
 void server_free(struct server *s)
 {
 	pathmap_free(&s->paths);
+	free(s->static_root);
 	free(s->source);
 	s->source = NULL;
 }

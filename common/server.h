@@ -22,6 +22,8 @@ struct server {
 	struct pathmap paths;		/* path -> struct path_clients */
 	size_t n_clients;
 	char *source;
+	char *static_root;		/* --static, resolved */
+	struct lws_http_mount mount;
 };
 
 extern const struct tool_ops server_ops;

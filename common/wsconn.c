@@ -8,6 +8,7 @@
 
 /* Large messages go out in fragments of this size. */
 #define FRAGMENT (64u << 10)
+
 /* Per writable callback, so one busy peer cannot starve the others. */
 #define WRITE_BUDGET_MSGS 256
 #define WRITE_BUDGET_BYTES (1u << 20)
@@ -197,17 +198,30 @@ static int close_after_flush(struct wsconn *c, int code, const char *reason)
 int wsconn_writeable(struct wsconn *c)
 {
 	struct app *a = c->app;
+	/*
+	 * permessage-deflate: zlib goes on reading the buffer lws_write() was
+	 * given after it returns (lws issues 1362, 1197), and lws asserts if
+	 * it is written to again before that: one write per callback, and the
+	 * message is held (c->held) until the next callback.
+	 */
+	bool one_write = a->cfg->compress;
 	int budget_msgs = WRITE_BUDGET_MSGS;
 	size_t budget_bytes = WRITE_BUDGET_BYTES;
-	bool sent_some = false;
+	bool sent_some = false, wrote_any = false;
 
 	msg_unref(c->held);
 	c->held = NULL;
 
 	if (c->close_sent)
 		return 0;
-	if (c->ping_due && send_ping(c))
-		return -1;
+	if (c->ping_due) {
+		if (send_ping(c))
+			return -1;
+		if (one_write) {
+			lws_callback_on_writable(c->wsi);
+			return 0;
+		}
+	}
 	if (c->close_pending)
 		return close_after_flush(c, c->close_code, c->close_reason);
 
@@ -215,6 +229,7 @@ int wsconn_writeable(struct wsconn *c)
 	while ((m = ring_peek(&c->queue)) && budget_msgs && budget_bytes) {
 		size_t before = c->head_sent;
 		int rc = write_head(c, m);
+		wrote_any = true;
 		if (rc < 0) {
 			log_at(LOG_INFO, c->source, "%s: write failed", c->peer);
 			return -1;
@@ -224,18 +239,14 @@ int wsconn_writeable(struct wsconn *c)
 		if (rc == 1) {
 			stat_add(&a->stats.sent, 1);
 			stat_add(&a->stats.bytes_sent, m->len);
+			msg_unref(c->held);
 			c->held = ring_pop(&c->queue);
 			c->head_sent = 0;
 			c->head_started = false;
 			budget_msgs--;
 			sent_some = true;
-			/* Keep only the last one: lws is done with the others. */
-			if (!ring_empty(&c->queue)) {
-				msg_unref(c->held);
-				c->held = NULL;
-			}
 		}
-		if (lws_send_pipe_choked(c->wsi))
+		if (one_write || lws_send_pipe_choked(c->wsi))
 			break;
 	}
 
@@ -247,7 +258,15 @@ int wsconn_writeable(struct wsconn *c)
 			       c->peer, (unsigned long long)c->burst_drops);
 			c->burst_drops = 0;
 		}
-		if (c->close_when_empty)
+		/*
+		 * Not in the callback that wrote: with permessage-deflate, lws
+		 * may still be draining the compressor, and writes in between
+		 * (a close frame too) trip its assertion. It drains before it
+		 * calls back.
+		 */
+		if (c->close_when_empty && one_write && wrote_any)
+			lws_callback_on_writable(c->wsi);
+		else if (c->close_when_empty)
 			return close_after_flush(c, c->close_code, NULL);
 	}
 	if (sent_some)

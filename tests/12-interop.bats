@@ -72,3 +72,44 @@ load helpers
 	assert_success
 	assert_output "$(seq 1 3)"
 }
+
+@test "node's ws as a client of rxws-serve: text and binary both ways" {
+	open_fifo in
+	start_serve in serve.out serve.err -v --type '/bin=bytes' -f lp
+	node "$PEERS/ws_node.js" client "ws://127.0.0.1:$PORT/txt" --text 'from node ✓' --recv 1 > t.out &
+	PIDS+=($!)
+	node "$PEERS/ws_node.js" client "ws://127.0.0.1:$PORT/bin" --binary 00ff10 --recv 1 > b.out &
+	PIDS+=($!)
+	wait_for 10 has_clients serve.err 2
+	"$PY" -c '
+import struct, sys
+out = sys.stdout.buffer
+for tag, data in ((b"/txt", "to node é".encode()), (b"/bin", b"\x01\x02")):
+    out.write(struct.pack(">I", len(tag)) + tag + struct.pack(">I", len(data)) + data)' > in
+	wait_for 10 contains t.out close
+	wait_for 10 contains b.out close
+	assert_equal "$(cat t.out)" "$(printf 'open\ntext "to node é"\nclose 1000')"
+	assert_equal "$(cat b.out)" "$(printf 'open\nbinary 0102\nclose 1000')"
+	"$PY" -c '
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+while d:
+    t = struct.unpack(">I", d[:4])[0]; tag = d[4:4 + t]; d = d[4 + t:]
+    n = struct.unpack(">I", d[:4])[0]; print(tag.decode(), d[4:4 + n].hex()); d = d[4 + n:]' serve.out > got
+	assert contains got '^/txt 66726f6d206e6f646520e29c93$'
+	assert contains got '^/bin 00ff10$'
+}
+
+@test "rxws-connect against node's ws server: text and binary both ways" {
+	node "$PEERS/ws_node.js" server port --text 'from node' --binary 0001ff > node.out &
+	PIDS+=($!)
+	wait_for 10 test -s port
+	run timeout 10 rxws-connect -r -c 1 "ws://127.0.0.1:$(cat port)/t"
+	assert_output 'from node'
+	timeout 10 rxws-connect -r --bytes -c 1 "ws://127.0.0.1:$(cat port)/b" > got
+	assert_equal "$(od -An -tx1 got | tr -d ' \n')" 0001ff
+	echo 'from rxws' | timeout 10 rxws-connect -s "ws://127.0.0.1:$(cat port)/in"
+	printf '\xde\xad' | timeout 10 rxws-connect -s --bytes "ws://127.0.0.1:$(cat port)/in"
+	wait_for 10 contains node.out '/in text "from rxws"'
+	wait_for 10 contains node.out '/in binary dead'
+}

@@ -8,6 +8,7 @@ line per message: "text <repr>" or "binary <hex>", and at the end
 import argparse
 import asyncio
 import os
+import ssl
 import sys
 
 import websockets
@@ -31,12 +32,24 @@ async def main():
     ap.add_argument("--count-only", action="store_true",
                     help="print how many messages and bytes came, not each one")
     ap.add_argument("--header", action="append", default=[])
+    ap.add_argument("--cafile", help="trust this CA (wss://)")
+    ap.add_argument("--origin")
+    ap.add_argument("--compress", action="store_true",
+                    help="offer permessage-deflate (and say if it was taken)")
     args = ap.parse_args()
 
     headers = [tuple(h.split(": ", 1)) for h in args.header]
+    extra = {}
+    if args.cafile:
+        extra["ssl"] = ssl.create_default_context(cafile=args.cafile)
+    if args.origin:
+        extra["origin"] = args.origin
     async with websockets.connect(args.url, max_size=None, ping_interval=None,
-                                  extra_headers=headers, max_queue=4) as ws:
-        show("open")
+                                  extra_headers=headers, max_queue=4,
+                                  compression="deflate" if args.compress else None,
+                                  **extra) as ws:
+        deflate = any(e.name == "permessage-deflate" for e in ws.extensions)
+        show("open" + (" deflate" if deflate else ""))
         for t in args.text:
             await ws.send(t)
         for b in args.binary:

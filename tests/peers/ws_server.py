@@ -8,6 +8,7 @@ it is told, prints each message it receives as "PATH text <repr>" or
 """
 import argparse
 import asyncio
+import hashlib
 import os
 import sys
 
@@ -29,6 +30,9 @@ async def main():
     ap.add_argument("--cbor", action="store_true",
                     help="print binary frames decoded as CBOR")
     ap.add_argument("--close", type=int, help="then close with this code")
+    ap.add_argument("--compress", action="store_true", help="accept permessage-deflate")
+    ap.add_argument("--sha256", action="store_true",
+                    help="print each message's size and sha256, not the message")
     ap.add_argument("--refuse", action="append", default=[],
                     help="answer HTTP 404 for this path")
     ap.add_argument("--close-after", type=int,
@@ -53,7 +57,13 @@ async def main():
             n = 0
             try:
                 async for m in ws:
-                    if isinstance(m, str):
+                    if args.sha256:
+                        data = m.encode() if isinstance(m, str) else m
+                        kind = "text" if isinstance(m, str) else "binary"
+                        deflate = any(e.name == "permessage-deflate" for e in ws.extensions)
+                        show(f"{path} {kind} {len(data)} {hashlib.sha256(data).hexdigest()}"
+                             + (" deflate" if deflate else ""))
+                    elif isinstance(m, str):
                         show(f"{path} text {m!r}")
                     elif args.cbor:
                         try:
@@ -82,7 +92,8 @@ async def main():
         show(f"closed {path} {ws.close_code}")
 
     async with websockets.serve(handler, "127.0.0.1", 0, max_size=None,
-                                process_request=refuse, ping_interval=None) as server:
+                                process_request=refuse, ping_interval=None,
+                                compression="deflate" if args.compress else None) as server:
         port = server.sockets[0].getsockname()[1]
         tmp = args.portfile + ".tmp"
         with open(tmp, "w") as f:

@@ -1,0 +1,218 @@
+#!/usr/bin/env bats
+# Security and the web: wss, tokens, origins, files for browsers, a real
+# browser, compression.
+
+load helpers
+
+# A CA and a certificate for localhost and 127.0.0.1 it signed, made once.
+setup_file() {
+	local d=$BATS_FILE_TMPDIR
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/ca.key" -out "$d/ca.pem" \
+		-days 2 -subj "/CN=rxws test CA" 2> /dev/null
+	openssl req -newkey rsa:2048 -nodes -keyout "$d/server.key" -out "$d/server.csr" \
+		-subj "/CN=localhost" 2> /dev/null
+	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' > "$d/ext"
+	openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
+		-CAcreateserial -out "$d/server.pem" -days 2 -extfile "$d/ext" 2> /dev/null
+	# A self-signed one nobody trusts.
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/self.key" -out "$d/self.pem" \
+		-days 2 -subj "/CN=localhost" -addext 'subjectAltName=DNS:localhost' 2> /dev/null
+	echo 's3cret-Token_42' > "$d/token"
+}
+
+tls() {
+	CERTS=$BATS_FILE_TMPDIR
+}
+
+@test "wss: rxws-serve --cert --key and rxws-connect --cacert, both ways" {
+	tls
+	seq 1 3 > in
+	start_serve in serve.out serve.err --cert "$CERTS/server.pem" --key "$CERTS/server.key" --wait-clients 1 /
+	run timeout 10 rxws-connect -r --cacert "$CERTS/ca.pem" "wss://localhost:$PORT/"
+	assert_success
+	assert_output "$(seq 1 3)"
+	start_serve /dev/null s2.out s2.err -k --cert "$CERTS/server.pem" --key "$CERTS/server.key" /
+	echo 'over tls' | timeout 10 rxws-connect --cacert "$CERTS/ca.pem" "wss://127.0.0.1:$PORT/"
+	wait_for 10 has_lines s2.out 1
+	assert_equal "$(cat s2.out)" 'over tls'
+}
+
+@test "wss: a python3-websockets client over TLS" {
+	tls
+	open_fifo in
+	start_serve in serve.out serve.err -v --cert "$CERTS/server.pem" --key "$CERTS/server.key" /
+	"$PY" "$PEERS/ws_client.py" --cafile "$CERTS/ca.pem" --text 'from python' --recv 1 "wss://localhost:$PORT/" > c.out &
+	PIDS+=($!)
+	wait_for 10 has_clients serve.err 1
+	echo 'to python' > in
+	wait_for 10 contains c.out close
+	assert_equal "$(cat c.out)" "$(printf "open\ntext 'to python'\nclose 1000")"
+	wait_for 10 has_lines serve.out 1
+	assert_equal "$(cat serve.out)" 'from python'
+}
+
+@test "wss: a certificate not trusted is refused without --cacert or --insecure" {
+	tls
+	start_serve /dev/null serve.out serve.err -k --cert "$CERTS/self.pem" --key "$CERTS/self.key" /
+	run timeout 10 rxws-connect -r --retries 0 "wss://localhost:$PORT/"
+	assert_failure 69
+	assert_output --partial 'TLS failed: a certificate not trusted here (see --cacert)'
+	run timeout 10 rxws-connect -r --retries 0 --cacert "$CERTS/ca.pem" "wss://localhost:$PORT/"
+	assert_failure 69
+	run timeout 10 rxws-connect -r -W 1 --retries 0 --insecure "wss://localhost:$PORT/"
+	assert_failure 75	# connected, then -W: not refused
+	refute_output --partial 'cannot connect'
+}
+
+@test "wss: the host name is checked" {
+	tls
+	# Signed by the CA, for localhost and 127.0.0.1 only: not for 127.0.0.2.
+	start_serve /dev/null serve.out serve.err -k --host 0.0.0.0 --cert "$CERTS/server.pem" --key "$CERTS/server.key" /
+	run timeout 10 rxws-connect -r --retries 0 --cacert "$CERTS/ca.pem" "wss://127.0.0.2:$PORT/"
+	assert_failure 69
+	run timeout 10 rxws-connect -r -W 1 --retries 0 --cacert "$CERTS/ca.pem" "wss://127.0.0.1:$PORT/"
+	assert_failure 75
+}
+
+@test "plain ws:// to a TLS port fails with a clear error, and wss:// to a plain one" {
+	tls
+	start_serve /dev/null serve.out serve.err -k --cert "$CERTS/server.pem" --key "$CERTS/server.key" /
+	run timeout 10 rxws-connect -r --retries 0 "ws://localhost:$PORT/"
+	assert_failure 69
+	assert_output --partial 'if the server speaks TLS, use wss://'
+	start_serve /dev/null s2.out s2.err -k /
+	run timeout 10 rxws-connect -r --retries 0 --cacert "$CERTS/ca.pem" "wss://localhost:$PORT/"
+	assert_failure 69
+	assert_output --partial 'TLS failed'
+}
+
+@test "--auth-token-file: the right token in a header or the query gets in" {
+	tls
+	start_serve /dev/null serve.out serve.err -k -v --auth-token-file "$CERTS/token" /
+	echo one | timeout 10 rxws-connect --retries 0 --auth-token-file "$CERTS/token" "ws://127.0.0.1:$PORT/"
+	echo two | timeout 10 rxws-connect --retries 0 "ws://127.0.0.1:$PORT/?token=s3cret-Token_42"
+	run timeout 10 "$PY" "$PEERS/ws_client.py" --header 'Authorization: Bearer s3cret-Token_42' --text three --recv 0 "ws://127.0.0.1:$PORT/"
+	assert_line 'close 1000'
+	wait_for 10 has_lines serve.out 3
+	assert_equal "$(cat serve.out)" "$(printf 'one\ntwo\nthree')"
+}
+
+@test "--auth-token-file: wrong, missing and nearly-right tokens get 401 and a log line" {
+	tls
+	start_serve /dev/null serve.out serve.err -k --auth-token-file "$CERTS/token" /
+	for header in '' 'Authorization: Bearer wrong' 'Authorization: Bearer s3cret-Token_4' \
+		      'Authorization: Bearer s3cret-Token_421' 'Authorization: Bearer s3cret-token_42' \
+		      'Authorization: Basic s3cret-Token_42'; do
+		run timeout 10 "$PY" "$PEERS/ws_client.py" ${header:+--header "$header"} "ws://127.0.0.1:$PORT/"
+		assert_output 'refused 401'
+	done
+	run timeout 10 "$PY" "$PEERS/ws_client.py" "ws://127.0.0.1:$PORT/?token=s3cret-Token_4"
+	assert_output 'refused 401'
+	assert_equal "$(count_of serve.err 'missing or wrong token (HTTP 401)')" 7
+	run timeout 10 rxws-connect -r --retries 0 "ws://127.0.0.1:$PORT/"
+	assert_failure 69
+	assert_output --partial 'the server wants a token: see --auth-token-file'
+	assert_equal "$(lines serve.out)" 0
+}
+
+@test "--origin: an allowed origin gets in, any other gets 403; no Origin is not a browser" {
+	start_serve /dev/null serve.out serve.err -k --origin https://app.example --origin http://localhost:8000 /
+	run timeout 10 "$PY" "$PEERS/ws_client.py" --origin https://app.example --recv 0 "ws://127.0.0.1:$PORT/"
+	assert_line open
+	run timeout 10 "$PY" "$PEERS/ws_client.py" --origin http://localhost:8000 --recv 0 "ws://127.0.0.1:$PORT/"
+	assert_line open
+	run timeout 10 "$PY" "$PEERS/ws_client.py" --origin https://evil.example "ws://127.0.0.1:$PORT/"
+	assert_output 'refused 403'
+	run timeout 10 "$PY" "$PEERS/ws_client.py" --origin https://app.example.evil "ws://127.0.0.1:$PORT/"
+	assert_output 'refused 403'
+	run timeout 10 "$PY" "$PEERS/ws_client.py" --recv 0 "ws://127.0.0.1:$PORT/"
+	assert_line open
+}
+
+@test "--static serves the files of DIR with their types; a WebSocket on the same port" {
+	mkdir -p site/sub
+	echo '<h1>page</h1>' > site/index.html
+	echo 'body {}' > site/style.css
+	echo 'let x;' > site/sub/app.js
+	echo '{}' > site/data.json
+	start_serve /dev/null serve.out serve.err -k --static site /live
+	run curl -s -w ' %{http_code} %{content_type}' "http://127.0.0.1:$PORT/"
+	assert_output "$(printf '<h1>page</h1>\n 200 text/html')"
+	run curl -s -w ' %{http_code} %{content_type}' "http://127.0.0.1:$PORT/style.css"
+	assert_output "$(printf 'body {}\n 200 text/css')"
+	run curl -s -o /dev/null -w '%{http_code} %{content_type}' "http://127.0.0.1:$PORT/sub/app.js"
+	assert_output '200 text/javascript'
+	run curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/missing.html"
+	assert_output 404
+	echo 'ws too' | timeout 10 rxws-connect "ws://127.0.0.1:$PORT/live"
+	wait_for 10 has_lines serve.out 1
+}
+
+@test "--static: traversal attempts never leave DIR" {
+	mkdir -p top/site/sub
+	echo 'inside' > top/site/index.html
+	echo 'SECRET' > top/secret.txt
+	start_serve /dev/null serve.out serve.err -k --static top/site /
+	for p in /../secret.txt /sub/../../secret.txt /%2e%2e/secret.txt /..%2fsecret.txt \
+		 /%2e%2e%2fsecret.txt /sub/%2e%2e/%2e%2e/secret.txt /.%2e/secret.txt \
+		 '/..\secret.txt' /%252e%252e/secret.txt //secret.txt /./../secret.txt \
+		 "/$T/top/secret.txt" /sub/..%2f..%2fsecret.txt; do
+		run curl -s --path-as-is "http://127.0.0.1:$PORT$p"
+		refute_output --partial SECRET
+	done
+	run curl -s --path-as-is "http://127.0.0.1:$PORT/sub/../index.html"
+	assert_output inside
+}
+
+@test "a real browser: headless Chromium shows broadcast records and sends one back" {
+	if [[ ! -x /usr/bin/chromium ]]; then
+		skip "Chromium is not installed here (scripts/setup-deps installs it)"
+	fi
+	open_fifo in
+	start_serve in serve.out serve.err -v --static "$TOP/examples" /live
+	READY_FILE=$T/ready node "$PEERS/browser.js" "http://127.0.0.1:$PORT/" \
+		--expect 'first record' --expect 'second ✓' --send 'from the browser' > browser.out 2> browser.err &
+	local browser=$!
+	PIDS+=($browser)
+	wait_for 30 test -e ready
+	printf 'first record\nsecond ✓\n' > in
+	wait_for 30 has_lines serve.out 1
+	wait_status "$browser"
+	assert_equal "$STATUS" 0
+	assert_equal "$(cat serve.out)" 'from the browser'
+	assert_equal "$(cat browser.out)" "$(printf 'connected\nsaw first record\nsaw second ✓\nsent from the browser')"
+}
+
+@test "--compress: 20 MB compressible and random, both ways, with python3-websockets compressing" {
+	head -c 20000000 /dev/urandom > random
+	yes 'the same line again and again' | head -c 20000000 > text
+	start_py_server port --compress --sha256
+	for f in random text; do
+		timeout 60 rxws-connect --compress --bytes --max-size 32M -f lp "ws://127.0.0.1:$PY_PORT/$f" \
+			< <("$PY" -c 'import struct,sys; d=open(sys.argv[1],"rb").read(); sys.stdout.buffer.write(struct.pack(">I",len(d))+d)' "$f")
+		wait_for 30 contains py_server.out "^/$f binary 20000000 $(sha256sum < "$f" | cut -d' ' -f1) deflate$"
+	done
+
+	start_serve random s1.out s1.err --compress --bytes --chunk-size 16M --max-size 32M --wait-clients 1 /
+	"$PY" - "ws://127.0.0.1:$PORT/" > got <<'PY'
+import asyncio, hashlib, sys, websockets
+async def main():
+    async with websockets.connect(sys.argv[1], max_size=None, compression="deflate") as ws:
+        assert any(e.name == "permessage-deflate" for e in ws.extensions)
+        data = b"".join([m async for m in ws])
+        print(len(data), hashlib.sha256(data).hexdigest())
+asyncio.run(main())
+PY
+	assert_equal "$(cat got)" "20000000 $(sha256sum < random | cut -d' ' -f1)"
+}
+
+@test "--compress: rxws to rxws, and no compression unless both ask" {
+	yes 'compressible' | head -n 100000 > in
+	start_serve in serve.out serve.err --compress --wait-clients 1 /
+	run timeout 20 rxws-connect --compress -r "ws://127.0.0.1:$PORT/"
+	assert_success
+	assert_equal "$(printf '%s\n' "$output" | sha256sum)" "$(sha256sum < in)"
+	start_serve /dev/null s2.out s2.err -k /
+	run timeout 10 "$PY" "$PEERS/ws_client.py" --compress --recv 0 "ws://127.0.0.1:$PORT/"
+	assert_line open
+}
