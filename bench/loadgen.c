@@ -1,0 +1,577 @@
+/*
+ * rxws-loadgen: many WebSocket clients in one process, on libwebsockets, for
+ * the rxws benchmarks. One process, so that a hundred or ten thousand
+ * connections measure the server and not the number of processes.
+ *
+ *   rxws-loadgen fanout -n CLIENTS --expect N [--ready-file F] URL
+ *   rxws-loadgen idle -n CLIENTS [--ready-file F] URL
+ *   rxws-loadgen echo -n ROUNDS [--warmup W] [--size S] URL
+ *
+ * Common options: --timeout SECS (fail after SECS, default 600),
+ * --concurrency K (handshakes in flight at once, default 64).
+ *
+ * fanout: CLIENTS connections on URL receive stamped records ("SEQ TS ...",
+ *   TS the CLOCK_MONOTONIC ns at which `rxws-benchtool feed --stamp` wrote
+ *   the record). Each delivery adds now - TS to a latency histogram. When
+ *   every connection has been closed by the server it prints deliveries,
+ *   the rate (deliveries a second from the stamp of record 0 to the last
+ *   receipt) and latency percentiles, and fails unless each client got
+ *   exactly N records, in order, and a close with 1000.
+ * idle: opens CLIENTS connections, then holds them open and idle until
+ *   SIGTERM or SIGINT; fails if one is refused or lost.
+ * echo: one connection; sends a stamped text record of S bytes, waits for
+ *   the same record to come back, and repeats, W times unmeasured and then
+ *   ROUNDS times measured; prints round-trip percentiles.
+ *
+ * --ready-file F is created (and "ready" printed) once every connection is
+ * open, so that a script can wait for it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libwebsockets.h>
+
+#define MSG_MAX 4096
+#define SHOW_ERRORS 5		/* protocol errors reported one by one */
+
+/* --- latency histogram: log-linear, 1/64 relative precision ------------- */
+
+#define SUB_BITS 6
+#define SUB (1u << SUB_BITS)
+#define BUCKETS (64 * SUB)
+
+struct hist {
+	uint64_t count, sum_ns, max_ns;
+	uint64_t bucket[BUCKETS];
+};
+
+static unsigned bucket_of(uint64_t v)
+{
+	if (v < SUB)
+		return (unsigned)v;
+	unsigned shift = (unsigned)(63 - __builtin_clzll(v)) - SUB_BITS;
+	return (shift + 1) * SUB + (unsigned)((v >> shift) - SUB);
+}
+
+/* The middle of bucket b. */
+static uint64_t value_of(unsigned b)
+{
+	if (b < SUB)
+		return b;
+	unsigned shift = b / SUB - 1;
+	uint64_t low = (uint64_t)(b % SUB + SUB) << shift;
+	return low + ((uint64_t)1 << shift) / 2;
+}
+
+static void hist_add(struct hist *h, uint64_t v)
+{
+	h->bucket[bucket_of(v)]++;
+	h->count++;
+	h->sum_ns += v;
+	if (v > h->max_ns)
+		h->max_ns = v;
+}
+
+static double hist_pct_us(const struct hist *h, double pct)
+{
+	uint64_t rank = (uint64_t)(pct / 100.0 * (double)h->count + 0.5);
+	if (rank < 1)
+		rank = 1;
+	uint64_t seen = 0;
+	for (unsigned b = 0; b < BUCKETS; b++) {
+		seen += h->bucket[b];
+		if (seen >= rank)
+			return (double)value_of(b) / 1e3;
+	}
+	return (double)h->max_ns / 1e3;
+}
+
+static void hist_print(const struct hist *h)
+{
+	printf(" p50_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f mean_us=%.1f",
+	       hist_pct_us(h, 50), hist_pct_us(h, 99), hist_pct_us(h, 99.9),
+	       (double)h->max_ns / 1e3,
+	       h->count ? (double)h->sum_ns / (double)h->count / 1e3 : 0.0);
+}
+
+/* --- state ------------------------------------------------------------- */
+
+enum mode { FANOUT, IDLE, ECHO };
+
+struct opts {
+	enum mode mode;
+	uint64_t clients;	/* fanout, idle */
+	uint64_t expect;	/* fanout: records per client */
+	uint64_t rounds, warmup, size;	/* echo */
+	uint64_t concurrency, timeout_s;
+	const char *ready_file;
+	char host[256], hostport[300], path[1024];
+	int port;
+};
+
+/* One connection (lws per-session data). */
+struct conn {
+	uint64_t received, next_seq;
+	int close_code;
+	bool open;
+	size_t len;
+	char msg[MSG_MAX];
+};
+
+static struct {
+	struct opts o;
+	struct lws_context *ctx;
+	lws_sorted_usec_list_t sul_deadline;
+	volatile sig_atomic_t stop;
+	bool done, failed, ready;
+	uint64_t started, pending, opened, ended, errors;
+	/* fanout */
+	uint64_t deliveries, first_stamp, last_rx, short_clients, bad_closes;
+	/* echo */
+	uint64_t seq, sent_ns;
+	char sent[MSG_MAX];
+	struct hist hist;
+} g;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+__attribute__((format(printf, 1, 2)))
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+	if (g.errors++ < SHOW_ERRORS) {
+		fputs("rxws-loadgen: ", stderr);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
+	}
+	g.failed = true;
+}
+
+static void finish(void)
+{
+	g.done = true;
+	lws_cancel_service(g.ctx);
+}
+
+/* --- connections ------------------------------------------------------- */
+
+static void connect_one(void)
+{
+	struct lws_client_connect_info ci = {
+		.context = g.ctx,
+		.address = g.o.host,
+		.port = g.o.port,
+		.path = g.o.path,
+		.host = g.o.hostport,
+		.origin = g.o.hostport,
+		.local_protocol_name = "loadgen",
+		.ietf_version_or_minus_one = -1,
+	};
+	g.started++;
+	g.pending++;
+	if (!lws_client_connect_via_info(&ci)) {
+		fail("connection %" PRIu64 " could not start", g.started);
+		finish();
+	}
+}
+
+/* Keeps up to --concurrency handshakes in flight until all are started. */
+static void connect_more(void)
+{
+	while (g.started < g.o.clients && g.pending < g.o.concurrency && !g.done)
+		connect_one();
+}
+
+static void on_open(void)
+{
+	g.opened++;
+	if (g.opened == g.o.clients) {
+		g.ready = true;
+		if (g.o.ready_file) {
+			int fd = open(g.o.ready_file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+			if (fd < 0) {
+				fail("%s: %s", g.o.ready_file, strerror(errno));
+				finish();
+				return;
+			}
+			close(fd);
+		}
+		if (g.o.mode != ECHO) {
+			printf("ready clients=%" PRIu64 "\n", g.opened);
+			fflush(stdout);
+		}
+	}
+	connect_more();
+}
+
+/* "SEQ TS ..." at the start of a record. */
+static bool parse_stamp(const char *msg, size_t len, uint64_t *seq, uint64_t *ts)
+{
+	char buf[64];
+	if (len >= sizeof buf)
+		len = sizeof buf - 1;
+	memcpy(buf, msg, len);
+	buf[len] = '\0';
+	char *end;
+	*seq = strtoull(buf, &end, 10);
+	if (end == buf || *end != ' ')
+		return false;
+	char *p = end + 1;
+	*ts = strtoull(p, &end, 10);
+	return end != p && *end == ' ';
+}
+
+static void fanout_message(struct conn *c, const char *msg, size_t len)
+{
+	uint64_t now = now_ns(), seq, ts;
+	if (!parse_stamp(msg, len, &seq, &ts)) {
+		fail("record without a stamp: %.*s", (int)(len < 40 ? len : 40), msg);
+		return;
+	}
+	if (seq != c->next_seq)
+		fail("record %" PRIu64 " arrived where %" PRIu64 " was due", seq, c->next_seq);
+	c->next_seq = seq + 1;
+	c->received++;
+	g.deliveries++;
+	if (seq == 0 && (!g.first_stamp || ts < g.first_stamp))
+		g.first_stamp = ts;
+	g.last_rx = now;
+	hist_add(&g.hist, now > ts ? now - ts : 0);
+}
+
+static int echo_send(struct lws *wsi)
+{
+	unsigned char buf[LWS_PRE + MSG_MAX];
+	char *p = (char *)buf + LWS_PRE;
+	size_t size = g.o.size;
+	g.sent_ns = now_ns();
+	int n = snprintf(p, size, "%010" PRIu64 " %019" PRIu64 " ", g.seq, g.sent_ns);
+	for (size_t i = (size_t)n; i < size; i++)
+		p[i] = (char)('a' + (g.seq + i) % 26);
+	memcpy(g.sent, p, size);
+	if (lws_write(wsi, buf + LWS_PRE, size, LWS_WRITE_TEXT) < (int)size) {
+		fail("echo: write failed");
+		return -1;
+	}
+	return 0;
+}
+
+/* Returns -1 to close the connection. */
+static int echo_message(struct lws *wsi, const char *msg, size_t len)
+{
+	uint64_t now = now_ns();
+	if (len != g.o.size || memcmp(msg, g.sent, len) != 0) {
+		fail("echo: round %" PRIu64 " came back different (%zu bytes)", g.seq, len);
+		return -1;
+	}
+	if (g.seq >= g.o.warmup)
+		hist_add(&g.hist, now - g.sent_ns);
+	if (++g.seq == g.o.warmup + g.o.rounds) {
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
+		return -1;
+	}
+	lws_callback_on_writable(wsi);
+	return 0;
+}
+
+static int on_message(struct lws *wsi, struct conn *c)
+{
+	switch (g.o.mode) {
+	case FANOUT:
+		fanout_message(c, c->msg, c->len);
+		return 0;
+	case ECHO:
+		return echo_message(wsi, c->msg, c->len);
+	case IDLE:
+		fail("idle: a message arrived");
+		return 0;
+	}
+	return 0;
+}
+
+static void on_closed(struct conn *c)
+{
+	if (g.o.mode == FANOUT) {
+		if (c->received != g.o.expect)
+			g.short_clients++;
+		if (c->close_code != LWS_CLOSE_STATUS_NORMAL)
+			g.bad_closes++;
+	} else if (g.o.mode == IDLE && !g.stop) {
+		fail("idle: a connection was closed by the server (%d)", c->close_code);
+	}
+	if (++g.ended == g.o.clients || (g.o.mode == IDLE && !g.stop))
+		finish();
+}
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+		    void *in, size_t len)
+{
+	struct conn *c = user;
+	switch (reason) {
+	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+		g.pending--;
+		c->open = true;
+		on_open();
+		if (g.o.mode == ECHO)
+			lws_callback_on_writable(wsi);
+		break;
+	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		fail("connection failed: %s", in ? (const char *)in : "?");
+		g.pending--;
+		g.ended++;
+		finish();
+		break;
+	case LWS_CALLBACK_CLIENT_WRITEABLE:
+		if (g.o.mode == ECHO)
+			return echo_send(wsi);
+		break;
+	case LWS_CALLBACK_CLIENT_RECEIVE:
+		if (c->len + len > MSG_MAX) {
+			fail("message over %d bytes", MSG_MAX);
+			return -1;
+		}
+		memcpy(c->msg + c->len, in, len);
+		c->len += len;
+		if (lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi)) {
+			int r = on_message(wsi, c);
+			c->len = 0;
+			return r;
+		}
+		break;
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		c->close_code = len >= 2 ? ((const unsigned char *)in)[0] << 8 |
+					   ((const unsigned char *)in)[1]
+					 : LWS_CLOSE_STATUS_NO_STATUS;
+		break;
+	case LWS_CALLBACK_CLIENT_CLOSED:
+		if (c && c->open)
+			on_closed(c);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* --- main -------------------------------------------------------------- */
+
+static void on_deadline(lws_sorted_usec_list_t *sul)
+{
+	(void)sul;
+	fail("timed out after %" PRIu64 " s (%" PRIu64 " of %" PRIu64 " connections open)",
+	     g.o.timeout_s, g.opened, g.o.clients);
+	finish();
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	g.stop = 1;
+	if (g.ctx)
+		lws_cancel_service(g.ctx);
+}
+
+static _Noreturn void usage(const char *msg)
+{
+	fprintf(stderr, "rxws-loadgen: %s\n"
+		"usage: rxws-loadgen fanout -n CLIENTS --expect N [--ready-file F] URL\n"
+		"       rxws-loadgen idle -n CLIENTS [--ready-file F] URL\n"
+		"       rxws-loadgen echo -n ROUNDS [--warmup W] [--size S] URL\n"
+		"options: --timeout SECS (600), --concurrency K (64)\n", msg);
+	exit(64);
+}
+
+static uint64_t number(const char *opt, const char *s)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || *s == '-')
+		usage(opt);
+	return v;
+}
+
+static void parse_url(struct opts *o, const char *url)
+{
+	const char *p = url;
+	if (strncmp(p, "ws://", 5) != 0)
+		usage("the URL must start with ws://");
+	p += 5;
+	const char *slash = strchr(p, '/');
+	size_t hostlen = slash ? (size_t)(slash - p) : strlen(p);
+	const char *colon = memchr(p, ':', hostlen);
+	if (!colon || hostlen >= sizeof o->host)
+		usage("the URL needs a host and a port");
+	snprintf(o->host, sizeof o->host, "%.*s", (int)(colon - p), p);
+	snprintf(o->hostport, sizeof o->hostport, "%.*s", (int)hostlen, p);
+	o->port = atoi(colon + 1);
+	snprintf(o->path, sizeof o->path, "%s", slash ? slash : "/");
+}
+
+static void parse_args(struct opts *o, int argc, char **argv)
+{
+	if (argc < 2)
+		usage("no mode");
+	if (!strcmp(argv[1], "fanout"))
+		o->mode = FANOUT;
+	else if (!strcmp(argv[1], "idle"))
+		o->mode = IDLE;
+	else if (!strcmp(argv[1], "echo"))
+		o->mode = ECHO;
+	else
+		usage("the mode is fanout, idle or echo");
+	uint64_t n = 0;
+	const char *url = NULL;
+	o->size = 64;
+	o->concurrency = 64;
+	o->timeout_s = 600;
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		if (a[0] != '-') {
+			if (url)
+				usage("more than one URL");
+			url = a;
+			continue;
+		}
+		if (i + 1 >= argc)
+			usage("an option needs a value");
+		const char *v = argv[++i];
+		if (!strcmp(a, "-n"))
+			n = number(a, v);
+		else if (!strcmp(a, "--expect"))
+			o->expect = number(a, v);
+		else if (!strcmp(a, "--warmup"))
+			o->warmup = number(a, v);
+		else if (!strcmp(a, "--size"))
+			o->size = number(a, v);
+		else if (!strcmp(a, "--concurrency"))
+			o->concurrency = number(a, v);
+		else if (!strcmp(a, "--timeout"))
+			o->timeout_s = number(a, v);
+		else if (!strcmp(a, "--ready-file"))
+			o->ready_file = v;
+		else
+			usage(a);
+	}
+	if (!url || !n)
+		usage("-n and a URL are needed");
+	if (o->mode == ECHO) {
+		o->clients = 1;
+		o->rounds = n;
+	} else {
+		o->clients = n;
+	}
+	if (o->mode == FANOUT && !o->expect)
+		usage("fanout needs --expect");
+	if (o->size < 32 || o->size > MSG_MAX)
+		usage("--size must be 32..4096");
+	if (!o->concurrency)
+		o->concurrency = 1;
+	parse_url(o, url);
+}
+
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < g.o.clients + 64)
+		fprintf(stderr, "rxws-loadgen: warning: %" PRIu64 " connections but only %llu "
+			"file descriptors (ulimit -n)\n", g.o.clients,
+			(unsigned long long)rl.rlim_cur);
+}
+
+static int report(void)
+{
+	switch (g.o.mode) {
+	case FANOUT: {
+		double secs = (double)(g.last_rx - g.first_stamp) / 1e9;
+		if (g.short_clients)
+			fail("%" PRIu64 " of %" PRIu64 " clients did not get %" PRIu64 " records",
+			     g.short_clients, g.o.clients, g.o.expect);
+		if (g.bad_closes)
+			fail("%" PRIu64 " clients were not closed with 1000", g.bad_closes);
+		printf("clients=%" PRIu64 " deliveries=%" PRIu64 " seconds=%.6f rate=%.0f",
+		       g.o.clients, g.deliveries, secs,
+		       secs > 0 ? (double)g.deliveries / secs : 0.0);
+		hist_print(&g.hist);
+		printf("\n");
+		break;
+	}
+	case ECHO:
+		if (g.seq != g.o.warmup + g.o.rounds)
+			fail("echo: %" PRIu64 " of %" PRIu64 " rounds done", g.seq,
+			     g.o.warmup + g.o.rounds);
+		printf("rounds=%" PRIu64, g.hist.count);
+		hist_print(&g.hist);
+		printf("\n");
+		break;
+	case IDLE:
+		printf("idle clients=%" PRIu64 "\n", g.opened);
+		break;
+	}
+	if (g.failed) {
+		fprintf(stderr, "rxws-loadgen: FAILED (%" PRIu64 " errors)\n", g.errors);
+		return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	parse_args(&g.o, argc, argv);
+	raise_fd_limit();
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	lws_set_log_level(LLL_ERR | LLL_WARN, NULL);
+
+	static const struct lws_protocols protocols[] = {
+		{ .name = "loadgen", .callback = callback,
+		  .per_session_data_size = sizeof(struct conn) },
+		{ 0 }
+	};
+	struct lws_context_creation_info info = {
+		.port = CONTEXT_PORT_NO_LISTEN,
+		.protocols = protocols,
+		.pt_serv_buf_size = 64 * 1024,
+		.gid = -1,
+		.uid = -1,
+	};
+	g.ctx = lws_create_context(&info);
+	if (!g.ctx) {
+		fprintf(stderr, "rxws-loadgen: cannot create the lws context\n");
+		return 70;
+	}
+	lws_sul_schedule(g.ctx, 0, &g.sul_deadline, on_deadline,
+			 (lws_usec_t)g.o.timeout_s * LWS_US_PER_SEC);
+	connect_more();
+	while (!g.done && !g.stop)
+		if (lws_service(g.ctx, 0) < 0)
+			break;
+	if (g.stop && g.o.mode != IDLE)
+		fail("interrupted");
+	int rc = report();
+	lws_sul_cancel(&g.sul_deadline);
+	lws_context_destroy(g.ctx);
+	return rc;
+}
