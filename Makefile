@@ -14,7 +14,9 @@ BUILD ?= build
 CC ?= cc
 PKGS := libwebsockets libcbor
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread \
+# What the code needs, kept apart so that CFLAGS=... on the command line
+# (make asan does so) changes only optimisation and instrumentation.
+RXWS_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread \
 	  -DRXWS_VERSION='"$(VERSION)"' -Icommon
 LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lwebsockets -lcbor) -lm -pthread
 
@@ -31,16 +33,16 @@ all: $(BINS)
 .SECONDARY:
 
 $(BUILD)/common/%.o: common/%.c $(wildcard common/*.h) | $(BUILD)/common
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(RXWS_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/cmd/%.o: cmd/%.c $(wildcard common/*.h) | $(BUILD)/cmd
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(RXWS_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(COMMON_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/%: $(BUILD)/cmd/%.o $(LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
+	$(CC) $(RXWS_CFLAGS) $(CFLAGS) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
 $(BUILD)/common $(BUILD)/cmd:
 	mkdir -p $@
@@ -95,3 +97,58 @@ clean:
 # BENCH_QUICK=1 for a short smoke run.
 bench: all
 	RXWS_BUILD=$(BUILD) bench/run
+
+# ---- Fuzzing: libFuzzer targets in fuzz/ (fuzz/README.md) ----
+#   make fuzz         every target for FUZZ_SECONDS (60) each, on a copy of
+#                     its corpus in build-fuzz/corpus/; a table of runs in
+#                     build-fuzz/report.txt; non-zero when one fails
+#   make fuzz-smoke   for CI: each for FUZZ_SMOKE_SECONDS (5), then every
+#                     file of fuzz/corpus/ and fuzz/regressions/ replayed
+#   make fuzz-replay  only the replay (fast: what tests/50-fuzz.bats does)
+#   make fuzz-build   build-fuzz/fuzz_* only; FUZZ_TARGETS="fuzz_json ..."
+#                     picks targets, FUZZ_FLAGS adds libFuzzer flags, and
+#                     FUZZ_BUILD=DIR FUZZ_EXTRA_CFLAGS=... a variant build
+#                     (such as -fno-sanitize=... to hunt past a known report)
+FUZZ_BUILD ?= build-fuzz
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 5
+FUZZ_FLAGS ?=
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined -std=c11 -D_GNU_SOURCE -Icommon \
+	-Wall -Wextra -pthread -DRXWS_VERSION='"$(VERSION)"' $(FUZZ_EXTRA_CFLAGS)
+FUZZ_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lwebsockets -lcbor) -lm -pthread
+FUZZ_TARGETS ?= $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
+# What the targets use of common/ (the parsers, and what they call).
+FUZZ_COMMON := buf cbor_item cbor_json datatype framing json log options url utf8
+FUZZ_OBJ := $(FUZZ_COMMON:%=$(FUZZ_BUILD)/common/%.o)
+
+.PHONY: fuzz-build fuzz-smoke fuzz-replay fuzz-seeds
+
+$(FUZZ_BUILD)/common/%.o: common/%.c $(wildcard common/*.h) | $(FUZZ_BUILD)/common
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_BUILD)/librxws.a: $(FUZZ_OBJ)
+	$(AR) rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_BUILD)/librxws.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(FUZZ_BUILD)/librxws.a $(FUZZ_LIBS) -o $@
+
+$(FUZZ_BUILD)/common:
+	mkdir -p $@
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	fuzz/run fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke: fuzz-build
+	fuzz/run smoke $(FUZZ_BUILD) $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-replay: fuzz-build
+	fuzz/run replay $(FUZZ_BUILD) 0 $(FUZZ_TARGETS)
+
+# Regenerates fuzz/corpus/ from fuzz/make-seeds.py (python3-cbor2).
+fuzz-seeds:
+	/usr/bin/python3 fuzz/make-seeds.py

@@ -14,8 +14,9 @@
 #define OUT_SUBMIT_AT (64u << 10)
 /* How long close handshakes may take once the process is ending. */
 #define CLOSING_BOUND_US (3 * LWS_US_PER_SEC)
-/* Records that may wait between the reader and the loop. */
-#define INBOX_MAX 64
+/* Records that may wait between the reader and the loop, and in the loop. */
+#define INBOX_MAX 256
+#define PENDING_MAX 256
 
 /* Each connection is a file: take all the files the system allows. */
 static void raise_file_limit(void)
@@ -47,7 +48,7 @@ int app_init(struct app *a, const struct config *cfg)
 	block_signals();
 	raise_file_limit();
 	size_t inbox_cap = cfg->queue_len < INBOX_MAX ? cfg->queue_len : INBOX_MAX;
-	if (inbox_init(&a->inbox, inbox_cap))
+	if (inbox_init(&a->inbox, inbox_cap) || ring_init(&a->pending, PENDING_MAX))
 		return -1;
 	if (!cfg->wait_clients)
 		inbox_open_gate(&a->inbox);
@@ -190,7 +191,8 @@ void app_stop(struct app *a, int exit_code, int close_code)
 		a->exit_code = exit_code;
 	if (a->phase == PHASE_CLOSING)
 		return;
-	size_t left = a->ops->undelivered(a->tool);
+	size_t left = a->ops->undelivered(a->tool) + a->pending.len +
+		      inbox_count(&a->inbox);
 	if (left) {
 		log_warn("%zu queued record%s not sent", left, left == 1 ? "" : "s");
 		stat_add(&a->stats.lost, left);
@@ -285,18 +287,20 @@ void app_pump(struct app *a)
 		return;
 	a->pumping = true;
 	a->pump_waiting = false;
-	struct msg *m = NULL;
-	while (a->phase == PHASE_RUNNING && (m = inbox_peek(&a->inbox))) {
-		if (a->ops->deliver(a->tool, m) == DELIVER_LATER) {
+	while (a->phase == PHASE_RUNNING) {
+		if (ring_empty(&a->pending) && !inbox_take(&a->inbox, &a->pending))
+			break;
+		if (a->ops->deliver(a->tool, ring_peek(&a->pending)) == DELIVER_LATER) {
 			a->pump_waiting = true;
 			break;
 		}
-		inbox_pop(&a->inbox);	/* the tool holds the reference now */
+		ring_pop(&a->pending);	/* the tool holds the reference now */
 	}
 	a->pumping = false;
 
 	int status;
-	if (!m && !a->input_done && inbox_drained(&a->inbox, &status)) {
+	if (ring_empty(&a->pending) && !a->input_done &&
+	    inbox_drained(&a->inbox, &status)) {
 		a->input_done = true;
 		on_input_ended(a, status);
 	}
@@ -351,6 +355,9 @@ static void on_tick(lws_sorted_usec_list_t *sul)
 {
 	struct app *a = lws_container_of(sul, struct app, sul_tick);
 	a->ops->tick(a->tool, lws_now_usecs());
+	/* A tool may wait for time to pass, not only for room. */
+	if (a->pump_waiting)
+		app_pump(a);
 	lws_sul_schedule(a->ctx, 0, &a->sul_tick, on_tick, a->tick_us);
 }
 
@@ -438,6 +445,8 @@ void app_free(struct app *a)
 		a->ctx = NULL;
 	}
 	inbox_destroy(&a->inbox);
+	ring_free(&a->pending);
 	buf_free(&a->out);
+	buf_free(&a->frames);
 	converter_free(&a->conv);
 }

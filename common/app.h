@@ -57,10 +57,12 @@ struct app {
 	void *tool;
 
 	struct inbox inbox;
+	struct ring pending;		/* taken from the inbox, not delivered */
 	struct reader reader;
 	struct writer writer;
 	struct stats stats;
 	struct buf out;			/* records not yet given to the writer */
+	struct buf frames;		/* a batch of frames being sent */
 	struct converter conv;		/* for received messages */
 	uint64_t records_written;
 

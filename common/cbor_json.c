@@ -90,9 +90,10 @@ static int close_level(struct writer *w, struct level *l)
 	case L_TAG: return put(w, "}");
 	case L_TEXT: return put(w, "\"");
 	case L_BYTES: {
+		size_t n = w->chunks.len - l->chunks_at;
+		/* No chunks: w->chunks.data may be NULL. */
 		int rc = put(w, "{\"$bytes\":\"") ||
-			 base64_put(w->out, w->chunks.data + l->chunks_at,
-				    w->chunks.len - l->chunks_at) ||
+			 (n && base64_put(w->out, w->chunks.data + l->chunks_at, n)) ||
 			 put(w, "\"}");
 		w->chunks.len = l->chunks_at;
 		return rc;

@@ -27,7 +27,7 @@ int client_init(struct client *c, struct app *app, const struct url *url,
 	/* Its own path, without the query: the tag of what it receives. */
 	c->label = tag ? strdup(tag) : strndup(path, strcspn(path, "?"));
 	if (!c->path || !c->source || !c->label ||
-	    wsconn_init(&c->conn, app, c->source, app->cfg->queue_len)) {
+	    wsconn_init(&c->conn, app, c->source, app->cfg->queue_len, true)) {
 		client_free(c);
 		return -1;
 	}

@@ -74,9 +74,9 @@ static struct client *add_client(struct clientset *s, const char *tag)
 
 	struct client *c = malloc(sizeof(*c));
 	char *source = source_for(s->cfg, tag);
+	char *path = NULL;
 	if (!c || !source)
 		goto fail;
-	char *path = NULL;
 	if (tag ? asprintf(&path, "%s%s%s", s->prefix, tag, s->query) < 0
 		: !(path = strdup(s->url.path))) {
 		path = NULL;

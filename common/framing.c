@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 static const char *const framing_names[] = {
 	[FRAMING_LINE] = "line",
 	[FRAMING_NUL] = "nul",
@@ -40,8 +42,11 @@ const char *tag_problem(const char *tag, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)tag[i];
 		if (c < 0x20 || c == 0x7f)
-			return "control character in tag";
+			return "path has control characters";
 	}
+	/* Tags become JSON strings and log text: they must be text. */
+	if (!utf8_valid((const unsigned char *)tag, len))
+		return "path is not UTF-8";
 	return NULL;
 }
 
@@ -377,9 +382,12 @@ static void put_be32(unsigned char *p, uint32_t v)
 int encode_record(struct buf *out, enum framing f, const char *tag,
 		  size_t tag_len, const unsigned char *data, size_t len)
 {
+	static const unsigned char nothing[1];
 	size_t need = len + (tag ? tag_len + 8 : 0) + 8;
 	if (buf_reserve(out, need))
 		return -1;
+	if (!data)	/* an empty message: memcpy wants a pointer still */
+		data = nothing;
 
 	unsigned char *w = out->data + out->len;
 	switch (f) {

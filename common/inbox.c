@@ -42,24 +42,38 @@ bool inbox_wait_gate(struct inbox *in)
 	return go;
 }
 
-bool inbox_push(struct inbox *in, struct msg *m)
+bool inbox_push(struct inbox *in, struct msg **msgs, size_t n)
 {
+	size_t i = 0;
+	bool wake = false;
+
 	pthread_mutex_lock(&in->mu);
-	while (ring_full(&in->ring) && !in->stopping)
-		pthread_cond_wait(&in->changed, &in->mu);
-	if (in->stopping) {
-		pthread_mutex_unlock(&in->mu);
-		return false;
+	while (i < n) {
+		while (ring_full(&in->ring) && !in->stopping) {
+			/* The loop must see what is there before we can wait. */
+			if (wake) {
+				pthread_mutex_unlock(&in->mu);
+				wake_loop(in);
+				wake = false;
+				pthread_mutex_lock(&in->mu);
+				continue;
+			}
+			pthread_cond_wait(&in->changed, &in->mu);
+		}
+		if (in->stopping)
+			break;
+		wake |= ring_empty(&in->ring);
+		if (ring_push(&in->ring, msgs[i]))
+			break;
+		i++;
 	}
-	bool was_empty = ring_empty(&in->ring);
-	if (ring_push(&in->ring, m)) {
-		pthread_mutex_unlock(&in->mu);
-		return false;
-	}
+	bool stopping = in->stopping;
 	pthread_mutex_unlock(&in->mu);
-	if (was_empty)
+	if (wake)
 		wake_loop(in);
-	return true;
+	for (size_t k = i; k < n; k++)
+		msg_unref(msgs[k]);
+	return i == n && !stopping;
 }
 
 void inbox_finish(struct inbox *in, int status)
@@ -79,22 +93,30 @@ void inbox_open_gate(struct inbox *in)
 	pthread_mutex_unlock(&in->mu);
 }
 
-struct msg *inbox_peek(struct inbox *in)
+size_t inbox_take(struct inbox *in, struct ring *into)
 {
-	pthread_mutex_lock(&in->mu);
-	struct msg *m = ring_peek(&in->ring);
-	pthread_mutex_unlock(&in->mu);
-	return m;
-}
+	size_t n = 0;
 
-void inbox_pop(struct inbox *in)
-{
 	pthread_mutex_lock(&in->mu);
 	bool was_full = ring_full(&in->ring);
-	ring_pop(&in->ring);
-	if (was_full)
+	while (!ring_empty(&in->ring) && !ring_full(into)) {
+		if (ring_push(into, ring_peek(&in->ring)))
+			break;
+		ring_pop(&in->ring);
+		n++;
+	}
+	if (was_full && n)
 		pthread_cond_broadcast(&in->changed);
 	pthread_mutex_unlock(&in->mu);
+	return n;
+}
+
+size_t inbox_count(struct inbox *in)
+{
+	pthread_mutex_lock(&in->mu);
+	size_t n = in->ring.len;
+	pthread_mutex_unlock(&in->mu);
+	return n;
 }
 
 bool inbox_drained(struct inbox *in, int *status)

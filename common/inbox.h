@@ -2,9 +2,10 @@
  * inbox: hands stdin records from the reader thread to the event loop.
  *
  * Bounded: the reader blocks while it is full, which is how a full
- * connection queue stops stdin from being read. The reader wakes the loop
- * (lws_cancel_service) only when the inbox goes from empty to not empty;
- * the loop takes records until it is empty or a destination is full.
+ * connection queue stops stdin from being read. Records move in batches
+ * (all those of one read, at most a ring's worth), so a lock and a wake-up
+ * are paid per batch, not per record: the reader wakes the loop
+ * (lws_cancel_service) only when the inbox goes from empty to not empty.
  * The gate holds the reader back before its first read (--wait-clients).
  */
 #ifndef RXWS_INBOX_H
@@ -33,15 +34,19 @@ void inbox_destroy(struct inbox *in);
 
 /* Reader side. */
 bool inbox_wait_gate(struct inbox *in);	/* false when stopping */
-/* false: stopping, or out of memory; the caller keeps its reference. */
-bool inbox_push(struct inbox *in, struct msg *m);
+/*
+ * Takes the references of n records, waiting for room as needed. false
+ * when the loop is stopping: then the records not taken are dropped.
+ */
+bool inbox_push(struct inbox *in, struct msg **msgs, size_t n);
 void inbox_finish(struct inbox *in, int status);
 
 /* Loop side. */
 void inbox_set_context(struct inbox *in, struct lws_context *ctx);
 void inbox_open_gate(struct inbox *in);
-struct msg *inbox_peek(struct inbox *in);
-void inbox_pop(struct inbox *in);
+/* Moves as many records as fit into the loop's own ring; how many. */
+size_t inbox_take(struct inbox *in, struct ring *into);
+size_t inbox_count(struct inbox *in);
 /* True when the reader is done and nothing is left; gives its status. */
 bool inbox_drained(struct inbox *in, int *status);
 void inbox_stop(struct inbox *in);

@@ -162,9 +162,9 @@ const char *json_string(const unsigned char *p, size_t n, size_t *pos,
 		return why;
 	if (buf_reserve(out, len))
 		return "out of memory";
-	if (plain)
+	if (plain && len)	/* out->data may be NULL when len is 0 */
 		memcpy(out->data + out->len, p + *pos + 1, len);
-	else
+	else if (!plain)
 		decode_string(p, *pos + 1, end - 1, out->data + out->len);
 	out->len += len;
 	*pos = end;

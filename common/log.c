@@ -197,13 +197,22 @@ void log_lws_emit(int lws_level, const char *line)
 
 const char *log_printable(const char *s, char *buf, size_t len)
 {
-	size_t pos = 0;
-	for (; *s && pos + 5 < len; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c < 0x20 || c == 0x7f)
-			pos += (size_t)snprintf(buf + pos, len - pos, "\\x%02x", c);
-		else
-			buf[pos++] = (char)c;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t pos = 0, n = strlen(s);
+	/* Control characters and bytes that are not UTF-8 as \xNN. */
+	while (n && pos + 5 < len) {
+		size_t seq = utf8_sequence(u, n);
+		if (!seq || *u < 0x20 || *u == 0x7f) {
+			pos += (size_t)snprintf(buf + pos, len - pos, "\\x%02x", *u);
+			seq = 1;
+		} else if (pos + seq + 5 < len) {
+			memcpy(buf + pos, u, seq);
+			pos += seq;
+		} else {
+			break;
+		}
+		u += seq;
+		n -= seq;
 	}
 	buf[pos] = '\0';
 	return buf;

@@ -24,6 +24,14 @@ static int on_bad(void *ctx, uint64_t recno, const char *reason)
 	return 0;
 }
 
+/* Hands the batch to the loop; -1 when it is stopping. */
+static int flush(struct reader *r)
+{
+	size_t n = r->n_batch;
+	r->n_batch = 0;
+	return !n || inbox_push(r->inbox, r->batch, n) ? 0 : -1;
+}
+
 static int on_record(void *ctx, const struct record *rec)
 {
 	struct reader *r = ctx;
@@ -41,10 +49,9 @@ static int on_record(void *ctx, const struct record *rec)
 	m->kind = frame.kind;
 	m->recno = rec->recno;
 	stat_add(&r->stats->records_in, 1);
-	if (!inbox_push(r->inbox, m)) {
-		msg_unref(m);
-		return -1;	/* the loop is stopping */
-	}
+	r->batch[r->n_batch++] = m;
+	if (r->n_batch == sizeof(r->batch) / sizeof(*r->batch))
+		return flush(r);
 	return 0;
 }
 
@@ -90,6 +97,8 @@ static void *reader_main(void *arg)
 		}
 		stat_add(&r->stats->bytes_in, (uint64_t)n);
 		rc = decoder_feed(&r->dec, r->chunk, (size_t)n, &sink);
+		if (rc == 0)
+			rc = flush(r);
 		if (rc < 0)
 			return NULL;	/* stopping: nobody waits for a status */
 		if (rc > 0) {
@@ -97,6 +106,9 @@ static void *reader_main(void *arg)
 			break;
 		}
 	}
+	/* What came before the end (or a bad record under --strict) goes. */
+	if (flush(r) < 0)
+		return NULL;
 	inbox_finish(r->inbox, status);
 	return NULL;
 }
@@ -135,6 +147,9 @@ void reader_stop(struct reader *r)
 	pthread_cancel(r->thread);
 	pthread_join(r->thread, NULL);
 	r->running = false;
+	for (size_t i = 0; i < r->n_batch; i++)
+		msg_unref(r->batch[i]);
+	r->n_batch = 0;
 	free(r->chunk);
 	decoder_free(&r->dec);
 	converter_free(&r->conv);

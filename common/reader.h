@@ -25,6 +25,8 @@ struct reader {
 	struct stats *stats;
 	struct decoder dec;
 	struct converter conv;
+	struct msg *batch[256];		/* records not yet in the inbox */
+	size_t n_batch;
 	unsigned char *chunk;
 	size_t chunk_size;
 	pthread_t thread;

@@ -162,8 +162,7 @@ static int refusal(struct server *s, struct lws *wsi, const char *path,
 		*why = "origin not allowed (--origin)";
 		return HTTP_STATUS_FORBIDDEN;
 	}
-	if (tag_problem(path, len)) {
-		*why = "path has control characters";
+	if ((*why = tag_problem(path, len))) {
 		return HTTP_STATUS_BAD_REQUEST;
 	}
 	if (cfg->path ? strcmp(path, cfg->path) != 0
@@ -230,7 +229,7 @@ static int on_established(struct server *s, struct server_client *sc,
 	char path[TAG_MAX + 1];
 	int n = request_path(wsi, path, sizeof(path));
 
-	if (n < 0 || wsconn_init(&sc->conn, s->app, NULL, s->cfg->queue_len))
+	if (n < 0 || wsconn_init(&sc->conn, s->app, NULL, s->cfg->queue_len, false))
 		return -1;
 	sc->path = path_get(s, path, (size_t)n);
 	if (!sc->path) {
@@ -340,10 +339,32 @@ static void close_too_slow(struct server *s, struct path_clients *p,
 }
 
 /*
+ * A client whose queue is full is given this long to catch up before it
+ * meets --overflow: a healthy client on a busy machine can fall behind for
+ * a moment, and judging it at once would drop what it was about to read.
+ */
+#define SLOW_GRACE_US (1 * LWS_US_PER_SEC)
+
+/* Counts c as full, and as lagging once it has been full for the grace. */
+static void note_fullness(struct wsconn *c, lws_usec_t now, size_t *full,
+			  size_t *lagging)
+{
+	if (!ring_full(&c->queue)) {
+		c->full_since = 0;
+		return;
+	}
+	(*full)++;
+	if (!c->full_since)
+		c->full_since = now;
+	else if (now - c->full_since >= SLOW_GRACE_US)
+		(*lagging)++;
+}
+
+/*
  * Every client of the record's path gets it, or it waits. A client is too
- * slow (and meets --overflow) only when its queue is full while another on
- * the path has room: when all are full, stdin is just faster than the
- * network, and waiting loses nothing.
+ * slow (and meets --overflow) only when its queue has stayed full for
+ * SLOW_GRACE_US while another on the path has room: when all are full,
+ * stdin is just faster than the network, and waiting loses nothing.
  */
 static enum deliver sv_deliver(void *tool, struct msg *m)
 {
@@ -352,14 +373,15 @@ static enum deliver sv_deliver(void *tool, struct msg *m)
 	size_t len = m->tag ? m->tag_len : strlen(path);
 	struct path_clients *p = pathmap_get(&s->paths, path, len);
 	enum overflow policy = s->cfg->overflow;
-	size_t open = 0, full = 0;
+	size_t open = 0, full = 0, lagging = 0;
+	lws_usec_t now = lws_now_usecs();
 
 	if (p) {
 		lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&p->clients)) {
 			struct wsconn *c = &lws_container_of(d, struct server_client, node)->conn;
 			if (!c->close_pending) {
 				open++;
-				full += ring_full(&c->queue);
+				note_fullness(c, now, &full, &lagging);
 			}
 		} lws_end_foreach_dll(d);
 	}
@@ -368,7 +390,7 @@ static enum deliver sv_deliver(void *tool, struct msg *m)
 		msg_unref(m);
 		return DELIVERED;
 	}
-	if (full && (policy == OVERFLOW_BLOCK || full == open))
+	if (full && (policy == OVERFLOW_BLOCK || full == open || lagging < full))
 		return DELIVER_LATER;
 
 	lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&p->clients)) {

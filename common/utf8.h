@@ -10,4 +10,7 @@
 
 bool utf8_valid(const unsigned char *s, size_t n);
 
+/* The length of the valid sequence (one character) at s, or 0. */
+size_t utf8_sequence(const unsigned char *s, size_t n);
+
 #endif

@@ -1,6 +1,7 @@
 #include "wsconn.h"
 
 #include <string.h>
+#include <sys/random.h>
 
 #include "app.h"
 #include "log.h"
@@ -8,6 +9,12 @@
 
 /* Large messages go out in fragments of this size. */
 #define FRAGMENT (64u << 10)
+/*
+ * Small messages go out many to a write: framed here, sent as one buffer.
+ * One send(2) a message would cost more than everything else together.
+ */
+#define BATCH_MESSAGE_MAX (16u << 10)
+#define BATCH_BYTES (256u << 10)
 
 /* Per writable callback, so one busy peer cannot starve the others. */
 #define WRITE_BUDGET_MSGS 256
@@ -23,10 +30,11 @@ static const char *const policy_words[] = {
 };
 
 int wsconn_init(struct wsconn *c, struct app *app, const char *source,
-		size_t queue_len)
+		size_t queue_len, bool masks)
 {
 	memset(c, 0, sizeof(*c));
 	c->app = app;
+	c->masks = masks;
 	c->source = source;
 	c->type = app->cfg->datatype;
 	c->rx.max = app->cfg->max_size;
@@ -157,6 +165,96 @@ static int write_head(struct wsconn *c, struct msg *m)
  * lws 4.1 does not report an empty pong (no RECEIVE_PONG callback comes
  * for it): the ping carries a few bytes for the pong to echo.
  */
+/* The WebSocket frame head (RFC 6455 5.2) of a whole message. */
+static size_t frame_head(unsigned char *h, const struct msg *m, bool masked)
+{
+	size_t n = 2;
+	h[0] = 0x80 | (m->kind == FRAME_TEXT ? 0x1 : 0x2);	/* FIN, opcode */
+	if (m->len < 126) {
+		h[1] = (unsigned char)m->len;
+	} else if (m->len <= 0xffff) {
+		h[1] = 126;
+		h[2] = (unsigned char)(m->len >> 8);
+		h[3] = (unsigned char)m->len;
+		n = 4;
+	} else {
+		h[1] = 127;
+		for (int i = 0; i < 8; i++)
+			h[2 + i] = (unsigned char)((uint64_t)m->len >> (56 - 8 * i));
+		n = 10;
+	}
+	if (masked)
+		h[1] |= 0x80;
+	return n;
+}
+
+static void mask_copy(unsigned char *w, const unsigned char *p, size_t n,
+		      const unsigned char key[4])
+{
+	uint64_t k8;
+	unsigned char k[8] = { key[0], key[1], key[2], key[3],
+			       key[0], key[1], key[2], key[3] };
+	memcpy(&k8, k, 8);
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t v;
+		memcpy(&v, p + i, 8);
+		v ^= k8;
+		memcpy(w + i, &v, 8);
+	}
+	for (; i < n; i++)
+		w[i] = p[i] ^ key[i & 3];
+}
+
+/*
+ * Writes the small messages at the head of the queue as frames of our
+ * own, in one lws_write(). lws sends LWS_WRITE_HTTP data as it is; the
+ * frames are whole, so lws' own control frames can only come between
+ * them. Client frames are masked (RFC 6455 5.3) with keys from getrandom.
+ * Returns how many messages went, or -1.
+ */
+static int write_batch(struct wsconn *c, size_t *budget)
+{
+	struct buf *b = &c->app->frames;
+	unsigned char keys[4 * 256];
+	size_t n_keys = 0, count = 0;
+
+	b->len = 0;
+	if (buf_reserve(b, LWS_PRE + BATCH_BYTES + 14))
+		return -1;
+	b->len = LWS_PRE;
+	if (c->masks && getrandom(keys, sizeof(keys), 0) != (ssize_t)sizeof(keys))
+		return -1;
+
+	struct msg *m;
+	size_t room = *budget < BATCH_BYTES ? *budget : BATCH_BYTES;
+	/* The first message goes whatever the budget: the batch is never empty. */
+	while ((m = ring_peek(&c->queue)) && m->len <= BATCH_MESSAGE_MAX &&
+	       count < 256 &&
+	       (!count || b->len - LWS_PRE + m->len + 14 <= room)) {
+		unsigned char *w = b->data + b->len;
+		w += frame_head(w, m, c->masks);
+		if (c->masks) {
+			memcpy(w, keys + n_keys, 4);
+			mask_copy(w + 4, m->payload, m->len, keys + n_keys);
+			n_keys += 4;
+			w += 4;
+		} else {
+			memcpy(w, m->payload, m->len);
+		}
+		b->len = (size_t)(w - b->data) + m->len;
+		stat_add(&c->app->stats.sent, 1);
+		stat_add(&c->app->stats.bytes_sent, m->len);
+		msg_unref(ring_pop(&c->queue));	/* its bytes are in the batch */
+		count++;
+	}
+	size_t len = b->len - LWS_PRE;
+	if (count && lws_write(c->wsi, b->data + LWS_PRE, len, LWS_WRITE_HTTP) < 0)
+		return -1;
+	*budget = len > *budget ? 0 : *budget - len;
+	return (int)count;
+}
+
 static int send_ping(struct wsconn *c)
 {
 	unsigned char frame[LWS_PRE + 4] = { [LWS_PRE] = 'r', 'x', 'w', 's' };
@@ -227,6 +325,19 @@ int wsconn_writeable(struct wsconn *c)
 
 	struct msg *m;
 	while ((m = ring_peek(&c->queue)) && budget_msgs && budget_bytes) {
+		if (!one_write && !c->head_started && m->len <= BATCH_MESSAGE_MAX) {
+			int n = write_batch(c, &budget_bytes);
+			if (n < 0) {
+				log_at(LOG_INFO, c->source, "%s: write failed", c->peer);
+				return -1;
+			}
+			wrote_any = true;
+			sent_some = true;
+			budget_msgs -= n < budget_msgs ? n : budget_msgs;
+			if (lws_send_pipe_choked(c->wsi))
+				break;
+			continue;
+		}
 		size_t before = c->head_sent;
 		int rc = write_head(c, m);
 		wrote_any = true;

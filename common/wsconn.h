@@ -29,6 +29,7 @@ enum push_result {
 
 struct wsconn {
 	struct lws *wsi;		/* NULL while not connected */
+	bool masks;			/* a client: its frames are masked */
 	struct app *app;
 	const char *source;		/* log source; NULL: the process' */
 	char peer[128];			/* who, for log lines */
@@ -41,6 +42,7 @@ struct wsconn {
 	bool head_started;		/* lws has seen (and may have masked) it */
 	struct msg *held;		/* written last; lws may still read it */
 	uint64_t burst_drops;
+	lws_usec_t full_since;		/* when its queue was first seen full; 0: not full */
 
 	struct buf rx;			/* message being received */
 	bool rx_binary;
@@ -55,8 +57,9 @@ struct wsconn {
 	bool ping_due, ping_outstanding;
 };
 
+/* masks: true for a client connection, whose frames must be masked. */
 int wsconn_init(struct wsconn *c, struct app *app, const char *source,
-		size_t queue_len);
+		size_t queue_len, bool masks);
 void wsconn_free(struct wsconn *c);
 
 /* The socket is up (handshake done). */

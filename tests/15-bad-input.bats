@@ -139,3 +139,12 @@ sink() {
 	assert_output 'refused 400'
 	assert contains serve.err 'refused /a\\x09b: path has control characters (HTTP 400)'
 }
+
+@test "a handshake for a path that is not UTF-8 is refused with 400" {
+	sink -v
+	run "$PY" "$PEERS/ws_client.py" "ws://127.0.0.1:$PORT/caf%E9"
+	assert_output 'refused 400'
+	assert contains serve.err 'refused /caf\\xe9: path is not UTF-8 (HTTP 400)'
+	run "$PY" "$PEERS/ws_client.py" --text ok --recv 0 "ws://127.0.0.1:$PORT/caf%C3%A9"
+	assert_line 'close 1000'
+}
