@@ -2,8 +2,12 @@
 #
 #   make            build the tools into build/
 #   make demo       set up (Debian packages), build, run a server and a client
-#   make check      set up, build, run the whole test suite
+#   make check      set up, build, run the whole test suite on the plain and
+#                   the sanitizer builds, and a short run of each fuzz target
+#   make test       the suite on the plain build only
 #   make asan       the suite with AddressSanitizer and UBSan builds
+#   make fuzz       every fuzz target for a while (fuzz/README.md)
+#   make bench      benchmarks (bench/README.md)
 #   make install    PREFIX=/usr/local DESTDIR=
 
 VERSION := 0.1.0
@@ -26,7 +30,7 @@ COMMON_OBJ := $(COMMON_SRC:common/%.c=$(BUILD)/common/%.o)
 LIB := $(BUILD)/librxws.a
 BINS := $(TOOLS:%=$(BUILD)/%)
 
-.PHONY: all demo check test asan install uninstall clean deps bench fuzz
+.PHONY: all demo check test asan asan-build install uninstall clean deps bench fuzz
 
 all: $(BINS)
 
@@ -54,18 +58,23 @@ demo: deps
 	$(MAKE) all
 	scripts/demo
 
+# The suite on the plain and the sanitizer builds, and the fuzz smoke.
 check: deps
 	$(MAKE) all
-	tests/run
+	scripts/check
 
 test: all
 	tests/run
 
+# The plain build too: the valgrind test runs it.
 asan: deps
+	$(MAKE) all asan-build
+	RXWS_BUILD=build-asan tests/run
+
+asan-build:
 	$(MAKE) BUILD=build-asan CC=clang \
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 		LDFLAGS="-fsanitize=address,undefined" all
-	RXWS_BUILD=build-asan tests/run
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \

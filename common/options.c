@@ -189,7 +189,7 @@ static const char *const tool_summary[] = {
 	"PATH is accepted; without, any path is, and records are tagged TAG<TAB>DATA.\n",
 	[TOOL_CONNECT] =
 	"Connect to a WebSocket server: send stdin records, write received messages\n"
-	"to stdout, reconnect by itself. URL is ws://HOST[:PORT][/PATH][?QUERY].\n",
+	"to stdout, reconnect by itself. URL is ws[s]://HOST[:PORT][/PATH][?QUERY].\n",
 	[TOOL_GROUP] =
 	"Connect to many paths of one WebSocket server: tagged stdin records go to\n"
 	"their path, received messages come out tagged with theirs.\n",

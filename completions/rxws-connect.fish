@@ -10,12 +10,13 @@ end
 
 # Whether the command line has no URL yet.
 function __rxws_no_url
-    not string match -q -- 'ws://*' (commandline -opc)
+    not string match -qr -- '^wss?://' (commandline -opc)
 end
 
 # The URL; PATHs are free text; no file names.
 complete -c rxws-connect -f
 complete -c rxws-connect -n __rxws_no_url -a 'ws://' -d 'ws://HOST[:PORT][/PATH][?QUERY]'
+complete -c rxws-connect -n __rxws_no_url -a 'wss://' -d 'wss://HOST[:PORT][/PATH][?QUERY], over TLS'
 
 # Records
 complete -c rxws-connect -l string -d 'frames are text; records must be UTF-8 (default)'
@@ -46,6 +47,11 @@ complete -c rxws-connect -l retry-max -x -d 'longest wait between reconnects (30
 complete -c rxws-connect -l retries -x -d 'give up (exit 69) after N failed retries in a row'
 complete -c rxws-connect -l unix -r -F -d 'connect through a unix socket; the URL gives path and Host'
 complete -c rxws-connect -l connect-timeout -x -d 'limit for one attempt, TCP and handshake (10)'
+complete -c rxws-connect -l header -x -d "add this header to the handshake (repeatable): 'K: V'"
+complete -c rxws-connect -l auth-token-file -r -F -d 'send Authorization: Bearer with the token in FILE'
+complete -c rxws-connect -l cacert -r -F -d 'trust the CA certificates in FILE (PEM) for wss://'
+complete -c rxws-connect -l insecure -d 'wss:// without checking the certificate or host name'
+complete -c rxws-connect -l compress -d 'ask the server for permessage-deflate'
 
 # Logs
 complete -c rxws-connect -s v -l verbose -d 'log connections and retries; twice for debug'

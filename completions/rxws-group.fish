@@ -21,13 +21,14 @@ end
 
 # Whether the command line has no URL yet.
 function __rxws_no_url
-    not string match -q -- 'ws://*' (commandline -opc)
+    not string match -qr -- '^wss?://' (commandline -opc)
 end
 
 # The URL; PATHs are free text; no file names. --format raw is refused:
 # rxws-group's records are tagged.
 complete -c rxws-group -f
 complete -c rxws-group -n __rxws_no_url -a 'ws://' -d 'ws://HOST[:PORT][/PREFIX][?QUERY]'
+complete -c rxws-group -n __rxws_no_url -a 'wss://' -d 'wss://HOST[:PORT][/PREFIX][?QUERY], over TLS'
 
 # Records
 complete -c rxws-group -l string -d 'frames are text; records must be UTF-8 (default)'
@@ -58,6 +59,11 @@ complete -c rxws-group -l retry-max -x -d 'longest wait between reconnects (30)'
 complete -c rxws-group -l retries -x -d 'give up (exit 69) after N failed retries in a row'
 complete -c rxws-group -l unix -r -F -d 'connect through a unix socket; the URL gives path and Host'
 complete -c rxws-group -l connect-timeout -x -d 'limit for one attempt, TCP and handshake (10)'
+complete -c rxws-group -l header -x -d "add this header to the handshake (repeatable): 'K: V'"
+complete -c rxws-group -l auth-token-file -r -F -d 'send Authorization: Bearer with the token in FILE'
+complete -c rxws-group -l cacert -r -F -d 'trust the CA certificates in FILE (PEM) for wss://'
+complete -c rxws-group -l insecure -d 'wss:// without checking the certificate or host name'
+complete -c rxws-group -l compress -d 'ask the server for permessage-deflate'
 complete -c rxws-group -l max-paths -x -d 'paths stdin records may open, at most (256)'
 
 # Logs

@@ -52,6 +52,13 @@ complete -c rxws-serve -l unix -r -F -d 'listen on a unix socket instead of TCP'
 complete -c rxws-serve -l allow-path -x -d 'accept only paths matching GLOB (repeatable)'
 complete -c rxws-serve -l max-clients -x -d 'refuse clients beyond N (HTTP 503)'
 complete -c rxws-serve -l wait-clients -x -d 'do not read stdin until N clients are connected'
+complete -c rxws-serve -l handshake-timeout -x -d 'drop a peer whose handshake is not done in SECS (10)'
+complete -c rxws-serve -l cert -r -F -d 'TLS certificate (PEM): serve wss://, with --key'
+complete -c rxws-serve -l key -r -F -d 'TLS private key (PEM) of --cert'
+complete -c rxws-serve -l auth-token-file -r -F -d 'require this token: Authorization: Bearer, or ?token='
+complete -c rxws-serve -l origin -x -d 'allow browsers from ORIGIN only (repeatable; others get 403)'
+complete -c rxws-serve -l static -x -a '(__fish_complete_directories)' -d 'serve the files of DIR over HTTP on the same port'
+complete -c rxws-serve -l compress -d 'offer permessage-deflate to clients'
 
 # Logs
 complete -c rxws-serve -s v -l verbose -d 'log connections and retries; twice for debug'

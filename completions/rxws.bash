@@ -7,10 +7,12 @@ _rxws_options() {
 		--ping-interval --ping-timeout -k --keep-open -r --recv-only
 		-s --send-only -c --count -W --timeout -v --verbose -q --quiet
 		--log-format --name -h --help --version'
-	local client='--retry-delay --retry-max --retries --unix --connect-timeout'
+	local client='--retry-delay --retry-max --retries --unix --connect-timeout
+		--header --auth-token-file --cacert --insecure --compress'
 	case $1 in
 	rxws-serve)
-		echo "$common --host -p --port --unix --allow-path --max-clients --wait-clients" ;;
+		echo "$common --host -p --port --unix --allow-path --max-clients --wait-clients
+			--handshake-timeout --cert --key --auth-token-file --origin --static --compress" ;;
 	rxws-connect)
 		echo "$common $client" ;;
 	rxws-group)
@@ -24,8 +26,10 @@ _rxws_takes_value() {
 	--type | -f | --format | --chunk-size | --max-size | --queue | --overflow | \
 	--drain-timeout | --ping-interval | --ping-timeout | -c | --count | \
 	-W | --timeout | --host | -p | --port | --unix | --allow-path | \
-	--max-clients | --wait-clients | --retry-delay | --retry-max | --retries | \
-	--connect-timeout | --max-paths | --log-format | --name)
+	--max-clients | --wait-clients | --handshake-timeout | --cert | --key | \
+	--auth-token-file | --origin | --static | --retry-delay | --retry-max | \
+	--retries | --connect-timeout | --header | --cacert | --max-paths | \
+	--log-format | --name)
 		return 0 ;;
 	esac
 	return 1
@@ -84,9 +88,13 @@ _rxws() {
 		else
 			cands=(string bytes object)
 		fi ;;
-	--unix)
+	--unix | --cert | --key | --cacert | --auth-token-file)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return 0 ;;
+	--static)
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 		return 0 ;;
 	--host)
 		mapfile -t cands < <(compgen -A hostname)
@@ -99,8 +107,9 @@ _rxws() {
 		if [[ $cur == -* ]] && ! [[ " ${words[*]:1:cword-1} " == *" -- "* ]]; then
 			# shellcheck disable=SC2207
 			cands=($(_rxws_options "$tool"))
-		elif [[ $tool != rxws-serve ]] && ! [[ " ${words[*]:1:cword-1} " == *" "ws://* ]]; then
-			cands=(ws://)
+		elif [[ $tool != rxws-serve ]] && ! [[ " ${words[*]:1:cword-1} " == *" "ws://* ||
+			" ${words[*]:1:cword-1} " == *" "wss://* ]]; then
+			cands=(ws:// wss://)
 			compopt -o nospace 2>/dev/null
 		fi ;;
 	esac

@@ -199,7 +199,7 @@ lp(bytes([0x82, 0x01, 0x02]))             # a good one: [1, 2]
 	assert_equal "$(count_of py_server.out '/o cbor')" 1
 	for i in 1 2 3 4 5 6 7; do assert contains c.err "stdin record $i: "; done
 	assert contains c.err 'record 4: nested deeper than 1000 levels'
-	(( $(vmhwm "$client") < 20000 ))
+	kib_below "$(vmhwm "$client")" 20000
 
 	printf '%s\n' "$(head -c 100000 /dev/zero | tr '\0' '[')" '{"ok":true}' > deep.json
 	rxws-connect --object "ws://127.0.0.1:$PY_PORT/j" < deep.json 2> d.err

@@ -43,7 +43,7 @@ slow_broadcast() {
 	wait_for 20 contains slow.out close
 	assert contains slow.out '^close 1008$'
 	wait_gone 20 "$SERVE_PID"
-	(( $(cat serve.peak) < 65536 ))
+	kib_below "$(cat serve.peak)" 65536
 }
 
 @test "--overflow drop-oldest: the stalled client loses counted records, the other gets all" {
@@ -64,7 +64,7 @@ slow_broadcast() {
 	got=$(sed -n 's/got \([0-9]*\) messages.*/\1/p' slow.out)
 	local total=$(( (50000000 + 65535) / 65536 ))
 	(( got + dropped == total ))
-	(( $(cat serve.peak) < 65536 ))
+	kib_below "$(cat serve.peak)" 65536
 }
 
 @test "--overflow block: the stalled client is waited for, and everyone gets everything" {
@@ -90,7 +90,7 @@ slow_broadcast() {
 	peak_rss "$client" peak &
 	wait "$pipeline"
 	[ "$(sha256sum < out)" = "$(sha256sum < data)" ]
-	(( $(cat peak) < 65536 ))
+	kib_below "$(cat peak)" 65536
 	refute contains serve.err 'too slow'
 }
 
@@ -148,7 +148,7 @@ print(s.recv(10))" "$PORT"
 	run timeout 120 "$PY" "$PEERS/churn.py" "ws://127.0.0.1:$PORT/" 2000
 	assert_output 'done 2000'
 	assert_equal "$(fds_of "$SERVE_PID")" "$fds0"
-	(( $(rss_of "$SERVE_PID") <= rss0 + 512 ))
+	kib_below "$(rss_of "$SERVE_PID")" $(( rss0 + 513 ))
 	kill -USR1 "$SERVE_PID"
 	wait_for 10 contains serve.err 'clients 0 now, 2200 in all'
 }
@@ -162,7 +162,7 @@ print(s.recv(10))" "$PORT"
 	wait_for 60 contains idle.out 'open 1000'
 	local per=$(( ($(rss_of "$SERVE_PID") - rss0) / 1000 ))
 	echo "# $per KiB per idle client" >&3
-	(( per < 16 ))
+	kib_below "$per" 16
 }
 
 @test "the open-file limit is raised to the hard limit at start" {
@@ -175,7 +175,7 @@ print(s.recv(10))" "$PORT"
 
 @test "valgrind: a server that served 1,000 short connections ends with no leak and no error" {
 	valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
-		--log-file=vg.log "$BUILD_DIR/rxws-serve" -p 0 -k / < /dev/null 2> serve.err &
+		--log-file=vg.log "$PLAIN_DIR/rxws-serve" -p 0 -k / < /dev/null 2> serve.err &
 	local server=$!
 	PIDS+=($server)
 	wait_for 60 contains serve.err 'listening on port'
