@@ -28,13 +28,26 @@ static void raise_file_limit(void)
 	}
 }
 
+/*
+ * The signal thread is told to end with this signal rather than cancelled:
+ * the first pthread_cancel() loads libgcc_s, a cost every one-shot
+ * rxws-connect would pay at exit.
+ */
+#define SIG_END_THREAD SIGRTMIN
+
+static void handled_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIG_END_THREAD);
+}
+
 static void block_signals(void)
 {
 	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGUSR1);
+	handled_signals(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
@@ -94,14 +107,16 @@ static void *signal_main(void *arg)
 	struct app *a = arg;
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGUSR1);
+	handled_signals(&set);
 	for (;;) {
 		int sig;
 		if (sigwait(&set, &sig))
 			continue;
+		if (sig == SIG_END_THREAD) {
+			if (atomic_load(&a->signal_thread_ending))
+				break;
+			continue;	/* not ours */
+		}
 		if (sig == SIGUSR1)
 			atomic_store(&a->sig_report, 1);
 		else
@@ -427,7 +442,8 @@ int app_run(struct app *a)
 	lws_sul_cancel(&a->sul_closing);
 	lws_sul_cancel(&a->sul_tick);
 	if (a->signal_thread_running) {
-		pthread_cancel(a->signal_thread);
+		atomic_store(&a->signal_thread_ending, true);
+		pthread_kill(a->signal_thread, SIG_END_THREAD);
 		pthread_join(a->signal_thread, NULL);
 		a->signal_thread_running = false;
 	}

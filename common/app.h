@@ -78,6 +78,7 @@ struct app {
 
 	pthread_t signal_thread;
 	bool signal_thread_running;
+	atomic_bool signal_thread_ending;
 	atomic_int sig_stop, sig_report;
 };
 

@@ -55,16 +55,15 @@ static int on_record(void *ctx, const struct record *rec)
 	return 0;
 }
 
-static void *reader_main(void *arg)
+static void read_all(struct reader *r)
 {
-	struct reader *r = arg;
 	const struct record_sink sink = { r, on_record, on_bad };
 	int status = 0;
 
 	/* Cancellation would leave the inbox locked anywhere but in read(2). */
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	if (!inbox_wait_gate(r->inbox))
-		return NULL;
+		return;
 
 	for (;;) {
 		/* read(2) is the one place this thread may be cancelled. */
@@ -92,7 +91,7 @@ static void *reader_main(void *arg)
 			if (rc > 0)
 				status = rc;
 			if (rc < 0)
-				return NULL;
+				return;
 			break;
 		}
 		stat_add(&r->stats->bytes_in, (uint64_t)n);
@@ -100,7 +99,7 @@ static void *reader_main(void *arg)
 		if (rc == 0)
 			rc = flush(r);
 		if (rc < 0)
-			return NULL;	/* stopping: nobody waits for a status */
+			return;	/* stopping: nobody waits for a status */
 		if (rc > 0) {
 			status = rc;
 			break;
@@ -108,8 +107,15 @@ static void *reader_main(void *arg)
 	}
 	/* What came before the end (or a bad record under --strict) goes. */
 	if (flush(r) < 0)
-		return NULL;
+		return;
 	inbox_finish(r->inbox, status);
+}
+
+static void *reader_main(void *arg)
+{
+	struct reader *r = arg;
+	read_all(r);
+	atomic_store(&r->finished, true);
 	return NULL;
 }
 
@@ -144,7 +150,8 @@ void reader_stop(struct reader *r)
 	if (!r->running)
 		return;
 	inbox_stop(r->inbox);
-	pthread_cancel(r->thread);
+	if (!atomic_load(&r->finished))
+		pthread_cancel(r->thread);
 	pthread_join(r->thread, NULL);
 	r->running = false;
 	for (size_t i = 0; i < r->n_batch; i++)

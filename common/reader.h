@@ -10,6 +10,7 @@
 #define RXWS_READER_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "datatype.h"
@@ -31,6 +32,7 @@ struct reader {
 	size_t chunk_size;
 	pthread_t thread;
 	bool running;
+	atomic_bool finished;		/* the thread is done: no need to cancel */
 };
 
 int reader_start(struct reader *r, int fd, const struct config *cfg,

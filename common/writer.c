@@ -1,6 +1,7 @@
 #include "writer.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <libwebsockets.h>
 #include <poll.h>
 #include <stdint.h>
@@ -127,6 +128,23 @@ static void wake_writer(struct writer *w)
 	}
 }
 
+/*
+ * With nothing waiting, a little is written at once, from the loop: a
+ * hand-off to the thread costs more than the write, in latency. Up to
+ * PIPE_BUF bytes, a pipe or socket that polls writable takes it without
+ * blocking; the thread's own buffers are empty, so order is kept.
+ * Returns how many bytes went.
+ */
+static size_t write_now(struct writer *w, const struct buf *local)
+{
+	struct pollfd pfd = { .fd = w->fd, .events = POLLOUT };
+	if (w->backlog || w->error || local->len > PIPE_BUF ||
+	    poll(&pfd, 1, 0) != 1 || pfd.revents != POLLOUT)
+		return 0;
+	ssize_t k = write(w->fd, local->data, local->len);
+	return k > 0 ? (size_t)k : 0;	/* errors: the thread meets them */
+}
+
 int writer_submit(struct writer *w, struct buf *local, size_t *backlog)
 {
 	size_t n = local->len;
@@ -134,6 +152,12 @@ int writer_submit(struct writer *w, struct buf *local, size_t *backlog)
 	bool wake = false;
 
 	pthread_mutex_lock(&w->mu);
+	size_t done = write_now(w, local);
+	if (done) {
+		n -= done;
+		memmove(local->data, local->data + done, n);
+		local->len = n;
+	}
 	if (n && !w->error) {
 		/* Swapping hands the loop the writer's spare, empty buffer. */
 		if (!w->pending.len)

@@ -7,6 +7,8 @@
  * stdout never blocks the loop. The loop reads the backlog to decide when
  * to stop reading from the network; the thread wakes the loop once the
  * backlog is low again, and when stdout breaks (EPIPE, even while idle).
+ * A small submission finding nothing queued is written at once, when
+ * stdout can take it without blocking.
  */
 #ifndef RXWS_WRITER_H
 #define RXWS_WRITER_H
