@@ -194,8 +194,10 @@ static int lp_field_end(struct decoder *d, const struct record_sink *sink)
 		if (d->tagged) {
 			r.tag = (const char *)d->acc.data;
 			r.tag_len = d->tag_len;
-			r.data += d->tag_len;
-			r.len -= d->tag_len;
+			if (r.tag_len) {	/* else acc.data may be NULL */
+				r.data += r.tag_len;
+				r.len -= r.tag_len;
+			}
 			problem = tag_problem(r.tag, r.tag_len);
 		}
 		rc = problem ? bad(recno, problem, sink)
