@@ -132,13 +132,16 @@ static void wake_writer(struct writer *w)
  * With nothing waiting, a little is written at once, from the loop: a
  * hand-off to the thread costs more than the write, in latency. Up to
  * PIPE_BUF bytes, a pipe or socket that polls writable takes it without
- * blocking; the thread's own buffers are empty, so order is kept.
+ * blocking; the thread's own buffers are empty, so order is kept. Bulk
+ * stays with the thread, which writes while the loop reads on.
  * Returns how many bytes went.
  */
+#define WRITE_NOW_MAX 1024
+_Static_assert(WRITE_NOW_MAX <= PIPE_BUF, "a write that might block");
 static size_t write_now(struct writer *w, const struct buf *local)
 {
 	struct pollfd pfd = { .fd = w->fd, .events = POLLOUT };
-	if (w->backlog || w->error || local->len > PIPE_BUF ||
+	if (w->backlog || w->error || local->len > WRITE_NOW_MAX ||
 	    poll(&pfd, 1, 0) != 1 || pfd.revents != POLLOUT)
 		return 0;
 	ssize_t k = write(w->fd, local->data, local->len);
