@@ -123,10 +123,8 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
 FUZZ_FLAGS ?=
-FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=undefined -std=c11 -D_GNU_SOURCE -Icommon \
-	-Wall -Wextra -pthread -DRXWS_VERSION='"$(VERSION)"' $(FUZZ_EXTRA_CFLAGS)
-FUZZ_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lwebsockets -lcbor) -lm -pthread
+FUZZ_CFLAGS := $(RXWS_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined $(FUZZ_EXTRA_CFLAGS)
 FUZZ_TARGETS ?= $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
 # What the targets use of common/ (the parsers, and what they call).
@@ -142,7 +140,7 @@ $(FUZZ_BUILD)/librxws.a: $(FUZZ_OBJ)
 	$(AR) rcs $@ $^
 
 $(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_BUILD)/librxws.a
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(FUZZ_BUILD)/librxws.a $(FUZZ_LIBS) -o $@
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(FUZZ_BUILD)/librxws.a $(LDLIBS) -o $@
 
 $(FUZZ_BUILD)/common:
 	mkdir -p $@

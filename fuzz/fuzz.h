@@ -144,6 +144,29 @@ static inline void must_json(const unsigned char *p, size_t n, struct buf *out)
 	CHECK(why == NULL);
 }
 
+/*
+ * The payload a frame came back with is the one sent: the same bytes, or,
+ * for an object that went through JSON, the same JSON (indefinite lengths
+ * become definite on the way, so then only its well-formedness is left).
+ */
+static inline void check_same_payload(const unsigned char *sent, size_t sent_len,
+				      const unsigned char *got, size_t got_len,
+				      bool via_json)
+{
+	if (!via_json) {
+		CHECK(same_bytes(got, got_len, sent, sent_len));
+	} else if (cbor_definite_only(sent, sent_len)) {
+		struct buf a = { 0 }, b = { 0 };
+		must_json(sent, sent_len, &a);
+		must_json(got, got_len, &b);
+		CHECK(same_bytes(a.data, a.len, b.data, b.len));
+		buf_free(&a);
+		buf_free(&b);
+	} else {
+		CHECK(cbor_check(got, got_len, NULL) == NULL);
+	}
+}
+
 /* ---- decoding a whole buffer into records ---- */
 
 /* What a decoder handed on: the first record kept, the rest counted. */

@@ -65,9 +65,7 @@ load helpers
 
 @test "unix sockets: rxws-serve --unix and rxws-connect --unix" {
 	seq 1 3 > in
-	rxws-serve --unix "$T/sock" --wait-clients 1 / < in > serve.out 2> serve.err &
-	PIDS+=($!)
-	wait_for 10 test -S "$T/sock"
+	start_unix_serve in serve.out serve.err --wait-clients 1 /
 	run timeout 10 rxws-connect --unix "$T/sock" -r ws://localhost/
 	assert_success
 	assert_output "$(seq 1 3)"

@@ -9,10 +9,8 @@ retry_delays() {
 }
 
 @test "the server is killed and restarted: queued records arrive once, in order, with growing retry delays" {
-	rxws-serve --unix "$T/sock" -k -v / < /dev/null >> recv 2> s1.err &
-	local s1=$!
-	PIDS+=($s1)
-	wait_for 10 test -S "$T/sock"
+	start_unix_serve /dev/null recv s1.err -k -v /
+	local s1=$SERVE_PID
 	open_fifo in
 	rxws-connect -v --unix "$T/sock" --retry-delay 0.1 --retry-max 10 ws://localhost/ < in > c.out 2> c.err &
 	local client=$!
@@ -38,10 +36,8 @@ retry_delays() {
 
 @test "a server restart (close 1001) is ridden out: the client comes back and goes on" {
 	open_fifo sin
-	rxws-serve --unix "$T/sock" -v / < sin > /dev/null 2> s1.err &
-	local s1=$!
-	PIDS+=($s1)
-	wait_for 10 test -S "$T/sock"
+	start_unix_serve sin /dev/null s1.err -v /
+	local s1=$SERVE_PID
 	rxws-connect -v -r --unix "$T/sock" --retry-delay 0.1 ws://localhost/ > c.out 2> c.err &
 	PIDS+=($!)
 	wait_for 10 has_clients s1.err 1
@@ -93,9 +89,7 @@ time.sleep(60)' port &
 }
 
 @test "a unix socket a live server holds is not taken over" {
-	rxws-serve --unix "$T/sock" -k / < /dev/null &
-	PIDS+=($!)
-	wait_for 10 test -S "$T/sock"
+	start_unix_serve /dev/null /dev/null serve.err -k /
 	run rxws-serve --unix "$T/sock" / < /dev/null
 	assert_failure 69
 	assert_output --partial 'another server is listening there'

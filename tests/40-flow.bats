@@ -96,10 +96,8 @@ slow_broadcast() {
 
 @test "a SIGSTOPped server is found dead by ping, and the client reconnects once it goes on" {
 	open_fifo sin
-	rxws-serve --unix "$T/sock" -v / < sin > /dev/null 2> serve.err &
-	local server=$!
-	PIDS+=($server)
-	wait_for 10 test -S "$T/sock"
+	start_unix_serve sin /dev/null serve.err -v /
+	local server=$SERVE_PID
 	rxws-connect -v -r --unix "$T/sock" --ping-interval 0.5 --ping-timeout 0.5 \
 		--retry-delay 0.1 --retry-max 0.5 --connect-timeout 1 ws://localhost/ > c.out 2> c.err &
 	PIDS+=($!)

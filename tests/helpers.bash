@@ -97,6 +97,17 @@ start_serve() {
 	PORT=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$err" | head -n 1)
 }
 
+# start_unix_serve IN OUT ERR [ARGS...]: rxws-serve on the unix socket
+# $T/sock; sets SERVE_PID once the socket is there.
+start_unix_serve() {
+	local in=$1 out=$2 err=$3
+	shift 3
+	rxws-serve --unix "$T/sock" "$@" < "$in" > "$out" 2> "$err" &
+	SERVE_PID=$!
+	PIDS+=("$SERVE_PID")
+	wait_for 10 test -S "$T/sock" || { cat "$err" >&2; return 1; }
+}
+
 # start_py_server PORTFILE [ARGS...]: the python peer server; sets PY_PID, PY_PORT.
 start_py_server() {
 	local portfile=$1
