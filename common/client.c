@@ -34,6 +34,7 @@ int client_init(struct client *c, struct app *app, const struct url *url,
 	c->conn.path = c->label;
 	c->conn.path_len = strlen(c->label);
 	c->conn.type = tag ? config_type_for(app->cfg, tag) : app->cfg->datatype;
+	c->own_frames = !url->tls && !app->cfg->compress;
 	snprintf(c->conn.peer, sizeof(c->conn.peer), "server");
 	backoff_init(&c->backoff, app->cfg->retry_delay, app->cfg->retry_max,
 		     (uint64_t)lws_now_usecs() ^ (uint64_t)(uintptr_t)c);
@@ -45,6 +46,7 @@ void client_free(struct client *c)
 	lws_sul_cancel(&c->sul_retry);
 	lws_sul_cancel(&c->sul_attempt);
 	wsconn_free(&c->conn);
+	handshake_free(&c->handshake);
 	free(c->path);
 	free(c->source);
 	free(c->label);
@@ -135,6 +137,9 @@ static void attempt(struct client *c)
 					       LCCSCF_ALLOW_INSECURE;
 	}
 	info.local_protocol_name = "rxws";
+	if (c->own_frames)
+		info.method = "RAW";
+	c->request_sent = false;
 	info.userdata = c;
 	info.pwsi = &c->wsi;
 	info.retry_and_idle_policy = &no_lws_keepalive;
@@ -206,7 +211,7 @@ static void on_established(struct client *c, struct lws *wsi)
 		stat_add(&c->app->stats.reconnects, 1);
 	c->ever_opened = true;
 	log_at(LOG_INFO, c->source, "connected");
-	wsconn_attach(&c->conn, wsi);
+	wsconn_attach(&c->conn, wsi, c->own_frames);
 	if (c->closing_by_us)	/* it was still connecting when we closed */
 		wsconn_close(&c->conn, c->close_code ? c->close_code
 						      : LWS_CLOSE_STATUS_GOINGAWAY, NULL);
@@ -287,18 +292,128 @@ static const char *hint_for(const struct client *c, const char *in)
 	return "";
 }
 
+static void attempt_failed(struct client *c, const char *why)
+{
+	char timed_out[128];
+
+	if (c->attempt_timed_out) {
+		snprintf(timed_out, sizeof(timed_out),
+			 "no connection within %g s (--connect-timeout)",
+			 c->app->cfg->connect_timeout);
+		why = timed_out;
+	}
+	c->failures++;
+	retry_later(c, why);
+}
+
+/* in: lws' words for it. */
 static void on_connection_error(struct client *c, const char *in)
 {
 	char why[512];
 
-	if (c->attempt_timed_out)
-		snprintf(why, sizeof(why), "no connection within %g s (--connect-timeout)",
-			 c->app->cfg->connect_timeout);
-	else
-		snprintf(why, sizeof(why), "%s%s", in && *in ? in : "connection failed",
-			 hint_for(c, in));
-	c->failures++;
-	retry_later(c, why);
+	snprintf(why, sizeof(why), "%s%s", in && *in ? in : "connection failed",
+		 hint_for(c, in));
+	attempt_failed(c, why);
+}
+
+/* RFC 6455 7.1.7: fail the connection, saying why with 1002. */
+static int protocol_error(struct client *c, const char *why)
+{
+	stat_add(&c->app->stats.bad_received, 1);
+	log_at(LOG_WARN, c->source, "%s: %s: closing with 1002", c->conn.peer, why);
+	return wsconn_fail(&c->conn, LWS_CLOSE_STATUS_PROTOCOL_ERR, "protocol error");
+}
+
+/* The frames of a plain connection, read by us. */
+static int on_data(void *arg, const unsigned char *p, size_t n, bool first,
+		   bool final, bool binary)
+{
+	struct client *c = arg;
+	return wsconn_receive_piece(&c->conn, p, n, first, final, binary);
+}
+
+static int on_control(void *arg, enum ws_opcode op, const unsigned char *p, size_t n)
+{
+	struct client *c = arg;
+
+	switch (op) {
+	case WS_PING:
+		return wsconn_ping_received(&c->conn, p, n);
+	case WS_PONG:
+		wsconn_heard(&c->conn);
+		return 0;
+	case WS_CLOSE:
+		if (n == 1)
+			return protocol_error(c, "a close frame of one byte");
+		if (n >= 2 && !c->conn.close_sent)
+			c->peer_close_code = p[0] << 8 | p[1];
+		return wsconn_close_received(&c->conn, c->peer_close_code);
+	default:
+		return 0;
+	}
+}
+
+static int read_frames(struct client *c, const unsigned char *p, size_t n)
+{
+	const struct wsframe_sink sink = { on_data, on_control, c };
+	const char *why = NULL;
+
+	switch (wsframe_read(&c->frames, p, n, &sink, &why)) {
+	case WSFRAME_OK:
+		return 0;
+	case WSFRAME_STOPPED:
+		return -1;
+	case WSFRAME_BAD:
+		break;
+	}
+	return protocol_error(c, why);
+}
+
+/* Bytes of a plain connection: the handshake's answer, then frames. */
+static int raw_received(struct client *c, struct lws *wsi, const unsigned char *p,
+			size_t n)
+{
+	if (c->state == CLIENT_OPEN)
+		return read_frames(c, p, n);
+	if (c->state != CLIENT_CONNECTING)
+		return -1;
+
+	const unsigned char *rest = NULL;
+	size_t rest_len = 0;
+	char why[300];
+	switch (handshake_response(&c->handshake, p, n, &rest, &rest_len, why,
+				   sizeof(why))) {
+	case HANDSHAKE_MORE:
+		return 0;
+	case HANDSHAKE_FAILED:
+		attempt_failed(c, why);
+		return -1;
+	case HANDSHAKE_DONE:
+		break;
+	}
+	wsframe_reader_init(&c->frames);
+	on_established(c, wsi);
+	return rest_len ? read_frames(c, rest, rest_len) : 0;
+}
+
+static int send_request(struct client *c, struct lws *wsi)
+{
+	struct buf *b = &c->app->frames;
+	struct buf request = { 0 };
+	int rc = -1;
+
+	c->request_sent = true;
+	if (handshake_request(&c->handshake, &request, c->url->host_header, c->path,
+			      c->app->cfg) ||
+	    (b->len = 0, buf_reserve(b, LWS_PRE + request.len))) {
+		attempt_failed(c, "out of memory for the handshake");
+		goto out;
+	}
+	memcpy(b->data + LWS_PRE, request.data, request.len);
+	rc = lws_write(wsi, b->data + LWS_PRE, request.len, LWS_WRITE_HTTP) < 0 ? -1 : 0;
+out:
+	buf_free(&request);
+	return rc;
 }
 
 int client_callback(struct lws *wsi, enum lws_callback_reasons reason,
@@ -335,6 +450,21 @@ int client_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		break;
 	case LWS_CALLBACK_CLIENT_CLOSED:
 		if (c && c->state == CLIENT_OPEN)
+			on_closed(c);
+		break;
+	case LWS_CALLBACK_RAW_CONNECTED:
+		lws_callback_on_writable(wsi);
+		break;
+	case LWS_CALLBACK_RAW_WRITEABLE:
+		if (c->state == CLIENT_CONNECTING)
+			return c->request_sent ? 0 : send_request(c, wsi);
+		return wsconn_writeable(&c->conn);
+	case LWS_CALLBACK_RAW_RX:
+		return raw_received(c, wsi, in, len);
+	case LWS_CALLBACK_RAW_CLOSE:
+		if (c && c->state == CLIENT_CONNECTING)
+			on_connection_error(c, "the connection closed during the handshake");
+		else if (c && c->state == CLIENT_OPEN)
 			on_closed(c);
 		break;
 	case LWS_CALLBACK_WSI_DESTROY:

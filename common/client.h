@@ -13,8 +13,10 @@
 #include <libwebsockets.h>
 
 #include "backoff.h"
+#include "handshake.h"
 #include "url.h"
 #include "wsconn.h"
+#include "wsframe.h"
 
 struct app;
 
@@ -53,6 +55,15 @@ struct client {
 	int peer_close_code;
 	lws_usec_t opened_at;
 	lws_sorted_usec_list_t sul_retry, sul_attempt;
+	/*
+	 * Plain connections (ws://, no --compress) are lws raw sockets that
+	 * speak WebSocket through us: lws 4.1 reads a client's frames a byte
+	 * at a time, and that halved what a connection could carry.
+	 */
+	bool own_frames;
+	bool request_sent;
+	struct handshake handshake;
+	struct wsframe_reader frames;
 	client_end_cb on_end;
 	void *owner;
 };

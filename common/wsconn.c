@@ -6,6 +6,7 @@
 #include "app.h"
 #include "log.h"
 #include "utf8.h"
+#include "wsframe.h"
 
 /* Large messages go out in fragments of this size. */
 #define FRAGMENT (64u << 10)
@@ -49,11 +50,13 @@ void wsconn_free(struct wsconn *c)
 	buf_free(&c->rx);
 }
 
-void wsconn_attach(struct wsconn *c, struct lws *wsi)
+void wsconn_attach(struct wsconn *c, struct lws *wsi, bool own_frames)
 {
 	c->wsi = wsi;
+	c->own_frames = own_frames;
 	c->rx.len = 0;
 	c->close_pending = c->close_sent = c->flush_bounded = false;
+	c->drop_after_close = c->pong_due = false;
 	c->ping_due = c->ping_outstanding = false;
 	c->last_heard = lws_now_usecs();
 	if (app_rx_paused(c->app))
@@ -133,6 +136,38 @@ enum push_result wsconn_push(struct wsconn *c, struct msg *m,
 	return PUSH_QUEUED;
 }
 
+static enum ws_opcode opcode_of(const struct msg *m)
+{
+	return m->kind == FRAME_TEXT ? WS_TEXT : WS_BINARY;
+}
+
+/*
+ * Sends one frame of our own: head, then the payload, masked when we are
+ * the client. A whole frame per lws_write(), so lws' own control frames
+ * can only come between ours.
+ */
+static int write_own_frame(struct wsconn *c, enum ws_opcode op, bool fin,
+			   const unsigned char *p, size_t n)
+{
+	struct buf *b = &c->app->frames;
+	unsigned char key[4];
+
+	b->len = 0;
+	if (buf_reserve(b, LWS_PRE + WS_HEAD_MAX + n))
+		return -1;
+	if (c->masks && getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key))
+		return -1;
+	unsigned char *w = b->data + LWS_PRE;
+	w += wsframe_head(w, op, fin, n, c->masks ? key : NULL);
+	if (c->masks)
+		wsframe_mask_copy(w, p, n, key);
+	else if (n)
+		memcpy(w, p, n);
+	w += n;
+	size_t len = (size_t)(w - b->data) - LWS_PRE;
+	return lws_write(c->wsi, b->data + LWS_PRE, len, LWS_WRITE_HTTP) < 0 ? -1 : 0;
+}
+
 /* Writes (part of) the head message; returns 1 when it is all sent. */
 static int write_head(struct wsconn *c, struct msg *m)
 {
@@ -140,18 +175,25 @@ static int write_head(struct wsconn *c, struct msg *m)
 	size_t n = left > FRAGMENT ? FRAGMENT : left;
 	bool first = c->head_sent == 0, last = n == left;
 	unsigned char *p = m->payload + c->head_sent;
+
+	c->head_started = true;
+	if (c->own_frames) {
+		if (write_own_frame(c, first ? opcode_of(m) : WS_CONTINUATION, last, p, n))
+			return -1;
+		c->head_sent += n;
+		return last;
+	}
+
 	unsigned char saved[LWS_PRE];
 	int flags = lws_write_ws_flags(m->kind == FRAME_TEXT ? LWS_WRITE_TEXT
 							      : LWS_WRITE_BINARY,
 				       first, last);
-
 	/*
 	 * lws writes the frame header into the LWS_PRE bytes before p. Past
 	 * the first fragment those are payload other peers still need.
 	 */
 	if (!first)
 		memcpy(saved, p - LWS_PRE, LWS_PRE);
-	c->head_started = true;
 	int rc = lws_write(c->wsi, p, n, (enum lws_write_protocol)flags);
 	if (!first)
 		memcpy(p - LWS_PRE, saved, LWS_PRE);
@@ -159,51 +201,6 @@ static int write_head(struct wsconn *c, struct msg *m)
 		return -1;
 	c->head_sent += n;
 	return last;
-}
-
-/*
- * lws 4.1 does not report an empty pong (no RECEIVE_PONG callback comes
- * for it): the ping carries a few bytes for the pong to echo.
- */
-/* The WebSocket frame head (RFC 6455 5.2) of a whole message. */
-static size_t frame_head(unsigned char *h, const struct msg *m, bool masked)
-{
-	size_t n = 2;
-	h[0] = 0x80 | (m->kind == FRAME_TEXT ? 0x1 : 0x2);	/* FIN, opcode */
-	if (m->len < 126) {
-		h[1] = (unsigned char)m->len;
-	} else if (m->len <= 0xffff) {
-		h[1] = 126;
-		h[2] = (unsigned char)(m->len >> 8);
-		h[3] = (unsigned char)m->len;
-		n = 4;
-	} else {
-		h[1] = 127;
-		for (int i = 0; i < 8; i++)
-			h[2 + i] = (unsigned char)((uint64_t)m->len >> (56 - 8 * i));
-		n = 10;
-	}
-	if (masked)
-		h[1] |= 0x80;
-	return n;
-}
-
-static void mask_copy(unsigned char *w, const unsigned char *p, size_t n,
-		      const unsigned char key[4])
-{
-	uint64_t k8;
-	unsigned char k[8] = { key[0], key[1], key[2], key[3],
-			       key[0], key[1], key[2], key[3] };
-	memcpy(&k8, k, 8);
-	size_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t v;
-		memcpy(&v, p + i, 8);
-		v ^= k8;
-		memcpy(w + i, &v, 8);
-	}
-	for (; i < n; i++)
-		w[i] = p[i] ^ key[i & 3];
 }
 
 /*
@@ -217,7 +214,7 @@ static int write_batch(struct wsconn *c, size_t *budget)
 {
 	struct buf *b = &c->app->frames;
 	unsigned char keys[4 * 256];
-	size_t n_keys = 0, count = 0;
+	size_t count = 0;
 
 	b->len = 0;
 	if (buf_reserve(b, LWS_PRE + BATCH_BYTES + 14))
@@ -233,15 +230,12 @@ static int write_batch(struct wsconn *c, size_t *budget)
 	       count < 256 &&
 	       (!count || b->len - LWS_PRE + m->len + 14 <= room)) {
 		unsigned char *w = b->data + b->len;
-		w += frame_head(w, m, c->masks);
-		if (c->masks) {
-			memcpy(w, keys + n_keys, 4);
-			mask_copy(w + 4, m->payload, m->len, keys + n_keys);
-			n_keys += 4;
-			w += 4;
-		} else {
+		const unsigned char *key = c->masks ? keys + 4 * count : NULL;
+		w += wsframe_head(w, opcode_of(m), true, m->len, key);
+		if (key)
+			wsframe_mask_copy(w, m->payload, m->len, key);
+		else
 			memcpy(w, m->payload, m->len);
-		}
 		b->len = (size_t)(w - b->data) + m->len;
 		stat_add(&c->app->stats.sent, 1);
 		stat_add(&c->app->stats.bytes_sent, m->len);
@@ -255,24 +249,60 @@ static int write_batch(struct wsconn *c, size_t *budget)
 	return (int)count;
 }
 
+/*
+ * lws 4.1 does not report an empty pong (no RECEIVE_PONG callback comes
+ * for it): the ping carries a few bytes for the pong to echo.
+ */
 static int send_ping(struct wsconn *c)
 {
 	unsigned char frame[LWS_PRE + 4] = { [LWS_PRE] = 'r', 'x', 'w', 's' };
 	c->ping_due = false;
+	if (c->own_frames)
+		return write_own_frame(c, WS_PING, true, frame + LWS_PRE, 4);
 	return lws_write(c->wsi, frame + LWS_PRE, 4, LWS_WRITE_PING) < 0 ? -1 : 0;
 }
 
+static int send_pong(struct wsconn *c)
+{
+	c->pong_due = false;
+	return write_own_frame(c, WS_PONG, true, c->pong, c->pong_len);
+}
+
+/* How long a close we sent waits for the peer's answer. */
+#define CLOSE_ANSWER_SECS 5
+
 /*
- * Hands the close to lws. It may call WRITEABLE again while it does the
- * handshake: returning -1 a second time would make it drop the socket.
+ * Starts the close handshake. lws does it for its own frames: it may call
+ * WRITEABLE again meanwhile, and returning -1 a second time would make it
+ * drop the socket. With our own frames, we send the close frame and read
+ * on until the peer answers it, unless the connection is failing.
  */
 static int close_now(struct wsconn *c, int code, const char *reason)
 {
+	size_t reason_len = reason ? strlen(reason) : 0;
+
 	c->close_sent = true;
-	lws_close_reason(c->wsi, (enum lws_close_status)code,
-			 (unsigned char *)(uintptr_t)reason,
-			 reason ? strlen(reason) : 0);
-	return -1;
+	if (!c->own_frames) {
+		lws_close_reason(c->wsi, (enum lws_close_status)code,
+				 (unsigned char *)(uintptr_t)reason, reason_len);
+		return -1;
+	}
+	unsigned char body[WS_CONTROL_MAX];
+	size_t n = 0;
+	if (code) {	/* none: an empty close, as an answer to one */
+		body[0] = (unsigned char)(code >> 8);
+		body[1] = (unsigned char)code;
+		n = 2;
+		if (reason_len > sizeof(body) - n)
+			reason_len = sizeof(body) - n;
+		if (reason_len)
+			memcpy(body + n, reason, reason_len);
+		n += reason_len;
+	}
+	if (write_own_frame(c, WS_CLOSE, true, body, n) || c->drop_after_close)
+		return -1;
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_ACK, CLOSE_ANSWER_SECS);
+	return 0;
 }
 
 /*
@@ -312,6 +342,8 @@ int wsconn_writeable(struct wsconn *c)
 
 	if (c->close_sent)
 		return 0;
+	if (c->pong_due && send_pong(c))
+		return -1;
 	if (c->ping_due) {
 		if (send_ping(c))
 			return -1;
@@ -420,16 +452,15 @@ static int too_large(struct wsconn *c, size_t len)
 	return close_now(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "message too big");
 }
 
-int wsconn_receive(struct wsconn *c, const void *in, size_t len)
+int wsconn_receive_piece(struct wsconn *c, const void *in, size_t len,
+			 bool first, bool final, bool binary)
 {
-	struct lws *wsi = c->wsi;
-	bool first = lws_is_first_fragment(wsi);
-	bool final = lws_is_final_fragment(wsi);
-
 	wsconn_heard(c);
+	if (c->close_sent)	/* what comes after our close is not wanted */
+		return 0;
 	if (first) {
 		c->rx.len = 0;
-		c->rx_binary = lws_frame_is_binary(wsi);
+		c->rx_binary = binary;
 		/* Most messages come whole: no copy before stdout. */
 		if (final) {
 			if (len > c->rx.max)
@@ -447,6 +478,36 @@ int wsconn_receive(struct wsconn *c, const void *in, size_t len)
 			buf_free(&c->rx);
 	}
 	return rc;
+}
+
+int wsconn_receive(struct wsconn *c, const void *in, size_t len)
+{
+	struct lws *wsi = c->wsi;
+	return wsconn_receive_piece(c, in, len, lws_is_first_fragment(wsi),
+				    lws_is_final_fragment(wsi), lws_frame_is_binary(wsi));
+}
+
+int wsconn_ping_received(struct wsconn *c, const void *payload, size_t len)
+{
+	wsconn_heard(c);
+	memcpy(c->pong, payload, len);
+	c->pong_len = (unsigned char)len;
+	c->pong_due = true;
+	lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
+int wsconn_fail(struct wsconn *c, int code, const char *reason)
+{
+	c->drop_after_close = true;
+	return close_now(c, code, reason);
+}
+
+int wsconn_close_received(struct wsconn *c, int code)
+{
+	if (c->close_sent)	/* the answer to ours */
+		return -1;
+	return wsconn_fail(c, code, NULL);
 }
 
 void wsconn_heard(struct wsconn *c)

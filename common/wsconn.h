@@ -55,6 +55,16 @@ struct wsconn {
 
 	lws_usec_t last_heard, ping_asked_at;
 	bool ping_due, ping_outstanding;
+
+	/*
+	 * Frames of our own, not lws' (a client's plain connection): we also
+	 * answer pings and do the close handshake.
+	 */
+	bool own_frames;
+	bool pong_due;
+	bool drop_after_close;		/* failing: no answer to our close awaited */
+	unsigned char pong_len;
+	unsigned char pong[125];
 };
 
 /* masks: true for a client connection, whose frames must be masked. */
@@ -62,8 +72,8 @@ int wsconn_init(struct wsconn *c, struct app *app, const char *source,
 		size_t queue_len, bool masks);
 void wsconn_free(struct wsconn *c);
 
-/* The socket is up (handshake done). */
-void wsconn_attach(struct wsconn *c, struct lws *wsi);
+/* The socket is up (handshake done); own_frames: lws frames nothing. */
+void wsconn_attach(struct wsconn *c, struct lws *wsi, bool own_frames);
 /* The socket is gone; returns how many messages were lost in flight. */
 size_t wsconn_detach(struct wsconn *c);
 
@@ -74,6 +84,13 @@ size_t wsconn_queued(const struct wsconn *c);
 /* Protocol callback helpers: each returns -1 when lws should close. */
 int wsconn_writeable(struct wsconn *c);
 int wsconn_receive(struct wsconn *c, const void *in, size_t len);
+/* With own frames: a piece of a message, a ping, a close, a broken frame. */
+int wsconn_receive_piece(struct wsconn *c, const void *in, size_t len,
+			 bool first, bool final, bool binary);
+int wsconn_ping_received(struct wsconn *c, const void *payload, size_t len);
+int wsconn_close_received(struct wsconn *c, int code);
+/* Sends a close with code and drops the connection (RFC 6455 7.1.7). */
+int wsconn_fail(struct wsconn *c, int code, const char *reason);
 void wsconn_heard(struct wsconn *c);	/* a pong, or any sign of life */
 
 /* Close at the next chance, with a code (after what is being sent). */

@@ -345,6 +345,38 @@ utf8 = {
 for name, data in utf8.items():
     seed("fuzz_utf8", name, data)
 
+# ---- a server's handshake answer and frames (fuzz_client_frames) ----
+
+def frame(b0, payload, masked=False):
+    n = len(payload)
+    second = 0x80 if masked else 0
+    if n < 126:
+        head = bytes([b0, second | n])
+    elif n < 65536:
+        head = bytes([b0, second | 126]) + n.to_bytes(2, "big")
+    else:
+        head = bytes([b0, second | 127]) + n.to_bytes(8, "big")
+    return head + (b"\1\2\3\4" if masked else b"") + payload
+
+
+# RFC 6455's example key, the one the target reads answers with.
+answer = (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+          b"Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n")
+client_frames = {
+    "answer-then-text": b"\0" + answer + frame(0x81, b"hello"),
+    "answer-401": b"\0HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n",
+    "answer-extension": b"\0" + answer.replace(b"\r\n\r\n", b"\r\nSec-WebSocket-Extensions: x\r\n\r\n"),
+    "answer-not-http": b"\0\x15\x03\x01\x00\x02\x02\x28",
+    "fragments-around-ping": b"\1" + frame(0x01, b"frag") + frame(0x89, b"hi") + frame(0x80, b"ment"),
+    "empty-and-16-bit": b"\1" + frame(0x82, b"") + frame(0x81, b"x" * 300),
+    "pong-then-close": b"\1" + frame(0x8A, b"pong") + frame(0x88, b"\x03\xe8bye"),
+    "masked": b"\1" + frame(0x81, b"abcde", masked=True),
+    "reserved-bits": b"\1" + frame(0xC1, b"a"),
+    "long-control": b"\1" + frame(0x89, b"p" * 126),
+}
+for name, data in client_frames.items():
+    seed("fuzz_client_frames", name, data)
+
 # ---- write them ----
 
 for target, seeds in corpus.items():

@@ -24,6 +24,10 @@ replay() {
 	replay fuzz_stdin_record
 }
 
+@test "fuzz_client_frames: corpus and regressions replay cleanly" {
+	replay fuzz_client_frames
+}
+
 @test "fuzz_network_message: corpus and regressions replay cleanly" {
 	replay fuzz_network_message
 }
