@@ -75,7 +75,7 @@ static const struct opt_def opt_defs[] = {
 	{ "null", no_argument, OPT_NUL, FOR_ALL, SEC_RECORDS, NULL,
 	  "same as --format nul" },
 	{ "chunk-size", required_argument, OPT_CHUNK_SIZE, FOR_ALL, SEC_RECORDS, "BYTES",
-	  "largest frame read at once under --format raw (4096)" },
+	  "largest frame under --format raw (4096)" },
 	{ "max-size", required_argument, OPT_MAX_SIZE, FOR_ALL, SEC_RECORDS, "BYTES",
 	  "largest message from a peer or stdin (16M)" },
 	{ "strict", no_argument, OPT_STRICT, FOR_ALL, SEC_RECORDS, NULL,

@@ -30,6 +30,7 @@ struct reader {
 	size_t n_batch;
 	unsigned char *chunk;
 	size_t chunk_size;
+	size_t frame_size;		/* raw framing: --chunk-size; else 0 */
 	pthread_t thread;
 	bool running;
 	atomic_bool finished;		/* the thread is done: no need to cancel */

@@ -37,7 +37,7 @@ complete -c rxws-group -l object -d 'frames are CBOR; records are JSON (line, nu
 complete -c rxws-group -l type -x -a '(__rxws_type)' -d 'string, bytes or object; GLOB=TYPE sets it per path'
 complete -c rxws-group -s f -l format -x -a '(__rxws_values line "one record a line" nul "records end in NUL" lp "4-byte big-endian length, then the bytes" json "one JSON envelope a line: tag, type, data" cbor "a CBOR sequence of envelopes")' -d 'framing on stdin and stdout'
 complete -c rxws-group -s 0 -l null -d 'same as --format nul'
-complete -c rxws-group -l chunk-size -x -d 'largest frame read at once under --format raw (4096)'
+complete -c rxws-group -l chunk-size -x -d 'largest frame under --format raw (4096)'
 complete -c rxws-group -l max-size -x -d 'largest message from a peer or stdin (16M)'
 complete -c rxws-group -l strict -d 'exit 65 on the first bad record instead of skipping it'
 

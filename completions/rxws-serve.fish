@@ -29,7 +29,7 @@ complete -c rxws-serve -l object -d 'frames are CBOR; records are JSON (line, nu
 complete -c rxws-serve -l type -x -a '(__rxws_type)' -d 'string, bytes or object; GLOB=TYPE sets it per path'
 complete -c rxws-serve -s f -l format -x -a '(__rxws_values line "one record a line" nul "records end in NUL" lp "4-byte big-endian length, then the bytes" raw "no boundaries: each read is a frame" json "one JSON envelope a line: tag, type, data" cbor "a CBOR sequence of envelopes")' -d 'framing on stdin and stdout'
 complete -c rxws-serve -s 0 -l null -d 'same as --format nul'
-complete -c rxws-serve -l chunk-size -x -d 'largest frame read at once under --format raw (4096)'
+complete -c rxws-serve -l chunk-size -x -d 'largest frame under --format raw (4096)'
 complete -c rxws-serve -l max-size -x -d 'largest message from a peer or stdin (16M)'
 complete -c rxws-serve -l strict -d 'exit 65 on the first bad record instead of skipping it'
 

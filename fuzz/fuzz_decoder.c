@@ -118,8 +118,9 @@ static int on_bad(void *ctx, uint64_t recno, const char *reason)
 }
 
 /*
- * Feeds p in chunks (the seed says how; raw reads are at most max_size, as
- * --chunk-size is), then ends the input; stops as the reader does.
+ * Feeds p in chunks (the seed says how; raw feeds are at most max_size, as
+ * the reader cuts them at --chunk-size), then ends the input; stops as the
+ * reader does.
  */
 static void decode(struct run *r, enum framing f, bool tagged, size_t max_size,
 		   const uint8_t *p, size_t n, int seed, unsigned stop_at)
