@@ -16,13 +16,13 @@ DESTDIR ?=
 BUILD ?= build
 
 CC ?= cc
-PKGS := libwebsockets libcbor
+PKGS := libwebsockets libcbor libcrypto
 CFLAGS ?= -O2 -g
 # What the code needs, kept apart so that CFLAGS=... on the command line
 # (make asan does so) changes only optimisation and instrumentation.
 RXWS_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread \
 	  -DRXWS_VERSION='"$(VERSION)"' -Icommon
-LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lwebsockets -lcbor) -lm -pthread
+LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lwebsockets -lcbor -lcrypto) -lm -pthread
 
 TOOLS := rxws-serve rxws-connect rxws-group
 COMMON_SRC := $(wildcard common/*.c)

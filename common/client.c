@@ -1,5 +1,6 @@
 #include "client.h"
 
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +148,7 @@ static void attempt(struct client *c)
 	c->state = CLIENT_CONNECTING;
 	c->attempt_timed_out = false;
 	c->peer_close_code = 0;
+	c->certificate_problem[0] = '\0';
 	log_at(LOG_DEBUG, c->source, "connecting");
 	lws_sul_schedule(c->app->ctx, 0, &c->sul_attempt, on_attempt_timeout,
 			 (lws_usec_t)(cfg->connect_timeout * LWS_US_PER_SEC));
@@ -306,13 +308,48 @@ static void attempt_failed(struct client *c, const char *why)
 	retry_later(c, why);
 }
 
+/* What to do about the reason OpenSSL gave for refusing a certificate. */
+static const char *certificate_hint(int error)
+{
+	switch (error) {
+	case X509_V_ERR_HOSTNAME_MISMATCH:
+	case X509_V_ERR_IP_ADDRESS_MISMATCH:
+		return "connect by a name or address it is for";
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+		return "its CA is not trusted here: see --cacert";
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		return "check the clocks, or renew it";
+	default:
+		return "see --cacert, or --insecure to skip the check";
+	}
+}
+
+/* lws says only "SSL err 1" when the certificate is refused: keep why. */
+static void note_certificate(struct client *c, X509_STORE_CTX *store)
+{
+	int error = X509_STORE_CTX_get_error(store);
+
+	if (!c || c->app->cfg->insecure || c->certificate_problem[0])
+		return;
+	snprintf(c->certificate_problem, sizeof(c->certificate_problem),
+		 "the server's certificate was refused: %s (%s)",
+		 X509_verify_cert_error_string(error), certificate_hint(error));
+}
+
 /* in: lws' words for it. */
 static void on_connection_error(struct client *c, const char *in)
 {
 	char why[512];
 
-	snprintf(why, sizeof(why), "%s%s", in && *in ? in : "connection failed",
-		 hint_for(c, in));
+	if (c->certificate_problem[0])
+		snprintf(why, sizeof(why), "%s", c->certificate_problem);
+	else
+		snprintf(why, sizeof(why), "%s%s", in && *in ? in : "connection failed",
+			 hint_for(c, in));
 	attempt_failed(c, why);
 }
 
@@ -452,6 +489,11 @@ int client_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		if (c && c->state == CLIENT_OPEN)
 			on_closed(c);
 		break;
+	case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+		/* Here user is OpenSSL's X509_STORE_CTX, and len its verdict. */
+		if (!len)
+			note_certificate(lws_wsi_user(wsi), user);
+		return 0;
 	case LWS_CALLBACK_RAW_CONNECTED:
 		lws_callback_on_writable(wsi);
 		break;

@@ -53,6 +53,7 @@ struct client {
 	int close_code;			/* ours, when closing_by_us */
 	bool attempt_timed_out;
 	int peer_close_code;
+	char certificate_problem[160];	/* why TLS refused it, for the log */
 	lws_usec_t opened_at;
 	lws_sorted_usec_list_t sul_retry, sul_attempt;
 	/*

@@ -56,9 +56,10 @@ tls() {
 	start_serve /dev/null serve.out serve.err -k --cert "$CERTS/self.pem" --key "$CERTS/self.key" /
 	run timeout 10 rxws-connect -r --retries 0 "wss://localhost:$PORT/"
 	assert_failure 69
-	assert_output --partial 'TLS failed: a certificate not trusted here (see --cacert)'
+	assert_output --partial "the server's certificate was refused: self-signed certificate (its CA is not trusted here: see --cacert)"
 	run timeout 10 rxws-connect -r --retries 0 --cacert "$CERTS/ca.pem" "wss://localhost:$PORT/"
 	assert_failure 69
+	assert_output --partial "the server's certificate was refused: self-signed certificate (its CA is not trusted here: see --cacert)"
 	run timeout 10 rxws-connect -r -W 1 --retries 0 --insecure "wss://localhost:$PORT/"
 	assert_failure 75	# connected, then -W: not refused
 	refute_output --partial 'cannot connect'
@@ -70,8 +71,10 @@ tls() {
 	start_serve /dev/null serve.out serve.err -k --host 0.0.0.0 --cert "$CERTS/server.pem" --key "$CERTS/server.key" /
 	run timeout 10 rxws-connect -r --retries 0 --cacert "$CERTS/ca.pem" "wss://127.0.0.2:$PORT/"
 	assert_failure 69
+	assert_output --partial "the server's certificate was refused: IP address mismatch (connect by a name or address it is for)"
 	run timeout 10 rxws-connect -r -W 1 --retries 0 --cacert "$CERTS/ca.pem" "wss://127.0.0.1:$PORT/"
 	assert_failure 75
+	refute_output --partial 'cannot connect'
 }
 
 @test "plain ws:// to a TLS port fails with a clear error, and wss:// to a plain one" {
