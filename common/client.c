@@ -428,6 +428,7 @@ static int raw_received(struct client *c, struct lws *wsi, const unsigned char *
 	case HANDSHAKE_DONE:
 		break;
 	}
+	handshake_free(&c->handshake);	/* rest points into p, not into it */
 	wsframe_reader_init(&c->frames);
 	on_established(c, wsi);
 	return rest_len ? read_frames(c, rest, rest_len) : 0;
