@@ -34,7 +34,10 @@ BINS := $(TOOLS:%=$(BUILD)/%)
 
 all: $(BINS)
 
-.SECONDARY:
+# The tools' objects are made through a chain of pattern rules: keep them.
+# (Not every target: a missing object of the library would then not
+# rebuild it.)
+.SECONDARY: $(TOOLS:%=$(BUILD)/cmd/%.o)
 
 $(BUILD)/common/%.o: common/%.c $(wildcard common/*.h) | $(BUILD)/common
 	$(CC) $(RXWS_CFLAGS) $(CFLAGS) -c $< -o $@

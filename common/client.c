@@ -35,7 +35,7 @@ int client_init(struct client *c, struct app *app, const struct url *url,
 	c->conn.path = c->label;
 	c->conn.path_len = strlen(c->label);
 	c->conn.type = tag ? config_type_for(app->cfg, tag) : app->cfg->datatype;
-	c->own_frames = !url->tls && !app->cfg->compress;
+	c->conn.own_frames = !url->tls && !app->cfg->compress;
 	snprintf(c->conn.peer, sizeof(c->conn.peer), "server");
 	backoff_init(&c->backoff, app->cfg->retry_delay, app->cfg->retry_max,
 		     (uint64_t)lws_now_usecs() ^ (uint64_t)(uintptr_t)c);
@@ -138,7 +138,7 @@ static void attempt(struct client *c)
 					       LCCSCF_ALLOW_INSECURE;
 	}
 	info.local_protocol_name = "rxws";
-	if (c->own_frames)
+	if (c->conn.own_frames)
 		info.method = "RAW";
 	c->request_sent = false;
 	info.userdata = c;
@@ -213,7 +213,7 @@ static void on_established(struct client *c, struct lws *wsi)
 		stat_add(&c->app->stats.reconnects, 1);
 	c->ever_opened = true;
 	log_at(LOG_INFO, c->source, "connected");
-	wsconn_attach(&c->conn, wsi, c->own_frames);
+	wsconn_attach(&c->conn, wsi);
 	if (c->closing_by_us)	/* it was still connecting when we closed */
 		wsconn_close(&c->conn, c->close_code ? c->close_code
 						      : LWS_CLOSE_STATUS_GOINGAWAY, NULL);
@@ -437,21 +437,28 @@ static int raw_received(struct client *c, struct lws *wsi, const unsigned char *
 static int send_request(struct client *c, struct lws *wsi)
 {
 	struct buf *b = &c->app->frames;
-	struct buf request = { 0 };
-	int rc = -1;
 
 	c->request_sent = true;
-	if (handshake_request(&c->handshake, &request, c->url->host_header, c->path,
-			      c->app->cfg) ||
-	    (b->len = 0, buf_reserve(b, LWS_PRE + request.len))) {
-		attempt_failed(c, "out of memory for the handshake");
-		goto out;
-	}
-	memcpy(b->data + LWS_PRE, request.data, request.len);
-	rc = lws_write(wsi, b->data + LWS_PRE, request.len, LWS_WRITE_HTTP) < 0 ? -1 : 0;
-out:
-	buf_free(&request);
-	return rc;
+	b->len = 0;
+	if (buf_reserve(b, LWS_PRE))
+		goto no_memory;
+	b->len = LWS_PRE;
+	if (handshake_request(&c->handshake, b, c->url->host_header, c->path, c->app->cfg))
+		goto no_memory;
+	return lws_write(wsi, b->data + LWS_PRE, b->len - LWS_PRE, LWS_WRITE_HTTP) < 0 ? -1 : 0;
+
+no_memory:
+	attempt_failed(c, "out of memory for the handshake");
+	return -1;
+}
+
+/* The socket is gone: a failed attempt (why), or an open connection's end. */
+static void on_gone(struct client *c, const char *why)
+{
+	if (c && c->state == CLIENT_CONNECTING)
+		on_connection_error(c, why);
+	else if (c && c->state == CLIENT_OPEN)
+		on_closed(c);
 }
 
 int client_callback(struct lws *wsi, enum lws_callback_reasons reason,
@@ -505,17 +512,11 @@ int client_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	case LWS_CALLBACK_RAW_RX:
 		return raw_received(c, wsi, in, len);
 	case LWS_CALLBACK_RAW_CLOSE:
-		if (c && c->state == CLIENT_CONNECTING)
-			on_connection_error(c, "the connection closed during the handshake");
-		else if (c && c->state == CLIENT_OPEN)
-			on_closed(c);
+		on_gone(c, "the connection closed during the handshake");
 		break;
 	case LWS_CALLBACK_WSI_DESTROY:
 		/* Not every way a wsi dies says so above (a killed attempt). */
-		if (c && c->state == CLIENT_CONNECTING)
-			on_connection_error(c, "connection aborted");
-		else if (c && c->state == CLIENT_OPEN)
-			on_closed(c);
+		on_gone(c, "connection aborted");
 		break;
 	default:
 		break;

@@ -57,11 +57,11 @@ struct client {
 	lws_usec_t opened_at;
 	lws_sorted_usec_list_t sul_retry, sul_attempt;
 	/*
-	 * Plain connections (ws://, no --compress) are lws raw sockets that
-	 * speak WebSocket through us: lws 4.1 reads a client's frames a byte
-	 * at a time, and that halved what a connection could carry.
+	 * Plain connections (ws://, no --compress: conn.own_frames) are lws
+	 * raw sockets that speak WebSocket through us: lws 4.1 reads a
+	 * client's frames a byte at a time, and that halved what a connection
+	 * could carry.
 	 */
-	bool own_frames;
 	bool request_sent;
 	struct handshake handshake;
 	struct wsframe_reader frames;

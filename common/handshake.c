@@ -53,7 +53,6 @@ int handshake_request(struct handshake *h, struct buf *out, const char *host,
 	h->head.max = HANDSHAKE_HEAD_MAX;
 	h->status = 0;
 
-	out->len = 0;
 	if (append_str(out, "GET ") || append_target(out, path) ||
 	    append_str(out, " HTTP/1.1\r\n") || append_header(out, "Host", host) ||
 	    append_header(out, "Upgrade", "websocket") ||

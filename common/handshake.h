@@ -29,7 +29,7 @@ enum handshake_state {
 	HANDSHAKE_FAILED,	/* refused or wrong; the reason says why */
 };
 
-/* Writes the request into out (which it empties first). -1: no memory. */
+/* Appends the request to out. -1: no memory. */
 int handshake_request(struct handshake *h, struct buf *out, const char *host,
 		      const char *path, const struct config *cfg);
 

@@ -247,7 +247,7 @@ static int on_established(struct server *s, struct server_client *sc,
 	c->path = sc->path->path;
 	c->path_len = sc->path->len;
 	describe_peer(wsi, c->peer, sizeof(c->peer));
-	wsconn_attach(c, wsi, false);
+	wsconn_attach(c, wsi);
 	log_info("%s connected on %s (%u on this path)", c->peer,
 		 sc->path->path, sc->path->clients.count);
 

@@ -50,10 +50,9 @@ void wsconn_free(struct wsconn *c)
 	buf_free(&c->rx);
 }
 
-void wsconn_attach(struct wsconn *c, struct lws *wsi, bool own_frames)
+void wsconn_attach(struct wsconn *c, struct lws *wsi)
 {
 	c->wsi = wsi;
-	c->own_frames = own_frames;
 	c->rx.len = 0;
 	c->close_pending = c->close_sent = c->flush_bounded = false;
 	c->drop_after_close = c->pong_due = false;
@@ -157,14 +156,8 @@ static int write_own_frame(struct wsconn *c, enum ws_opcode op, bool fin,
 		return -1;
 	if (c->masks && getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key))
 		return -1;
-	unsigned char *w = b->data + LWS_PRE;
-	w += wsframe_head(w, op, fin, n, c->masks ? key : NULL);
-	if (c->masks)
-		wsframe_mask_copy(w, p, n, key);
-	else if (n)
-		memcpy(w, p, n);
-	w += n;
-	size_t len = (size_t)(w - b->data) - LWS_PRE;
+	size_t len = wsframe_write(b->data + LWS_PRE, op, fin, p, n,
+				   c->masks ? key : NULL);
 	return lws_write(c->wsi, b->data + LWS_PRE, len, LWS_WRITE_HTTP) < 0 ? -1 : 0;
 }
 
@@ -229,14 +222,9 @@ static int write_batch(struct wsconn *c, size_t *budget)
 	while ((m = ring_peek(&c->queue)) && m->len <= BATCH_MESSAGE_MAX &&
 	       count < 256 &&
 	       (!count || b->len - LWS_PRE + m->len + 14 <= room)) {
-		unsigned char *w = b->data + b->len;
 		const unsigned char *key = c->masks ? keys + 4 * count : NULL;
-		w += wsframe_head(w, opcode_of(m), true, m->len, key);
-		if (key)
-			wsframe_mask_copy(w, m->payload, m->len, key);
-		else
-			memcpy(w, m->payload, m->len);
-		b->len = (size_t)(w - b->data) + m->len;
+		b->len += wsframe_write(b->data + b->len, opcode_of(m), true,
+					m->payload, m->len, key);
 		stat_add(&c->app->stats.sent, 1);
 		stat_add(&c->app->stats.bytes_sent, m->len);
 		msg_unref(ring_pop(&c->queue));	/* its bytes are in the batch */

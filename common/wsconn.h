@@ -57,8 +57,8 @@ struct wsconn {
 	bool ping_due, ping_outstanding;
 
 	/*
-	 * Frames of our own, not lws' (a client's plain connection): we also
-	 * answer pings and do the close handshake.
+	 * Frames of our own, not lws' (a client's plain connection, set by its
+	 * owner): we also answer pings and do the close handshake.
 	 */
 	bool own_frames;
 	bool pong_due;
@@ -72,8 +72,8 @@ int wsconn_init(struct wsconn *c, struct app *app, const char *source,
 		size_t queue_len, bool masks);
 void wsconn_free(struct wsconn *c);
 
-/* The socket is up (handshake done); own_frames: lws frames nothing. */
-void wsconn_attach(struct wsconn *c, struct lws *wsi, bool own_frames);
+/* The socket is up (handshake done). */
+void wsconn_attach(struct wsconn *c, struct lws *wsi);
 /* The socket is gone; returns how many messages were lost in flight. */
 size_t wsconn_detach(struct wsconn *c);
 

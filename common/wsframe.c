@@ -2,8 +2,9 @@
 
 #include <string.h>
 
-size_t wsframe_head(unsigned char *h, enum ws_opcode op, bool fin,
-		    uint64_t len, const unsigned char *key)
+/* The frame's head (RFC 6455 5.2); returns its length. */
+static size_t frame_head(unsigned char *h, enum ws_opcode op, bool fin,
+			 uint64_t len, const unsigned char *key)
 {
 	size_t n = 2;
 
@@ -29,8 +30,8 @@ size_t wsframe_head(unsigned char *h, enum ws_opcode op, bool fin,
 	return n;
 }
 
-void wsframe_mask_copy(unsigned char *w, const unsigned char *p, size_t n,
-		       const unsigned char key[4])
+static void mask_copy(unsigned char *w, const unsigned char *p, size_t n,
+		      const unsigned char key[4])
 {
 	unsigned char k[8] = { key[0], key[1], key[2], key[3],
 			       key[0], key[1], key[2], key[3] };
@@ -46,6 +47,18 @@ void wsframe_mask_copy(unsigned char *w, const unsigned char *p, size_t n,
 	}
 	for (; i < n; i++)
 		w[i] = p[i] ^ key[i & 3];
+}
+
+size_t wsframe_write(unsigned char *w, enum ws_opcode op, bool fin,
+		     const unsigned char *p, size_t n, const unsigned char *key)
+{
+	size_t head = frame_head(w, op, fin, n, key);
+
+	if (key)
+		mask_copy(w + head, p, n, key);
+	else if (n)
+		memcpy(w + head, p, n);
+	return head + n;
 }
 
 void wsframe_reader_init(struct wsframe_reader *r)
@@ -108,7 +121,6 @@ static const char *start_frame(struct wsframe_reader *r)
 			return "a frame length over 2^63";
 	}
 	r->head_len = 0;
-	r->in_payload = true;
 	r->control_len = 0;
 	if (r->op == WS_TEXT || r->op == WS_BINARY) {
 		r->message_binary = r->op == WS_BINARY;
@@ -128,16 +140,12 @@ static int emit(struct wsframe_reader *r, const unsigned char *p, size_t n,
 		r->control_len += n;
 		if (r->left)
 			return 0;
-		r->in_payload = false;
 		return sink->control(sink->arg, r->op, r->control, r->control_len);
 	}
 	bool first = r->piece_first, final = r->fin && !r->left;
 	r->piece_first = false;
-	if (!r->left) {
-		r->in_payload = false;
-		if (r->fin)
-			r->in_message = false;
-	}
+	if (!r->left && r->fin)
+		r->in_message = false;
 	/* An empty frame in the middle of a message says nothing. */
 	if (!n && !first && !final)
 		return 0;
@@ -149,7 +157,7 @@ enum wsframe_result wsframe_read(struct wsframe_reader *r, const unsigned char *
 				 const char **why)
 {
 	while (n) {
-		if (r->in_payload) {
+		if (r->left) {
 			size_t take = r->left < n ? (size_t)r->left : n;
 			if (emit(r, p, take, sink))
 				return WSFRAME_STOPPED;

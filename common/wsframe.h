@@ -28,12 +28,13 @@ enum ws_opcode {
 #define WS_HEAD_MAX 14		/* 2 + 8 bytes of length + 4 of mask key */
 #define WS_CONTROL_MAX 125
 
-/* Writes a frame head into h; returns its length. key: NULL, or 4 bytes. */
-size_t wsframe_head(unsigned char *h, enum ws_opcode op, bool fin,
-		    uint64_t len, const unsigned char *key);
-/* Copies n bytes from p to w, masked with key (RFC 6455 5.3). */
-void wsframe_mask_copy(unsigned char *w, const unsigned char *p, size_t n,
-		       const unsigned char key[4]);
+/*
+ * Writes a whole frame of n payload bytes from p into w, which has room for
+ * WS_HEAD_MAX + n; masked (RFC 6455 5.3) when key (4 bytes) is not NULL.
+ * Returns the frame's length.
+ */
+size_t wsframe_write(unsigned char *w, enum ws_opcode op, bool fin,
+		     const unsigned char *p, size_t n, const unsigned char *key);
 
 /*
  * Where the reader's output goes. Each returns 0 to go on, or non-zero to
@@ -51,8 +52,7 @@ struct wsframe_sink {
 struct wsframe_reader {
 	unsigned char head[WS_HEAD_MAX];
 	size_t head_len;
-	uint64_t left;			/* payload bytes of this frame still to come */
-	bool in_payload;
+	uint64_t left;			/* payload bytes still to come; 0: a head next */
 	enum ws_opcode op;
 	bool fin;
 	bool in_message;		/* a fragmented message is under way */
