@@ -131,7 +131,7 @@ FUZZ_CFLAGS := $(RXWS_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
 FUZZ_TARGETS ?= $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
 # What the targets use of common/ (the parsers, and what they call).
-FUZZ_COMMON := buf cbor_item cbor_json datatype framing handshake json log options url \
+FUZZ_COMMON := base64 buf cbor_item cbor_json datatype framing handshake json log options url \
 	utf8 wsframe
 FUZZ_OBJ := $(FUZZ_COMMON:%=$(FUZZ_BUILD)/common/%.o)
 

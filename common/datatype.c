@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base64.h"
 #include "cbor_item.h"
 #include "cbor_json.h"
 #include "json.h"

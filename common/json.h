@@ -35,8 +35,5 @@ size_t json_skip_space(const unsigned char *p, size_t n, size_t pos);
 int json_put_string(struct buf *out, const unsigned char *s, size_t n);
 /* The same without the quotes around it. */
 int json_put_escaped(struct buf *out, const unsigned char *s, size_t n);
-int base64_put(struct buf *out, const unsigned char *p, size_t n);
-/* Decodes standard base64 (padding optional); -1 when it is not base64. */
-int base64_decode(const unsigned char *p, size_t n, struct buf *out);
 
 #endif

@@ -17,6 +17,7 @@
  *    input as a JSON string (json_put_string) reads back (json_string) as
  *    the input when it is UTF-8; as base64 (base64_put) it decodes back.
  */
+#include "base64.h"
 #include "fuzz.h"
 #include "utf8.h"
 
