@@ -74,20 +74,32 @@ int app_init(struct app *a, const struct config *cfg)
 	return 0;
 }
 
-/* RFC 7692, when --compress asks for it (it costs much on random data). */
-static const struct lws_extension deflate[] = {
-	{ .name = "permessage-deflate",
-	  .callback = lws_extension_callback_pm_deflate,
-	  .client_offer = "permessage-deflate; client_max_window_bits" },
-	{ .name = NULL }
-};
+static void app_wake(struct app *a);
+
+/*
+ * The app's own protocol: lws tells every protocol when the loop was woken
+ * (lws_cancel_service: records from the reader, stdout's backlog, signals).
+ */
+static int app_callback(struct lws *wsi, enum lws_callback_reasons reason,
+			void *user, void *in, size_t len)
+{
+	(void)user;
+	(void)in;
+	(void)len;
+	if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED)
+		app_wake(lws_context_user(lws_get_context(wsi)));
+	return 0;
+}
 
 struct lws_context *app_create_context(struct app *a,
-				       struct lws_context_creation_info *info)
+				       struct lws_context_creation_info *info,
+				       const struct lws_protocols *tool_protocol)
 {
+	a->protocols[0] = (struct lws_protocols){ .name = "rxws-app", .callback = app_callback };
+	a->protocols[1] = *tool_protocol;
+	memset(&a->protocols[2], 0, sizeof(a->protocols[2]));
+	info->protocols = a->protocols;
 	info->user = a;
-	if (a->cfg->compress)
-		info->extensions = deflate;
 	if (!info->pt_serv_buf_size)
 		info->pt_serv_buf_size = 64 * 1024;
 	a->ctx = lws_create_context(info);
@@ -326,7 +338,7 @@ void app_open_input(struct app *a)
 	inbox_open_gate(&a->inbox);
 }
 
-void app_wake(struct app *a)
+static void app_wake(struct app *a)
 {
 	if (atomic_exchange(&a->sig_report, 0))
 		stats_report(&a->stats, a->cfg->tool == TOOL_SERVE);
@@ -463,6 +475,5 @@ void app_free(struct app *a)
 	inbox_destroy(&a->inbox);
 	ring_free(&a->pending);
 	buf_free(&a->out);
-	buf_free(&a->frames);
 	converter_free(&a->conv);
 }

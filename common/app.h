@@ -62,7 +62,6 @@ struct app {
 	struct writer writer;
 	struct stats stats;
 	struct buf out;			/* records not yet given to the writer */
-	struct buf frames;		/* a batch of frames being sent */
 	struct converter conv;		/* for received messages */
 	uint64_t records_written;
 
@@ -73,6 +72,7 @@ struct app {
 	bool pumping, pump_waiting;
 	bool rx_paused;
 
+	struct lws_protocols protocols[3];	/* the app's, the tool's, the end */
 	lws_sorted_usec_list_t sul_timeout, sul_drain, sul_closing, sul_tick;
 	lws_usec_t tick_us;
 
@@ -83,16 +83,18 @@ struct app {
 };
 
 int app_init(struct app *a, const struct config *cfg);
-/* Fills what every context needs; the tool adds its own parts first. */
+/*
+ * Fills what every context needs; the tool adds its own parts first, and
+ * gives the one protocol all its connections use.
+ */
 struct lws_context *app_create_context(struct app *a,
-				       struct lws_context_creation_info *info);
+				       struct lws_context_creation_info *info,
+				       const struct lws_protocols *tool_protocol);
 void app_set_tool(struct app *a, const struct tool_ops *ops, void *tool);
 /* Runs until done; returns the exit code. Destroys the context. */
 int app_run(struct app *a);
 void app_free(struct app *a);
 
-/* From the protocol callback on LWS_CALLBACK_EVENT_WAIT_CANCELLED. */
-void app_wake(struct app *a);
 /* A destination has room again: offer it the records that waited. */
 void app_pump(struct app *a);
 /* Let the reader start (--wait-clients). */

@@ -1,28 +1,49 @@
 /*
  * client: one WebSocket client connection that keeps itself connected.
  *
- * It connects, and after a failure or a lost connection waits (backoff)
- * and connects again, keeping its queue: records that arrive meanwhile
- * are sent, in order, once it is back. A close with 1000 from the server
- * ends it for good, as does giving up after --retries failures in a row,
- * or being closed by us. Its owner hears of that through on_end.
+ * An attempt dials the server (or the proxy, then CONNECT through it),
+ * starts TLS for wss://, and sends the opening handshake; once it is
+ * accepted the session (wsconn) runs. After a failure or a lost
+ * connection it waits (backoff) and tries again, keeping its queue:
+ * records that arrive meanwhile are sent, in order, once it is back. A
+ * close with 1000 from the server ends it for good, as does giving up
+ * after --retries failures in a row, or being closed by us. Its owner
+ * hears of that through client_events.
  */
 #ifndef RXWS_CLIENT_H
 #define RXWS_CLIENT_H
 
 #include <libwebsockets.h>
+#include <openssl/ssl.h>
 
 #include "backoff.h"
+#include "dial.h"
 #include "handshake.h"
+#include "http.h"
+#include "proxy.h"
+#include "transport.h"
 #include "url.h"
 #include "wsconn.h"
-#include "wsframe.h"
 
-struct app;
+/* What every client of a process shares. */
+struct client_settings {
+	struct lws_context *ctx;
+	const struct url *url;
+	const char *unix_socket;	/* --unix: the URL gives path and Host only */
+	const struct proxy *proxy;	/* NULL: straight to the server */
+	SSL_CTX *tls;			/* for wss:// */
+	const struct wsconn_config *ws;
+	double connect_timeout, retry_delay, retry_max;
+	long retries;			/* -1: never give up */
+	struct ws_offer offer;		/* all but the target */
+};
 
 enum client_state {
 	CLIENT_IDLE,		/* not started, or done and restartable */
-	CLIENT_CONNECTING,
+	CLIENT_CONNECTING,	/* TCP (or unix) connect */
+	CLIENT_TUNNELING,	/* CONNECT sent to the proxy */
+	CLIENT_SECURING,	/* TLS handshake */
+	CLIENT_UPGRADING,	/* WebSocket handshake */
 	CLIENT_OPEN,
 	CLIENT_WAITING,		/* for its next attempt */
 	CLIENT_ENDED,
@@ -35,56 +56,55 @@ enum client_end {
 };
 
 struct client;
-typedef void (*client_end_cb)(struct client *c, enum client_end why);
+
+struct client_events {
+	/* The session is open (a good moment to apply flow control). */
+	void (*opened)(void *owner, struct client *c);
+	void (*ended)(void *owner, struct client *c, enum client_end why);
+};
 
 struct client {
 	struct wsconn conn;
-	struct app *app;
-	const struct url *url;
-	char *path;			/* path and query to ask for */
+	const struct client_settings *set;
+	const struct client_events *ev;
+	void *owner;
+	char *target;			/* path and query to ask for */
 	char *label;			/* the path it is for (a group's tag) */
 	char *source;			/* for logs */
 	struct lws *wsi;		/* while connecting or open */
+	struct transport link;
+	struct dial dial;
+	struct http_head proxy_answer;
+	struct client_handshake handshake;
+	struct ws_agreement agreed;
 	enum client_state state;
 	struct backoff backoff;
 	long failures;			/* attempts failed in a row */
 	bool ever_opened;
 	bool closing_by_us;
-	int close_code;			/* ours, when closing_by_us */
+	unsigned close_code;		/* ours, when closing_by_us */
 	bool attempt_timed_out;
-	int peer_close_code;
-	char certificate_problem[160];	/* why TLS refused it, for the log */
+	char last_failure[400];		/* why the last attempt failed */
+	bool refusal_logged;		/* a permanent refusal was said once */
 	lws_usec_t opened_at;
 	lws_sorted_usec_list_t sul_retry, sul_attempt;
-	/*
-	 * Plain connections (ws://, no --compress: conn.own_frames) are lws
-	 * raw sockets that speak WebSocket through us: lws 4.1 reads a
-	 * client's frames a byte at a time, and that halved what a connection
-	 * could carry.
-	 */
-	bool request_sent;
-	struct handshake handshake;
-	struct wsframe_reader frames;
-	client_end_cb on_end;
-	void *owner;
 };
 
-/* tag: the path of a group's client, whose records carry it (else NULL). */
-int client_init(struct client *c, struct app *app, const struct url *url,
-		const char *path, const char *tag, const char *source,
-		client_end_cb on_end, void *owner);
+/* The protocol every client connection is adopted with. */
+extern const struct lws_protocols client_protocol;
+
+/* label: the path of a group's client, the tag of its records (else NULL). */
+int client_init(struct client *c, const struct client_settings *set,
+		const struct wsconn_events *ws_events, const struct client_events *ev,
+		void *owner, const char *target, const char *label, const char *source);
 void client_free(struct client *c);
 
 void client_start(struct client *c);
 /* Send the queue, then close with code; stop retrying once it is empty. */
-void client_drain(struct client *c, int code);
-/* Close now with code, or just stop retrying. */
-void client_close(struct client *c, int code);
+void client_drain(struct client *c, unsigned code);
+/* Close now with code, or (0) just let the connection go. */
+void client_close(struct client *c, unsigned code);
 /* Connecting, open, or waiting to retry. */
 bool client_active(const struct client *c);
-
-/* The protocol callback every client connection uses. */
-int client_callback(struct lws *wsi, enum lws_callback_reasons reason,
-		    void *user, void *in, size_t len);
 
 #endif

@@ -5,17 +5,60 @@
 #include <string.h>
 
 #include "log.h"
+#include "tls.h"
 
-static const struct lws_protocols clientset_protocols[] = {
-	{ .name = "rxws", .callback = client_callback, .rx_buffer_size = 16 * 1024 },
-	{ NULL, NULL, 0, 0, 0, NULL, 0 }
+/* One client of the set, and what its records are. */
+struct member {
+	struct client client;
+	enum datatype type;
+	size_t label_len;
 };
 
 static size_t cs_active(void *tool);
 
-static void on_client_end(struct client *c, enum client_end why)
+static struct member *member_of(struct client *c)
 {
-	struct clientset *s = c->owner;
+	return lws_container_of(c, struct member, client);
+}
+
+static void member_message(void *owner, struct wsconn *conn, const unsigned char *p,
+			   size_t n, bool binary)
+{
+	struct clientset *s = owner;
+	struct member *m = member_of(lws_container_of(conn, struct client, conn));
+
+	if (s->cfg->send_only)
+		return;
+	const char *why = app_output(s->app, m->client.label, m->label_len, m->type,
+				     binary, p, n);
+	if (why) {
+		stat_add(&s->app->stats.bad_received, 1);
+		log_at(LOG_WARN, m->client.source, "%s: %s: skipped", conn->peer, why);
+	}
+}
+
+static void member_sent(void *owner, struct wsconn *conn)
+{
+	struct clientset *s = owner;
+	(void)conn;
+	app_pump(s->app);
+}
+
+static const struct wsconn_events member_events = {
+	.message = member_message,
+	.sent = member_sent,
+};
+
+static void on_opened(void *owner, struct client *c)
+{
+	struct clientset *s = owner;
+	if (app_rx_paused(s->app))
+		wsconn_rx_flow(&c->conn, false);
+}
+
+static void on_ended(void *owner, struct client *c, enum client_end why)
+{
+	struct clientset *s = owner;
 	struct app *a = s->app;
 	size_t left = wsconn_queued(&c->conn);
 
@@ -48,55 +91,125 @@ static void on_client_end(struct client *c, enum client_end why)
 	app_check_done(a);
 }
 
-/* The URL's query may hold a token: logs do without it. */
-static char *source_for(const struct config *cfg, const char *path)
+static const struct client_events client_events = {
+	.opened = on_opened,
+	.ended = on_ended,
+};
+
+/* The URL's query may hold a token: logs do without. */
+static char *source_for(const struct clientset *s, const char *path)
 {
+	const struct config *cfg = s->cfg;
 	char *src;
-	int n, url_len = (int)strcspn(cfg->url, "?");
+	int n;
 
 	if (cfg->name)
 		n = asprintf(&src, "%s", cfg->name);
 	else if (path)
-		n = asprintf(&src, "%s:%.*s:%s", cfg->progname, url_len, cfg->url, path);
+		n = asprintf(&src, "%s:%s:%s", cfg->progname, s->url.shown, path);
 	else
-		n = asprintf(&src, "%s:%.*s", cfg->progname, url_len, cfg->url);
+		n = asprintf(&src, "%s:%s", cfg->progname, s->url.shown);
 	return n < 0 ? NULL : src;
 }
 
 /* Makes the client for a path (tagged) or for the URL (untagged). */
 static struct client *add_client(struct clientset *s, const char *tag)
 {
-	struct client **list = realloc(s->clients,
-				       (s->n_clients + 1) * sizeof(*list));
+	struct member **list = realloc(s->members, (s->n_members + 1) * sizeof(*list));
 	if (!list)
 		return NULL;
-	s->clients = list;
+	s->members = list;
 
-	struct client *c = malloc(sizeof(*c));
-	char *source = source_for(s->cfg, tag);
+	struct member *m = calloc(1, sizeof(*m));
+	char *source = source_for(s, tag);
 	char *path = NULL;
-	if (!c || !source)
+	if (!m || !source)
 		goto fail;
 	if (tag ? asprintf(&path, "%s%s%s", s->prefix, tag, s->query) < 0
 		: !(path = strdup(s->url.path))) {
 		path = NULL;
 		goto fail;
 	}
-	if (client_init(c, s->app, &s->url, path, tag, source, on_client_end, s))
+	if (client_init(&m->client, &s->settings, &member_events, &client_events, s, path,
+			tag, source))
 		goto fail;
-	if (tag && pathmap_put(&s->by_path, tag, strlen(tag), c)) {
-		client_free(c);
+	m->label_len = strlen(m->client.label);
+	m->type = tag ? config_type_for(s->cfg, tag) : s->cfg->datatype;
+	if (tag && pathmap_put(&s->by_path, tag, strlen(tag), m)) {
+		client_free(&m->client);
 		goto fail;
 	}
 	free(source);
 	free(path);
-	list[s->n_clients++] = c;
-	return c;
+	list[s->n_members++] = m;
+	return &m->client;
 fail:
 	free(source);
 	free(path);
-	free(c);
+	free(m);
 	return NULL;
+}
+
+/* --auth-token-file: Authorization: Bearer. */
+static int authorization(struct clientset *s)
+{
+	if (s->cfg->token && asprintf(&s->authorization, "Bearer %s", s->cfg->token) < 0) {
+		s->authorization = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* What every client of the set shares: where, how, through what. */
+static int settle(struct clientset *s)
+{
+	const struct config *cfg = s->cfg;
+	char why[300];
+	bool use_proxy = false;
+
+	if (!cfg->unix_socket) {
+		const char *problem = proxy_settle(cfg->proxy, cfg->noproxy, s->url.tls,
+						   s->url.host, s->url.port, &s->proxy, &use_proxy);
+		if (problem) {
+			fprintf(stderr, "%s: proxy: %s\n", cfg->progname, problem);
+			return EXIT_USAGE;
+		}
+	}
+	if (s->url.tls && !(s->tls = tls_client_context(cfg->cacert, cfg->insecure, why,
+							   sizeof(why)))) {
+		fprintf(stderr, "%s: %s\n", cfg->progname, why);
+		return EXIT_USAGE;
+	}
+	if (authorization(s))
+		return EXIT_SOFTWARE;
+	s->ws = (struct wsconn_config){
+		.queue_len = cfg->queue_len, .max_size = cfg->max_size,
+		.ping_interval = cfg->ping_interval, .ping_timeout = cfg->ping_timeout,
+		.stats = &s->app->stats,
+	};
+	s->settings = (struct client_settings){
+		.url = &s->url,
+		.unix_socket = cfg->unix_socket,
+		.proxy = use_proxy ? &s->proxy : NULL,
+		.tls = s->tls,
+		.ws = &s->ws,
+		.connect_timeout = cfg->connect_timeout,
+		.retry_delay = cfg->retry_delay,
+		.retry_max = cfg->retry_max,
+		.retries = cfg->retries,
+		.offer = {
+			.host = s->url.host_header,
+			.protocols = cfg->protocols,
+			.n_protocols = cfg->n_protocols,
+			.deflate = cfg->compress,
+			.authorization = s->authorization,
+			.headers = cfg->headers,
+			.n_headers = cfg->n_headers,
+		},
+	};
+	if (use_proxy)
+		log_info("through the proxy %s", s->proxy.shown);
+	return -1;
 }
 
 int clientset_init(struct clientset *s, struct app *app)
@@ -111,11 +224,14 @@ int clientset_init(struct clientset *s, struct app *app)
 		fprintf(stderr, "%s: %s: %s\n", s->cfg->progname, s->cfg->url, problem);
 		return EXIT_USAGE;
 	}
-	char *source = source_for(s->cfg, NULL);
+	char *source = source_for(s, NULL);
 	if (!source)
 		return EXIT_SOFTWARE;
 	log_set_source(source);
 	free(source);
+	int rc = settle(s);
+	if (rc >= 0)
+		return rc;
 
 	if (!s->cfg->tagged)
 		return add_client(s, NULL) ? -1 : EXIT_SOFTWARE;
@@ -141,37 +257,41 @@ int clientset_init(struct clientset *s, struct app *app)
 
 void clientset_start(struct clientset *s)
 {
-	for (size_t i = 0; i < s->n_clients; i++)
-		client_start(s->clients[i]);
+	s->settings.ctx = s->app->ctx;
+	for (size_t i = 0; i < s->n_members; i++)
+		client_start(&s->members[i]->client);
 }
 
 void clientset_free(struct clientset *s)
 {
-	for (size_t i = 0; i < s->n_clients; i++) {
-		client_free(s->clients[i]);
-		free(s->clients[i]);
+	for (size_t i = 0; i < s->n_members; i++) {
+		client_free(&s->members[i]->client);
+		free(s->members[i]);
 	}
-	free(s->clients);
+	free(s->members);
 	pathmap_free(&s->by_path);
 	free(s->prefix);
+	free(s->authorization);
+	proxy_free(&s->proxy);
+	tls_context_free(s->tls);
 	url_free(&s->url);
 }
 
 static struct client *client_for(struct clientset *s, struct msg *m)
 {
 	if (!m->tag)
-		return s->clients[0];
-	struct client *c = pathmap_get(&s->by_path, m->tag, m->tag_len);
-	if (c)
-		return c;
-	if (s->n_clients >= s->cfg->max_paths) {
+		return &s->members[0]->client;
+	struct member *member = pathmap_get(&s->by_path, m->tag, m->tag_len);
+	if (member)
+		return &member->client;
+	if (s->n_members >= s->cfg->max_paths) {
 		char why[TAG_MAX + 64];
 		snprintf(why, sizeof(why), "path %s would be over --max-paths (%zu)",
 			 m->tag, s->cfg->max_paths);
 		app_bad_record(s->app, m->recno, why);
 		return NULL;
 	}
-	c = add_client(s, m->tag);
+	struct client *c = add_client(s, m->tag);
 	if (!c)
 		log_error("out of memory for the client of %s", m->tag);
 	return c;
@@ -198,7 +318,7 @@ static enum deliver cs_deliver(void *tool, struct msg *m)
 		       "queue full (--queue %zu, --overflow close): giving up",
 		       s->cfg->queue_len);
 		msg_unref(m);
-		app_stop(s->app, EXIT_TEMPFAIL, LWS_CLOSE_STATUS_POLICY_VIOLATION);
+		app_stop(s->app, EXIT_TEMPFAIL, WS_CLOSE_POLICY);
 		return DELIVERED;
 	case PUSH_QUEUED:
 	case PUSH_DROPPED:
@@ -210,59 +330,63 @@ static enum deliver cs_deliver(void *tool, struct msg *m)
 static void cs_drain(void *tool, int code)
 {
 	struct clientset *s = tool;
-	for (size_t i = 0; i < s->n_clients; i++)
-		client_drain(s->clients[i], code);
+	for (size_t i = 0; i < s->n_members; i++)
+		client_drain(&s->members[i]->client, (unsigned)code);
 }
 
 static size_t cs_undelivered(void *tool)
 {
 	struct clientset *s = tool;
 	size_t n = 0;
-	for (size_t i = 0; i < s->n_clients; i++)
-		n += wsconn_queued(&s->clients[i]->conn);
+	for (size_t i = 0; i < s->n_members; i++)
+		n += wsconn_queued(&s->members[i]->client.conn);
 	return n;
 }
 
 static void cs_close_all(void *tool, int code)
 {
 	struct clientset *s = tool;
-	for (size_t i = 0; i < s->n_clients; i++)
-		client_close(s->clients[i], code);
+	for (size_t i = 0; i < s->n_members; i++)
+		client_close(&s->members[i]->client, (unsigned)code);
 }
 
 static size_t cs_active(void *tool)
 {
 	struct clientset *s = tool;
 	size_t n = 0;
-	for (size_t i = 0; i < s->n_clients; i++)
-		n += client_active(s->clients[i]);
+	for (size_t i = 0; i < s->n_members; i++)
+		n += client_active(&s->members[i]->client);
 	return n;
 }
 
 static void cs_rx_flow(void *tool, bool enable)
 {
 	struct clientset *s = tool;
-	for (size_t i = 0; i < s->n_clients; i++)
-		wsconn_rx_flow(&s->clients[i]->conn, enable);
+	for (size_t i = 0; i < s->n_members; i++)
+		wsconn_rx_flow(&s->members[i]->client.conn, enable);
 }
 
 static void cs_tick(void *tool, lws_usec_t now)
 {
 	struct clientset *s = tool;
-	for (size_t i = 0; i < s->n_clients; i++)
-		wsconn_tick(&s->clients[i]->conn, now);
+	for (size_t i = 0; i < s->n_members; i++)
+		wsconn_tick(&s->members[i]->client.conn, now);
 }
 
 static void cs_report_undelivered(void *tool)
 {
 	struct clientset *s = tool;
-	if (!s->cfg->tagged)
-		return;
-	for (size_t i = 0; i < s->n_clients; i++) {
-		size_t n = wsconn_queued(&s->clients[i]->conn);
-		if (n)
-			log_at(LOG_ERROR, s->clients[i]->source,
-			       "%zu record%s not delivered", n, n == 1 ? "" : "s");
+	for (size_t i = 0; i < s->n_members; i++) {
+		struct client *c = &s->members[i]->client;
+		size_t n = wsconn_queued(&c->conn);
+		if (!n)
+			continue;
+		if (c->last_failure[0] && c->state != CLIENT_OPEN)
+			log_at(LOG_ERROR, c->source, "%zu record%s not delivered: last attempt: %s",
+			       n, n == 1 ? "" : "s", c->last_failure);
+		else if (s->cfg->tagged)
+			log_at(LOG_ERROR, c->source, "%zu record%s not delivered",
+			       n, n == 1 ? "" : "s");
 	}
 }
 
@@ -297,12 +421,7 @@ int clientset_main(enum tool tool, int argc, char **argv)
 
 	struct lws_context_creation_info info = { 0 };
 	info.port = CONTEXT_PORT_NO_LISTEN;
-	info.protocols = clientset_protocols;
-	if (clients.url.tls) {
-		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-		info.client_ssl_ca_filepath = cfg.cacert;	/* else the system's */
-	}
-	if (!app_create_context(&app, &info)) {
+	if (!app_create_context(&app, &info, &client_protocol)) {
 		log_error("cannot create the event loop");
 		rc = EXIT_SOFTWARE;
 		goto out_clients;

@@ -13,7 +13,10 @@
 #include "app.h"
 #include "client.h"
 #include "pathmap.h"
+#include "proxy.h"
 #include "url.h"
+
+struct member;
 
 struct clientset {
 	struct app *app;
@@ -22,9 +25,14 @@ struct clientset {
 	char *prefix;			/* group: the URL's path, before each PATH */
 	const char *query;		/* group: the URL's query, after each PATH */
 	size_t gave_up;			/* group: paths that gave up */
-	struct client **clients;
-	size_t n_clients;
-	struct pathmap by_path;
+	struct member **members;
+	size_t n_members;
+	struct pathmap by_path;		/* group: tag -> member */
+	struct client_settings settings;
+	struct wsconn_config ws;
+	struct proxy proxy;
+	SSL_CTX *tls;
+	char *authorization;		/* the Authorization header's value, or NULL */
 };
 
 extern const struct tool_ops clientset_ops;

@@ -31,6 +31,14 @@ struct msg *msg_new(const char *tag, size_t tag_len, size_t payload_len);
 struct msg *msg_ref(struct msg *m);
 void msg_unref(struct msg *m);
 
+/* What a full queue does with one more message (--overflow). */
+enum overflow {
+	OVERFLOW_BLOCK,
+	OVERFLOW_DROP_OLDEST,
+	OVERFLOW_DROP_NEWEST,
+	OVERFLOW_CLOSE,
+};
+
 /* Slots are allocated as the queue fills, so idle peers cost little. */
 struct ring {
 	struct msg **slots;

@@ -44,7 +44,7 @@ enum opt_id {
 	OPT_CERT, OPT_KEY, OPT_AUTH_TOKEN_FILE, OPT_ORIGIN, OPT_STATIC,
 	OPT_COMPRESS, OPT_HEADER, OPT_CACERT, OPT_INSECURE,
 	OPT_RETRY_DELAY, OPT_RETRY_MAX, OPT_RETRIES, OPT_CONNECT_TIMEOUT,
-	OPT_MAX_PATHS,
+	OPT_MAX_PATHS, OPT_PROTOCOL, OPT_PROXY, OPT_NOPROXY,
 	OPT_VERBOSE = 'v', OPT_QUIET = 'q', OPT_LOG_FORMAT = 500, OPT_NAME,
 	OPT_HELP = 'h', OPT_VERSION = 502,
 };
@@ -128,6 +128,8 @@ static const struct opt_def opt_defs[] = {
 	  "serve the files of DIR over HTTP on the same port" },
 	{ "compress", no_argument, OPT_COMPRESS, FOR_SERVE, SEC_SERVER, NULL,
 	  "offer permessage-deflate to clients" },
+	{ "protocol", required_argument, OPT_PROTOCOL, FOR_SERVE, SEC_SERVER, "NAME",
+	  "accept this subprotocol (repeatable; an offer of none gets 400)" },
 
 	{ "retry-delay", required_argument, OPT_RETRY_DELAY, FOR_CLIENTS, SEC_CLIENT, "SECS",
 	  "first reconnect after SECS (0.5), then doubling" },
@@ -149,6 +151,12 @@ static const struct opt_def opt_defs[] = {
 	  "wss:// without checking the certificate or host name" },
 	{ "compress", no_argument, OPT_COMPRESS, FOR_CLIENTS, SEC_CLIENT, NULL,
 	  "ask the server for permessage-deflate" },
+	{ "protocol", required_argument, OPT_PROTOCOL, FOR_CLIENTS, SEC_CLIENT, "NAME",
+	  "offer this subprotocol (repeatable, in order of preference)" },
+	{ "proxy", required_argument, OPT_PROXY, FOR_CLIENTS, SEC_CLIENT, "URL",
+	  "HTTP proxy (CONNECT) to go through ('' for none; default: *_proxy)" },
+	{ "noproxy", required_argument, OPT_NOPROXY, FOR_CLIENTS, SEC_CLIENT, "LIST",
+	  "hosts to reach without the proxy (default: no_proxy; '*': all)" },
 
 	{ "max-paths", required_argument, OPT_MAX_PATHS, FOR_GROUP, SEC_CLIENT, "N",
 	  "paths stdin records may open, at most (256)" },
@@ -533,6 +541,22 @@ static int apply_option(struct config *c, int id, const char *arg)
 		if (push_string(&c->headers, &c->n_headers, arg))
 			return EXIT_SOFTWARE;
 		break;
+	case OPT_PROTOCOL:
+		if (!*arg || strcspn(arg, "()<>@,;:\\\"/[]?={} \t") != strlen(arg) ||
+		    strlen(arg) > 120)
+			return usage_error(tool, "--protocol: expected a token (RFC 6455 1.9), not '%s'", arg);
+		for (const char *q = arg; *q; q++)
+			if ((unsigned char)*q <= ' ' || (unsigned char)*q >= 0x7f)
+				return usage_error(tool, "--protocol: expected a token (RFC 6455 1.9), not '%s'", arg);
+		if (push_string(&c->protocols, &c->n_protocols, arg))
+			return EXIT_SOFTWARE;
+		break;
+	case OPT_PROXY:
+		c->proxy = arg;
+		break;
+	case OPT_NOPROXY:
+		c->noproxy = arg;
+		break;
 	case OPT_CACERT:
 		c->cacert = arg;
 		break;
@@ -719,9 +743,10 @@ void config_free(struct config *c)
 	free(c->paths);
 	free(c->origins);
 	free(c->headers);
+	free(c->protocols);
 	free(c->token);
 	c->type_rules = NULL;
-	c->allow_paths = c->paths = c->origins = c->headers = NULL;
+	c->allow_paths = c->paths = c->origins = c->headers = c->protocols = NULL;
 	c->token = NULL;
 }
 

@@ -15,15 +15,10 @@
 
 #include "framing.h"
 #include "log.h"
+#include "msg.h"
 
 enum tool { TOOL_SERVE, TOOL_CONNECT, TOOL_GROUP };
 enum datatype { DATATYPE_STRING, DATATYPE_BYTES, DATATYPE_OBJECT };
-enum overflow {
-	OVERFLOW_BLOCK,
-	OVERFLOW_DROP_OLDEST,
-	OVERFLOW_DROP_NEWEST,
-	OVERFLOW_CLOSE,
-};
 
 /* Exit codes, as sysexits.h. */
 enum {
@@ -85,6 +80,8 @@ struct config {
 	const char *static_dir;
 
 	/* both */
+	const char **protocols;		/* --protocol, in order */
+	size_t n_protocols;
 	const char *auth_token_file;
 	char *token;			/* read from auth_token_file */
 	bool compress;
@@ -101,6 +98,8 @@ struct config {
 	size_t n_headers;
 	const char *cacert;
 	bool insecure;
+	const char *proxy;		/* --proxy: NULL for the environment's */
+	const char *noproxy;		/* --noproxy: NULL for no_proxy */
 };
 
 /*

@@ -1,29 +1,32 @@
 /*
- * server: the server side of rxws-serve, as the app's tool.
+ * server: rxws-serve as the app's tool.
  *
- * Listens (TCP on one address, or a unix socket), accepts WebSocket
- * clients on the paths it serves (one PATH, or any path --allow-path
- * lets in), and broadcasts each stdin record to every client of its path.
- * Each client has its own bounded queue; a client whose queue is full
- * meets the --overflow policy (close by default, so one slow client never
- * stalls the others). What clients send goes to stdout, tagged with their
- * path when the server serves many.
+ * It listens (TCP on one address, or a unix socket; TLS with --cert), and
+ * for each connection reads HTTP/1.1 requests: an opening handshake that
+ * passes admission becomes a WebSocket client of its path (broadcast);
+ * other requests get the --static files, 426 on a WebSocket path, or 404.
+ * Each stdin record goes to every client of its path; what clients send
+ * goes to stdout, tagged with their path when the server serves many.
  */
 #ifndef RXWS_SERVER_H
 #define RXWS_SERVER_H
 
+#include <openssl/ssl.h>
+
 #include "app.h"
-#include "pathmap.h"
+#include "broadcast.h"
+#include "handshake.h"
 
 struct server {
 	struct app *app;
 	const struct config *cfg;
-	struct lws_vhost *vhost;
-	struct pathmap paths;		/* path -> struct path_clients */
-	size_t n_clients;
-	char *source;
+	struct broadcast clients;
+	struct wsconn_config ws;
+	struct ws_policy policy;
+	SSL_CTX *tls;			/* --cert: wss:// */
 	char *static_root;		/* --static, resolved */
-	struct lws_http_mount mount;
+	char *source;
+	struct buf scratch;		/* answers and file pieces being written */
 };
 
 extern const struct tool_ops server_ops;

@@ -24,6 +24,8 @@ const char *url_parse(const char *text, struct url *out)
 		return "the URL must start with ws:// or wss://";
 	}
 
+	const char *authority = p;
+
 	const char *host_start, *host_end, *after;
 	if (*p == '[') {
 		host_start = p + 1;
@@ -79,6 +81,13 @@ const char *url_parse(const char *text, struct url *out)
 	else
 		snprintf(out->host_header, hh, v6 ? "[%s]:%d" : "%s:%d",
 			 out->host, out->port);
+	/* As given, less the query (which may hold a token). */
+	if (asprintf(&out->shown, "%.*s%.*s", (int)(authority - text), text,
+		     (int)strcspn(p, "?"), p) < 0) {
+		out->shown = NULL;
+		url_free(out);
+		return "out of memory";
+	}
 	return NULL;
 }
 
@@ -87,5 +96,6 @@ void url_free(struct url *u)
 	free(u->host);
 	free(u->path);
 	free(u->host_header);
-	u->host = u->path = u->host_header = NULL;
+	free(u->shown);
+	u->host = u->path = u->host_header = u->shown = NULL;
 }

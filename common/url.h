@@ -14,6 +14,7 @@ struct url {
 	int port;
 	char *path;		/* "/" at least, with "?query" when given */
 	char *host_header;	/* host[:port] as the Host header wants it */
+	char *shown;		/* the URL without its query, for logs */
 };
 
 /* Returns NULL, or what is wrong with the URL. */

@@ -1,12 +1,10 @@
 #include "wsconn.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
-#include "app.h"
 #include "log.h"
-#include "utf8.h"
-#include "wsframe.h"
 
 /* Large messages go out in fragments of this size. */
 #define FRAGMENT (64u << 10)
@@ -16,12 +14,31 @@
  */
 #define BATCH_MESSAGE_MAX (16u << 10)
 #define BATCH_BYTES (256u << 10)
+#define BATCH_COUNT 256
 
 /* Per writable callback, so one busy peer cannot starve the others. */
 #define WRITE_BUDGET_MSGS 256
 #define WRITE_BUDGET_BYTES (1u << 20)
-/* A receive buffer that once held a huge message is not kept at that size. */
-#define RX_KEEP_CAPACITY (1u << 20)
+/* A buffer that once held a huge message is not kept at that size. */
+#define KEEP_CAPACITY (1u << 20)
+
+/* How long a close we sent waits for the peer's answer. */
+#define CLOSE_ANSWER_SECS 5
+/* How long the last bytes (a close frame) may take to leave. */
+#define FLUSH_BOUND_SECS 5
+
+/*
+ * Pings not yet answered. RFC 6455 5.5.3 lets a pong answer only the
+ * latest of several pings, but peers expect one each: a burst this long
+ * is answered in full, and beyond it only the newest are.
+ */
+#define PONGS_MAX 16
+
+struct pong_queue {
+	unsigned char len[PONGS_MAX];
+	unsigned char payload[PONGS_MAX][WS_CONTROL_MAX];
+	unsigned head, count;
+};
 
 static const char *const policy_words[] = {
 	[OVERFLOW_BLOCK] = "waiting",
@@ -30,58 +47,92 @@ static const char *const policy_words[] = {
 	[OVERFLOW_CLOSE] = "closing",
 };
 
-int wsconn_init(struct wsconn *c, struct app *app, const char *source,
-		size_t queue_len, bool masks)
+int wsconn_init(struct wsconn *c, const struct wsconn_config *cfg,
+		const struct wsconn_events *ev, void *owner, const char *source,
+		bool client)
 {
 	memset(c, 0, sizeof(*c));
-	c->app = app;
-	c->masks = masks;
+	c->cfg = cfg;
+	c->ev = ev;
+	c->owner = owner;
 	c->source = source;
-	c->type = app->cfg->datatype;
-	c->rx.max = app->cfg->max_size;
-	return ring_init(&c->queue, queue_len);
+	c->client = client;
+	c->rx.max = cfg->max_size;
+	c->reader.from_client = !client;
+	c->reader.max_message = cfg->max_size;
+	return ring_init(&c->queue, cfg->queue_len);
+}
+
+static void free_deflate(struct wsconn *c)
+{
+	if (c->deflate) {
+		deflate_stream_free(c->deflate);
+		free(c->deflate);
+		c->deflate = NULL;
+	}
 }
 
 void wsconn_free(struct wsconn *c)
 {
 	ring_free(&c->queue);
-	msg_unref(c->held);
-	c->held = NULL;
+	free_deflate(c);
+	free(c->pongs);
+	c->pongs = NULL;
 	buf_free(&c->rx);
+	buf_free(&c->tx);
+	buf_free(&c->zbuf);
 }
 
-void wsconn_attach(struct wsconn *c, struct lws *wsi)
+int wsconn_attach(struct wsconn *c, struct transport *link,
+		  const struct deflate_params *deflate)
 {
-	c->wsi = wsi;
+	c->link = link;
 	c->rx.len = 0;
-	c->close_pending = c->close_sent = c->flush_bounded = false;
-	c->drop_after_close = c->pong_due = false;
+	c->closing = WS_OPEN;
+	c->close_pending = c->flushing = false;
+	c->peer_close_code = 0;
 	c->ping_due = c->ping_outstanding = false;
 	c->last_heard = lws_now_usecs();
-	if (app_rx_paused(c->app))
-		lws_rx_flow_control(wsi, 0);
+	c->reader.deflate = deflate != NULL;
+	wsframe_reader_reset(&c->reader);
+	free_deflate(c);
+	if (deflate) {
+		c->deflate = malloc(sizeof(*c->deflate));
+		if (!c->deflate)
+			return -1;
+		deflate_stream_init(c->deflate, deflate, !c->client);
+	}
 	if (!ring_empty(&c->queue) || c->close_when_empty)
-		lws_callback_on_writable(wsi);
+		lws_callback_on_writable(link->wsi);
+	return 0;
+}
+
+static void shrink(struct buf *b)
+{
+	b->len = 0;
+	if (b->cap > KEEP_CAPACITY)
+		buf_free(b);
 }
 
 size_t wsconn_detach(struct wsconn *c)
 {
 	size_t lost = 0;
 
-	c->wsi = NULL;
-	msg_unref(c->held);
-	c->held = NULL;
-	/* A message lws has started on cannot be sent again whole. */
+	c->link = NULL;
+	/* A message whose first frame went cannot be sent again whole. */
 	if (c->head_started) {
 		msg_unref(ring_pop(&c->queue));
 		lost = 1;
-		stat_add(&c->app->stats.lost, 1);
+		stat_add(&c->cfg->stats->lost, 1);
 	}
 	c->head_sent = 0;
-	c->head_started = false;
-	c->rx.len = 0;
-	if (c->rx.cap > RX_KEEP_CAPACITY)
-		buf_free(&c->rx);
+	c->head_started = c->head_compressed = false;
+	if (c->pongs)
+		c->pongs->count = 0;
+	free_deflate(c);
+	shrink(&c->rx);
+	shrink(&c->tx);
+	shrink(&c->zbuf);
 	return lost;
 }
 
@@ -90,16 +141,26 @@ size_t wsconn_queued(const struct wsconn *c)
 	return c->queue.len;
 }
 
+bool wsconn_open(const struct wsconn *c)
+{
+	return c->link && c->closing == WS_OPEN && !c->close_pending;
+}
+
+static void want_writeable(struct wsconn *c)
+{
+	if (c->link)
+		lws_callback_on_writable(c->link->wsi);
+}
+
 static void note_drop(struct wsconn *c, enum overflow policy)
 {
 	if (!c->burst_drops++)
 		log_at(LOG_WARN, c->source, "%s: queue full (--queue %zu): %s",
 		       c->peer, c->queue.cap, policy_words[policy]);
-	stat_add(&c->app->stats.dropped, 1);
+	stat_add(&c->cfg->stats->dropped, 1);
 }
 
-enum push_result wsconn_push(struct wsconn *c, struct msg *m,
-			     enum overflow policy)
+enum push_result wsconn_push(struct wsconn *c, struct msg *m, enum overflow policy)
 {
 	if (ring_full(&c->queue)) {
 		switch (policy) {
@@ -113,7 +174,8 @@ enum push_result wsconn_push(struct wsconn *c, struct msg *m,
 			return PUSH_DROPPED;
 		case OVERFLOW_DROP_OLDEST:
 			note_drop(c, policy);
-			if (c->head_started)
+			/* Once compressed, a message is in the peer's context: it goes. */
+			if (c->head_started || c->head_compressed)
 				ring_drop_second(&c->queue);
 			else
 				msg_unref(ring_pop(&c->queue));
@@ -126,13 +188,121 @@ enum push_result wsconn_push(struct wsconn *c, struct msg *m,
 	}
 	if (ring_push(&c->queue, m)) {
 		log_at(LOG_ERROR, c->source, "%s: out of memory for its queue", c->peer);
-		stat_add(&c->app->stats.dropped, 1);
+		stat_add(&c->cfg->stats->dropped, 1);
 		msg_unref(m);
 		return PUSH_DROPPED;
 	}
-	if (c->wsi)
-		lws_callback_on_writable(c->wsi);
+	want_writeable(c);
 	return PUSH_QUEUED;
+}
+
+/* ---- Writing ---- */
+
+/* Starts a batch of frames in c->tx, after lws' headroom. */
+static int batch_start(struct wsconn *c, size_t room)
+{
+	c->tx.len = 0;
+	if (buf_reserve(&c->tx, LWS_PRE + room))
+		return -1;
+	c->tx.len = LWS_PRE;
+	return 0;
+}
+
+/* Appends one frame to the batch (room was reserved). */
+static void batch_frame(struct wsconn *c, enum ws_opcode op, bool fin, bool compressed,
+			const unsigned char *p, size_t n, const unsigned char *key)
+{
+	c->tx.len += wsframe_write(c->tx.data + c->tx.len, op, fin, compressed, p, n,
+				   c->client ? key : NULL);
+}
+
+static int batch_send(struct wsconn *c)
+{
+	size_t n = c->tx.len - LWS_PRE;
+	return n ? transport_write(c->link, c->tx.data + LWS_PRE, n) : 0;
+}
+
+static int mask_keys(struct wsconn *c, unsigned char *keys, size_t n)
+{
+	return c->client && getrandom(keys, n, 0) != (ssize_t)n ? -1 : 0;
+}
+
+/* Sends one control frame. */
+static int send_control(struct wsconn *c, enum ws_opcode op, const unsigned char *p,
+			size_t n)
+{
+	unsigned char key[4];
+
+	if (mask_keys(c, key, sizeof(key)) || batch_start(c, WS_HEAD_MAX + n))
+		return -1;
+	batch_frame(c, op, true, false, p, n, key);
+	return batch_send(c);
+}
+
+static int send_close(struct wsconn *c, unsigned code, const char *reason)
+{
+	unsigned char body[WS_CONTROL_MAX];
+	size_t n = 0;
+
+	/* No status (an empty close answered): an empty close. */
+	if (code && code != WS_CLOSE_NO_STATUS) {
+		size_t reason_len = reason ? strlen(reason) : 0;
+		body[0] = (unsigned char)(code >> 8);
+		body[1] = (unsigned char)code;
+		if (reason_len > sizeof(body) - 2)
+			reason_len = sizeof(body) - 2;
+		memcpy(body + 2, reason, reason_len);
+		n = 2 + reason_len;
+	}
+	return send_control(c, WS_CLOSE, body, n);
+}
+
+/* The socket goes once lws has sent what it holds, in a bounded time. */
+static int flush_and_close(struct wsconn *c)
+{
+	if (!c->flushing) {
+		c->flushing = true;
+		transport_goodbye(c->link);
+		lws_set_timeout(c->link->wsi, PENDING_TIMEOUT_CLOSE_SEND, FLUSH_BOUND_SECS);
+	}
+	if (!transport_choked(c->link))
+		return -1;
+	want_writeable(c);
+	return 0;
+}
+
+static int send_pongs(struct wsconn *c)
+{
+	struct pong_queue *q = c->pongs;
+
+	while (q && q->count) {
+		unsigned i = q->head;
+		if (send_control(c, WS_PONG, q->payload[i], q->len[i]))
+			return -1;
+		q->head = (q->head + 1) % PONGS_MAX;
+		q->count--;
+	}
+	return 0;
+}
+
+/*
+ * The head message's bytes on the wire: its payload, or its compressed
+ * form (made once, when it is first looked at).
+ */
+static int wire_form(struct wsconn *c, struct msg *m, const unsigned char **p,
+		     size_t *n, bool *compressed)
+{
+	if (!c->head_started && !c->head_sent && !c->head_compressed &&
+	    c->deflate && m->len && deflate_can_compress(c->deflate)) {
+		c->zbuf.len = 0;
+		if (deflate_message(c->deflate, m->payload, m->len, &c->zbuf))
+			return -1;
+		c->head_compressed = true;
+	}
+	*compressed = c->head_compressed;
+	*p = c->head_compressed ? c->zbuf.data : m->payload;
+	*n = c->head_compressed ? c->zbuf.len : m->len;
+	return 0;
 }
 
 static enum ws_opcode opcode_of(const struct msg *m)
@@ -140,392 +310,368 @@ static enum ws_opcode opcode_of(const struct msg *m)
 	return m->kind == FRAME_TEXT ? WS_TEXT : WS_BINARY;
 }
 
-/*
- * Sends one frame of our own: head, then the payload, masked when we are
- * the client. A whole frame per lws_write(), so lws' own control frames
- * can only come between ours.
- */
-static int write_own_frame(struct wsconn *c, enum ws_opcode op, bool fin,
-			   const unsigned char *p, size_t n)
+static void message_done(struct wsconn *c)
 {
-	struct buf *b = &c->app->frames;
-	unsigned char key[4];
+	struct msg *m = ring_pop(&c->queue);
 
-	b->len = 0;
-	if (buf_reserve(b, LWS_PRE + WS_HEAD_MAX + n))
-		return -1;
-	if (c->masks && getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key))
-		return -1;
-	size_t len = wsframe_write(b->data + LWS_PRE, op, fin, p, n,
-				   c->masks ? key : NULL);
-	return lws_write(c->wsi, b->data + LWS_PRE, len, LWS_WRITE_HTTP) < 0 ? -1 : 0;
-}
-
-/* Writes (part of) the head message; returns 1 when it is all sent. */
-static int write_head(struct wsconn *c, struct msg *m)
-{
-	size_t left = m->len - c->head_sent;
-	size_t n = left > FRAGMENT ? FRAGMENT : left;
-	bool first = c->head_sent == 0, last = n == left;
-	unsigned char *p = m->payload + c->head_sent;
-
-	c->head_started = true;
-	if (c->own_frames) {
-		if (write_own_frame(c, first ? opcode_of(m) : WS_CONTINUATION, last, p, n))
-			return -1;
-		c->head_sent += n;
-		return last;
-	}
-
-	unsigned char saved[LWS_PRE];
-	int flags = lws_write_ws_flags(m->kind == FRAME_TEXT ? LWS_WRITE_TEXT
-							      : LWS_WRITE_BINARY,
-				       first, last);
-	/*
-	 * lws writes the frame header into the LWS_PRE bytes before p. Past
-	 * the first fragment those are payload other peers still need.
-	 */
-	if (!first)
-		memcpy(saved, p - LWS_PRE, LWS_PRE);
-	int rc = lws_write(c->wsi, p, n, (enum lws_write_protocol)flags);
-	if (!first)
-		memcpy(p - LWS_PRE, saved, LWS_PRE);
-	if (rc < 0)
-		return -1;
-	c->head_sent += n;
-	return last;
+	stat_add(&c->cfg->stats->sent, 1);
+	stat_add(&c->cfg->stats->bytes_sent, m->len);
+	msg_unref(m);
+	c->head_sent = 0;
+	c->head_started = c->head_compressed = false;
 }
 
 /*
- * Writes the small messages at the head of the queue as frames of our
- * own, in one lws_write(). lws sends LWS_WRITE_HTTP data as it is; the
- * frames are whole, so lws' own control frames can only come between
- * them. Client frames are masked (RFC 6455 5.3) with keys from getrandom.
- * Returns how many messages went, or -1.
+ * Writes the small messages at the head of the queue as whole frames, in
+ * one write; or, when the head is large, its next fragment. Returns how
+ * many bytes went on the wire, or -1.
  */
-static int write_batch(struct wsconn *c, size_t *budget)
+static long write_some(struct wsconn *c, size_t budget)
 {
-	struct buf *b = &c->app->frames;
-	unsigned char keys[4 * 256];
+	unsigned char keys[4 * BATCH_COUNT];
 	size_t count = 0;
-
-	b->len = 0;
-	if (buf_reserve(b, LWS_PRE + BATCH_BYTES + 14))
-		return -1;
-	b->len = LWS_PRE;
-	if (c->masks && getrandom(keys, sizeof(keys), 0) != (ssize_t)sizeof(keys))
-		return -1;
-
 	struct msg *m;
-	size_t room = *budget < BATCH_BYTES ? *budget : BATCH_BYTES;
-	/* The first message goes whatever the budget: the batch is never empty. */
-	while ((m = ring_peek(&c->queue)) && m->len <= BATCH_MESSAGE_MAX &&
-	       count < 256 &&
-	       (!count || b->len - LWS_PRE + m->len + 14 <= room)) {
-		const unsigned char *key = c->masks ? keys + 4 * count : NULL;
-		b->len += wsframe_write(b->data + b->len, opcode_of(m), true,
-					m->payload, m->len, key);
-		stat_add(&c->app->stats.sent, 1);
-		stat_add(&c->app->stats.bytes_sent, m->len);
-		msg_unref(ring_pop(&c->queue));	/* its bytes are in the batch */
+
+	if (mask_keys(c, keys, sizeof(keys)) || batch_start(c, BATCH_BYTES + WS_HEAD_MAX))
+		return -1;
+	size_t room = budget < BATCH_BYTES ? budget : BATCH_BYTES;
+	while ((m = ring_peek(&c->queue)) && count < BATCH_COUNT) {
+		const unsigned char *p;
+		size_t n;
+		bool compressed;
+		if (wire_form(c, m, &p, &n, &compressed))
+			return -1;
+		if (c->head_started || n > BATCH_MESSAGE_MAX)
+			break;
+		/* The first message goes whatever the budget: never an empty batch. */
+		if (count && c->tx.len - LWS_PRE + n + WS_HEAD_MAX > room)
+			break;
+		batch_frame(c, opcode_of(m), true, compressed, p, n, keys + 4 * count);
+		message_done(c);
 		count++;
 	}
-	size_t len = b->len - LWS_PRE;
-	if (count && lws_write(c->wsi, b->data + LWS_PRE, len, LWS_WRITE_HTTP) < 0)
-		return -1;
-	*budget = len > *budget ? 0 : *budget - len;
-	return (int)count;
-}
-
-/*
- * lws 4.1 does not report an empty pong (no RECEIVE_PONG callback comes
- * for it): the ping carries a few bytes for the pong to echo.
- */
-static int send_ping(struct wsconn *c)
-{
-	unsigned char frame[LWS_PRE + 4] = { [LWS_PRE] = 'r', 'x', 'w', 's' };
-	c->ping_due = false;
-	if (c->own_frames)
-		return write_own_frame(c, WS_PING, true, frame + LWS_PRE, 4);
-	return lws_write(c->wsi, frame + LWS_PRE, 4, LWS_WRITE_PING) < 0 ? -1 : 0;
-}
-
-static int send_pong(struct wsconn *c)
-{
-	c->pong_due = false;
-	return write_own_frame(c, WS_PONG, true, c->pong, c->pong_len);
-}
-
-/* How long a close we sent waits for the peer's answer. */
-#define CLOSE_ANSWER_SECS 5
-
-/*
- * Starts the close handshake. lws does it for its own frames: it may call
- * WRITEABLE again meanwhile, and returning -1 a second time would make it
- * drop the socket. With our own frames, we send the close frame and read
- * on until the peer answers it, unless the connection is failing.
- */
-static int close_now(struct wsconn *c, int code, const char *reason)
-{
-	size_t reason_len = reason ? strlen(reason) : 0;
-
-	c->close_sent = true;
-	if (!c->own_frames) {
-		lws_close_reason(c->wsi, (enum lws_close_status)code,
-				 (unsigned char *)(uintptr_t)reason, reason_len);
-		return -1;
+	if (!count && (m = ring_peek(&c->queue))) {
+		/* A large message: its next fragment, framed in the batch buffer. */
+		const unsigned char *p;
+		size_t n;
+		bool compressed;
+		if (wire_form(c, m, &p, &n, &compressed))
+			return -1;
+		size_t left = n - c->head_sent;
+		size_t take = left > FRAGMENT ? FRAGMENT : left;
+		bool first = !c->head_started, last = take == left;
+		if (buf_reserve(&c->tx, take + WS_HEAD_MAX))
+			return -1;
+		batch_frame(c, first ? opcode_of(m) : WS_CONTINUATION, last,
+			    first && compressed, p + c->head_sent, take, keys);
+		c->head_started = true;
+		c->head_sent += take;
+		if (last)
+			message_done(c);
 	}
-	unsigned char body[WS_CONTROL_MAX];
-	size_t n = 0;
-	if (code) {	/* none: an empty close, as an answer to one */
-		body[0] = (unsigned char)(code >> 8);
-		body[1] = (unsigned char)code;
-		n = 2;
-		if (reason_len > sizeof(body) - n)
-			reason_len = sizeof(body) - n;
-		if (reason_len)
-			memcpy(body + n, reason, reason_len);
-		n += reason_len;
-	}
-	if (write_own_frame(c, WS_CLOSE, true, body, n) || c->drop_after_close)
-		return -1;
-	lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_ACK, CLOSE_ANSWER_SECS);
-	return 0;
-}
-
-/*
- * Closing while lws still holds the tail of the last message would lose
- * the close frame: lws drains it first, in a bounded time.
- */
-#define FLUSH_BOUND_SECS 5
-
-static int close_after_flush(struct wsconn *c, int code, const char *reason)
-{
-	if (!lws_partial_buffered(c->wsi))
-		return close_now(c, code, reason);
-	if (!c->flush_bounded) {
-		c->flush_bounded = true;
-		lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, FLUSH_BOUND_SECS);
-	}
-	lws_callback_on_writable(c->wsi);
-	return 0;
+	long wrote = (long)(c->tx.len - LWS_PRE);
+	return batch_send(c) ? -1 : wrote;
 }
 
 int wsconn_writeable(struct wsconn *c)
 {
-	struct app *a = c->app;
-	/*
-	 * permessage-deflate: zlib goes on reading the buffer lws_write() was
-	 * given after it returns (lws issues 1362, 1197), and lws asserts if
-	 * it is written to again before that: one write per callback, and the
-	 * message is held (c->held) until the next callback.
-	 */
-	bool one_write = a->cfg->compress;
-	int budget_msgs = WRITE_BUDGET_MSGS;
-	size_t budget_bytes = WRITE_BUDGET_BYTES;
-	bool sent_some = false, wrote_any = false;
-
-	msg_unref(c->held);
-	c->held = NULL;
-
-	if (c->close_sent)
+	if (!c->link)
 		return 0;
-	if (c->pong_due && send_pong(c))
+	if (c->flushing)
+		return flush_and_close(c);
+	if (send_pongs(c))
 		return -1;
 	if (c->ping_due) {
-		if (send_ping(c))
+		static const unsigned char ping[] = { 'r', 'x', 'w', 's' };
+		c->ping_due = false;
+		if (send_control(c, WS_PING, ping, sizeof(ping)))
 			return -1;
-		if (one_write) {
-			lws_callback_on_writable(c->wsi);
-			return 0;
-		}
 	}
-	if (c->close_pending)
-		return close_after_flush(c, c->close_code, c->close_reason);
 
-	struct msg *m;
-	while ((m = ring_peek(&c->queue)) && budget_msgs && budget_bytes) {
-		if (!one_write && !c->head_started && m->len <= BATCH_MESSAGE_MAX) {
-			int n = write_batch(c, &budget_bytes);
-			if (n < 0) {
-				log_at(LOG_INFO, c->source, "%s: write failed", c->peer);
-				return -1;
-			}
-			wrote_any = true;
-			sent_some = true;
-			budget_msgs -= n < budget_msgs ? n : budget_msgs;
-			if (lws_send_pipe_choked(c->wsi))
-				break;
-			continue;
-		}
-		size_t before = c->head_sent;
-		int rc = write_head(c, m);
-		wrote_any = true;
-		if (rc < 0) {
+	switch (c->closing) {
+	case WS_OPEN:
+		break;
+	case WS_CLOSE_ANSWERING:
+		if (send_close(c, c->peer_close_code, NULL))
+			return -1;
+		c->closing = WS_CLOSED;
+		return flush_and_close(c);
+	case WS_FAILING:
+		if (send_close(c, c->close_code, c->close_reason))
+			return -1;
+		return flush_and_close(c);
+	case WS_CLOSE_SENT:
+	case WS_CLOSED:
+		return 0;
+	}
+	/* A close asked for goes after the message being sent, whole. */
+	if (c->close_pending && !c->head_started) {
+		c->close_pending = false;
+		c->closing = WS_CLOSE_SENT;
+		if (send_close(c, c->close_code, c->close_reason))
+			return -1;
+		lws_set_timeout(c->link->wsi, PENDING_TIMEOUT_CLOSE_ACK, CLOSE_ANSWER_SECS);
+		return 0;
+	}
+
+	size_t budget = WRITE_BUDGET_BYTES;
+	size_t before = c->queue.len;
+	while (!ring_empty(&c->queue) && budget && before - c->queue.len < WRITE_BUDGET_MSGS) {
+		long wrote = write_some(c, budget);
+		if (wrote < 0) {
 			log_at(LOG_INFO, c->source, "%s: write failed", c->peer);
 			return -1;
 		}
-		size_t wrote = c->head_sent - before;
-		budget_bytes = wrote > budget_bytes ? 0 : budget_bytes - wrote;
-		if (rc == 1) {
-			stat_add(&a->stats.sent, 1);
-			stat_add(&a->stats.bytes_sent, m->len);
-			msg_unref(c->held);
-			c->held = ring_pop(&c->queue);
-			c->head_sent = 0;
-			c->head_started = false;
-			budget_msgs--;
-			sent_some = true;
-		}
-		if (one_write || lws_send_pipe_choked(c->wsi))
+		budget = (size_t)wrote >= budget ? 0 : budget - (size_t)wrote;
+		if (transport_choked(c->link))
 			break;
 	}
+	bool sent_some = c->queue.len < before;
 
-	if (!ring_empty(&c->queue)) {
-		lws_callback_on_writable(c->wsi);
+	if (!ring_empty(&c->queue) || c->close_pending) {
+		want_writeable(c);
 	} else {
 		if (c->burst_drops) {
 			log_at(LOG_WARN, c->source, "%s: %llu records dropped",
 			       c->peer, (unsigned long long)c->burst_drops);
 			c->burst_drops = 0;
 		}
-		/*
-		 * Not in the callback that wrote: with permessage-deflate, lws
-		 * may still be draining the compressor, and writes in between
-		 * (a close frame too) trip its assertion. It drains before it
-		 * calls back.
-		 */
-		if (c->close_when_empty && one_write && wrote_any)
-			lws_callback_on_writable(c->wsi);
-		else if (c->close_when_empty)
-			return close_after_flush(c, c->close_code, NULL);
+		if (c->close_when_empty) {
+			c->close_pending = true;
+			want_writeable(c);
+		}
 	}
-	if (sent_some)
-		app_pump(a);
+	if (sent_some && c->ev->sent)
+		c->ev->sent(c->owner, c);
 	return 0;
 }
 
-/* A whole message: to stdout, unless it is bad. -1 closes the connection. */
-static int deliver(struct wsconn *c, const unsigned char *data, size_t len)
-{
-	struct app *a = c->app;
+/* ---- Reading ---- */
 
-	stat_add(&a->stats.received, 1);
-	stat_add(&a->stats.bytes_received, len);
-	if (!c->rx_binary && !utf8_valid(data, len)) {
-		/* RFC 6455 8.1: fail the connection. */
-		stat_add(&a->stats.bad_received, 1);
-		log_at(LOG_WARN, c->source,
-		       "%s: text frame that is not UTF-8: closing with 1007", c->peer);
-		return close_now(c, LWS_CLOSE_STATUS_INVALID_PAYLOAD, "invalid UTF-8");
-	}
-	if (a->cfg->send_only)
-		return 0;
-	const char *why = app_output(a, c->path, c->path_len, c->type,
-				     c->rx_binary, data, len);
-	if (why) {
-		stat_add(&a->stats.bad_received, 1);
-		log_at(LOG_WARN, c->source, "%s: %s: skipped", c->peer, why);
-	}
-	return 0;
-}
-
-static int too_large(struct wsconn *c, size_t len)
+/* RFC 6455 7.1.7: fail the connection: our close with code, then the socket goes. */
+static int fail(struct wsconn *c, unsigned code, const char *why)
 {
-	stat_add(&c->app->stats.bad_received, 1);
-	log_at(LOG_WARN, c->source,
-	       "%s: message of %zu bytes or more is over --max-size (%zu): closing with 1009",
-	       c->peer, len, c->app->cfg->max_size);
+	stat_add(&c->cfg->stats->bad_received, 1);
+	log_at(LOG_WARN, c->source, "%s: %s: closing with %u", c->peer, why, code);
+	c->closing = WS_FAILING;
+	c->close_code = code;
+	c->close_reason = code == WS_CLOSE_TOO_BIG ? "message too big"
+			: code == WS_CLOSE_INVALID_PAYLOAD ? "invalid UTF-8"
+			: "protocol error";
 	c->rx.len = 0;
-	return close_now(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "message too big");
+	/* Nothing more is read: what the peer sends now is not wanted. */
+	lws_rx_flow_control(c->link->wsi, 0);
+	want_writeable(c);
+	return 1;
 }
 
-int wsconn_receive_piece(struct wsconn *c, const void *in, size_t len,
-			 bool first, bool final, bool binary)
+/* size: how much the message has, or declares, so far. */
+static int too_large(struct wsconn *c, uint64_t size)
 {
-	wsconn_heard(c);
-	if (c->close_sent)	/* what comes after our close is not wanted */
+	char why[160];
+	snprintf(why, sizeof(why), "message of %llu bytes or more is over --max-size (%zu)",
+		 (unsigned long long)size, c->cfg->max_size);
+	return fail(c, WS_CLOSE_TOO_BIG, why);
+}
+
+static int check_text(struct wsconn *c, const unsigned char *p, size_t n)
+{
+	if (c->rx_binary || utf8_stream_feed(&c->rx_utf8, p, n))
+		return 0;
+	return fail(c, WS_CLOSE_INVALID_PAYLOAD, "text that is not UTF-8");
+}
+
+static void deliver(struct wsconn *c, const unsigned char *p, size_t n)
+{
+	stat_add(&c->cfg->stats->received, 1);
+	stat_add(&c->cfg->stats->bytes_received, n);
+	c->ev->message(c->owner, c, p, n, c->rx_binary);
+}
+
+/* What a compressed message inflates to, piece by piece. */
+static int inflated(void *arg, const unsigned char *p, size_t n)
+{
+	struct wsconn *c = arg;
+
+	if (check_text(c, p, n))
+		return 1;
+	if (buf_append(&c->rx, p, n))
+		return too_large(c, c->rx.len + n);
+	return 0;
+}
+
+static int on_data(void *arg, const unsigned char *p, size_t n, bool first,
+		   bool final, bool binary, bool compressed)
+{
+	struct wsconn *c = arg;
+
+	/* The peer's close came first: nothing after it counts. */
+	if (c->closing == WS_CLOSE_ANSWERING || c->closing == WS_CLOSED)
 		return 0;
 	if (first) {
 		c->rx.len = 0;
 		c->rx_binary = binary;
-		/* Most messages come whole: no copy before stdout. */
-		if (final) {
-			if (len > c->rx.max)
-				return too_large(c, len);
-			return deliver(c, in, len);
+		c->rx_compressed = compressed;
+		utf8_stream_init(&c->rx_utf8);
+	}
+	if (c->rx_compressed) {
+		const char *why = NULL;
+		int rc = inflate_piece(c->deflate, p, n, final, inflated, c, &why);
+		if (rc < 0)
+			return fail(c, WS_CLOSE_INVALID_PAYLOAD, why);
+		if (rc)
+			return rc;
+	} else {
+		if (check_text(c, p, n))
+			return 1;
+		/* Most messages come whole: no copy before they are used. */
+		if (first && final) {
+			if (!c->rx_binary && !utf8_stream_complete(&c->rx_utf8))
+				return fail(c, WS_CLOSE_INVALID_PAYLOAD, "text that is not UTF-8");
+			deliver(c, p, n);
+			return 0;
 		}
+		if (buf_append(&c->rx, p, n))
+			return too_large(c, c->rx.len + n);
 	}
-	if (buf_append(&c->rx, in, len))
-		return too_large(c, c->rx.len + len);
-	int rc = 0;
-	if (final) {
-		rc = deliver(c, c->rx.data, c->rx.len);
-		c->rx.len = 0;
-		if (c->rx.cap > RX_KEEP_CAPACITY)
-			buf_free(&c->rx);
-	}
-	return rc;
-}
-
-int wsconn_receive(struct wsconn *c, const void *in, size_t len)
-{
-	struct lws *wsi = c->wsi;
-	return wsconn_receive_piece(c, in, len, lws_is_first_fragment(wsi),
-				    lws_is_final_fragment(wsi), lws_frame_is_binary(wsi));
-}
-
-int wsconn_ping_received(struct wsconn *c, const void *payload, size_t len)
-{
-	wsconn_heard(c);
-	memcpy(c->pong, payload, len);
-	c->pong_len = (unsigned char)len;
-	c->pong_due = true;
-	lws_callback_on_writable(c->wsi);
+	if (!final)
+		return 0;
+	if (!c->rx_binary && !utf8_stream_complete(&c->rx_utf8))
+		return fail(c, WS_CLOSE_INVALID_PAYLOAD, "text that is not UTF-8");
+	deliver(c, c->rx.data, c->rx.len);
+	shrink(&c->rx);
 	return 0;
 }
 
-int wsconn_fail(struct wsconn *c, int code, const char *reason)
-{
-	c->drop_after_close = true;
-	return close_now(c, code, reason);
-}
-
-int wsconn_close_received(struct wsconn *c, int code)
-{
-	if (c->close_sent)	/* the answer to ours */
-		return -1;
-	return wsconn_fail(c, code, NULL);
-}
-
-void wsconn_heard(struct wsconn *c)
+static void heard(struct wsconn *c)
 {
 	c->last_heard = lws_now_usecs();
 	c->ping_outstanding = false;
 }
 
-void wsconn_close(struct wsconn *c, int code, const char *reason)
+static int queue_pong(struct wsconn *c, const unsigned char *p, size_t n)
 {
+	struct pong_queue *q = c->pongs;
+
+	if (!q) {
+		q = c->pongs = calloc(1, sizeof(*q));
+		if (!q)
+			return 0;	/* a pong is owed, not vital */
+	}
+	if (q->count == PONGS_MAX) {	/* the oldest is superseded */
+		q->head = (q->head + 1) % PONGS_MAX;
+		q->count--;
+	}
+	unsigned i = (q->head + q->count) % PONGS_MAX;
+	memcpy(q->payload[i], p, n);
+	q->len[i] = (unsigned char)n;
+	q->count++;
+	want_writeable(c);
+	return 0;
+}
+
+static int on_close_frame(struct wsconn *c, const unsigned char *p, size_t n)
+{
+	unsigned code = 0, fail_code;
+	const char *why = wsframe_close_parse(p, n, &code, &fail_code);
+
+	if (why)
+		return fail(c, fail_code, why);
+	if (c->closing == WS_CLOSE_SENT) {	/* the answer to ours */
+		c->closing = WS_CLOSED;
+		return -1;
+	}
+	c->peer_close_code = code;
+	log_at(LOG_DEBUG, c->source, "%s closes with %u", c->peer, code);
+	c->closing = WS_CLOSE_ANSWERING;
+	want_writeable(c);
+	return 1;
+}
+
+static int on_control(void *arg, enum ws_opcode op, const unsigned char *p, size_t n)
+{
+	struct wsconn *c = arg;
+
+	heard(c);
+	switch (op) {
+	case WS_PING:
+		return c->closing == WS_OPEN ? queue_pong(c, p, n) : 0;
+	case WS_CLOSE:
+		return on_close_frame(c, p, n);
+	default:
+		return 0;	/* a pong: a sign of life, nothing more */
+	}
+}
+
+int wsconn_bytes(void *arg, unsigned char *p, size_t n)
+{
+	struct wsconn *c = arg;
+	static const struct wsframe_sink sink = { on_data, on_control, NULL };
+	struct wsframe_sink s = sink;
+	const char *why = NULL;
+
+	if (c->closing != WS_OPEN && c->closing != WS_CLOSE_SENT)
+		return 0;
+	s.arg = c;
+	switch (wsframe_read(&c->reader, p, n, &s, &why)) {
+	case WSFRAME_OK:
+		return 0;
+	case WSFRAME_STOPPED:
+		/* -1 from a sink: close now; 1: the state says what comes next. */
+		return c->closing == WS_CLOSED ? -1 : 0;
+	case WSFRAME_TOO_BIG:
+		too_large(c, c->reader.message_len);
+		return 0;
+	case WSFRAME_BAD:
+		fail(c, WS_CLOSE_PROTOCOL_ERROR, why);
+		return 0;
+	}
+	return 0;
+}
+
+int wsconn_received(struct wsconn *c, unsigned char *in, size_t n)
+{
+	heard(c);
+	switch (transport_received(c->link, in, n, wsconn_bytes, c)) {
+	case TRANSPORT_OK:
+	case TRANSPORT_READY:
+		return 0;
+	case TRANSPORT_STOPPED:
+		return c->closing == WS_CLOSED ? -1 : 0;
+	case TRANSPORT_ENDED:
+		return -1;
+	case TRANSPORT_FAILED:
+		log_at(LOG_INFO, c->source, "%s: %s", c->peer, c->link->problem);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- Closing, keepalive, flow ---- */
+
+void wsconn_close(struct wsconn *c, unsigned code, const char *reason)
+{
+	if (c->closing != WS_OPEN)
+		return;
 	c->close_pending = true;
 	c->close_code = code;
 	c->close_reason = reason;
-	if (c->wsi)
-		lws_callback_on_writable(c->wsi);
+	want_writeable(c);
 }
 
-void wsconn_drain(struct wsconn *c, int code)
+void wsconn_drain(struct wsconn *c, unsigned code)
 {
 	c->close_when_empty = true;
 	c->close_code = code;
-	if (c->wsi)
-		lws_callback_on_writable(c->wsi);
+	c->close_reason = NULL;
+	want_writeable(c);
 }
 
 void wsconn_tick(struct wsconn *c, lws_usec_t now)
 {
-	const struct config *cfg = c->app->cfg;
+	const struct wsconn_config *cfg = c->cfg;
 
-	if (!c->wsi || cfg->ping_interval <= 0)
+	if (!c->link || cfg->ping_interval <= 0 || c->closing != WS_OPEN)
 		return;
 	if (c->ping_outstanding) {
 		lws_usec_t limit = (lws_usec_t)(cfg->ping_timeout * LWS_US_PER_SEC);
@@ -534,7 +680,7 @@ void wsconn_tick(struct wsconn *c, lws_usec_t now)
 			       "%s: no answer to a ping in %g s: dropping the connection",
 			       c->peer, cfg->ping_timeout);
 			c->ping_outstanding = false;
-			lws_set_timeout(c->wsi, PENDING_TIMEOUT_WS_PONG_CHECK_GET_PONG,
+			lws_set_timeout(c->link->wsi, PENDING_TIMEOUT_WS_PONG_CHECK_GET_PONG,
 					LWS_TO_KILL_ASYNC);
 		}
 		return;
@@ -543,12 +689,12 @@ void wsconn_tick(struct wsconn *c, lws_usec_t now)
 		/* The clock starts now, even if the socket is too full to send. */
 		c->ping_due = c->ping_outstanding = true;
 		c->ping_asked_at = now;
-		lws_callback_on_writable(c->wsi);
+		want_writeable(c);
 	}
 }
 
 void wsconn_rx_flow(struct wsconn *c, bool enable)
 {
-	if (c->wsi)
-		lws_rx_flow_control(c->wsi, enable);
+	if (c->link && c->closing != WS_FAILING)
+		lws_rx_flow_control(c->link->wsi, enable);
 }

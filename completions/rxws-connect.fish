@@ -52,6 +52,9 @@ complete -c rxws-connect -l auth-token-file -r -F -d 'send Authorization: Bearer
 complete -c rxws-connect -l cacert -r -F -d 'trust the CA certificates in FILE (PEM) for wss://'
 complete -c rxws-connect -l insecure -d 'wss:// without checking the certificate or host name'
 complete -c rxws-connect -l compress -d 'ask the server for permessage-deflate'
+complete -c rxws-connect -l protocol -x -d 'offer this subprotocol (repeatable, in order of preference)'
+complete -c rxws-connect -l proxy -x -d 'HTTP proxy (CONNECT) to go through (empty for none)'
+complete -c rxws-connect -l noproxy -x -d 'hosts to reach without the proxy (* for all)'
 
 # Logs
 complete -c rxws-connect -s v -l verbose -d 'log connections and retries; twice for debug'

@@ -64,6 +64,9 @@ complete -c rxws-group -l auth-token-file -r -F -d 'send Authorization: Bearer w
 complete -c rxws-group -l cacert -r -F -d 'trust the CA certificates in FILE (PEM) for wss://'
 complete -c rxws-group -l insecure -d 'wss:// without checking the certificate or host name'
 complete -c rxws-group -l compress -d 'ask the server for permessage-deflate'
+complete -c rxws-group -l protocol -x -d 'offer this subprotocol (repeatable, in order of preference)'
+complete -c rxws-group -l proxy -x -d 'HTTP proxy (CONNECT) to go through (empty for none)'
+complete -c rxws-group -l noproxy -x -d 'hosts to reach without the proxy (* for all)'
 complete -c rxws-group -l max-paths -x -d 'paths stdin records may open, at most (256)'
 
 # Logs

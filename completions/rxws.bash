@@ -8,11 +8,13 @@ _rxws_options() {
 		-s --send-only -c --count -W --timeout -v --verbose -q --quiet
 		--log-format --name -h --help --version'
 	local client='--retry-delay --retry-max --retries --unix --connect-timeout
-		--header --auth-token-file --cacert --insecure --compress'
+		--header --auth-token-file --cacert --insecure --compress --protocol
+		--proxy --noproxy'
 	case $1 in
 	rxws-serve)
 		echo "$common --host -p --port --unix --allow-path --max-clients --wait-clients
-			--handshake-timeout --cert --key --auth-token-file --origin --static --compress" ;;
+			--handshake-timeout --cert --key --auth-token-file --origin --static --compress
+			--protocol" ;;
 	rxws-connect)
 		echo "$common $client" ;;
 	rxws-group)
@@ -29,7 +31,7 @@ _rxws_takes_value() {
 	--max-clients | --wait-clients | --handshake-timeout | --cert | --key | \
 	--auth-token-file | --origin | --static | --retry-delay | --retry-max | \
 	--retries | --connect-timeout | --header | --cacert | --max-paths | \
-	--log-format | --name)
+	--protocol | --proxy | --noproxy | --log-format | --name)
 		return 0 ;;
 	esac
 	return 1

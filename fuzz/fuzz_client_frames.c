@@ -40,10 +40,11 @@ static void log_bytes(struct outcome *o, const void *p, size_t n)
 }
 
 static int on_data(void *arg, const unsigned char *p, size_t n, bool first,
-		   bool final, bool binary)
+		   bool final, bool binary, bool compressed)
 {
 	struct outcome *o = arg;
 
+	CHECK(!compressed);	/* no deflate agreed: RSV1 is refused */
 	CHECK(first == !o->in_message);
 	if (first) {
 		o->binary = binary;
@@ -73,34 +74,45 @@ static int on_control(void *arg, enum ws_opcode op, const unsigned char *p, size
 }
 
 /* Reads data in chunks from the seed (0: whole) into o. */
-static void read_all(const uint8_t *data, size_t size, bool answer_first,
+static void read_all(const uint8_t *input, size_t size, bool answer_first,
 		     uint32_t seed, struct outcome *o)
 {
-	struct handshake h = { .key = "dGhlIHNhbXBsZSBub25jZQ==" };
-	struct wsframe_reader r;
+	static const struct ws_offer offer = { .host = "h", .target = "/" };
+	struct client_handshake h;
+	struct ws_agreement agreed;
+	struct wsframe_reader r = { .from_client = false };
 	const struct wsframe_sink sink = { on_data, on_control, o };
 	bool reading_frames = !answer_first;
+	/* The reader unmasks in place: it gets a copy it may write. */
+	uint8_t *copy = malloc(size ? size : 1);
 
-	h.head.max = HANDSHAKE_HEAD_MAX;
-	wsframe_reader_init(&r);
+	CHECK(copy != NULL);
+	memcpy(copy, input, size);
+	unsigned char *data = copy;
+	client_handshake_init(&h);
+	memcpy(h.key, "dGhlIHNhbXBsZSBub25jZQ==", 25);
+	wsframe_reader_reset(&r);
 	o->handshake = HANDSHAKE_MORE;
 	o->frames = WSFRAME_OK;
 	while (size) {
 		size_t n = seed ? 1 + rng_next(&seed) % 64 : size;
 		if (n > size)
 			n = size;
-		const unsigned char *p = data;
+		unsigned char *p = data;
 		size_t len = n;
 		if (!reading_frames) {
-			o->handshake = handshake_response(&h, data, n, &p, &len, o->why,
-							  sizeof(o->why));
+			size_t used = 0;
+			o->handshake = handshake_response(&h, data, n, &used, &offer, &agreed,
+							  o->why, sizeof(o->why));
 			if (o->handshake == HANDSHAKE_FAILED)
 				break;
-			if (o->handshake == HANDSHAKE_MORE)
-				len = 0;
-			else {
-				CHECK(h.status == 101);
-				CHECK(p >= data && p + len == data + n);
+			if (o->handshake == HANDSHAKE_MORE) {
+				len = 0;	/* all taken into the head */
+			} else {
+				CHECK(used <= n);
+				CHECK(h.answer.status == 101);
+				p = data + used;
+				len = n - used;
 				reading_frames = true;
 			}
 		}
@@ -112,7 +124,8 @@ static void read_all(const uint8_t *data, size_t size, bool answer_first,
 		data += n;
 		size -= n;
 	}
-	handshake_free(&h);
+	client_handshake_free(&h);
+	free(copy);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -78,14 +78,15 @@ frame() {
 @test "a server's protocol errors: the client closes with 1002 or 1007 and says why" {
 	local cases=(
 		"8185000000006865$(printf 6c6c6f)|1002|a masked frame from the server"
-		"c100|1002|reserved bits set, with no extension agreed"
+		"c100|1002|RSV1 set, with no compression agreed"
+		"a100|1002|RSV2 or RSV3 set, with no extension that defines them"
 		"8300|1002|a frame with an unknown opcode"
 		"0900|1002|a fragmented control frame"
 		"897e007e|1002|a control frame over 125 bytes"
 		"8000|1002|a continuation frame outside a message"
 		"01016181016162|1002|a new message inside a fragmented one"
 		"880103|1002|a close frame of one byte"
-		"8102c328|1007|text frame that is not UTF-8"
+		"8102c328|1007|text that is not UTF-8"
 	)
 	local c bytes code why
 	for c in "${cases[@]}"; do
@@ -126,7 +127,7 @@ refused_with() {
 	refused_with 'answered HTTP 401 Nope, not 101 (the server wants a token: see --auth-token-file)' \
 		--status 401
 	refused_with 'answered HTTP 302 Nope, not 101 (a redirect' --status 302
-	refused_with 'answered HTTP 404 Nope, not 101 (the server refused the handshake' --status 404
+	refused_with 'answered HTTP 404 Nope, not 101 (no WebSocket on that path)' --status 404
 	refused_with "the server's answer is not HTTP (if the server speaks TLS, use wss://)" \
 		--raw-answer 15030100020228
 	refused_with 'the connection closed during the handshake (if the server speaks TLS, use wss://)' \

@@ -86,7 +86,7 @@ tls() {
 	start_serve /dev/null s2.out s2.err -k /
 	run timeout 10 rxws-connect -r --retries 0 --cacert "$CERTS/ca.pem" "wss://localhost:$PORT/"
 	assert_failure 69
-	assert_output --partial 'TLS failed'
+	assert_output --partial 'the server does not speak TLS on that port (use ws://)'
 }
 
 @test "--auth-token-file: the right token in a header or the query gets in" {
@@ -140,11 +140,11 @@ tls() {
 	echo '{}' > site/data.json
 	start_serve /dev/null serve.out serve.err -k --static site /live
 	run curl -s -w ' %{http_code} %{content_type}' "http://127.0.0.1:$PORT/"
-	assert_output "$(printf '<h1>page</h1>\n 200 text/html')"
+	assert_output "$(printf '<h1>page</h1>\n 200 text/html; charset=utf-8')"
 	run curl -s -w ' %{http_code} %{content_type}' "http://127.0.0.1:$PORT/style.css"
-	assert_output "$(printf 'body {}\n 200 text/css')"
+	assert_output "$(printf 'body {}\n 200 text/css; charset=utf-8')"
 	run curl -s -o /dev/null -w '%{http_code} %{content_type}' "http://127.0.0.1:$PORT/sub/app.js"
-	assert_output '200 text/javascript'
+	assert_output '200 text/javascript; charset=utf-8'
 	run curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/missing.html"
 	assert_output 404
 	echo 'ws too' | timeout 10 rxws-connect "ws://127.0.0.1:$PORT/live"
@@ -183,7 +183,88 @@ tls() {
 	wait_status "$browser"
 	assert_equal "$STATUS" 0
 	assert_equal "$(cat serve.out)" 'from the browser'
-	assert_equal "$(cat browser.out)" "$(printf 'connected\nsaw first record\nsaw second ✓\nsent from the browser')"
+	assert_equal "$(cat browser.out)" "$(printf 'page over http/1.1\nconnected\nsaw first record\nsaw second ✓\nsent from the browser')"
+}
+
+# browser_exchange SCHEME QUERY EXPECTED_STATUS [SERVE OPTIONS...]: headless
+# Chromium loads the example page from rxws-serve --static over SCHEME
+# (http or https), with QUERY, sees two records and sends one back.
+browser_exchange() {
+	local scheme=$1 query=$2 status=$3
+	shift 3
+	if [[ ! -x /usr/bin/chromium ]]; then
+		skip "Chromium is not installed here (scripts/setup-deps installs it)"
+	fi
+	open_fifo in
+	start_serve in serve.out serve.err -v --static "$TOP/examples" "$@" /live
+	IGNORE_CERTIFICATES=1 READY_FILE=$T/ready node "$PEERS/browser.js" \
+		"$scheme://localhost:$PORT/$query" --expect 'over the wire ✓' --expect 'again' \
+		--send 'back from the browser' > browser.out 2> browser.err &
+	local browser=$!
+	PIDS+=($browser)
+	wait_for 30 test -e ready
+	printf 'over the wire ✓\nagain\n' > in
+	wait_for 30 has_lines serve.out 1
+	wait_status "$browser"
+	assert_equal "$STATUS" 0
+	assert_equal "$(cat serve.out)" 'back from the browser'
+	assert_equal "$(head -n 2 browser.out)" "$(printf 'page over http/1.1\n%s' "$status")"
+}
+
+@test "a real browser over TLS: the page by HTTPS (HTTP/1.1, not h2), its WebSocket by wss://, both ways" {
+	tls
+	browser_exchange https '' connected --cert "$CERTS/server.pem" --key "$CERTS/server.key"
+	run curl -sk --http2 -o /dev/null -w '%{http_version}' "https://localhost:$PORT/"
+	assert_output 1.1
+}
+
+@test "a real browser offering a subprotocol: chosen by --protocol, over ws:// and wss://" {
+	browser_exchange http '?protocol=chat.v2&protocol=chat.v1' 'connected (chat.v2)' \
+		--protocol chat.v1 --protocol chat.v2
+	assert contains serve.err 'subprotocol chat.v2'
+}
+
+@test "a real browser offering a subprotocol over wss://, --protocol given" {
+	tls
+	browser_exchange https '?protocol=chat.v1' 'connected (chat.v1)' --protocol chat.v1 \
+		--cert "$CERTS/server.pem" --key "$CERTS/server.key"
+}
+
+@test "subprotocols with a wscat-style client (node ws): chosen, refused with 400, or none without --protocol" {
+	start_serve /dev/null serve.out serve.err -k -v --protocol chat.v1 /
+	run timeout 10 node "$PEERS/ws_node.js" client "ws://127.0.0.1:$PORT/" --protocol chat.v1 \
+		--text hi --recv 0
+	assert_line 'open chat.v1'
+	run timeout 10 node "$PEERS/ws_node.js" client "ws://127.0.0.1:$PORT/" --protocol chat.v9 \
+		--protocol x --recv 0
+	assert_line --partial 'error Unexpected server response: 400'
+	wait_for 10 contains serve.err 'none of the subprotocols offered (chat.v9, x) is served (--protocol)'
+	# Without --protocol the offer is accepted with none chosen, never dropped.
+	start_serve /dev/null s2.out s2.err -k /
+	run curl -s -i --max-time 5 -H 'Connection: Upgrade' -H 'Upgrade: websocket' \
+		-H 'Sec-WebSocket-Version: 13' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' \
+		-H 'Sec-WebSocket-Protocol: chat.v1' "http://127.0.0.1:$PORT/"
+	assert_line --partial 'HTTP/1.1 101'
+	refute_output --partial 'Sec-WebSocket-Protocol'
+	# A python3-websockets client that offers one gets a connection without it.
+	run timeout 10 "$PY" -c '
+import asyncio, sys, websockets
+async def main():
+    async with websockets.connect(sys.argv[1], subprotocols=["chat.v1"]) as ws:
+        print("open", ws.subprotocol)
+asyncio.run(main())' "ws://127.0.0.1:$PORT/"
+	assert_output 'open None'
+}
+
+@test "rxws-connect --protocol offers subprotocols and takes the server's choice" {
+	start_serve /dev/null serve.out serve.err -k --protocol b.v1 /
+	run timeout 10 rxws-connect -v --protocol a.v1 --protocol b.v1 -c 1 -k "ws://127.0.0.1:$PORT/" <<< x
+	assert_output --partial 'connected (subprotocol b.v1)'
+	run timeout 10 rxws-connect --protocol a.v1 --retries 0 "ws://127.0.0.1:$PORT/" <<< x
+	assert_failure 69
+	assert_output --partial 'HTTP 400 Bad Request: none of the subprotocols offered (a.v1) is served (--protocol)'
+	run rxws-connect --protocol 'bad name' ws://127.0.0.1:1/
+	assert_failure 64
 }
 
 @test "--compress: 20 MB compressible and random, both ways, with python3-websockets compressing" {

@@ -4,15 +4,6 @@
 
 load helpers
 
-# start_proxy [ARGS...]: sets PROXY_PORT; its log is proxy.log.
-start_proxy() {
-	rm -f pport
-	"$PY" "$PEERS/proxy.py" --port-file pport --log proxy.log "$@" 2> proxy.err &
-	PIDS+=($!)
-	wait_for 10 test -s pport || { cat proxy.err >&2; return 1; }
-	PROXY_PORT=$(cat pport)
-}
-
 # start_http: a python http.server serving $T/www; sets HTTP_PORT.
 start_http() {
 	mkdir -p www

@@ -14,6 +14,8 @@ PY=/usr/bin/python3
 PEERS=$TOP/tests/peers
 # The plain build: valgrind cannot run a sanitizer build.
 PLAIN_DIR=$TOP/build
+# Tests choose their proxies themselves: none from the machine's environment.
+unset http_proxy https_proxy all_proxy HTTPS_PROXY ALL_PROXY no_proxy NO_PROXY
 # Under AddressSanitizer (make asan) resident memory is mostly shadow and
 # quarantine: figures of memory are checked by the plain run of the suite,
 # which CI runs too.
@@ -141,3 +143,13 @@ clients_seen() {
 }
 
 has_clients() { (($(clients_seen "$1") >= $2)); }
+
+# start_proxy [ARGS...]: the CONNECT proxy of tests/peers/proxy.py on a free
+# port; sets PROXY_PORT; its log (a line per request) is proxy.log.
+start_proxy() {
+	rm -f pport
+	"$PY" "$PEERS/proxy.py" --port-file pport --log proxy.log "$@" 2> proxy.err &
+	PIDS+=($!)
+	wait_for 10 test -s pport || { cat proxy.err >&2; return 1; }
+	PROXY_PORT=$(cat pport)
+}

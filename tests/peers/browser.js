@@ -2,7 +2,9 @@
 // A real browser on the example page: headless Chromium, driven with
 // playwright-core. Loads URL, waits until the page is connected and shows
 // each text given with --expect, then sends --send through the page's form.
-// Prints what it saw, one line each; exits 1 on a timeout.
+// Prints what it saw, one line each; exits 1 on a timeout. With
+// IGNORE_CERTIFICATES=1 it accepts any certificate (a test's own, for
+// https:// and wss://).
 "use strict";
 const { chromium } = require("playwright-core");
 
@@ -14,17 +16,23 @@ async function main() {
     const flag = args.shift();
     (flag === "--expect" ? expect : send).push(args.shift());
   }
+  const ignore = process.env.IGNORE_CERTIFICATES === "1";
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
            "--no-first-run", "--disable-background-networking",
-           "--disable-component-update", "--disable-sync"],
+           "--disable-component-update", "--disable-sync"]
+      .concat(ignore ? ["--ignore-certificate-errors"] : []),
   });
   try {
-    const page = await browser.newPage();
+    const context = await browser.newContext({ ignoreHTTPSErrors: ignore });
+    const page = await context.newPage();
     await page.goto(url);
+    const protocol = await page.evaluate(
+      () => performance.getEntriesByType("navigation")[0].nextHopProtocol);
+    console.log("page over " + protocol);
     await page.waitForSelector("#status.open", { timeout: 10000 });
-    console.log("connected");
+    console.log(await page.textContent("#status"));
     if (process.env.READY_FILE) require("fs").writeFileSync(process.env.READY_FILE, "");
     for (const text of expect) {
       await page.waitForSelector(`#records li:text-is("${text}")`, { timeout: 10000 });

@@ -2,7 +2,9 @@
 // A WebSocket peer we did not write: node's ws package, for tests.
 //
 //   ws_node.js client URL [--text T]... [--binary HEX]... [--recv N] [--compress]
-//     sends what it is told, prints "text <json>" / "binary <hex>" for each
+//                  [--protocol NAME]...
+//     offers the subprotocols (as wscat -s does), sends what it is told,
+//     prints "open [PROTOCOL]", "text <json>" / "binary <hex>" for each
 //     message it gets, then "close <code>"; closes after N messages.
 //   ws_node.js server PORTFILE [--text T]... [--binary HEX]... [--compress]
 //     listens on 127.0.0.1 (port written to PORTFILE), sends what it is told
@@ -12,13 +14,14 @@ const fs = require("fs");
 const WebSocket = require("ws");
 
 const [mode, where, ...rest] = process.argv.slice(2);
-const opts = { text: [], binary: [], recv: -1, compress: false };
+const opts = { text: [], binary: [], recv: -1, compress: false, protocols: [] };
 while (rest.length) {
   const flag = rest.shift();
   if (flag === "--text") opts.text.push(rest.shift());
   else if (flag === "--binary") opts.binary.push(Buffer.from(rest.shift(), "hex"));
   else if (flag === "--recv") opts.recv = Number(rest.shift());
   else if (flag === "--compress") opts.compress = true;
+  else if (flag === "--protocol") opts.protocols.push(rest.shift());
 }
 
 function describe(data, isBinary) {
@@ -32,10 +35,12 @@ function sendAll(ws) {
 }
 
 if (mode === "client") {
-  const ws = new WebSocket(where, { perMessageDeflate: opts.compress, maxPayload: 0 });
+  const ws = new WebSocket(where, opts.protocols,
+                           { perMessageDeflate: opts.compress, maxPayload: 0 });
   let n = 0;
   ws.on("open", () => {
-    console.log("open" + (opts.compress ? " " + (ws.extensions || "no-extensions") : ""));
+    console.log("open" + (opts.compress ? " " + (ws.extensions || "no-extensions") : "") +
+                (ws.protocol ? " " + ws.protocol : ""));
     sendAll(ws);
     if (opts.recv === 0) ws.close(1000);
   });
