@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "log.h"
 #include "tls.h"
 
@@ -96,7 +97,7 @@ static const struct client_events client_events = {
 	.ended = on_ended,
 };
 
-/* The URL's query may hold a token: logs do without. */
+/* The URL's query may hold a token, its user part a password: logs do without. */
 static char *source_for(const struct clientset *s, const char *path)
 {
 	const struct config *cfg = s->cfg;
@@ -150,13 +151,27 @@ fail:
 	return NULL;
 }
 
-/* --auth-token-file: Authorization: Bearer. */
+/* user:password in the URL: HTTP Basic; --auth-token-file: Bearer. */
 static int authorization(struct clientset *s)
 {
-	if (s->cfg->token && asprintf(&s->authorization, "Bearer %s", s->cfg->token) < 0) {
-		s->authorization = NULL;
+	struct buf b = { 0 };
+
+	if (s->cfg->token) {
+		if (asprintf(&s->authorization, "Bearer %s", s->cfg->token) < 0) {
+			s->authorization = NULL;
+			return -1;
+		}
+		return 0;
+	}
+	if (!s->url.userinfo)
+		return 0;
+	if (buf_append(&b, "Basic ", 6) ||
+	    base64_put(&b, (const unsigned char *)s->url.userinfo, strlen(s->url.userinfo)) ||
+	    buf_append_byte(&b, '\0')) {
+		buf_free(&b);
 		return -1;
 	}
+	s->authorization = (char *)b.data;
 	return 0;
 }
 
@@ -167,6 +182,11 @@ static int settle(struct clientset *s)
 	char why[300];
 	bool use_proxy = false;
 
+	if (cfg->token && s->url.userinfo) {
+		fprintf(stderr, "%s: give a user in the URL or --auth-token-file, not both\n",
+			cfg->progname);
+		return EXIT_USAGE;
+	}
 	if (!cfg->unix_socket) {
 		const char *problem = proxy_settle(cfg->proxy, cfg->noproxy, s->url.tls,
 						   s->url.host, s->url.port, &s->proxy, &use_proxy);

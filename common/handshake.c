@@ -129,6 +129,9 @@ int handshake_request(struct client_handshake *h, struct buf *out,
 	if (o->authorization && !header_given(o, "Authorization") &&
 	    append_header(out, "Authorization", o->authorization))
 		return -1;
+	if (!header_given(o, "User-Agent") &&
+	    append_header(out, "User-Agent", "rxws/" RXWS_VERSION))
+		return -1;
 	/* --header lines were checked as 'Name: value' on one line. */
 	for (size_t i = 0; i < o->n_headers; i++)
 		if (append_str(out, o->headers[i]) || append_str(out, "\r\n"))
@@ -160,7 +163,7 @@ static void printable(char *out, size_t size, const char *p, size_t n)
 static const char *hint_for_status(int status, bool from_rxws)
 {
 	if (status == 401)
-		return " (the server wants a token: see --auth-token-file)";
+		return " (the server wants credentials: see --auth-token-file, or user:password@ in the URL)";
 	if (status >= 300 && status < 400)
 		return " (a redirect: rxws does not follow them; connect to where it points)";
 	if (status == 404)

@@ -1,9 +1,35 @@
 #include "url.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+/* Percent-decodes n bytes into a new string; NULL on a bad escape. */
+static char *percent_decoded(const char *s, size_t n)
+{
+	char *out = malloc(n + 1), *w = out;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] != '%') {
+			*w++ = s[i];
+			continue;
+		}
+		if (i + 2 >= n || !isxdigit((unsigned char)s[i + 1]) ||
+		    !isxdigit((unsigned char)s[i + 2])) {
+			free(out);
+			return NULL;
+		}
+		char hex[3] = { s[i + 1], s[i + 2], '\0' };
+		*w++ = (char)strtol(hex, NULL, 16);
+		i += 2;
+	}
+	*w = '\0';
+	return out;
+}
 
 const char *url_parse(const char *text, struct url *out)
 {
@@ -25,6 +51,14 @@ const char *url_parse(const char *text, struct url *out)
 	}
 
 	const char *authority = p;
+	/* user[:password]@ ends at the last '@' before the path. */
+	const char *authority_end = p + strcspn(p, "/?");
+	const char *at = NULL;
+	for (const char *q = p; q < authority_end; q++)
+		if (*q == '@')
+			at = q;
+	if (at)
+		p = at + 1;
 
 	const char *host_start, *host_end, *after;
 	if (*p == '[') {
@@ -40,8 +74,6 @@ const char *url_parse(const char *text, struct url *out)
 	}
 	if (host_end == host_start)
 		return "no host in the URL";
-	if (memchr(host_start, '@', (size_t)(host_end - host_start)))
-		return "user names in URLs are not supported: use --header";
 
 	out->port = default_port;
 	if (*after == ':') {
@@ -81,7 +113,11 @@ const char *url_parse(const char *text, struct url *out)
 	else
 		snprintf(out->host_header, hh, v6 ? "[%s]:%d" : "%s:%d",
 			 out->host, out->port);
-	/* As given, less the query (which may hold a token). */
+	if (at && !(out->userinfo = percent_decoded(authority, (size_t)(at - authority)))) {
+		url_free(out);
+		return "the user part of the URL has a bad %-escape";
+	}
+	/* As given, less the user part and the query (which may hold a token). */
 	if (asprintf(&out->shown, "%.*s%.*s", (int)(authority - text), text,
 		     (int)strcspn(p, "?"), p) < 0) {
 		out->shown = NULL;
@@ -96,6 +132,7 @@ void url_free(struct url *u)
 	free(u->host);
 	free(u->path);
 	free(u->host_header);
+	free(u->userinfo);
 	free(u->shown);
-	u->host = u->path = u->host_header = u->shown = NULL;
+	u->host = u->path = u->host_header = u->userinfo = u->shown = NULL;
 }

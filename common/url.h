@@ -1,7 +1,9 @@
 /*
  * url: the parts of a ws:// or wss:// URL that a connection needs.
  * IPv6 literals come in brackets ("ws://[::1]:8888/a"); the path keeps its
- * query. The parts are copies: free them with url_free().
+ * query; "user:password@" before the host is kept apart, percent-decoded,
+ * for HTTP Basic authentication. The parts are copies: free them with
+ * url_free().
  */
 #ifndef RXWS_URL_H
 #define RXWS_URL_H
@@ -14,7 +16,8 @@ struct url {
 	int port;
 	char *path;		/* "/" at least, with "?query" when given */
 	char *host_header;	/* host[:port] as the Host header wants it */
-	char *shown;		/* the URL without its query, for logs */
+	char *userinfo;		/* "user:password", decoded, or NULL: never log it */
+	char *shown;		/* the URL without user info and query, for logs */
 };
 
 /* Returns NULL, or what is wrong with the URL. */

@@ -70,7 +70,7 @@ load helpers
 }
 
 @test "bad URLs are usage errors" {
-	for url in http://h/ ws:// 'ws://h:99999/' 'ws://h:x/' 'ws://[::1/' 'ws://user@h/' 'ws://h#x'; do
+	for url in http://h/ ws:// 'ws://h:99999/' 'ws://h:x/' 'ws://[::1/' 'ws://us%zz@h/' 'ws://h#x'; do
 		run rxws-connect "$url"
 		assert_failure 64
 	done

@@ -61,7 +61,7 @@ frame() {
 	assert_equal "$(sed -n 's/^> //p' raw.out)" "$(printf '%s\r\n' \
 		'GET /a%20b/é?x=1&y=%41 HTTP/1.1' "Host: 127.0.0.1:$RAW_PORT" 'Upgrade: websocket' \
 		'Connection: Upgrade' 'Sec-WebSocket-Version: 13' 'Authorization: Bearer tok-42' \
-		'X-Api-Key: 2f7c' | tr -d '\r')"
+		'User-Agent: rxws/0.1.0' 'X-Api-Key: 2f7c' | tr -d '\r')"
 }
 
 @test "plain ws://: the handshake and frames a byte per packet" {
@@ -124,7 +124,7 @@ refused_with() {
 	refused_with 'chose an extension that was not offered' \
 		--add-header 'Sec-WebSocket-Extensions: permessage-deflate'
 	refused_with 'chose a subprotocol that was not offered' --add-header 'Sec-WebSocket-Protocol: chat'
-	refused_with 'answered HTTP 401 Nope, not 101 (the server wants a token: see --auth-token-file)' \
+	refused_with 'answered HTTP 401 Nope, not 101 (the server wants credentials: see --auth-token-file' \
 		--status 401
 	refused_with 'answered HTTP 302 Nope, not 101 (a redirect' --status 302
 	refused_with 'answered HTTP 404 Nope, not 101 (no WebSocket on that path)' --status 404
@@ -177,4 +177,31 @@ refused_with() {
 	wait_for 10 contains raw.out '^close 1009'
 	wait_for 10 contains c.err 'over --max-size (1000): closing with 1009'
 	assert_equal "$(cat c.out)" ''
+}
+
+@test "ws://user:password@host sends HTTP Basic credentials, never logged; User-Agent rxws/VERSION, overridable" {
+	start_raw_server --send 880203e8
+	run timeout 10 rxws-connect -vv -r "ws://al%40ce:pa:ss@127.0.0.1:$RAW_PORT/x"
+	assert_success
+	refute_output --partial 'pa:ss'
+	refute_output --partial 'al%40ce'
+	assert_output --partial "rxws-connect:ws://127.0.0.1:$RAW_PORT/x"
+	wait_for 10 contains raw.out '^eof'
+	# base64 of "al@ce:pa:ss"
+	assert contains raw.out '^> Authorization: Basic YWxAY2U6cGE6c3M=$'
+	assert contains raw.out "^> User-Agent: rxws/$(rxws-connect --version | awk '{ print $2 }')\$"
+	stop_raw_server
+	start_raw_server --send 880203e8
+	run timeout 10 rxws-connect -r --header 'User-Agent: my-bot/2' "ws://127.0.0.1:$RAW_PORT/"
+	assert_success
+	wait_for 10 contains raw.out '^eof'
+	assert contains raw.out '^> User-Agent: my-bot/2$'
+	assert_equal "$(grep -c '^> User-Agent' raw.out)" 1
+	echo tok > token
+	run rxws-connect --auth-token-file token ws://u:p@127.0.0.1:1/
+	assert_failure 64
+	assert_output --partial 'not both'
+	run rxws-connect 'ws://u%zz@127.0.0.1:1/'
+	assert_failure 64
+	assert_output --partial 'bad %-escape'
 }
