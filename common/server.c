@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "notify.h"
 #include "wsconn.h"
 
 struct path_clients {
@@ -657,6 +658,8 @@ int server_start(struct server *s, struct app *app)
 		log_notice("listening on port %d", lws_get_vhost_listen_port(s->vhost));
 	else
 		log_info("listening");
+	/* A service manager (systemd, Type=notify) may start what needs us now. */
+	notify_ready("listening as %s", s->source);
 	return -1;
 }
 
