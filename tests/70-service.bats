@@ -1,9 +1,13 @@
 #!/usr/bin/env bats
 # rxws-serve under a service manager: it says READY=1 on $NOTIFY_SOCKET once
 # it listens (systemd's Type=notify; a python socket stands in for systemd
-# here).
+# here), and the wrapper of rxws-serve@.service gives it its input.
 
 load helpers
+
+# The wrapper the package installed next to the tools, or the tree's.
+WRAPPER=$BUILD_DIR/../libexec/rxws/rxws-serve-service
+[[ -x $WRAPPER ]] || WRAPPER=$TOP/systemd/rxws-serve-service
 
 free_port() {
 	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -15,6 +19,16 @@ start_notify_listener() {
 	NOTIFY_PID=$!
 	PIDS+=("$NOTIFY_PID")
 	wait_for 10 contains notify.out '^bound$' || { cat notify.err >&2; return 1; }
+}
+
+# start_serve_wrapped [ARGS...]: the wrapper, running rxws-serve -v -p 0
+# /feed; sets SERVE_PID and PORT.
+start_serve_wrapped() {
+	"$WRAPPER" "$BUILD_DIR/rxws-serve" -v -p 0 "$@" /feed 2> serve.err &
+	SERVE_PID=$!
+	PIDS+=("$SERVE_PID")
+	wait_for 10 contains serve.err 'listening on port' || { cat serve.err >&2; return 1; }
+	PORT=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' serve.err | head -n 1)
 }
 
 @test "READY=1 reaches NOTIFY_SOCKET when the port already answers" {
@@ -53,4 +67,72 @@ start_notify_listener() {
 	assert contains serve2.err 'NOTIFY_SOCKET=vsock:2:1234: not a unix socket address'
 	run "$PY" "$PEERS/ws_client.py" --recv 0 "ws://127.0.0.1:$PORT/"
 	assert_line open
+}
+
+@test "service wrapper: a FIFO made in the runtime directory, writers come and go, the server is the main process" {
+	mkdir run
+	local port
+	port=$(free_port)
+	start_notify_listener "$T/notify" "tcp:$port"
+	RUNTIME_DIRECTORY=$T/run NOTIFY_SOCKET=$T/notify \
+		"$WRAPPER" "$BUILD_DIR/rxws-serve" -v -p "$port" /feed 2> serve.err &
+	local server=$!
+	PIDS+=($server)
+	wait_gone 30 "$NOTIFY_PID"
+	assert contains notify.out '^answered$'
+	# The process systemd started is the server itself, and it says READY=1
+	# (NotifyAccess=main).
+	assert contains notify.out "^sender $server\$"
+	assert_equal "$(ps -o comm= -p "$server")" rxws-serve
+	assert_equal "$(stat -c '%F %a' run/input)" 'fifo 600'
+
+	"$PY" "$PEERS/ws_client.py" --recv 2 "ws://127.0.0.1:$port/feed" > c.out &
+	PIDS+=($!)
+	wait_for 10 has_clients serve.err 1
+	echo one > run/input
+	echo two > run/input	# a second writer: the first one's end was no end of input
+	wait_for 10 contains c.out 'close'
+	assert_equal "$(cat c.out)" "open
+text 'one'
+text 'two'
+close 1000"
+	kill -0 "$server"
+}
+
+@test "service wrapper: RXWS_INPUT names the FIFO, and one already there is used as it is" {
+	mkfifo -m 0620 feed.fifo
+	RXWS_INPUT=$T/feed.fifo start_serve_wrapped
+	assert_equal "$(stat -c '%a' feed.fifo)" 620
+	"$PY" "$PEERS/ws_client.py" --recv 1 "ws://127.0.0.1:$PORT/feed" > c.out &
+	PIDS+=($!)
+	wait_for 10 has_clients serve.err 1
+	echo hello > feed.fifo
+	wait_for 10 contains c.out 'close'
+	assert contains c.out "text 'hello'"
+}
+
+@test "service wrapper: RXWS_COMMAND's output is the input, and the server ends with it" {
+	mkdir run
+	RUNTIME_DIRECTORY=$T/run RXWS_COMMAND='printf "one\ntwo\n"; echo "from the command" >&2' \
+		start_serve_wrapped --wait-clients 1
+	assert_equal "$(ps -o comm= -p "$SERVE_PID")" rxws-serve
+	run "$PY" "$PEERS/ws_client.py" --recv 2 "ws://127.0.0.1:$PORT/feed"
+	assert_line "text 'one'"
+	assert_line "text 'two'"
+	wait_status "$SERVE_PID"
+	assert_equal "$STATUS" 0
+	assert contains serve.err 'from the command'
+}
+
+@test "service wrapper: RXWS_INPUT and RXWS_COMMAND together, an input that is no FIFO, no program: exit 64" {
+	RXWS_INPUT=$T/in RXWS_COMMAND=date run "$WRAPPER" "$BUILD_DIR/rxws-serve" /
+	assert_failure 64
+	assert_output --partial 'set RXWS_INPUT or RXWS_COMMAND, not both'
+	touch file
+	RXWS_INPUT=$T/file run "$WRAPPER" "$BUILD_DIR/rxws-serve" /
+	assert_failure 64
+	assert_output --partial "RXWS_INPUT=$T/file exists and is not a FIFO"
+	run "$WRAPPER"
+	assert_failure 64
+	assert_output --partial 'usage: rxws-serve-service PROGRAM'
 }
