@@ -9,6 +9,10 @@ load helpers
 WRAPPER=$BUILD_DIR/../libexec/rxws/rxws-serve-service
 [[ -x $WRAPPER ]] || WRAPPER=$TOP/systemd/rxws-serve-service
 
+# The unit the package installed, or the tree's.
+UNIT=$BUILD_DIR/../lib/systemd/system/rxws-serve@.service
+[[ -f $UNIT ]] || UNIT=$TOP/systemd/rxws-serve@.service.in
+
 free_port() {
 	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -135,4 +139,25 @@ close 1000"
 	run "$WRAPPER"
 	assert_failure 64
 	assert_output --partial 'usage: rxws-serve-service PROGRAM'
+}
+
+@test "under the unit's RestrictAddressFamilies=, --host 127.0.0.1 and ::1 listen there and only there" {
+	local families host
+	families=$(sed -n 's/^RestrictAddressFamilies=//p' "$UNIT")
+	[[ -n $families ]]
+	# The stand-in for systemd's filter does refuse the other families.
+	run "$PY" "$PEERS/restrict_families.py" AF_INET -- "$PY" -c \
+		'import socket; socket.socket(socket.AF_INET); socket.socket(socket.AF_UNIX)'
+	assert_failure
+	assert_output --partial 'Address family not supported'
+
+	for host in 127.0.0.1 ::1; do
+		"$PY" "$PEERS/restrict_families.py" $families -- \
+			rxws-serve --host "$host" -p 0 -k / < /dev/null 2> "serve-$host.err" &
+		PIDS+=($!)
+		wait_for 10 contains "serve-$host.err" 'listening on port'
+		PORT=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "serve-$host.err")
+		run ss -Hltn "sport = :$PORT"
+		assert_output --regexp "[[:space:]]${host/::1/\\[::1\\]}:$PORT[[:space:]]"
+	done
 }
