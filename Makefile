@@ -45,7 +45,7 @@ COMMON_OBJ := $(COMMON_SRC:common/%.c=$(BUILD)/common/%.o)
 LIB := $(BUILD)/librxws.a
 BINS := $(TOOLS:%=$(BUILD)/%)
 
-.PHONY: all demo check test asan asan-build install uninstall clean deps bench fuzz
+.PHONY: all demo check test asan asan-build install uninstall clean deps bench fuzz deb lintian
 
 all: $(BINS)
 
@@ -125,6 +125,17 @@ uninstall:
 
 clean:
 	rm -rf build build-asan build-fuzz
+
+# The Debian package, in build/deb/ (scripts/deb). lintian must find no
+# error and no warning in it, nor in its -dbgsym (the one tag accepted is
+# in debian/rxws.lintian-overrides, with the reason); it shows the rest.
+DEB = build/deb/rxws_$(shell dpkg-parsechangelog -S Version)_$(shell dpkg-architecture -qDEB_HOST_ARCH).deb
+
+deb:
+	scripts/deb
+
+lintian: deb
+	lintian --fail-on error,warning --display-info --pedantic $(DEB:.deb=.changes)
 
 # Benchmarks against python websockets, node ws and socat (bench/README.md);
 # BENCH_QUICK=1 for a short smoke run.
