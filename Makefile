@@ -8,18 +8,33 @@
 #   make asan       the suite with AddressSanitizer and UBSan builds
 #   make fuzz       every fuzz target for a while (fuzz/README.md)
 #   make bench      benchmarks (bench/README.md)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (and the *DIR variables below)
+#   make deb        the Debian package, build/deb/rxws_VERSION-REV_ARCH.deb
+#                   (debian/; from a copy of the tree in build/deb-src)
+#   make lintian    make deb, then lintian on the package: no errors
 
 VERSION := 0.1.0
 PREFIX ?= /usr/local
 DESTDIR ?=
 BUILD ?= build
+# Where make install puts things; the Debian package (debian/rules) changes
+# only ZSH_COMPDIR, to Debian's vendor-completions.
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+LIBEXECDIR ?= $(PREFIX)/libexec/rxws
+DOCDIR ?= $(PREFIX)/share/doc/rxws
+BASH_COMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSH_COMPDIR ?= $(PREFIX)/share/zsh/site-functions
+FISH_COMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
 
 CC ?= cc
 PKGS := libwebsockets libcbor libssl libcrypto zlib
 CFLAGS ?= -O2 -g
 # What the code needs, kept apart so that CFLAGS=... on the command line
-# (make asan does so) changes only optimisation and instrumentation.
+# (make asan does so) or from the environment (dpkg-buildflags, with
+# CPPFLAGS and LDFLAGS) changes only optimisation, hardening and
+# instrumentation.
 RXWS_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread \
 	  -DRXWS_VERSION='"$(VERSION)"' -Icommon
 LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lwebsockets -lcbor -lssl -lcrypto -lz) -lm -pthread
@@ -30,7 +45,7 @@ COMMON_OBJ := $(COMMON_SRC:common/%.c=$(BUILD)/common/%.o)
 LIB := $(BUILD)/librxws.a
 BINS := $(TOOLS:%=$(BUILD)/%)
 
-.PHONY: all demo check test asan asan-build install uninstall clean deps bench fuzz
+.PHONY: all demo check test asan asan-build install uninstall clean deps bench fuzz deb lintian
 
 all: $(BINS)
 
@@ -40,10 +55,10 @@ all: $(BINS)
 .SECONDARY: $(TOOLS:%=$(BUILD)/cmd/%.o)
 
 $(BUILD)/common/%.o: common/%.c $(wildcard common/*.h) | $(BUILD)/common
-	$(CC) $(RXWS_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(RXWS_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/cmd/%.o: cmd/%.c $(wildcard common/*.h) | $(BUILD)/cmd
-	$(CC) $(RXWS_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(RXWS_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(COMMON_OBJ)
 	$(AR) rcs $@ $^
@@ -79,31 +94,48 @@ asan-build:
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 		LDFLAGS="-fsanitize=address,undefined" all
 
+# The unit names the wrapper and the server where they are installed.
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-		$(DESTDIR)$(PREFIX)/share/man/man7 \
-		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
-		$(DESTDIR)$(PREFIX)/share/zsh/site-functions \
-		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
-	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m 644 $(wildcard man/*.7) $(DESTDIR)$(PREFIX)/share/man/man7/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(BASH_COMPDIR) $(DESTDIR)$(ZSH_COMPDIR) $(DESTDIR)$(FISH_COMPDIR) \
+		$(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSTEMD_UNITDIR) $(DESTDIR)$(DOCDIR)/examples
+	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)/
+	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(wildcard man/*.7) $(DESTDIR)$(MANDIR)/man7/
 	for t in $(TOOLS); do \
-		install -m 644 completions/rxws.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$t; \
-		install -m 644 completions/$$t.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/$$t.fish; \
+		install -m 644 completions/rxws.bash $(DESTDIR)$(BASH_COMPDIR)/$$t; \
+		install -m 644 completions/$$t.fish $(DESTDIR)$(FISH_COMPDIR)/$$t.fish; \
 	done
-	install -m 644 completions/_rxws $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_rxws
+	install -m 644 completions/_rxws $(DESTDIR)$(ZSH_COMPDIR)/_rxws
+	install -m 755 systemd/rxws-serve-service $(DESTDIR)$(LIBEXECDIR)/
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
+		'systemd/rxws-serve@.service.in' > '$(DESTDIR)$(SYSTEMD_UNITDIR)/rxws-serve@.service'
+	chmod 644 '$(DESTDIR)$(SYSTEMD_UNITDIR)/rxws-serve@.service'
+	install -m 644 examples/index.html $(DESTDIR)$(DOCDIR)/examples/
 
 uninstall:
 	for t in $(TOOLS); do \
-		rm -f $(DESTDIR)$(PREFIX)/bin/$$t $(DESTDIR)$(PREFIX)/share/man/man1/$$t.1 \
-		  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$t \
-		  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/$$t.fish; \
+		rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(MANDIR)/man1/$$t.1 \
+		  $(DESTDIR)$(BASH_COMPDIR)/$$t $(DESTDIR)$(FISH_COMPDIR)/$$t.fish; \
 	done
-	rm -f $(DESTDIR)$(PREFIX)/share/man/man7/rxws.7 $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_rxws
+	rm -f $(DESTDIR)$(MANDIR)/man7/rxws.7 $(DESTDIR)$(ZSH_COMPDIR)/_rxws \
+		$(DESTDIR)$(LIBEXECDIR)/rxws-serve-service '$(DESTDIR)$(SYSTEMD_UNITDIR)/rxws-serve@.service' \
+		$(DESTDIR)$(DOCDIR)/examples/index.html
+	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 clean:
 	rm -rf build build-asan build-fuzz
+
+# The Debian package, in build/deb/ (scripts/deb). lintian must find no
+# error and no warning in it, nor in its -dbgsym (the one tag accepted is
+# in debian/rxws.lintian-overrides, with the reason); it shows the rest.
+DEB = build/deb/rxws_$(shell dpkg-parsechangelog -S Version)_$(shell dpkg-architecture -qDEB_HOST_ARCH).deb
+
+deb:
+	scripts/deb
+
+lintian: deb
+	lintian --fail-on error,warning --display-info --pedantic $(DEB:.deb=.changes)
 
 # Benchmarks against python websockets, node ws and socat (bench/README.md);
 # BENCH_QUICK=1 for a short smoke run.

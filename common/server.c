@@ -13,6 +13,7 @@
 #include "httpd.h"
 #include "listen.h"
 #include "log.h"
+#include "notify.h"
 #include "tls.h"
 
 /* How long a refused or answered peer may take to go before we drop it. */
@@ -594,6 +595,8 @@ int server_start(struct server *s, struct app *app)
 		log_notice("listening on port %d", port);
 	else
 		log_info("listening");
+	/* A service manager (systemd, Type=notify) may start what needs us now. */
+	notify_ready("listening as %s", s->source);
 	return -1;
 }
 

@@ -8,7 +8,14 @@ load /usr/lib/bats/bats-support/load
 load /usr/lib/bats/bats-assert/load
 
 TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
-BUILD_DIR=$TOP/${RXWS_BUILD:-build}
+# RXWS_BUILD: a build directory of the tree (build, build-asan), or an
+# absolute directory such as /usr/bin, where the package installed the tools.
+RXWS_BUILD=${RXWS_BUILD:-build}
+if [[ $RXWS_BUILD == /* ]]; then
+	BUILD_DIR=$RXWS_BUILD
+else
+	BUILD_DIR=$TOP/$RXWS_BUILD
+fi
 PATH=$BUILD_DIR:$PATH
 PY=/usr/bin/python3
 PEERS=$TOP/tests/peers

@@ -1,0 +1,163 @@
+#!/usr/bin/env bats
+# rxws-serve under a service manager: it says READY=1 on $NOTIFY_SOCKET once
+# it listens (systemd's Type=notify; a python socket stands in for systemd
+# here), and the wrapper of rxws-serve@.service gives it its input.
+
+load helpers
+
+# The wrapper the package installed next to the tools, or the tree's.
+WRAPPER=$BUILD_DIR/../libexec/rxws/rxws-serve-service
+[[ -x $WRAPPER ]] || WRAPPER=$TOP/systemd/rxws-serve-service
+
+# The unit the package installed, or the tree's.
+UNIT=$BUILD_DIR/../lib/systemd/system/rxws-serve@.service
+[[ -f $UNIT ]] || UNIT=$TOP/systemd/rxws-serve@.service.in
+
+free_port() {
+	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_notify_listener ADDR CHECK: the stand-in for systemd; sets NOTIFY_PID.
+start_notify_listener() {
+	"$PY" "$PEERS/notify_listener.py" "$1" "$2" > notify.out 2> notify.err &
+	NOTIFY_PID=$!
+	PIDS+=("$NOTIFY_PID")
+	wait_for 10 contains notify.out '^bound$' || { cat notify.err >&2; return 1; }
+}
+
+# start_serve_wrapped [ARGS...]: the wrapper, running rxws-serve -v -p 0
+# /feed; sets SERVE_PID and PORT.
+start_serve_wrapped() {
+	"$WRAPPER" "$BUILD_DIR/rxws-serve" -v -p 0 "$@" /feed 2> serve.err &
+	SERVE_PID=$!
+	PIDS+=("$SERVE_PID")
+	wait_for 10 contains serve.err 'listening on port' || { cat serve.err >&2; return 1; }
+	PORT=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' serve.err | head -n 1)
+}
+
+@test "READY=1 reaches NOTIFY_SOCKET when the port already answers" {
+	local port
+	port=$(free_port)
+	start_notify_listener "$T/notify" "tcp:$port"
+	NOTIFY_SOCKET=$T/notify rxws-serve -p "$port" -k / < /dev/null 2> serve.err &
+	PIDS+=($!)
+	wait_gone 30 "$NOTIFY_PID"
+	cat notify.out
+	assert contains notify.out '^READY=1$'
+	assert contains notify.out "^STATUS=listening as rxws-serve:127.0.0.1:$port\$"
+	assert contains notify.out '^answered$'
+	refute contains serve.err 'service manager'
+}
+
+@test "READY=1 on an abstract NOTIFY_SOCKET (@name) when the --unix socket already answers" {
+	local addr=@rxws-test-$$-$RANDOM
+	start_notify_listener "$addr" "unix:$T/sock"
+	NOTIFY_SOCKET=$addr rxws-serve --unix "$T/sock" -k / < /dev/null 2> serve.err &
+	PIDS+=($!)
+	wait_gone 30 "$NOTIFY_PID"
+	cat notify.out
+	assert contains notify.out '^READY=1$'
+	assert contains notify.out "^STATUS=listening as rxws-serve:$T/sock\$"
+	assert contains notify.out '^answered$'
+}
+
+@test "a NOTIFY_SOCKET nobody listens on, or of another kind, is a warning: the server serves" {
+	NOTIFY_SOCKET=$T/nobody start_serve /dev/null serve.out serve.err -k /
+	assert contains serve.err 'warning: cannot tell the service manager at NOTIFY_SOCKET='
+	run "$PY" "$PEERS/ws_client.py" --recv 0 "ws://127.0.0.1:$PORT/"
+	assert_line open
+
+	NOTIFY_SOCKET=vsock:2:1234 start_serve /dev/null serve2.out serve2.err -k /
+	assert contains serve2.err 'NOTIFY_SOCKET=vsock:2:1234: not a unix socket address'
+	run "$PY" "$PEERS/ws_client.py" --recv 0 "ws://127.0.0.1:$PORT/"
+	assert_line open
+}
+
+@test "service wrapper: a FIFO made in the runtime directory, writers come and go, the server is the main process" {
+	mkdir run
+	local port
+	port=$(free_port)
+	start_notify_listener "$T/notify" "tcp:$port"
+	RUNTIME_DIRECTORY=$T/run NOTIFY_SOCKET=$T/notify \
+		"$WRAPPER" "$BUILD_DIR/rxws-serve" -v -p "$port" /feed 2> serve.err &
+	local server=$!
+	PIDS+=($server)
+	wait_gone 30 "$NOTIFY_PID"
+	assert contains notify.out '^answered$'
+	# The process systemd started is the server itself, and it says READY=1
+	# (NotifyAccess=main).
+	assert contains notify.out "^sender $server\$"
+	assert_equal "$(ps -o comm= -p "$server")" rxws-serve
+	assert_equal "$(stat -c '%F %a' run/input)" 'fifo 600'
+
+	"$PY" "$PEERS/ws_client.py" --recv 2 "ws://127.0.0.1:$port/feed" > c.out &
+	PIDS+=($!)
+	wait_for 10 has_clients serve.err 1
+	echo one > run/input
+	echo two > run/input	# a second writer: the first one's end was no end of input
+	wait_for 10 contains c.out 'close'
+	assert_equal "$(cat c.out)" "open
+text 'one'
+text 'two'
+close 1000"
+	kill -0 "$server"
+}
+
+@test "service wrapper: RXWS_INPUT names the FIFO, and one already there is used as it is" {
+	mkfifo -m 0620 feed.fifo
+	RXWS_INPUT=$T/feed.fifo start_serve_wrapped
+	assert_equal "$(stat -c '%a' feed.fifo)" 620
+	"$PY" "$PEERS/ws_client.py" --recv 1 "ws://127.0.0.1:$PORT/feed" > c.out &
+	PIDS+=($!)
+	wait_for 10 has_clients serve.err 1
+	echo hello > feed.fifo
+	wait_for 10 contains c.out 'close'
+	assert contains c.out "text 'hello'"
+}
+
+@test "service wrapper: RXWS_COMMAND's output is the input, and the server ends with it" {
+	mkdir run
+	RUNTIME_DIRECTORY=$T/run RXWS_COMMAND='printf "one\ntwo\n"; echo "from the command" >&2' \
+		start_serve_wrapped --wait-clients 1
+	assert_equal "$(ps -o comm= -p "$SERVE_PID")" rxws-serve
+	run "$PY" "$PEERS/ws_client.py" --recv 2 "ws://127.0.0.1:$PORT/feed"
+	assert_line "text 'one'"
+	assert_line "text 'two'"
+	wait_status "$SERVE_PID"
+	assert_equal "$STATUS" 0
+	assert contains serve.err 'from the command'
+}
+
+@test "service wrapper: RXWS_INPUT and RXWS_COMMAND together, an input that is no FIFO, no program: exit 64" {
+	RXWS_INPUT=$T/in RXWS_COMMAND=date run "$WRAPPER" "$BUILD_DIR/rxws-serve" /
+	assert_failure 64
+	assert_output --partial 'set RXWS_INPUT or RXWS_COMMAND, not both'
+	touch file
+	RXWS_INPUT=$T/file run "$WRAPPER" "$BUILD_DIR/rxws-serve" /
+	assert_failure 64
+	assert_output --partial "RXWS_INPUT=$T/file exists and is not a FIFO"
+	run "$WRAPPER"
+	assert_failure 64
+	assert_output --partial 'usage: rxws-serve-service PROGRAM'
+}
+
+@test "under the unit's RestrictAddressFamilies=, --host 127.0.0.1 and ::1 listen there and only there" {
+	local families host
+	families=$(sed -n 's/^RestrictAddressFamilies=//p' "$UNIT")
+	[[ -n $families ]]
+	# The stand-in for systemd's filter does refuse the other families.
+	run "$PY" "$PEERS/restrict_families.py" AF_INET -- "$PY" -c \
+		'import socket; socket.socket(socket.AF_INET); socket.socket(socket.AF_UNIX)'
+	assert_failure
+	assert_output --partial 'Address family not supported'
+
+	for host in 127.0.0.1 ::1; do
+		"$PY" "$PEERS/restrict_families.py" $families -- \
+			rxws-serve --host "$host" -p 0 -k / < /dev/null 2> "serve-$host.err" &
+		PIDS+=($!)
+		wait_for 10 contains "serve-$host.err" 'listening on port'
+		PORT=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "serve-$host.err")
+		run ss -Hltn "sport = :$PORT"
+		assert_output --regexp "[[:space:]]${host/::1/\\[::1\\]}:$PORT[[:space:]]"
+	done
+}
