@@ -19,10 +19,13 @@ int main(int argc, char **argv)
 		goto out_config;
 	}
 	rc = server_start(&server, &app);
-	if (rc < 0)
+	bool ran = rc < 0;
+	if (ran)
 		rc = app_run(&app);
-	app_free(&app);
 	server_free(&server);
+	app_free(&app);
+	if (ran)
+		rc = app_settle(&app, rc);
 out_config:
 	config_free(&cfg);
 	return rc;

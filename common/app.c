@@ -114,6 +114,23 @@ void app_set_tool(struct app *a, const struct tool_ops *ops, void *tool)
 	a->tool = tool;
 }
 
+/*
+ * A second SIGINT or SIGTERM: the user means it. Whatever stdout or the
+ * network are doing, the process ends now (with the signal's usual code),
+ * saying what it leaves undelivered; from this thread, which never blocks
+ * on them.
+ */
+static _Noreturn void exit_at_once(struct app *a, int sig)
+{
+	uint64_t pending = ledger_pending(&a->stats.ledger);
+
+	if (pending)
+		log_error("second signal: exiting at once; %llu record%s read and not "
+			  "delivered (lost)", (unsigned long long)pending, pending == 1 ? "" : "s");
+	stats_report_final(&a->stats, a->cfg->tool == TOOL_SERVE, a->cfg->verbosity >= 1);
+	_exit(128 + sig);
+}
+
 static void *signal_main(void *arg)
 {
 	struct app *a = arg;
@@ -131,8 +148,8 @@ static void *signal_main(void *arg)
 		}
 		if (sig == SIGUSR1)
 			atomic_store(&a->sig_report, 1);
-		else
-			atomic_fetch_add(&a->sig_stop, 1);
+		else if (atomic_fetch_add(&a->sig_stop, 1) >= 1)
+			exit_at_once(a, sig);
 		lws_cancel_service(a->ctx);
 	}
 	return NULL;
@@ -140,10 +157,29 @@ static void *signal_main(void *arg)
 
 static void on_count_reached(struct app *a);
 
+/*
+ * What reached stdout: the tool acknowledges the messages it covers, and
+ * asks to hear of the rest once written.
+ */
+static void output_progress(struct app *a)
+{
+	if (!a->writer.running || !a->ops || !a->ops->output_written ||
+	    a->awaiting <= a->reported)
+		return;
+	uint64_t written = writer_written(&a->writer);
+	if (written > a->reported) {
+		a->reported = written;
+		a->ops->output_written(a->tool, written);
+	}
+	if (a->awaiting > written)
+		writer_notify_written(&a->writer, a->awaiting);
+}
+
 static void flush_out(struct app *a)
 {
 	size_t backlog;
 
+	a->submitted += a->out.len;
 	if (writer_submit(&a->writer, &a->out, &backlog)) {
 		log_error("out of memory for stdout records");
 		app_stop(a, EXIT_SOFTWARE, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION);
@@ -155,6 +191,7 @@ static void flush_out(struct app *a)
 		a->ops->rx_flow(a->tool, false);
 		writer_notify_when_low(&a->writer);
 	}
+	output_progress(a);
 }
 
 bool app_rx_paused(const struct app *a)
@@ -164,10 +201,12 @@ bool app_rx_paused(const struct app *a)
 
 const char *app_output(struct app *a, const char *path, size_t path_len,
 		       enum datatype type, bool binary,
-		       const unsigned char *data, size_t len)
+		       const unsigned char *data, size_t len, uint64_t *at)
 {
 	const struct config *cfg = a->cfg;
 
+	*at = 0;
+	/* Past --count: consumed, not written (rxws-connect(1), --count). */
 	if (cfg->count && a->records_written >= cfg->count)
 		return NULL;
 	const char *why = frame_to_record(&a->conv, &a->out, path, path_len,
@@ -177,6 +216,7 @@ const char *app_output(struct app *a, const char *path, size_t path_len,
 	a->records_written++;
 	stat_add(&a->stats.records_out, 1);
 	stat_add(&a->stats.bytes_out, len);
+	*at = a->awaiting = a->submitted + a->out.len;
 	if (a->out.len >= OUT_SUBMIT_AT)
 		flush_out(a);
 	if (cfg->count && a->records_written == cfg->count)
@@ -220,10 +260,8 @@ void app_stop(struct app *a, int exit_code, int close_code)
 		return;
 	size_t left = a->ops->undelivered(a->tool) + a->pending.len +
 		      inbox_count(&a->inbox);
-	if (left) {
-		log_warn("%zu queued record%s not sent", left, left == 1 ? "" : "s");
-		stat_add(&a->stats.lost, left);
-	}
+	if (left)
+		log_warn("%zu record%s not delivered yet: closing", left, left == 1 ? "" : "s");
 	enter_closing(a);
 	a->ops->close_all(a->tool, close_code);
 	app_check_done(a);
@@ -243,7 +281,6 @@ static void on_drain_timeout(lws_sorted_usec_list_t *sul)
 		a->ops->report_undelivered(a->tool);
 	log_error("%zu record%s not delivered within --drain-timeout (%g s)",
 		  lost, lost == 1 ? "" : "s", a->cfg->drain_timeout);
-	stat_add(&a->stats.lost, lost);
 	if (a->exit_code < 0)
 		a->exit_code = EXIT_TEMPFAIL;
 	enter_closing(a);
@@ -343,12 +380,7 @@ static void app_wake(struct app *a)
 	if (atomic_exchange(&a->sig_report, 0))
 		stats_report(&a->stats, a->cfg->tool == TOOL_SERVE);
 
-	int stops = atomic_load(&a->sig_stop);
-	if (stops >= 2) {
-		a->done = true;
-		return;
-	}
-	if (stops == 1 && a->phase != PHASE_CLOSING) {
+	if (atomic_load(&a->sig_stop) && a->phase != PHASE_CLOSING) {
 		log_info("signal received: closing");
 		app_stop(a, EXIT_OK, LWS_CLOSE_STATUS_GOINGAWAY);
 	}
@@ -364,6 +396,7 @@ static void app_wake(struct app *a)
 		}
 	}
 
+	output_progress(a);
 	if (a->rx_paused && writer_backlog(&a->writer) <= OUT_LOW_WATER) {
 		a->rx_paused = false;
 		a->ops->rx_flow(a->tool, true);
@@ -461,9 +494,24 @@ int app_run(struct app *a)
 	}
 	lws_context_destroy(a->ctx);
 	a->ctx = NULL;
-	if (a->cfg->verbosity >= 1)
-		stats_report(&a->stats, a->cfg->tool == TOOL_SERVE);
 	return a->exit_code < 0 ? EXIT_OK : a->exit_code;
+}
+
+int app_settle(struct app *a, int rc)
+{
+	struct ledger *l = &a->stats.ledger;
+	uint64_t lost = ledger_get(l, FATE_LOST) + ledger_pending(l);
+	uint64_t unconfirmed = ledger_get(l, FATE_UNCONFIRMED);
+
+	if (rc == EXIT_OK && (lost || unconfirmed)) {
+		log_error("%llu record%s not confirmed delivered: %llu unconfirmed, %llu lost",
+			  (unsigned long long)(lost + unconfirmed), lost + unconfirmed == 1 ? "" : "s",
+			  (unsigned long long)unconfirmed, (unsigned long long)lost);
+		rc = EXIT_TEMPFAIL;
+	}
+	stats_report_final(&a->stats, a->cfg->tool == TOOL_SERVE,
+			   a->cfg->verbosity >= 1 || rc == EXIT_TEMPFAIL);
+	return rc;
 }
 
 void app_free(struct app *a)

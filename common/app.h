@@ -46,6 +46,8 @@ struct tool_ops {
 	void (*tick)(void *tool, lws_usec_t now);
 	/* Optional: say where the undelivered records were (drain timeout). */
 	void (*report_undelivered)(void *tool);
+	/* Optional: stdout has been written up to byte `written` (acknowledgements). */
+	void (*output_written)(void *tool, uint64_t written);
 };
 
 enum app_phase { PHASE_RUNNING, PHASE_DRAINING, PHASE_CLOSING };
@@ -62,6 +64,9 @@ struct app {
 	struct writer writer;
 	struct stats stats;
 	struct buf out;			/* records not yet given to the writer */
+	uint64_t submitted;		/* bytes given to the writer, in all */
+	uint64_t awaiting;		/* where the last record written ends */
+	uint64_t reported;		/* how far the tool knows stdout was written */
 	struct converter conv;		/* for received messages */
 	uint64_t records_written;
 
@@ -94,6 +99,12 @@ void app_set_tool(struct app *a, const struct tool_ops *ops, void *tool);
 /* Runs until done; returns the exit code. Destroys the context. */
 int app_run(struct app *a);
 void app_free(struct app *a);
+/*
+ * After the tool and the app are freed (every record has its fate): the
+ * summary (with -v, or when records were not delivered), and the exit
+ * code: rc, or 75 when a record read was not confirmed delivered.
+ */
+int app_settle(struct app *a, int rc);
 
 /* A destination has room again: offer it the records that waited. */
 void app_pump(struct app *a);
@@ -105,11 +116,12 @@ void app_bad_record(struct app *a, uint64_t recno, const char *why);
 
 /*
  * A message received on path: one record to stdout. NULL, or why the
- * message is bad (not written).
+ * message is bad (not written). *at: where the record ends in stdout's
+ * bytes, to acknowledge it once written there (0: not written, consumed).
  */
 const char *app_output(struct app *a, const char *path, size_t path_len,
 		       enum datatype type, bool binary,
-		       const unsigned char *data, size_t len);
+		       const unsigned char *data, size_t len, uint64_t *at);
 bool app_rx_paused(const struct app *a);
 
 /* Ends the process: exit code (first one wins) and close code (0: none). */

@@ -76,13 +76,59 @@ void broadcast_leave(struct broadcast *b, struct member *m)
 	free_path(p, NULL);
 }
 
+/* What it has not been sent is dropped; what it was sent, the close settles. */
 static void close_too_slow(struct broadcast *b, struct path_clients *p, struct wsconn *c)
 {
-	size_t dropped = ring_clear(&c->queue);
-	stat_add(&b->stats->dropped, dropped + 1);
-	log_warn("%s on %s is too slow (--queue %zu full): closing with 1008",
-		 c->peer, p->path, b->cfg->queue_len);
-	wsconn_close(c, WS_CLOSE_POLICY, "too slow");
+	size_t dropped = ring_truncate(&c->queue, c->inflight, FATE_DROPPED);
+	log_warn("%s on %s is too slow (--queue %zu full): closing with 1008, %zu record%s dropped",
+		 c->peer, p->path, b->cfg->queue_len, dropped + 1, dropped ? "s" : "");
+	struct member *m = lws_container_of(c, struct member, conn);
+	if (m->away)
+		b->expel(b->owner, m);
+	else
+		wsconn_close(c, WS_CLOSE_POLICY, "too slow");
+}
+
+/*
+ * Records for a path with no client are discarded (as rxplus did), and
+ * said: at most a line per path per second, with the count.
+ */
+static void note_discard(struct broadcast *b, const char *path, size_t len)
+{
+	struct discards *d = &b->discards;
+	size_t i = 0;
+
+	while (i < d->n && !(d->path_len[i] == len && !memcmp(d->path[i], path, len)))
+		i++;
+	if (i == d->n) {
+		if (d->n == DISCARD_PATHS_MAX || len >= sizeof(d->path[0])) {
+			d->others++;
+			return;
+		}
+		memcpy(d->path[i], path, len);
+		d->path_len[i] = len;
+		d->count[i] = 0;
+		d->n++;
+	}
+	d->count[i]++;
+}
+
+void broadcast_report_discards(struct broadcast *b, lws_usec_t now, bool now_or_never)
+{
+	struct discards *d = &b->discards;
+
+	if ((!d->n && !d->others) || (!now_or_never && now - d->last < LWS_US_PER_SEC))
+		return;
+	d->last = now;
+	for (size_t i = 0; i < d->n; i++)
+		log_warn("%llu record%s for %.*s discarded: no client on the path",
+			 (unsigned long long)d->count[i], d->count[i] == 1 ? "" : "s",
+			 (int)d->path_len[i], d->path[i]);
+	if (d->others)
+		log_warn("%llu record%s for other paths discarded: no client on them",
+			 (unsigned long long)d->others, d->others == 1 ? "" : "s");
+	d->n = 0;
+	d->others = 0;
 }
 
 /* Counts c as full, and as lagging once it has been full for the grace. */
@@ -108,15 +154,16 @@ bool broadcast_record(struct broadcast *b, struct msg *m, const char *path, size
 
 	if (p) {
 		lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&p->members)) {
-			struct wsconn *c = &lws_container_of(d, struct member, node)->conn;
-			if (wsconn_open(c)) {
+			struct member *m = lws_container_of(d, struct member, node);
+			if (wsconn_open(&m->conn) || m->away) {
 				open++;
-				note_fullness(c, now, &full, &lagging);
+				note_fullness(&m->conn, now, &full, &lagging);
 			}
 		} lws_end_foreach_dll(d);
 	}
 	if (!open) {
-		stat_add(&b->stats->discarded, 1);
+		note_discard(b, path, len);
+		msg_settle(m, FATE_DISCARDED);
 		msg_unref(m);
 		return true;
 	}
@@ -124,8 +171,11 @@ bool broadcast_record(struct broadcast *b, struct msg *m, const char *path, size
 		return false;
 
 	lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&p->members)) {
-		struct wsconn *c = &lws_container_of(d, struct member, node)->conn;
-		if (wsconn_open(c) && wsconn_push(c, msg_ref(m), policy) == PUSH_CLOSE) {
+		struct member *mb = lws_container_of(d, struct member, node);
+		struct wsconn *c = &mb->conn;
+		if ((wsconn_open(c) || mb->away) &&
+		    wsconn_push(c, msg_ref(m), policy) == PUSH_CLOSE) {
+			msg_settle(m, FATE_DROPPED);
 			msg_unref(m);
 			close_too_slow(b, p, c);
 		}

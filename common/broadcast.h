@@ -29,13 +29,29 @@ struct member {
 	struct wsconn conn;
 	lws_dll2_t node;
 	struct path_clients *path;
+	bool away;			/* gone for now, its session kept: records wait */
+};
+
+/* Discards not said yet: a few paths, the rest together. */
+#define DISCARD_PATHS_MAX 16
+struct discards {
+	char path[DISCARD_PATHS_MAX][256];
+	size_t path_len[DISCARD_PATHS_MAX];
+	uint64_t count[DISCARD_PATHS_MAX];
+	size_t n;
+	uint64_t others;
+	lws_usec_t last;
 };
 
 struct broadcast {
 	const struct config *cfg;
 	struct stats *stats;
+	/* A member away too long to catch up: its owner ends it. */
+	void (*expel)(void *owner, struct member *m);
+	void *owner;
 	struct pathmap paths;		/* path -> struct path_clients */
 	size_t n_members;
+	struct discards discards;
 };
 
 void broadcast_init(struct broadcast *b, const struct config *cfg, struct stats *stats);
@@ -57,5 +73,10 @@ void broadcast_each(struct broadcast *b, void (*fn)(struct member *m, void *arg)
 		    void *arg);
 /* Records queued, all members together. */
 size_t broadcast_queued(struct broadcast *b);
+/*
+ * Says what was discarded since the last time: at most once a second, or
+ * now (at the end) with now_or_never.
+ */
+void broadcast_report_discards(struct broadcast *b, lws_usec_t now, bool now_or_never);
 
 #endif

@@ -38,6 +38,7 @@ int client_init(struct client *c, const struct client_settings *set,
 		return -1;
 	}
 	snprintf(c->conn.peer, sizeof(c->conn.peer), "server");
+	delivery_session_id(c->session, set->session, label);
 	backoff_init(&c->backoff, set->retry_delay, set->retry_max,
 		     (uint64_t)lws_now_usecs() ^ (uint64_t)(uintptr_t)c);
 	return 0;
@@ -237,8 +238,26 @@ static int send_head(struct client *c, int (*build)(struct client *, struct buf 
 static int build_upgrade(struct client *c, struct buf *b)
 {
 	struct ws_offer offer = c->set->offer;
+	struct buf extra = { 0 };
+
 	offer.target = c->target;
-	return handshake_request(&c->handshake, b, &offer);
+	if (c->set->acks) {
+		struct delivery_offer d = {
+			.instance = c->set->instance,
+			.peer = c->server_instance,
+			.received = wsconn_received_count(&c->conn),
+			.first = wsconn_first_held(&c->conn),
+		};
+		memcpy(d.session, c->session, sizeof(d.session));
+		if (delivery_offer_put(&extra, &d) || buf_append_byte(&extra, '\0')) {
+			buf_free(&extra);
+			return -1;
+		}
+		offer.extra = (const char *)extra.data;
+	}
+	int rc = handshake_request(&c->handshake, b, &offer);
+	buf_free(&extra);
+	return rc;
 }
 
 static int build_connect(struct client *c, struct buf *b)
@@ -302,6 +321,10 @@ static int on_connected(struct client *c, struct lws *wsi)
 
 static void on_established(struct client *c)
 {
+	struct delivery_answer answer;
+	struct wsconn_resume resume;
+	bool acks = c->set->acks && delivery_answer_get(&c->handshake.answer, &answer);
+
 	lws_sul_cancel(&c->sul_attempt);
 	c->state = CLIENT_OPEN;
 	c->failures = 0;
@@ -310,15 +333,31 @@ static void on_established(struct client *c)
 	if (c->ever_opened)
 		stat_add(&c->set->ws->stats->reconnects, 1);
 	c->ever_opened = true;
-	if (c->agreed.protocol[0])
-		log_at(LOG_INFO, c->source, "connected (subprotocol %s)", c->agreed.protocol);
-	else
-		log_at(LOG_INFO, c->source, "connected");
+	if (acks) {
+		/* Its count of ours says what to send again; its next, how we number its. */
+		resume = (struct wsconn_resume){ .out_next = answer.received + 1,
+						 .in_next = answer.next };
+		c->server_instance = answer.instance;
+	}
+	uint64_t resent_before = c->conn.resent;
 	if (wsconn_attach(&c->conn, &c->link,
-			  c->agreed.deflate ? &c->agreed.deflate_params : NULL)) {
+			  c->agreed.deflate ? &c->agreed.deflate_params : NULL,
+			  acks ? &resume : NULL)) {
 		lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 		return;
 	}
+	char notes[256] = "";
+	size_t n = 0;
+	if (c->agreed.protocol[0])
+		n += (size_t)snprintf(notes + n, sizeof(notes) - n, ", subprotocol %s",
+				      c->agreed.protocol);
+	if (acks && n < sizeof(notes))
+		n += (size_t)snprintf(notes + n, sizeof(notes) - n, ", acknowledged");
+	if (c->conn.resent > resent_before && n < sizeof(notes))
+		snprintf(notes + n, sizeof(notes) - n, ", sending %llu again",
+			 (unsigned long long)(c->conn.resent - resent_before));
+	log_at(LOG_INFO, c->source, "connected%s%s%s", *notes ? " (" : "",
+	       *notes ? notes + 2 : "", *notes ? ")" : "");
 	if (c->ev->opened)
 		c->ev->opened(c->owner, c);
 	if (c->closing_by_us)	/* it was still connecting when we closed */
@@ -432,16 +471,13 @@ static void on_gone(struct client *c)
 	if (c->state != CLIENT_OPEN)
 		return;
 
-	size_t lost = wsconn_detach(&c->conn);
+	wsconn_detach(&c->conn);
 	bool stable = lws_now_usecs() - c->opened_at >= STABLE_US;
 	unsigned code = c->conn.peer_close_code;
 
 	transport_free(&c->link);
 	dial_free(&c->dial);
 	c->wsi = NULL;
-	if (lost)
-		log_at(LOG_WARN, c->source, "%zu record%s lost in flight", lost,
-		       lost == 1 ? "" : "s");
 	if (c->closing_by_us) {
 		end(c, CLIENT_END_BY_US);
 		return;

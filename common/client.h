@@ -17,6 +17,7 @@
 #include <openssl/ssl.h>
 
 #include "backoff.h"
+#include "delivery.h"
 #include "dial.h"
 #include "handshake.h"
 #include "http.h"
@@ -36,6 +37,9 @@ struct client_settings {
 	double connect_timeout, retry_delay, retry_max;
 	long retries;			/* -1: never give up */
 	struct ws_offer offer;		/* all but the target */
+	bool acks;			/* offer acknowledged delivery (delivery.h) */
+	uint64_t instance;		/* this process, for delivery */
+	const char *session;		/* --session: a name that survives restarts */
 };
 
 enum client_state {
@@ -85,6 +89,8 @@ struct client {
 	unsigned close_code;		/* ours, when closing_by_us */
 	bool attempt_timed_out;
 	char last_failure[400];		/* why the last attempt failed */
+	char session[DELIVERY_SESSION_LEN + 1];
+	uint64_t server_instance;	/* the server process our count of its messages is from */
 	bool refusal_logged;		/* a permanent refusal was said once */
 	lws_usec_t opened_at;
 	lws_sorted_usec_list_t sul_retry, sul_attempt;

@@ -22,20 +22,22 @@ static struct member *member_of(struct client *c)
 	return lws_container_of(c, struct member, client);
 }
 
-static void member_message(void *owner, struct wsconn *conn, const unsigned char *p,
-			   size_t n, bool binary)
+static uint64_t member_message(void *owner, struct wsconn *conn, const unsigned char *p,
+			       size_t n, bool binary)
 {
 	struct clientset *s = owner;
 	struct member *m = member_of(lws_container_of(conn, struct client, conn));
+	uint64_t at = 0;
 
 	if (s->cfg->send_only)
-		return;
+		return 0;
 	const char *why = app_output(s->app, m->client.label, m->label_len, m->type,
-				     binary, p, n);
+				     binary, p, n, &at);
 	if (why) {
 		stat_add(&s->app->stats.bad_received, 1);
 		log_at(LOG_WARN, m->client.source, "%s: %s: skipped", conn->peer, why);
 	}
+	return at;
 }
 
 static void member_sent(void *owner, struct wsconn *conn)
@@ -69,7 +71,7 @@ static void on_ended(void *owner, struct client *c, enum client_end why)
 			log_at(LOG_WARN, c->source,
 			       "%zu record%s not sent: the server ended the stream",
 			       left, left == 1 ? "" : "s");
-		stat_add(&a->stats.lost, ring_clear(&c->conn.queue));
+		wsconn_abandon(&c->conn, FATE_UNCONFIRMED, FATE_LOST);
 		if (!s->cfg->tagged)
 			app_stop(a, EXIT_OK, 0);
 		break;
@@ -77,7 +79,7 @@ static void on_ended(void *owner, struct client *c, enum client_end why)
 		if (left)
 			log_at(LOG_ERROR, c->source, "%zu record%s not delivered",
 			       left, left == 1 ? "" : "s");
-		stat_add(&a->stats.lost, ring_clear(&c->conn.queue));
+		wsconn_abandon(&c->conn, FATE_UNCONFIRMED, FATE_LOST);
 		if (!s->cfg->tagged)
 			app_stop(a, EXIT_UNAVAILABLE, 0);
 		else
@@ -217,6 +219,9 @@ static int settle(struct clientset *s)
 		.retry_delay = cfg->retry_delay,
 		.retry_max = cfg->retry_max,
 		.retries = cfg->retries,
+		.acks = !cfg->no_ack,
+		.instance = delivery_random(),
+		.session = cfg->session,
 		.offer = {
 			.host = s->url.host_header,
 			.protocols = cfg->protocols,
@@ -322,7 +327,8 @@ static enum deliver cs_deliver(void *tool, struct msg *m)
 	struct clientset *s = tool;
 	struct client *c = client_for(s, m);
 
-	if (!c) {
+	if (!c) {	/* a bad record (logged): skipped by the rules */
+		msg_settle(m, FATE_DISCARDED);
 		msg_unref(m);
 		return DELIVERED;
 	}
@@ -337,6 +343,7 @@ static enum deliver cs_deliver(void *tool, struct msg *m)
 		log_at(LOG_ERROR, c->source,
 		       "queue full (--queue %zu, --overflow close): giving up",
 		       s->cfg->queue_len);
+		msg_settle(m, FATE_DROPPED);
 		msg_unref(m);
 		app_stop(s->app, EXIT_TEMPFAIL, WS_CLOSE_POLICY);
 		return DELIVERED;
@@ -393,6 +400,13 @@ static void cs_tick(void *tool, lws_usec_t now)
 		wsconn_tick(&s->members[i]->client.conn, now);
 }
 
+static void cs_output_written(void *tool, uint64_t written)
+{
+	struct clientset *s = tool;
+	for (size_t i = 0; i < s->n_members; i++)
+		wsconn_output_written(&s->members[i]->client.conn, written);
+}
+
 static void cs_report_undelivered(void *tool)
 {
 	struct clientset *s = tool;
@@ -419,6 +433,7 @@ const struct tool_ops clientset_ops = {
 	.rx_flow = cs_rx_flow,
 	.tick = cs_tick,
 	.report_undelivered = cs_report_undelivered,
+	.output_written = cs_output_written,
 };
 
 int clientset_main(enum tool tool, int argc, char **argv)
@@ -426,6 +441,7 @@ int clientset_main(enum tool tool, int argc, char **argv)
 	struct config cfg;
 	struct app app;
 	struct clientset clients;
+	bool ran = false;
 	int rc = config_parse(&cfg, tool, argc, argv);
 
 	if (rc >= 0)
@@ -449,6 +465,7 @@ int clientset_main(enum tool tool, int argc, char **argv)
 	app_set_tool(&app, &clientset_ops, &clients);
 	clientset_start(&clients);
 	rc = app_run(&app);
+	ran = true;
 	if (rc == EXIT_OK && clients.gave_up) {
 		log_error("%zu path%s gave up (--retries): records were lost",
 			  clients.gave_up, clients.gave_up == 1 ? "" : "s");
@@ -458,6 +475,8 @@ int clientset_main(enum tool tool, int argc, char **argv)
 out_clients:
 	clientset_free(&clients);
 	app_free(&app);
+	if (ran)
+		rc = app_settle(&app, rc);
 out_config:
 	config_free(&cfg);
 	return rc;

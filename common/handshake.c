@@ -136,6 +136,8 @@ int handshake_request(struct client_handshake *h, struct buf *out,
 	for (size_t i = 0; i < o->n_headers; i++)
 		if (append_str(out, o->headers[i]) || append_str(out, "\r\n"))
 			return -1;
+	if (o->extra && append_str(out, o->extra))
+		return -1;
 	return append_str(out, "\r\n");
 }
 

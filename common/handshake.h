@@ -28,6 +28,7 @@ struct ws_offer {
 	const char *authorization;	/* an Authorization value, or NULL */
 	const char *const *headers;	/* more lines, "Name: value" */
 	size_t n_headers;
+	const char *extra;		/* more lines, CRLF-ended, or NULL */
 };
 
 /* What the two ends agreed on. */

@@ -167,6 +167,11 @@ static void emit(enum log_level level, const char *source,
 		for (size_t i = 0; i < n_attrs; i++) {
 			pos = append(line, pos, cap, ",\"");
 			pos = json_escape(line, pos, cap, attrs[i].key);
+			if (attrs[i].is_number && pos + 24 < cap) {
+				pos += (size_t)snprintf(line + pos, cap - pos, "\":%llu",
+							attrs[i].number);
+				continue;
+			}
 			pos = append(line, pos, cap, "\":\"");
 			pos = json_escape(line, pos, cap, attrs[i].value);
 			pos = append(line, pos, cap, "\"");

@@ -9,6 +9,7 @@
 #ifndef RXWS_LOG_H
 #define RXWS_LOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* NOTICE: the few things worth saying by default, such as a picked port. */
@@ -18,7 +19,9 @@ enum log_format { LOG_TEXT, LOG_JSON };
 /* An extra attribute for JSON logs (text logs say it in the message). */
 struct log_attr {
 	const char *key;
-	const char *value;
+	const char *value;		/* a string, unless is_number */
+	unsigned long long number;
+	bool is_number;
 };
 
 /* verbosity: -1 errors only (-q), 0 warnings (default), 1 info, 2 debug. */

@@ -44,7 +44,8 @@ enum opt_id {
 	OPT_CERT, OPT_KEY, OPT_AUTH_TOKEN_FILE, OPT_ORIGIN, OPT_STATIC,
 	OPT_COMPRESS, OPT_HEADER, OPT_CACERT, OPT_INSECURE,
 	OPT_RETRY_DELAY, OPT_RETRY_MAX, OPT_RETRIES, OPT_CONNECT_TIMEOUT,
-	OPT_MAX_PATHS, OPT_PROTOCOL, OPT_PROXY, OPT_NOPROXY,
+	OPT_MAX_PATHS, OPT_PROTOCOL, OPT_PROXY, OPT_NOPROXY, OPT_NO_ACK,
+	OPT_RESUME_TIMEOUT, OPT_SESSION,
 	OPT_VERBOSE = 'v', OPT_QUIET = 'q', OPT_LOG_FORMAT = 500, OPT_NAME,
 	OPT_HELP = 'h', OPT_VERSION = 502,
 };
@@ -101,6 +102,12 @@ static const struct opt_def opt_defs[] = {
 	  "exit 0 after writing N records to stdout" },
 	{ "timeout", required_argument, OPT_TIMEOUT, FOR_ALL, SEC_FLOW, "SECS",
 	  "exit 75 if still running after SECS" },
+	{ "no-ack", no_argument, OPT_NO_ACK, FOR_ALL, SEC_FLOW, NULL,
+	  "no acknowledgements between rxws tools (faster, nothing resent)" },
+	{ "resume-timeout", required_argument, OPT_RESUME_TIMEOUT, FOR_SERVE, SEC_FLOW, "SECS",
+	  "keep a gone client's records this long for its return (30)" },
+	{ "session", required_argument, OPT_SESSION, FOR_CLIENTS, SEC_FLOW, "NAME",
+	  "resume this session after a restart (at least once)" },
 
 	{ "host", required_argument, OPT_HOST, FOR_SERVE, SEC_SERVER, "ADDR",
 	  "address to listen on (127.0.0.1; :: or 0.0.0.0 for all)" },
@@ -402,6 +409,7 @@ static void set_defaults(struct config *c, enum tool tool, const char *progname)
 	c->connect_timeout = 10;
 	c->handshake_timeout = 10;
 	c->max_paths = 256;
+	c->resume_timeout = 30;
 }
 
 static int apply_option(struct config *c, int id, const char *arg)
@@ -486,6 +494,18 @@ static int apply_option(struct config *c, int id, const char *arg)
 	case OPT_TIMEOUT:
 		if (parse_seconds(arg, &c->timeout) || c->timeout == 0)
 			return usage_error(tool, "--timeout: expected seconds above 0, not '%s'", arg);
+		break;
+	case OPT_NO_ACK:
+		c->no_ack = true;
+		break;
+	case OPT_RESUME_TIMEOUT:
+		if (parse_seconds(arg, &c->resume_timeout))
+			return usage_error(tool, "--resume-timeout: expected seconds, not '%s'", arg);
+		break;
+	case OPT_SESSION:
+		if (!*arg || strlen(arg) > 256)
+			return usage_error(tool, "--session: expected a name of 1 to 256 bytes, not '%s'", arg);
+		c->session = arg;
 		break;
 	case OPT_HOST:
 		c->host = arg;

@@ -58,6 +58,9 @@ struct config {
 	bool keep_open, recv_only, send_only;
 	uint64_t count;			/* 0: no limit */
 	double timeout;			/* 0: none */
+	bool no_ack;			/* no acknowledgements between rxws tools */
+	double resume_timeout;		/* serve: how long a gone client's session waits */
+	const char *session;		/* clients: a session name that survives restarts */
 
 	/* logs */
 	int verbosity;

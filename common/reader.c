@@ -48,7 +48,7 @@ static int on_record(void *ctx, const struct record *rec)
 	memcpy(m->payload, frame.data, frame.len);
 	m->kind = frame.kind;
 	m->recno = rec->recno;
-	stat_add(&r->stats->records_in, 1);
+	msg_count(m, &r->stats->ledger);
 	r->batch[r->n_batch++] = m;
 	if (r->n_batch == sizeof(r->batch) / sizeof(*r->batch))
 		return flush(r);

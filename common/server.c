@@ -26,6 +26,8 @@ enum conn_state {
 	CONN_WEBSOCKET,
 };
 
+struct session;
+
 /* lws allocates one per connection (per-session data) and zeroes it. */
 struct server_conn {
 	struct server *s;
@@ -35,8 +37,22 @@ struct server_conn {
 	struct http_head request;
 	struct httpd_file file;
 	bool keep_alive;
-	struct member *member;
+	struct session *session;	/* once it is a WebSocket */
 	char peer[96];
+};
+
+/*
+ * A WebSocket client and its session. With a client that acknowledges
+ * (delivery.h), the session outlives a connection: while the client is
+ * away its records wait in its queue, for --resume-timeout.
+ */
+struct session {
+	struct member member;
+	struct server *s;
+	struct server_conn *sc;		/* its connection; NULL while away */
+	char id[DELIVERY_SESSION_LEN + 1];	/* "": the client does not acknowledge */
+	uint64_t client_instance;
+	lws_sorted_usec_list_t sul_expire;
 };
 
 static int server_callback(struct lws *wsi, enum lws_callback_reasons reason,
@@ -73,22 +89,26 @@ static void describe_peer(struct lws *wsi, char *out, size_t len)
 	}
 }
 
-/* ---- Members: the WebSocket clients ---- */
+/* ---- Sessions: the WebSocket clients ---- */
 
-static void member_message(void *owner, struct wsconn *c, const unsigned char *p,
-			   size_t n, bool binary)
+static int refuse(struct server_conn *sc, int status, const char *why, const char *path);
+
+static uint64_t member_message(void *owner, struct wsconn *c, const unsigned char *p,
+			       size_t n, bool binary)
 {
 	struct server *s = owner;
 	struct member *m = lws_container_of(c, struct member, conn);
+	uint64_t at = 0;
 
 	if (s->cfg->send_only)
-		return;
+		return 0;
 	const char *why = app_output(s->app, m->path->path, m->path->len, m->path->type,
-				     binary, p, n);
+				     binary, p, n, &at);
 	if (why) {
 		stat_add(&s->app->stats.bad_received, 1);
 		log_warn("%s: %s: skipped", c->peer, why);
 	}
+	return at;
 }
 
 static void member_sent(void *owner, struct wsconn *c)
@@ -103,38 +123,178 @@ static const struct wsconn_events member_events = {
 	.sent = member_sent,
 };
 
+static struct session *session_of(struct member *m)
+{
+	return lws_container_of(m, struct session, member);
+}
+
+/* The session ends: what it still holds is not delivered. */
+static void end_session(struct session *ss, const char *why)
+{
+	struct server *s = ss->s;
+	struct wsconn *c = &ss->member.conn;
+	size_t left = wsconn_queued(c);
+
+	if (left)
+		log_warn("%s: %zu record%s not delivered: %s", c->peer, left,
+			 left == 1 ? "" : "s", why);
+	log_info("%s disconnected from %s", c->peer, ss->member.path->path);
+	lws_sul_cancel(&ss->sul_expire);
+	if (ss->id[0])
+		pathmap_del(&s->sessions, ss->id, DELIVERY_SESSION_LEN);
+	broadcast_leave(&s->clients, &ss->member);
+	wsconn_free(c);
+	free(ss);
+	stat_add(&s->app->stats.clients_now, (uint64_t)-1);
+	app_check_done(s->app);
+}
+
+static void on_expired(lws_sorted_usec_list_t *sul)
+{
+	struct session *ss = lws_container_of(sul, struct session, sul_expire);
+	char why[96];
+
+	if (!ss->member.away)
+		return;
+	snprintf(why, sizeof(why), "it did not come back within --resume-timeout (%g s)",
+		 ss->s->cfg->resume_timeout);
+	end_session(ss, ss->s->app->phase == PHASE_RUNNING ? why : "the server is ending");
+}
+
+/* An away session that cannot catch up ends at the next turn of the loop. */
+static void expel(void *owner, struct member *m)
+{
+	struct server *s = owner;
+	lws_sul_schedule(s->app->ctx, 0, &session_of(m)->sul_expire, on_expired, 0);
+}
+
+static struct session *new_session(struct server *s, const char *path, size_t len,
+				   const char *id, uint64_t first)
+{
+	struct session *ss = calloc(1, sizeof(*ss));
+
+	if (!ss || wsconn_init(&ss->member.conn, &s->ws, &member_events, s, NULL, false)) {
+		free(ss);
+		return NULL;
+	}
+	ss->s = s;
+	ss->member.conn.queue_seq = first;
+	if (id)
+		memcpy(ss->id, id, DELIVERY_SESSION_LEN);
+	if (broadcast_join(&s->clients, &ss->member, path, len))
+		goto fail;
+	if (id && pathmap_put(&s->sessions, ss->id, DELIVERY_SESSION_LEN, ss)) {
+		broadcast_leave(&s->clients, &ss->member);
+		goto fail;
+	}
+	stat_add(&s->app->stats.clients_now, 1);
+	stat_add(&s->app->stats.clients_total, 1);
+	return ss;
+fail:
+	wsconn_free(&ss->member.conn);
+	free(ss);
+	return NULL;
+}
+
+/* The session goes on on a new connection: the old one (if any) is let go. */
+static void take_over(struct session *ss, struct server_conn *sc)
+{
+	struct server_conn *old = ss->sc;
+
+	if (old) {
+		log_info("%s: its session moves to %s", old->peer, sc->peer);
+		old->session = NULL;
+		wsconn_detach(&ss->member.conn);
+		lws_set_timeout(old->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+	}
+	lws_sul_cancel(&ss->sul_expire);
+	ss->member.away = false;
+	ss->sc = sc;
+	sc->session = ss;
+}
+
+/*
+ * The delivery offer of a client (delivery.h), answered: where the
+ * session's numbering stands both ways. NULL session: a new one is made.
+ */
+static void settle_resume(struct server *s, const struct session *ss,
+			  const struct delivery_offer *o, struct delivery_answer *a)
+{
+	/* Its messages: the same process resumes where we are; a new one where it is. */
+	a->received = ss && ss->client_instance == o->instance
+		? wsconn_received_count(&ss->member.conn) : o->first - 1;
+	/*
+	 * Ours: from what it has when it counts ours; from the first it has
+	 * not acknowledged when it restarted (at least once); a new session
+	 * goes on with the numbers it knows.
+	 */
+	if (o->peer == s->instance)
+		a->next = o->received + 1;
+	else
+		a->next = ss ? wsconn_first_held(&ss->member.conn) : 1;
+	a->instance = s->instance;
+}
+
 static int open_session(struct server *s, struct server_conn *sc, const char *path,
 			size_t len, const struct ws_agreement *agreed)
 {
-	struct member *m = calloc(1, sizeof(*m));
+	struct delivery_offer offer;
+	struct delivery_answer answer = { 0 };
+	bool acks = !s->cfg->no_ack && delivery_offer_get(&sc->request, &offer);
+	struct session *ss = acks ? pathmap_get(&s->sessions, offer.session,
+						DELIVERY_SESSION_LEN) : NULL;
+	struct buf extra = { 0 };
 
-	if (!m || wsconn_init(&m->conn, &s->ws, &member_events, s, NULL, false)) {
-		free(m);
+	if (ss && (ss->member.path->len != len || memcmp(ss->member.path->path, path, len)))
+		return refuse(sc, 409, "that session is on another path", path);
+	if (acks)
+		settle_resume(s, ss, &offer, &answer);
+	bool resumed = ss != NULL;
+	if (!ss && !(ss = new_session(s, path, len, acks ? offer.session : NULL,
+				      acks ? answer.next : 1)))
+		return -1;
+
+	struct buf *b = &s->scratch;
+	b->len = 0;
+	if (buf_reserve(b, LWS_PRE) ||
+	    (acks && (delivery_answer_put(&extra, &answer) || buf_append_byte(&extra, '\0')))) {
+		buf_free(&extra);
 		return -1;
 	}
+	b->len = LWS_PRE;
+	int rc = handshake_accept(b, &sc->request, agreed, acks ? (char *)extra.data : NULL);
+	buf_free(&extra);
+	if (rc || transport_write(&sc->link, b->data + LWS_PRE, b->len - LWS_PRE))
+		return -1;
+
+	take_over(ss, sc);
+	if (acks)
+		ss->client_instance = offer.instance;
+	struct member *m = &ss->member;
 	snprintf(m->conn.peer, sizeof(m->conn.peer), "%s", sc->peer);
-	if (broadcast_join(&s->clients, m, path, len)) {
-		wsconn_free(&m->conn);
-		free(m);
-		return -1;
-	}
-	sc->member = m;
 	sc->state = CONN_WEBSOCKET;
 	lws_set_timeout(sc->wsi, NO_PENDING_TIMEOUT, 0);
 	http_head_free(&sc->request);
-	stat_add(&s->app->stats.clients_now, 1);
-	stat_add(&s->app->stats.clients_total, 1);
-	if (wsconn_attach(&m->conn, &sc->link, agreed->deflate ? &agreed->deflate_params : NULL))
+	struct wsconn_resume resume = { .out_next = answer.next, .in_next = answer.received + 1 };
+	uint64_t resent_before = m->conn.resent;
+	if (wsconn_attach(&m->conn, &sc->link, agreed->deflate ? &agreed->deflate_params : NULL,
+			  acks ? &resume : NULL))
 		return -1;
 	if (app_rx_paused(s->app))
 		wsconn_rx_flow(&m->conn, false);
+
+	char notes[256] = "";
+	size_t n = 0;
 	if (agreed->protocol[0])
-		log_info("%s connected on %s (%u on this path), subprotocol %s", sc->peer,
-			 m->path->path, m->path->members.count, agreed->protocol);
-	else
-		log_info("%s connected on %s (%u on this path)", sc->peer, m->path->path,
-			 m->path->members.count);
-	if (s->cfg->wait_clients && s->clients.n_members == s->cfg->wait_clients) {
+		n += (size_t)snprintf(notes, sizeof(notes), ", subprotocol %s", agreed->protocol);
+	if (acks && n < sizeof(notes))
+		n += (size_t)snprintf(notes + n, sizeof(notes) - n, resumed ? ", resumed" : ", acknowledged");
+	if (m->conn.resent > resent_before && n < sizeof(notes))
+		snprintf(notes + n, sizeof(notes) - n, ", sending %llu again",
+			 (unsigned long long)(m->conn.resent - resent_before));
+	log_info("%s connected on %s (%u on this path%s)", sc->peer, m->path->path,
+		 m->path->members.count, notes);
+	if (!resumed && s->cfg->wait_clients && s->clients.n_members == s->cfg->wait_clients) {
 		log_info("%zu clients connected (--wait-clients): reading stdin",
 			 s->clients.n_members);
 		app_open_input(s->app);
@@ -142,26 +302,26 @@ static int open_session(struct server *s, struct server_conn *sc, const char *pa
 	return 0;
 }
 
+/* Its connection is gone: the session waits for it, or ends. */
 static void close_session(struct server *s, struct server_conn *sc)
 {
-	struct member *m = sc->member;
-	struct wsconn *c = &m->conn;
-	size_t left = wsconn_queued(c);
+	struct session *ss = sc->session;
+	struct wsconn *c = &ss->member.conn;
 
+	sc->session = NULL;
+	ss->sc = NULL;
 	wsconn_detach(c);
-	/* When the process is closing, app_stop() counted them already. */
-	if (left && s->app->phase != PHASE_CLOSING) {
-		log_info("%s: %zu queued record%s not delivered", c->peer, left,
-			 left == 1 ? "" : "s");
-		stat_add(&s->app->stats.lost, left);
+	bool resumable = ss->id[0] && !c->clean_close && s->cfg->resume_timeout > 0 &&
+			 s->app->phase != PHASE_CLOSING;
+	if (!resumable) {
+		end_session(ss, c->clean_close ? "it closed" : "it is gone");
+		return;
 	}
-	log_info("%s disconnected from %s", c->peer, m->path->path);
-	broadcast_leave(&s->clients, m);
-	wsconn_free(c);
-	free(m);
-	sc->member = NULL;
-	stat_add(&s->app->stats.clients_now, (uint64_t)-1);
-	app_check_done(s->app);
+	ss->member.away = true;
+	log_info("%s is gone from %s: its session waits %g s (--resume-timeout)",
+		 c->peer, ss->member.path->path, s->cfg->resume_timeout);
+	lws_sul_schedule(s->app->ctx, 0, &ss->sul_expire, on_expired,
+			 (lws_usec_t)(s->cfg->resume_timeout * LWS_US_PER_SEC));
 }
 
 /* ---- HTTP: requests, refusals, files ---- */
@@ -232,15 +392,6 @@ static int upgrade_request(struct server_conn *sc, const char *path, long len)
 				 s->clients.n_members, &reason);
 	if (status)
 		return refuse(sc, status, reason, path);
-
-	struct buf *b = &s->scratch;
-	b->len = 0;
-	if (buf_reserve(b, LWS_PRE))
-		return -1;
-	b->len = LWS_PRE;
-	if (handshake_accept(b, &sc->request, &agreed, NULL) ||
-	    transport_write(&sc->link, b->data + LWS_PRE, b->len - LWS_PRE))
-		return -1;
 	return open_session(s, sc, path, (size_t)len, &agreed);
 }
 
@@ -312,7 +463,7 @@ static int plain_received(void *arg, unsigned char *p, size_t n)
 
 		switch (sc->state) {
 		case CONN_WEBSOCKET:
-			return wsconn_bytes(&sc->member->conn, p, n);
+			return wsconn_bytes(&sc->session->member.conn, p, n);
 		case CONN_FILE:
 			/* Pipelined requests are not served: this answer is the last. */
 			sc->keep_alive = false;
@@ -369,7 +520,7 @@ static int on_received(struct server_conn *sc, unsigned char *in, size_t len)
 		return 0;
 	case TRANSPORT_STOPPED:
 		if (sc->state == CONN_WEBSOCKET)
-			return sc->member->conn.closing == WS_CLOSED ? -1 : 0;
+			return sc->session->member.conn.closing == WS_CLOSED ? -1 : 0;
 		return sc->state == CONN_ANSWERED ? 0 : -1;
 	case TRANSPORT_ENDED:
 		return -1;
@@ -384,7 +535,7 @@ static int on_writeable(struct server_conn *sc)
 {
 	switch (sc->state) {
 	case CONN_WEBSOCKET:
-		return wsconn_writeable(&sc->member->conn);
+		return wsconn_writeable(&sc->session->member.conn);
 	case CONN_FILE: {
 		int rc = httpd_file_send(&sc->file, &sc->link, &sc->s->scratch);
 		if (rc < 0)
@@ -421,7 +572,7 @@ static void on_closed(struct server_conn *sc)
 {
 	if (!sc->s)
 		return;
-	if (sc->member)
+	if (sc->session)
 		close_session(sc->s, sc);
 	httpd_file_close(&sc->file);
 	http_head_free(&sc->request);
@@ -469,10 +620,19 @@ static void drain_one(struct member *m, void *code)
 
 static void close_one(struct member *m, void *code)
 {
-	if (*(unsigned *)code)
+	struct session *ss = session_of(m);
+
+	if (m->away)	/* it cannot come back now: ends at the next turn */
+		lws_sul_schedule(ss->s->app->ctx, 0, &ss->sul_expire, on_expired, 0);
+	else if (*(unsigned *)code)
 		wsconn_close(&m->conn, *(unsigned *)code, NULL);
 	else if (m->conn.link)
 		lws_set_timeout(m->conn.link->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+static void written_one(struct member *m, void *written)
+{
+	wsconn_output_written(&m->conn, *(uint64_t *)written);
 }
 
 static void rx_flow_one(struct member *m, void *enable)
@@ -521,6 +681,13 @@ static void sv_tick(void *tool, lws_usec_t now)
 {
 	struct server *s = tool;
 	broadcast_each(&s->clients, tick_one, &now);
+	broadcast_report_discards(&s->clients, now, false);
+}
+
+static void sv_output_written(void *tool, uint64_t written)
+{
+	struct server *s = tool;
+	broadcast_each(&s->clients, written_one, &written);
 }
 
 const struct tool_ops server_ops = {
@@ -531,6 +698,7 @@ const struct tool_ops server_ops = {
 	.active = sv_active,
 	.rx_flow = sv_rx_flow,
 	.tick = sv_tick,
+	.output_written = sv_output_written,
 };
 
 int server_start(struct server *s, struct app *app)
@@ -553,6 +721,10 @@ int server_start(struct server *s, struct app *app)
 		.deflate = cfg->compress,
 	};
 	broadcast_init(&s->clients, cfg, &app->stats);
+	s->clients.expel = expel;
+	s->clients.owner = s;
+	pathmap_init(&s->sessions);
+	s->instance = delivery_random();
 	app_set_tool(app, &server_ops, s);
 
 	if (cfg->cert && !(s->tls = tls_server_context(cfg->cert, cfg->key, why, sizeof(why)))) {
@@ -600,8 +772,22 @@ int server_start(struct server *s, struct app *app)
 	return -1;
 }
 
+static void end_away(struct member *m, void *arg)
+{
+	struct session *ss = session_of(m);
+	(void)arg;
+	/* Those on a connection ended with it; the away ones are left. */
+	lws_sul_cancel(&ss->sul_expire);
+	wsconn_free(&m->conn);
+	free(ss);
+}
+
 void server_free(struct server *s)
 {
+	/* Said now: the last second's discards have no tick to say them. */
+	broadcast_report_discards(&s->clients, 0, true);
+	broadcast_each(&s->clients, end_away, NULL);
+	pathmap_free(&s->sessions);
 	broadcast_free(&s->clients);
 	tls_context_free(s->tls);
 	buf_free(&s->scratch);

@@ -15,6 +15,7 @@
 
 #include "app.h"
 #include "broadcast.h"
+#include "delivery.h"
 #include "handshake.h"
 
 struct server {
@@ -27,6 +28,8 @@ struct server {
 	char *static_root;		/* --static, resolved */
 	char *source;
 	struct buf scratch;		/* answers and file pieces being written */
+	struct pathmap sessions;	/* acknowledged sessions by id: struct session */
+	uint64_t instance;		/* this process, for delivery */
 };
 
 extern const struct tool_ops server_ops;

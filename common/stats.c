@@ -5,43 +5,62 @@
 
 #include "log.h"
 
-void stats_report(struct stats *s, int is_server)
+enum { N_COUNTERS = 20 };
+
+static void report(struct stats *s, bool is_server, bool final)
 {
-	char v[16][24];
-	uint64_t n[16] = {
-		stat_get(&s->records_in), stat_get(&s->bytes_in),
-		stat_get(&s->bad_in), stat_get(&s->sent),
-		stat_get(&s->bytes_sent), stat_get(&s->received),
-		stat_get(&s->bytes_received), stat_get(&s->bad_received),
-		stat_get(&s->records_out), stat_get(&s->bytes_out),
-		stat_get(&s->dropped), stat_get(&s->discarded),
-		stat_get(&s->lost), stat_get(&s->reconnects),
+	struct ledger *l = &s->ledger;
+	uint64_t n[N_COUNTERS] = {
+		atomic_load_explicit(&l->read, memory_order_relaxed),
+		ledger_get(l, FATE_DELIVERED), ledger_get(l, FATE_DISCARDED),
+		ledger_get(l, FATE_DROPPED), ledger_get(l, FATE_UNCONFIRMED),
+		ledger_get(l, FATE_LOST), ledger_pending(l),
+		stat_get(&s->bytes_in), stat_get(&s->bad_in),
+		stat_get(&s->sent), stat_get(&s->bytes_sent), stat_get(&s->resent),
+		stat_get(&s->received), stat_get(&s->bytes_received),
+		stat_get(&s->bad_received), stat_get(&s->records_out),
+		stat_get(&s->bytes_out), stat_get(&s->reconnects),
 		stat_get(&s->clients_now), stat_get(&s->clients_total),
 	};
-	static const char *const keys[16] = {
-		"records_in", "bytes_in", "bad_in", "sent", "bytes_sent",
+	static const char *const keys[N_COUNTERS] = {
+		"records_in", "delivered", "discarded", "dropped", "unconfirmed", "lost",
+		"pending", "bytes_in", "bad_in", "sent", "bytes_sent", "resent",
 		"received", "bytes_received", "bad_received", "records_out",
-		"bytes_out", "dropped", "discarded", "lost", "reconnects",
-		"clients_now", "clients_total",
+		"bytes_out", "reconnects", "clients_now", "clients_total",
 	};
-	struct log_attr attrs[16];
-	for (int i = 0; i < 16; i++) {
-		snprintf(v[i], sizeof(v[i]), "%" PRIu64, n[i]);
-		attrs[i] = (struct log_attr){ keys[i], v[i] };
+	if (final) {
+		n[5] += n[6];
+		n[6] = 0;
 	}
+	struct log_attr attrs[N_COUNTERS];
+	for (int i = 0; i < N_COUNTERS; i++)
+		attrs[i] = (struct log_attr){ .key = keys[i], .number = n[i], .is_number = true };
 
 	char peers[96];
 	if (is_server)
-		snprintf(peers, sizeof(peers), "clients %s now, %s in all",
-			 v[14], v[15]);
+		snprintf(peers, sizeof(peers), "clients %" PRIu64 " now, %" PRIu64 " in all",
+			 n[18], n[19]);
 	else
-		snprintf(peers, sizeof(peers), "%s reconnects", v[13]);
+		snprintf(peers, sizeof(peers), "%" PRIu64 " reconnects", n[17]);
 
-	log_report(attrs, 16,
-		   "stdin %s records (%s bytes), %s bad; "
-		   "sent %s messages (%s bytes), %s dropped, %s discarded, %s lost; "
-		   "received %s messages (%s bytes), %s bad; "
-		   "stdout %s records (%s bytes); %s",
-		   v[0], v[1], v[2], v[3], v[4], v[10], v[11], v[12],
-		   v[5], v[6], v[7], v[8], v[9], peers);
+	log_report(attrs, N_COUNTERS,
+		   "stdin %" PRIu64 " records (%" PRIu64 " bytes, %" PRIu64 " bad): "
+		   "%" PRIu64 " delivered, %" PRIu64 " discarded, %" PRIu64 " dropped, "
+		   "%" PRIu64 " unconfirmed, %" PRIu64 " lost, %" PRIu64 " pending; "
+		   "sent %" PRIu64 " messages (%" PRIu64 " bytes, %" PRIu64 " again); "
+		   "received %" PRIu64 " messages (%" PRIu64 " bytes), %" PRIu64 " bad; "
+		   "stdout %" PRIu64 " records (%" PRIu64 " bytes); %s",
+		   n[0], n[7], n[8], n[1], n[2], n[3], n[4], n[5], n[6], n[9], n[10], n[11],
+		   n[12], n[13], n[14], n[15], n[16], peers);
+}
+
+void stats_report(struct stats *s, bool is_server)
+{
+	report(s, is_server, false);
+}
+
+void stats_report_final(struct stats *s, bool is_server, bool shown)
+{
+	if (shown)
+		report(s, is_server, true);
 }

@@ -1,23 +1,31 @@
 /*
- * stats: the counters a user can ask for (SIGUSR1, or at exit with -v).
- * Updated from the reader thread and the loop, so every field is atomic.
+ * stats: the counters a user can ask for (SIGUSR1, at exit with -v, and
+ * whenever records were not delivered). Updated from the reader thread and
+ * the loop, so every field is atomic.
+ *
+ * Records read from stdin are counted in the ledger, each once, under
+ * what became of it: read = delivered + discarded + dropped + unconfirmed
+ * + lost (+ pending, while the run goes on). Messages are counted each time
+ * they go on the wire (a record broadcast to three clients is three sent).
  */
 #ifndef RXWS_STATS_H
 #define RXWS_STATS_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "msg.h"
+
 struct stats {
-	atomic_uint_least64_t records_in, bytes_in;	/* from stdin */
+	struct ledger ledger;				/* stdin records, by fate */
+	atomic_uint_least64_t bytes_in;			/* from stdin */
 	atomic_uint_least64_t bad_in;			/* bad stdin records */
-	atomic_uint_least64_t sent, bytes_sent;		/* messages to peers */
+	atomic_uint_least64_t sent, bytes_sent;		/* messages on the wire */
+	atomic_uint_least64_t resent;			/* sent again, after a resume */
 	atomic_uint_least64_t received, bytes_received;	/* messages from peers */
 	atomic_uint_least64_t bad_received;		/* refused messages */
 	atomic_uint_least64_t records_out, bytes_out;	/* to stdout */
-	atomic_uint_least64_t dropped;			/* by --overflow */
-	atomic_uint_least64_t discarded;		/* no client on the path */
-	atomic_uint_least64_t lost;			/* in flight when a link broke */
 	atomic_uint_least64_t reconnects;
 	atomic_uint_least64_t clients_now, clients_total;
 };
@@ -32,7 +40,16 @@ static inline uint64_t stat_get(atomic_uint_least64_t *c)
 	return atomic_load_explicit(c, memory_order_relaxed);
 }
 
-/* One report on stderr, whatever the verbosity. */
-void stats_report(struct stats *s, int is_server);
+/*
+ * One report on stderr, whatever the verbosity: the summary line, with
+ * every counter also an attribute (a number) of JSON logs.
+ */
+void stats_report(struct stats *s, bool is_server);
+/*
+ * The exit summary, when shown: records still pending then are lost (the
+ * run is over), so that read = delivered + discarded + dropped +
+ * unconfirmed + lost.
+ */
+void stats_report_final(struct stats *s, bool is_server, bool shown);
 
 #endif

@@ -82,6 +82,8 @@ static void *writer_main(void *arg)
 
 		pthread_mutex_lock(&w->mu);
 		w->backlog -= w->writing.len;
+		if (!err)
+			w->written += w->writing.len;
 		w->writing.len = 0;
 		if (w->writing.cap > KEEP_CAPACITY)
 			buf_free(&w->writing);
@@ -89,10 +91,17 @@ static void *writer_main(void *arg)
 			w->error = err;
 			break;
 		}
+		bool wake = false;
 		if (w->notify_on_low && w->backlog <= w->low_water) {
 			w->notify_on_low = false;
-			wake_loop(w);
+			wake = true;
 		}
+		if (w->notify_at && w->written >= w->notify_at) {
+			w->notify_at = 0;
+			wake = true;
+		}
+		if (wake)
+			wake_loop(w);
 	}
 	pthread_mutex_unlock(&w->mu);
 	if (w->error)
@@ -156,6 +165,7 @@ int writer_submit(struct writer *w, struct buf *local, size_t *backlog)
 
 	pthread_mutex_lock(&w->mu);
 	size_t done = write_now(w, local);
+	w->written += done;
 	if (done) {
 		n -= done;
 		memmove(local->data, local->data + done, n);
@@ -187,6 +197,24 @@ size_t writer_backlog(struct writer *w)
 	size_t n = w->backlog;
 	pthread_mutex_unlock(&w->mu);
 	return n;
+}
+
+uint64_t writer_written(struct writer *w)
+{
+	pthread_mutex_lock(&w->mu);
+	uint64_t n = w->written;
+	pthread_mutex_unlock(&w->mu);
+	return n;
+}
+
+void writer_notify_written(struct writer *w, uint64_t at)
+{
+	pthread_mutex_lock(&w->mu);
+	if (w->written >= at)
+		wake_loop(w);
+	else if (!w->notify_at || at < w->notify_at)
+		w->notify_at = at;
+	pthread_mutex_unlock(&w->mu);
 }
 
 void writer_notify_when_low(struct writer *w)

@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 
@@ -32,6 +33,8 @@ struct writer {
 	size_t backlog;		/* bytes submitted and not yet written */
 	size_t low_water;
 	bool idle, stop, notify_on_low;
+	uint64_t written;	/* bytes written in all */
+	uint64_t notify_at;	/* wake the loop once written reaches it; 0: no */
 	int error;		/* errno of the write that failed */
 	struct lws_context *ctx;
 };
@@ -44,6 +47,10 @@ int writer_start(struct writer *w, int fd, struct lws_context *ctx,
  */
 int writer_submit(struct writer *w, struct buf *local, size_t *backlog);
 size_t writer_backlog(struct writer *w);
+/* Bytes written to stdout so far. */
+uint64_t writer_written(struct writer *w);
+/* Asks for a wake-up (lws_cancel_service) once written reaches at. */
+void writer_notify_written(struct writer *w, uint64_t at);
 /* Asks for a wake-up (lws_cancel_service) once the backlog is low. */
 void writer_notify_when_low(struct writer *w);
 int writer_error(struct writer *w);

@@ -1,9 +1,12 @@
 #include "wsconn.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
+#include "delivery.h"
 #include "log.h"
 
 /* Large messages go out in fragments of this size. */
@@ -15,6 +18,8 @@
 #define BATCH_MESSAGE_MAX (16u << 10)
 #define BATCH_BYTES (256u << 10)
 #define BATCH_COUNT 256
+/* Room after a batch for a ping and an ack riding on its write. */
+#define BATCH_CONTROL_ROOM (2 * (WS_HEAD_MAX + WS_CONTROL_MAX))
 
 /* Per writable callback, so one busy peer cannot starve the others. */
 #define WRITE_BUDGET_MSGS 256
@@ -57,6 +62,7 @@ int wsconn_init(struct wsconn *c, const struct wsconn_config *cfg,
 	c->owner = owner;
 	c->source = source;
 	c->client = client;
+	c->queue_seq = 1;
 	c->rx.max = cfg->max_size;
 	c->reader.from_client = !client;
 	c->reader.max_message = cfg->max_size;
@@ -74,6 +80,7 @@ static void free_deflate(struct wsconn *c)
 
 void wsconn_free(struct wsconn *c)
 {
+	wsconn_abandon(c, FATE_UNCONFIRMED, FATE_LOST);
 	ring_free(&c->queue);
 	free_deflate(c);
 	free(c->pongs);
@@ -83,62 +90,24 @@ void wsconn_free(struct wsconn *c)
 	buf_free(&c->zbuf);
 }
 
-int wsconn_attach(struct wsconn *c, struct transport *link,
-		  const struct deflate_params *deflate)
-{
-	c->link = link;
-	c->rx.len = 0;
-	c->closing = WS_OPEN;
-	c->close_pending = c->flushing = false;
-	c->peer_close_code = 0;
-	c->ping_due = c->ping_outstanding = false;
-	c->last_heard = lws_now_usecs();
-	c->reader.deflate = deflate != NULL;
-	wsframe_reader_reset(&c->reader);
-	free_deflate(c);
-	if (deflate) {
-		c->deflate = malloc(sizeof(*c->deflate));
-		if (!c->deflate)
-			return -1;
-		deflate_stream_init(c->deflate, deflate, !c->client);
-	}
-	if (!ring_empty(&c->queue) || c->close_when_empty)
-		lws_callback_on_writable(link->wsi);
-	return 0;
-}
-
-static void shrink(struct buf *b)
-{
-	b->len = 0;
-	if (b->cap > KEEP_CAPACITY)
-		buf_free(b);
-}
-
-size_t wsconn_detach(struct wsconn *c)
-{
-	size_t lost = 0;
-
-	c->link = NULL;
-	/* A message whose first frame went cannot be sent again whole. */
-	if (c->head_started) {
-		msg_unref(ring_pop(&c->queue));
-		lost = 1;
-		stat_add(&c->cfg->stats->lost, 1);
-	}
-	c->head_sent = 0;
-	c->head_started = c->head_compressed = false;
-	if (c->pongs)
-		c->pongs->count = 0;
-	free_deflate(c);
-	shrink(&c->rx);
-	shrink(&c->tx);
-	shrink(&c->zbuf);
-	return lost;
-}
-
 size_t wsconn_queued(const struct wsconn *c)
 {
 	return c->queue.len;
+}
+
+size_t wsconn_unsent(const struct wsconn *c)
+{
+	return c->queue.len - c->inflight;
+}
+
+uint64_t wsconn_first_held(const struct wsconn *c)
+{
+	return c->queue_seq;
+}
+
+uint64_t wsconn_received_count(const struct wsconn *c)
+{
+	return c->in_seq;
 }
 
 bool wsconn_open(const struct wsconn *c)
@@ -152,43 +121,189 @@ static void want_writeable(struct wsconn *c)
 		lws_callback_on_writable(c->link->wsi);
 }
 
+static bool drained(const struct wsconn *c);
+
+/* The peer has the first n messages: they leave the queue, delivered. */
+static void confirm(struct wsconn *c, size_t n)
+{
+	if (n > c->inflight)
+		n = c->inflight;
+	for (size_t i = 0; i < n; i++) {
+		struct msg *m = ring_pop(&c->queue);
+		msg_settle(m, FATE_DELIVERED);
+		msg_unref(m);
+	}
+	c->queue_seq += n;
+	c->inflight -= n;
+	if (!n)
+		return;
+	if (c->close_when_empty && drained(c))
+		want_writeable(c);
+	if (c->ev->sent)
+		c->ev->sent(c->owner, c);
+}
+
+/* What was sent up to delivery number seq is confirmed. */
+static void confirm_upto(struct wsconn *c, uint64_t seq)
+{
+	if (seq >= c->queue_seq)
+		confirm(c, (size_t)(seq - c->queue_seq + 1));
+}
+
+/* What was sent leaves the queue with fate; the unsent stay. */
+static void settle_sent(struct wsconn *c, enum msg_fate fate)
+{
+	for (size_t i = 0; i < c->inflight; i++) {
+		struct msg *m = ring_pop(&c->queue);
+		msg_settle(m, fate);
+		msg_unref(m);
+	}
+	c->queue_seq += c->inflight;
+	c->inflight = 0;
+}
+
+void wsconn_abandon(struct wsconn *c, enum msg_fate sent_fate, enum msg_fate fate)
+{
+	if (c->head_started)
+		c->inflight++;
+	ring_truncate(&c->queue, c->inflight, fate);
+	settle_sent(c, sent_fate);
+	c->head_sent = 0;
+	c->head_started = c->head_compressed = false;
+}
+
+int wsconn_attach(struct wsconn *c, struct transport *link,
+		  const struct deflate_params *deflate,
+		  const struct wsconn_resume *resume)
+{
+	c->link = link;
+	c->rx.len = 0;
+	c->closing = WS_OPEN;
+	c->close_pending = c->flushing = c->clean_close = false;
+	c->peer_close_code = 0;
+	c->ping_due = c->ping_outstanding = false;
+	c->ping_confirms = 0;
+	c->ack_due = false;
+	c->last_heard = lws_now_usecs();
+	c->reader.deflate = deflate != NULL;
+	wsframe_reader_reset(&c->reader);
+	free_deflate(c);
+	if (deflate) {
+		c->deflate = malloc(sizeof(*c->deflate));
+		if (!c->deflate)
+			return -1;
+		deflate_stream_init(c->deflate, deflate, !c->client);
+	}
+	c->acks = resume != NULL;
+	if (resume) {
+		/* The peer has what comes before out_next: it waits for its ack. */
+		uint64_t have = resume->out_next > c->queue_seq ? resume->out_next - c->queue_seq : 0;
+		size_t sent_before = c->inflight;
+		c->inflight = have < c->queue.len ? (size_t)have : c->queue.len;
+		if (sent_before > c->inflight) {
+			c->resent += sent_before - c->inflight;
+			stat_add(&c->cfg->stats->resent, sent_before - c->inflight);
+		}
+		/* Numbering goes on from the peer's next message. */
+		if (resume->in_next - 1 != c->in_seq) {
+			c->in_seq = c->in_written = c->in_acked = resume->in_next - 1;
+			c->n_marks = 0;
+		}
+	} else {
+		c->in_seq = c->in_written = c->in_acked = 0;
+		c->n_marks = 0;
+	}
+	if (wsconn_unsent(c) || c->close_when_empty || c->in_written > c->in_acked)
+		lws_callback_on_writable(link->wsi);
+	c->ack_due = c->acks && c->in_written > c->in_acked;
+	return 0;
+}
+
+static void shrink(struct buf *b)
+{
+	b->len = 0;
+	if (b->cap > KEEP_CAPACITY)
+		buf_free(b);
+}
+
+size_t wsconn_detach(struct wsconn *c)
+{
+	size_t unconfirmed = 0;
+
+	c->link = NULL;
+	/* A message whose first frame went cannot be sent again whole: it counts as sent. */
+	if (c->head_started) {
+		c->inflight++;
+		c->head_sent = 0;
+		c->head_started = false;
+	}
+	c->head_compressed = false;	/* its context is gone with the connection */
+	if (c->clean_close) {
+		confirm(c, c->inflight);
+	} else if (!c->acks && c->inflight) {
+		unconfirmed = c->inflight;
+		log_at(LOG_WARN, c->source,
+		       "%s: %zu record%s sent on a connection that broke %s unconfirmed: "
+		       "the peer may not have %s", c->peer, unconfirmed,
+		       unconfirmed == 1 ? "" : "s", unconfirmed == 1 ? "is" : "are",
+		       unconfirmed == 1 ? "it" : "them");
+		settle_sent(c, FATE_UNCONFIRMED);
+	}
+	if (c->pongs)
+		c->pongs->count = 0;
+	free_deflate(c);
+	shrink(&c->rx);
+	shrink(&c->tx);
+	shrink(&c->zbuf);
+	return unconfirmed;
+}
+
 static void note_drop(struct wsconn *c, enum overflow policy)
 {
 	if (!c->burst_drops++)
 		log_at(LOG_WARN, c->source, "%s: queue full (--queue %zu): %s",
 		       c->peer, c->queue.cap, policy_words[policy]);
-	stat_add(&c->cfg->stats->dropped, 1);
+}
+
+/* The oldest message that may still be dropped: unsent, not begun. */
+static size_t oldest_droppable(const struct wsconn *c)
+{
+	return c->inflight + (c->head_started || c->head_compressed ? 1 : 0);
 }
 
 enum push_result wsconn_push(struct wsconn *c, struct msg *m, enum overflow policy)
 {
 	if (ring_full(&c->queue)) {
+		size_t oldest = oldest_droppable(c);
 		switch (policy) {
 		case OVERFLOW_BLOCK:
 			return PUSH_FULL;
 		case OVERFLOW_CLOSE:
 			return PUSH_CLOSE;
+		case OVERFLOW_DROP_OLDEST:
+			if (oldest < c->queue.len) {
+				note_drop(c, policy);
+				if (oldest == 0) {
+					struct msg *old = ring_pop(&c->queue);
+					msg_settle(old, FATE_DROPPED);
+					msg_unref(old);
+				} else {
+					ring_drop_at(&c->queue, oldest, FATE_DROPPED);
+				}
+				break;
+			}
+			/* All sent and waiting to be confirmed: the new one goes. */
+			/* fall through */
 		case OVERFLOW_DROP_NEWEST:
 			note_drop(c, policy);
+			msg_settle(m, FATE_DROPPED);
 			msg_unref(m);
 			return PUSH_DROPPED;
-		case OVERFLOW_DROP_OLDEST:
-			note_drop(c, policy);
-			/* Once compressed, a message is in the peer's context: it goes. */
-			if (c->head_started || c->head_compressed)
-				ring_drop_second(&c->queue);
-			else
-				msg_unref(ring_pop(&c->queue));
-			if (ring_full(&c->queue)) {	/* a queue of one, busy */
-				msg_unref(m);
-				return PUSH_DROPPED;
-			}
-			break;
 		}
 	}
 	if (ring_push(&c->queue, m)) {
 		log_at(LOG_ERROR, c->source, "%s: out of memory for its queue", c->peer);
-		stat_add(&c->cfg->stats->dropped, 1);
+		msg_settle(m, FATE_DROPPED);
 		msg_unref(m);
 		return PUSH_DROPPED;
 	}
@@ -202,10 +317,15 @@ enum push_result wsconn_push(struct wsconn *c, struct msg *m, enum overflow poli
 static int batch_start(struct wsconn *c, size_t room)
 {
 	c->tx.len = 0;
-	if (buf_reserve(&c->tx, LWS_PRE + room))
+	if (buf_reserve(&c->tx, LWS_PRE + room + BATCH_CONTROL_ROOM))
 		return -1;
 	c->tx.len = LWS_PRE;
 	return 0;
+}
+
+static int mask_key(struct wsconn *c, unsigned char key[4])
+{
+	return c->client && getrandom(key, 4, 0) != 4 ? -1 : 0;
 }
 
 /* Appends one frame to the batch (room was reserved). */
@@ -216,26 +336,28 @@ static void batch_frame(struct wsconn *c, enum ws_opcode op, bool fin, bool comp
 				   c->client ? key : NULL);
 }
 
+static int batch_control(struct wsconn *c, enum ws_opcode op, const unsigned char *p,
+			 size_t n)
+{
+	unsigned char key[4];
+	if (mask_key(c, key) || buf_reserve(&c->tx, WS_HEAD_MAX + n))
+		return -1;
+	batch_frame(c, op, true, false, p, n, key);
+	return 0;
+}
+
 static int batch_send(struct wsconn *c)
 {
 	size_t n = c->tx.len - LWS_PRE;
 	return n ? transport_write(c->link, c->tx.data + LWS_PRE, n) : 0;
 }
 
-static int mask_keys(struct wsconn *c, unsigned char *keys, size_t n)
-{
-	return c->client && getrandom(keys, n, 0) != (ssize_t)n ? -1 : 0;
-}
-
-/* Sends one control frame. */
+/* Sends one control frame on its own. */
 static int send_control(struct wsconn *c, enum ws_opcode op, const unsigned char *p,
 			size_t n)
 {
-	unsigned char key[4];
-
-	if (mask_keys(c, key, sizeof(key)) || batch_start(c, WS_HEAD_MAX + n))
+	if (batch_start(c, WS_HEAD_MAX + n) || batch_control(c, op, p, n))
 		return -1;
-	batch_frame(c, op, true, false, p, n, key);
 	return batch_send(c);
 }
 
@@ -271,28 +393,53 @@ static int flush_and_close(struct wsconn *c)
 	return 0;
 }
 
-static int send_pongs(struct wsconn *c)
+/*
+ * The control frames owed, appended to the batch: pongs, an ack of what
+ * was written out, and a ping (keepalive, or for a peer that does not
+ * acknowledge, to confirm what was sent before it).
+ */
+static int batch_owed(struct wsconn *c)
 {
 	struct pong_queue *q = c->pongs;
 
 	while (q && q->count) {
 		unsigned i = q->head;
-		if (send_control(c, WS_PONG, q->payload[i], q->len[i]))
+		if (batch_control(c, WS_PONG, q->payload[i], q->len[i]))
 			return -1;
 		q->head = (q->head + 1) % PONGS_MAX;
 		q->count--;
+	}
+	if (c->ack_due && c->in_written > c->in_acked) {
+		unsigned char ack[DELIVERY_ACK_MAX];
+		if (batch_control(c, WS_PONG, ack, delivery_ack_put(ack, c->in_written)))
+			return -1;
+		c->in_acked = c->in_written;
+	}
+	c->ack_due = false;
+	if (!c->acks && c->inflight && !c->ping_outstanding)
+		c->ping_due = true;
+	if (c->ping_due) {
+		char ping[32];
+		int n = snprintf(ping, sizeof(ping), "rxws %" PRIu64, ++c->pings);
+		if (batch_control(c, WS_PING, (const unsigned char *)ping, (size_t)n))
+			return -1;
+		c->ping_confirms = c->inflight ? c->queue_seq + c->inflight - 1 : 0;
+		if (!c->ping_outstanding)
+			c->ping_asked_at = lws_now_usecs();
+		c->ping_due = false;
+		c->ping_outstanding = true;
 	}
 	return 0;
 }
 
 /*
- * The head message's bytes on the wire: its payload, or its compressed
- * form (made once, when it is first looked at).
+ * The first unsent message's bytes on the wire: its payload, or its
+ * compressed form (made once, when it is first looked at).
  */
 static int wire_form(struct wsconn *c, struct msg *m, const unsigned char **p,
 		     size_t *n, bool *compressed)
 {
-	if (!c->head_started && !c->head_sent && !c->head_compressed &&
+	if (!c->head_started && !c->head_compressed &&
 	    c->deflate && m->len && deflate_can_compress(c->deflate)) {
 		c->zbuf.len = 0;
 		if (deflate_message(c->deflate, m->payload, m->len, &c->zbuf))
@@ -310,32 +457,32 @@ static enum ws_opcode opcode_of(const struct msg *m)
 	return m->kind == FRAME_TEXT ? WS_TEXT : WS_BINARY;
 }
 
-static void message_done(struct wsconn *c)
+/* The first unsent message is all on the wire: it waits for confirmation. */
+static void message_sent(struct wsconn *c, const struct msg *m)
 {
-	struct msg *m = ring_pop(&c->queue);
-
 	stat_add(&c->cfg->stats->sent, 1);
 	stat_add(&c->cfg->stats->bytes_sent, m->len);
-	msg_unref(m);
+	c->inflight++;
 	c->head_sent = 0;
 	c->head_started = c->head_compressed = false;
 }
 
 /*
- * Writes the small messages at the head of the queue as whole frames, in
- * one write; or, when the head is large, its next fragment. Returns how
- * many bytes went on the wire, or -1.
+ * Writes the small unsent messages as whole frames, in one write; or, when
+ * the first is large, its next fragment; with the control frames owed
+ * riding on the same write. Returns how many bytes went, or -1.
  */
 static long write_some(struct wsconn *c, size_t budget)
 {
 	unsigned char keys[4 * BATCH_COUNT];
 	size_t count = 0;
-	struct msg *m;
 
-	if (mask_keys(c, keys, sizeof(keys)) || batch_start(c, BATCH_BYTES + WS_HEAD_MAX))
+	if ((c->client && getrandom(keys, sizeof(keys), 0) != (ssize_t)sizeof(keys)) ||
+	    batch_start(c, BATCH_BYTES + WS_HEAD_MAX))
 		return -1;
 	size_t room = budget < BATCH_BYTES ? budget : BATCH_BYTES;
-	while ((m = ring_peek(&c->queue)) && count < BATCH_COUNT) {
+	while (c->inflight < c->queue.len && count < BATCH_COUNT) {
+		struct msg *m = ring_at(&c->queue, c->inflight);
 		const unsigned char *p;
 		size_t n;
 		bool compressed;
@@ -347,11 +494,12 @@ static long write_some(struct wsconn *c, size_t budget)
 		if (count && c->tx.len - LWS_PRE + n + WS_HEAD_MAX > room)
 			break;
 		batch_frame(c, opcode_of(m), true, compressed, p, n, keys + 4 * count);
-		message_done(c);
+		message_sent(c, m);
 		count++;
 	}
-	if (!count && (m = ring_peek(&c->queue))) {
+	if (!count && c->inflight < c->queue.len) {
 		/* A large message: its next fragment, framed in the batch buffer. */
+		struct msg *m = ring_at(&c->queue, c->inflight);
 		const unsigned char *p;
 		size_t n;
 		bool compressed;
@@ -367,10 +515,18 @@ static long write_some(struct wsconn *c, size_t budget)
 		c->head_started = true;
 		c->head_sent += take;
 		if (last)
-			message_done(c);
+			message_sent(c, m);
 	}
 	long wrote = (long)(c->tx.len - LWS_PRE);
+	if (batch_owed(c))
+		return -1;
 	return batch_send(c) ? -1 : wrote;
+}
+
+/* Drained: nothing unsent, and an acknowledging peer has confirmed all. */
+static bool drained(const struct wsconn *c)
+{
+	return !wsconn_unsent(c) && !(c->acks && c->inflight);
 }
 
 int wsconn_writeable(struct wsconn *c)
@@ -379,28 +535,27 @@ int wsconn_writeable(struct wsconn *c)
 		return 0;
 	if (c->flushing)
 		return flush_and_close(c);
-	if (send_pongs(c))
-		return -1;
-	if (c->ping_due) {
-		static const unsigned char ping[] = { 'r', 'x', 'w', 's' };
-		c->ping_due = false;
-		if (send_control(c, WS_PING, ping, sizeof(ping)))
-			return -1;
-	}
 
 	switch (c->closing) {
 	case WS_OPEN:
 		break;
 	case WS_CLOSE_ANSWERING:
-		if (send_close(c, c->peer_close_code, NULL))
+		/* Acks of what was written first, then the close that answers. */
+		if (batch_start(c, 0) || batch_owed(c) || batch_send(c) ||
+		    send_close(c, c->peer_close_code, NULL))
 			return -1;
 		c->closing = WS_CLOSED;
+		c->clean_close = true;
 		return flush_and_close(c);
 	case WS_FAILING:
 		if (send_close(c, c->close_code, c->close_reason))
 			return -1;
 		return flush_and_close(c);
 	case WS_CLOSE_SENT:
+		/* Until the answer comes, pongs and acks are still owed. */
+		if (batch_start(c, 0) || batch_owed(c) || batch_send(c))
+			return -1;
+		return 0;
 	case WS_CLOSED:
 		return 0;
 	}
@@ -408,27 +563,32 @@ int wsconn_writeable(struct wsconn *c)
 	if (c->close_pending && !c->head_started) {
 		c->close_pending = false;
 		c->closing = WS_CLOSE_SENT;
-		if (send_close(c, c->close_code, c->close_reason))
+		if (batch_start(c, 0) || batch_owed(c) || batch_send(c) ||
+		    send_close(c, c->close_code, c->close_reason))
 			return -1;
 		lws_set_timeout(c->link->wsi, PENDING_TIMEOUT_CLOSE_ACK, CLOSE_ANSWER_SECS);
 		return 0;
 	}
 
 	size_t budget = WRITE_BUDGET_BYTES;
-	size_t before = c->queue.len;
-	while (!ring_empty(&c->queue) && budget && before - c->queue.len < WRITE_BUDGET_MSGS) {
-		long wrote = write_some(c, budget);
-		if (wrote < 0) {
+	size_t before = c->inflight;
+	bool wrote = false;
+	while (wsconn_unsent(c) && budget && c->inflight - before < WRITE_BUDGET_MSGS) {
+		long n = write_some(c, budget);
+		if (n < 0) {
 			log_at(LOG_INFO, c->source, "%s: write failed", c->peer);
 			return -1;
 		}
-		budget = (size_t)wrote >= budget ? 0 : budget - (size_t)wrote;
+		wrote = true;
+		budget = (size_t)n >= budget ? 0 : budget - (size_t)n;
 		if (transport_choked(c->link))
 			break;
 	}
-	bool sent_some = c->queue.len < before;
+	/* Owed control frames with no data to ride on. */
+	if (!wrote && (batch_start(c, 0) || batch_owed(c) || batch_send(c)))
+		return -1;
 
-	if (!ring_empty(&c->queue) || c->close_pending) {
+	if (wsconn_unsent(c) || c->close_pending) {
 		want_writeable(c);
 	} else {
 		if (c->burst_drops) {
@@ -436,13 +596,11 @@ int wsconn_writeable(struct wsconn *c)
 			       c->peer, (unsigned long long)c->burst_drops);
 			c->burst_drops = 0;
 		}
-		if (c->close_when_empty) {
+		if (c->close_when_empty && drained(c)) {
 			c->close_pending = true;
 			want_writeable(c);
 		}
 	}
-	if (sent_some && c->ev->sent)
-		c->ev->sent(c->owner, c);
 	return 0;
 }
 
@@ -481,11 +639,53 @@ static int check_text(struct wsconn *c, const unsigned char *p, size_t n)
 	return fail(c, WS_CLOSE_INVALID_PAYLOAD, "text that is not UTF-8");
 }
 
+/* Where a received message ends in the output: acknowledged once written. */
+static void mark_output(struct wsconn *c, uint64_t at)
+{
+	if (!at) {
+		c->in_written = c->in_seq;
+	} else if (c->n_marks == WSCONN_MARKS) {
+		/* Full: the last mark moves on (the ack comes a little later). */
+		c->marks[WSCONN_MARKS - 1].at = at;
+		c->marks[WSCONN_MARKS - 1].seq = c->in_seq;
+	} else {
+		c->marks[c->n_marks].at = at;
+		c->marks[c->n_marks].seq = c->in_seq;
+		c->n_marks++;
+	}
+	if (c->acks && c->in_written > c->in_acked && !c->ack_due) {
+		c->ack_due = true;
+		want_writeable(c);
+	}
+}
+
+void wsconn_output_written(struct wsconn *c, uint64_t at)
+{
+	unsigned done = 0;
+
+	while (done < c->n_marks && c->marks[done].at <= at)
+		c->in_written = c->marks[done++].seq;
+	if (!done)
+		return;
+	memmove(c->marks, c->marks + done, (c->n_marks - done) * sizeof(c->marks[0]));
+	c->n_marks -= done;
+	if (c->acks && c->in_written > c->in_acked && !c->ack_due) {
+		c->ack_due = true;
+		want_writeable(c);
+	}
+}
+
+bool wsconn_awaits_output(const struct wsconn *c)
+{
+	return c->n_marks != 0;
+}
+
 static void deliver(struct wsconn *c, const unsigned char *p, size_t n)
 {
 	stat_add(&c->cfg->stats->received, 1);
 	stat_add(&c->cfg->stats->bytes_received, n);
-	c->ev->message(c->owner, c, p, n, c->rx_binary);
+	c->in_seq++;
+	mark_output(c, c->ev->message(c->owner, c, p, n, c->rx_binary));
 }
 
 /* What a compressed message inflates to, piece by piece. */
@@ -546,7 +746,6 @@ static int on_data(void *arg, const unsigned char *p, size_t n, bool first,
 static void heard(struct wsconn *c)
 {
 	c->last_heard = lws_now_usecs();
-	c->ping_outstanding = false;
 }
 
 static int queue_pong(struct wsconn *c, const unsigned char *p, size_t n)
@@ -570,6 +769,27 @@ static int queue_pong(struct wsconn *c, const unsigned char *p, size_t n)
 	return 0;
 }
 
+/* A pong: an ack, or the answer to our last ping, or nothing we asked for. */
+static void on_pong(struct wsconn *c, const unsigned char *p, size_t n)
+{
+	uint64_t count;
+	char expected[32];
+
+	if (c->acks && delivery_ack_get(p, n, &count)) {
+		confirm_upto(c, count);
+		return;
+	}
+	int k = snprintf(expected, sizeof(expected), "rxws %" PRIu64, c->pings);
+	if (c->ping_outstanding && (size_t)k == n && !memcmp(p, expected, n)) {
+		c->ping_outstanding = false;
+		if (!c->acks && c->ping_confirms)
+			confirm_upto(c, c->ping_confirms);
+		/* More was sent meanwhile: the next ping confirms it. */
+		if (!c->acks && c->inflight)
+			want_writeable(c);
+	}
+}
+
 static int on_close_frame(struct wsconn *c, const unsigned char *p, size_t n)
 {
 	unsigned code = 0, fail_code;
@@ -579,6 +799,7 @@ static int on_close_frame(struct wsconn *c, const unsigned char *p, size_t n)
 		return fail(c, fail_code, why);
 	if (c->closing == WS_CLOSE_SENT) {	/* the answer to ours */
 		c->closing = WS_CLOSED;
+		c->clean_close = true;
 		return -1;
 	}
 	c->peer_close_code = code;
@@ -592,14 +813,16 @@ static int on_control(void *arg, enum ws_opcode op, const unsigned char *p, size
 {
 	struct wsconn *c = arg;
 
-	heard(c);
 	switch (op) {
 	case WS_PING:
 		return c->closing == WS_OPEN ? queue_pong(c, p, n) : 0;
+	case WS_PONG:
+		on_pong(c, p, n);
+		return 0;
 	case WS_CLOSE:
 		return on_close_frame(c, p, n);
 	default:
-		return 0;	/* a pong: a sign of life, nothing more */
+		return 0;
 	}
 }
 
@@ -610,6 +833,7 @@ int wsconn_bytes(void *arg, unsigned char *p, size_t n)
 	struct wsframe_sink s = sink;
 	const char *why = NULL;
 
+	heard(c);
 	if (c->closing != WS_OPEN && c->closing != WS_CLOSE_SENT)
 		return 0;
 	s.arg = c;
@@ -625,24 +849,6 @@ int wsconn_bytes(void *arg, unsigned char *p, size_t n)
 	case WSFRAME_BAD:
 		fail(c, WS_CLOSE_PROTOCOL_ERROR, why);
 		return 0;
-	}
-	return 0;
-}
-
-int wsconn_received(struct wsconn *c, unsigned char *in, size_t n)
-{
-	heard(c);
-	switch (transport_received(c->link, in, n, wsconn_bytes, c)) {
-	case TRANSPORT_OK:
-	case TRANSPORT_READY:
-		return 0;
-	case TRANSPORT_STOPPED:
-		return c->closing == WS_CLOSED ? -1 : 0;
-	case TRANSPORT_ENDED:
-		return -1;
-	case TRANSPORT_FAILED:
-		log_at(LOG_INFO, c->source, "%s: %s", c->peer, c->link->problem);
-		return -1;
 	}
 	return 0;
 }
@@ -671,11 +877,12 @@ void wsconn_tick(struct wsconn *c, lws_usec_t now)
 {
 	const struct wsconn_config *cfg = c->cfg;
 
-	if (!c->link || cfg->ping_interval <= 0 || c->closing != WS_OPEN)
+	if (!c->link || c->closing != WS_OPEN)
 		return;
 	if (c->ping_outstanding) {
 		lws_usec_t limit = (lws_usec_t)(cfg->ping_timeout * LWS_US_PER_SEC);
-		if (limit > 0 && now - c->ping_asked_at >= limit) {
+		if (cfg->ping_interval > 0 && limit > 0 && now - c->ping_asked_at >= limit &&
+		    now - c->last_heard >= limit) {
 			log_at(LOG_WARN, c->source,
 			       "%s: no answer to a ping in %g s: dropping the connection",
 			       c->peer, cfg->ping_timeout);
@@ -685,10 +892,11 @@ void wsconn_tick(struct wsconn *c, lws_usec_t now)
 		}
 		return;
 	}
+	if (cfg->ping_interval <= 0)
+		return;
 	if (now - c->last_heard >= (lws_usec_t)(cfg->ping_interval * LWS_US_PER_SEC)) {
 		/* The clock starts now, even if the socket is too full to send. */
-		c->ping_due = c->ping_outstanding = true;
-		c->ping_asked_at = now;
+		c->ping_due = true;
 		want_writeable(c);
 	}
 }

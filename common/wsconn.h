@@ -1,7 +1,13 @@
 /*
  * wsconn: one WebSocket session over a transport, either end.
  *
- * Its bounded queue of messages to send, under the --overflow policy;
+ * Its bounded queue of messages to send, under the --overflow policy,
+ * which keeps each message sent until the peer confirms it: an rxws peer
+ * acknowledges what it wrote out (delivery.h), any other peer answers a
+ * ping sent after it, or the close handshake completes. A connection that
+ * breaks leaves what it sent unconfirmed, unless the session resumes, and
+ * then what the peer lacks is sent again. It also acknowledges what it
+ * received, once its owner says it was written out;
  * sending them as frames (many small ones to a write, large ones in
  * fragments, compressed when permessage-deflate was agreed); reading
  * frames, putting messages back together up to --max-size, checking text
@@ -39,12 +45,24 @@ struct wsconn_config {
 struct wsconn;
 
 struct wsconn_events {
-	/* A whole message came. */
-	void (*message)(void *owner, struct wsconn *c, const unsigned char *p,
-			size_t n, bool binary);
+	/*
+	 * A whole message came. Returns where it ends in the output (stdout's
+	 * byte count once it is written there), or 0 when it is consumed now.
+	 */
+	uint64_t (*message)(void *owner, struct wsconn *c, const unsigned char *p,
+			    size_t n, bool binary);
 	/* Messages left the queue: there is room for more. */
 	void (*sent)(void *owner, struct wsconn *c);
 };
+
+/* How a session resumes on a new connection (both ends speak delivery.h). */
+struct wsconn_resume {
+	uint64_t out_next;		/* the first of ours the peer lacks: sent again from it */
+	uint64_t in_next;		/* the number of the peer's next message */
+};
+
+/* Marks in the output of received messages, to acknowledge them once written. */
+#define WSCONN_MARKS 8
 
 enum push_result {
 	PUSH_QUEUED,		/* the queue took the reference */
@@ -72,10 +90,19 @@ struct wsconn {
 	const char *source;		/* log source; NULL: the process' */
 	char peer[128];			/* who, for log lines */
 
-	struct ring queue;		/* head is the message being sent */
+	/*
+	 * Not yet confirmed, oldest first: the first `inflight` were sent,
+	 * the rest not. The head's delivery number is queue_seq; the message
+	 * being sent is the first unsent.
+	 */
+	struct ring queue;
+	uint64_t queue_seq;
+	size_t inflight;
 	size_t head_sent;		/* bytes of its wire form already written */
 	bool head_started;		/* its first frame is out */
 	bool head_compressed;		/* its wire form is in zbuf */
+	bool acks;			/* the peer acknowledges (delivery.h) */
+	uint64_t resent;		/* messages sent again after a resume */
 	uint64_t burst_drops;
 	lws_usec_t full_since;		/* when its queue was first seen full; 0: not full */
 
@@ -95,9 +122,19 @@ struct wsconn {
 	unsigned peer_close_code;	/* the peer's, when it closed first; 0: none */
 	bool flushing;			/* the socket goes once lws has sent all */
 
+	bool clean_close;		/* the close handshake completed */
+
 	lws_usec_t last_heard, ping_asked_at;
 	bool ping_due, ping_outstanding;
+	uint64_t pings;			/* pings sent: the last one's number */
+	uint64_t ping_confirms;		/* what the last ping's pong confirms (0: nothing) */
 	struct pong_queue *pongs;	/* pings waiting for their pong */
+
+	/* What we received: numbered, written out, acknowledged. */
+	uint64_t in_seq, in_written, in_acked;
+	struct { uint64_t at, seq; } marks[WSCONN_MARKS];
+	unsigned n_marks;
+	bool ack_due;
 };
 
 int wsconn_init(struct wsconn *c, const struct wsconn_config *cfg,
@@ -107,15 +144,32 @@ void wsconn_free(struct wsconn *c);
 
 /*
  * The socket is up and the handshake done: frames flow. deflate: the
- * parameters agreed, or NULL. -1: no memory.
+ * parameters agreed, or NULL. resume: how an acknowledged session goes on,
+ * or NULL for a peer that does not acknowledge. -1: no memory.
  */
 int wsconn_attach(struct wsconn *c, struct transport *link,
-		  const struct deflate_params *deflate);
-/* The socket is gone; returns how many messages were cut off mid-write. */
+		  const struct deflate_params *deflate,
+		  const struct wsconn_resume *resume);
+/*
+ * The socket is gone. What was sent is confirmed by a completed close
+ * handshake; otherwise, with an acknowledging peer, kept to be sent again
+ * when the session resumes; else settled as unconfirmed (how many is
+ * returned, and logged).
+ */
 size_t wsconn_detach(struct wsconn *c);
+/* Settles all it holds: what was sent with sent_fate, the rest with fate. */
+void wsconn_abandon(struct wsconn *c, enum msg_fate sent_fate, enum msg_fate fate);
 
 enum push_result wsconn_push(struct wsconn *c, struct msg *m, enum overflow policy);
+/* Messages not yet confirmed (sent or not). */
 size_t wsconn_queued(const struct wsconn *c);
+size_t wsconn_unsent(const struct wsconn *c);
+/* For the delivery offer: the first we hold, and how many we received. */
+uint64_t wsconn_first_held(const struct wsconn *c);
+uint64_t wsconn_received_count(const struct wsconn *c);
+/* The output has been written up to at: acknowledge what that covers. */
+void wsconn_output_written(struct wsconn *c, uint64_t at);
+bool wsconn_awaits_output(const struct wsconn *c);
 
 /*
  * The socket's events. Each returns -1 when the socket should be closed
@@ -127,6 +181,7 @@ int wsconn_received(struct wsconn *c, unsigned char *in, size_t n);
 int wsconn_writeable(struct wsconn *c);
 
 /* Close at the next chance, with a code (after the message being sent). */
+/* (Drain: an acknowledging peer must have confirmed everything first.) */
 void wsconn_close(struct wsconn *c, unsigned code, const char *reason);
 /* Send what is queued first, then close. */
 void wsconn_drain(struct wsconn *c, unsigned code);

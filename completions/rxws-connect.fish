@@ -65,3 +65,5 @@ complete -c rxws-connect -l name -x -d 'source name in logs'
 # Other
 complete -c rxws-connect -s h -l help -d 'show the help and exit'
 complete -c rxws-connect -l version -d 'show the version and exit'
+complete -c rxws-connect -l no-ack -d 'no acknowledgements between rxws tools (faster, nothing resent)'
+complete -c rxws-connect -l session -x -d 'resume this session after a restart (at least once)'

@@ -78,3 +78,5 @@ complete -c rxws-group -l name -x -d 'source name in logs'
 # Other
 complete -c rxws-group -s h -l help -d 'show the help and exit'
 complete -c rxws-group -l version -d 'show the version and exit'
+complete -c rxws-group -l no-ack -d 'no acknowledgements between rxws tools (faster, nothing resent)'
+complete -c rxws-group -l session -x -d 'resume this session after a restart (at least once)'

@@ -70,3 +70,5 @@ complete -c rxws-serve -l name -x -d 'source name in logs'
 # Other
 complete -c rxws-serve -s h -l help -d 'show the help and exit'
 complete -c rxws-serve -l version -d 'show the version and exit'
+complete -c rxws-serve -l no-ack -d 'no acknowledgements between rxws tools (faster, nothing resent)'
+complete -c rxws-serve -l resume-timeout -x -d 'keep a gone client''s records this long for its return (30)'

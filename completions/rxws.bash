@@ -6,15 +6,15 @@ _rxws_options() {
 		--max-size --strict --queue --overflow --drain-timeout
 		--ping-interval --ping-timeout -k --keep-open -r --recv-only
 		-s --send-only -c --count -W --timeout -v --verbose -q --quiet
-		--log-format --name -h --help --version'
+		--log-format --name -h --help --version --no-ack'
 	local client='--retry-delay --retry-max --retries --unix --connect-timeout
 		--header --auth-token-file --cacert --insecure --compress --protocol
-		--proxy --noproxy'
+		--proxy --noproxy --session'
 	case $1 in
 	rxws-serve)
 		echo "$common --host -p --port --unix --allow-path --max-clients --wait-clients
 			--handshake-timeout --cert --key --auth-token-file --origin --static --compress
-			--protocol" ;;
+			--protocol --resume-timeout" ;;
 	rxws-connect)
 		echo "$common $client" ;;
 	rxws-group)
@@ -31,7 +31,8 @@ _rxws_takes_value() {
 	--max-clients | --wait-clients | --handshake-timeout | --cert | --key | \
 	--auth-token-file | --origin | --static | --retry-delay | --retry-max | \
 	--retries | --connect-timeout | --header | --cacert | --max-paths | \
-	--protocol | --proxy | --noproxy | --log-format | --name)
+	--protocol | --proxy | --noproxy | --session | --resume-timeout | \
+	--log-format | --name)
 		return 0 ;;
 	esac
 	return 1

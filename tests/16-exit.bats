@@ -88,7 +88,7 @@ load helpers
 	seq 1 4 > cin
 	wait_for 10 has_lines serve.out 4
 	kill -USR1 "$client"
-	wait_for 10 contains c.err 'stdin 4 records (8 bytes), 0 bad; sent 4 messages (4 bytes)'
+	wait_for 10 contains c.err 'stdin 4 records (8 bytes, 0 bad): 4 delivered, 0 discarded, 0 dropped, 0 unconfirmed, 0 lost, 0 pending; sent 4 messages (4 bytes, 0 again)'
 	echo 5 > cin
 	wait_for 10 has_lines serve.out 5
 	kill -0 "$client"

@@ -58,7 +58,7 @@ frame() {
 		"ws://127.0.0.1:$RAW_PORT/a b/é?x=1&y=%41"
 	assert_success
 	wait_for 10 contains raw.out '^eof'
-	assert_equal "$(sed -n 's/^> //p' raw.out)" "$(printf '%s\r\n' \
+	assert_equal "$(sed -n 's/^> //p' raw.out | grep -v '^Rxws-Delivery: ')" "$(printf '%s\r\n' \
 		'GET /a%20b/é?x=1&y=%41 HTTP/1.1' "Host: 127.0.0.1:$RAW_PORT" 'Upgrade: websocket' \
 		'Connection: Upgrade' 'Sec-WebSocket-Version: 13' 'Authorization: Bearer tok-42' \
 		'User-Agent: rxws/0.1.0' 'X-Api-Key: 2f7c' | tr -d '\r')"
@@ -157,14 +157,17 @@ refused_with() {
 	start_raw_server
 	run timeout 10 rxws-connect -s "ws://127.0.0.1:$RAW_PORT/" <<< 'bye'
 	assert_success
-	assert_equal "$(grep -v '^>' raw.out)" "$(printf "conn 1\ntext 'bye'\nclose 1000 \neof")"
+	# A plain peer is asked for a pong after the data: it confirms 'bye'.
+	assert_equal "$(grep -v '^>' raw.out)" "$(printf "conn 1\ntext 'bye'\nping 727877732031\nclose 1000 \neof")"
 	stop_raw_server
 
 	start_raw_server --no-close-answer
 	local start=$SECONDS
 	run timeout 20 rxws-connect -s "ws://127.0.0.1:$RAW_PORT/" <<< 'bye'
-	assert_success
-	# The server never answers: 5 s (and the reading of the clock) later, it goes.
+	# The server never answers, neither ping nor close: 5 s (and the reading
+	# of the clock) later, the client goes, and 'bye' is unconfirmed.
+	assert_failure 75
+	assert_output --partial '1 record not confirmed delivered: 1 unconfirmed, 0 lost'
 	(( SECONDS - start >= 4 && SECONDS - start <= 10 ))
 	assert contains raw.out '^close 1000'
 }

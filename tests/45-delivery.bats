@@ -1,0 +1,364 @@
+#!/usr/bin/env bats
+# Delivery you can count on: numbered streams through peers that are
+# killed (SIGKILL), stopped past their ping timeout (SIGSTOP) and
+# restarted, checked record by record; the exact account with peers that do
+# not acknowledge; the exit summary's equation; signals.
+
+load helpers
+
+N=1000000
+# Python peers take some 15,000 messages a second: fewer for them.
+PY_N=200000
+
+setup_file() {
+	seq 1 "$N" > "$BATS_FILE_TMPDIR/numbers"
+	seq 1 "$PY_N" > "$BATS_FILE_TMPDIR/py-numbers"
+	"$PY" -c '
+import sys
+n = int(sys.argv[1])
+with open(sys.argv[2], "w") as f:
+    for i in range(1, n + 1):
+        for tag in ("/a", "/b", "/c"):
+            f.write(f"{tag}\t{i}\n")' 334000 "$BATS_FILE_TMPDIR/tagged"
+}
+
+NUMBERS=$BATS_FILE_TMPDIR/numbers
+# Short keepalive, quick retries: faults are seen in well under a second.
+FAST=(--ping-interval 0.3 --ping-timeout 0.3 --retry-delay 0.05 --retry-max 0.2 --connect-timeout 1)
+
+# summary FILE: the last exit summary's counters, "read delivered
+# discarded dropped unconfirmed lost pending".
+summary() {
+	sed -n 's/.*stdin \([0-9]*\) records ([^)]*): \([0-9]*\) delivered, \([0-9]*\) discarded, \([0-9]*\) dropped, \([0-9]*\) unconfirmed, \([0-9]*\) lost, \([0-9]*\) pending.*/\1 \2 \3 \4 \5 \6 \7/p' "$1" | tail -n 1
+}
+
+# equation_holds FILE: read = delivered + discarded + dropped + unconfirmed + lost, none pending.
+equation_holds() {
+	local read delivered discarded dropped unconfirmed lost pending
+	read -r read delivered discarded dropped unconfirmed lost pending <<< "$(summary "$1")"
+	[[ -n $read ]] || { echo "no summary in $1" >&2; return 1; }
+	(( pending == 0 && read == delivered + discarded + dropped + unconfirmed + lost )) ||
+		{ echo "unbalanced: $(summary "$1")" >&2; return 1; }
+}
+
+# resent FILE: how many messages a tool sent again (its summary).
+resent() {
+	sed -n 's/.*sent [0-9]* messages ([0-9]* bytes, \([0-9]*\) again).*/\1/p' "$1" | tail -n 1
+}
+
+# serve_unix IN ERR [ARGS...]: rxws-serve on $T/sock reading IN, appending
+# to got, logging to ERR (a background job's stdin must be given: it is
+# /dev/null otherwise). Sets SERVE_PID.
+serve_unix() {
+	local in=$1 err=$2
+	shift 2
+	rxws-serve --unix "$T/sock" "$@" < "$in" >> got 2> "$err" &
+	SERVE_PID=$!
+	PIDS+=("$SERVE_PID")
+}
+
+@test "connect to serve, the server killed (SIGKILL) and restarted: every number, in order, duplicates only within --queue" {
+	serve_unix /dev/null s1.err -r -k /
+	local s1=$SERVE_PID
+	wait_for 10 test -S "$T/sock"
+	rxws-connect -v "${FAST[@]}" --unix "$T/sock" ws://localhost/ < "$NUMBERS" 2> c.err &
+	local client=$!
+	PIDS+=($client)
+	wait_for 60 has_lines got 200000
+	kill -KILL "$s1"
+	wait_gone 10 "$s1"
+	serve_unix /dev/null s2.err -r -k /
+	wait_gone 120 "$client"
+	wait_status "$client"
+	assert_equal "$STATUS" 0
+	run "$PY" "$PEERS/numbers.py" got "$N" --max-dup 1024
+	assert_success
+	equation_holds c.err
+	assert_equal "$(summary c.err | cut -d' ' -f1,2)" "$N $N"
+	echo "# receiver killed: $output; sent again: $(resent c.err)" >&3
+}
+
+@test "connect to serve, the server stopped (SIGSTOP) past the ping timeout, then continued: every number once, in order" {
+	serve_unix /dev/null s1.err -r -k /
+	local s1=$SERVE_PID
+	wait_for 10 test -S "$T/sock"
+	rxws-connect -v "${FAST[@]}" --unix "$T/sock" ws://localhost/ < "$NUMBERS" 2> c.err &
+	local client=$!
+	PIDS+=($client)
+	wait_for 60 has_lines got 200000
+	kill -STOP "$s1"
+	wait_for 10 contains c.err 'no answer to a ping'
+	wait_for 10 contains c.err 'retrying'
+	kill -CONT "$s1"
+	wait_gone 120 "$client"
+	wait_status "$client"
+	assert_equal "$STATUS" 0
+	run "$PY" "$PEERS/numbers.py" got "$N"
+	assert_success
+	equation_holds c.err
+	echo "# receiver stopped: $output; sent again: $(resent c.err)" >&3
+}
+
+@test "serve to connect, the client killed (SIGKILL) and restarted with --session: every number, duplicates only within --queue" {
+	serve_unix "$NUMBERS" s.err -v --wait-clients 1 --resume-timeout 30 /
+	wait_for 10 test -S "$T/sock"
+	rxws-connect -r --session fault-test --unix "$T/sock" ws://localhost/ >> got 2> c1.err &
+	local c1=$!
+	PIDS+=($c1)
+	wait_for 60 has_lines got 200000
+	kill -KILL "$c1"
+	rxws-connect -r -v --session fault-test "${FAST[@]}" --unix "$T/sock" ws://localhost/ >> got 2> c2.err &
+	local c2=$!
+	PIDS+=($c2)
+	wait_gone 120 "$SERVE_PID"
+	wait_status "$SERVE_PID"
+	assert_equal "$STATUS" 0
+	wait_gone 10 "$c2"
+	wait_status "$c2"
+	assert_equal "$STATUS" 0
+	run "$PY" "$PEERS/numbers.py" got "$N" --max-dup 1024
+	assert_success
+	equation_holds s.err
+	assert contains s.err 'resumed'
+	echo "# receiver killed: $output; sent again: $(resent s.err)" >&3
+}
+
+@test "serve to connect, the client stopped (SIGSTOP) past the ping timeout, then continued: every number once, in order" {
+	serve_unix "$NUMBERS" s.err -v --wait-clients 1 "${FAST[@]:0:4}" /
+	wait_for 10 test -S "$T/sock"
+	rxws-connect -r -v "${FAST[@]}" --unix "$T/sock" ws://localhost/ > got 2> c.err &
+	local client=$!
+	PIDS+=($client)
+	wait_for 60 has_lines got 200000
+	kill -STOP "$client"
+	wait_for 10 contains s.err 'no answer to a ping'
+	wait_for 10 contains s.err 'its session waits'
+	kill -CONT "$client"
+	wait_gone 120 "$SERVE_PID"
+	wait_status "$SERVE_PID"
+	assert_equal "$STATUS" 0
+	wait_gone 10 "$client"
+	run "$PY" "$PEERS/numbers.py" got "$N"
+	assert_success
+	equation_holds s.err
+	echo "# receiver stopped: $output; sent again: $(resent s.err)" >&3
+}
+
+@test "rxws-group over three paths, the server killed and restarted: each path's numbers, in order" {
+	serve_unix /dev/null s1.err -r -k
+	local s1=$SERVE_PID
+	wait_for 10 test -S "$T/sock"
+	rxws-group -v "${FAST[@]}" --unix "$T/sock" ws://localhost /a /b /c < "$BATS_FILE_TMPDIR/tagged" 2> g.err &
+	local group=$!
+	PIDS+=($group)
+	wait_for 60 has_lines got 300000
+	kill -KILL "$s1"
+	wait_gone 10 "$s1"
+	serve_unix /dev/null s2.err -r -k
+	wait_gone 120 "$group"
+	wait_status "$group"
+	assert_equal "$STATUS" 0
+	run "$PY" "$PEERS/numbers.py" got 334000 --max-dup 1024 --tags /a,/b,/c
+	assert_success
+	equation_holds g.err
+	echo "# group, receiver killed: $(echo $output); sent again: $(resent g.err)" >&3
+}
+
+@test "serve to rxws-group over three paths, the group stopped past the ping timeout: each path's numbers once, in order" {
+	serve_unix "$BATS_FILE_TMPDIR/tagged" s.err -v --wait-clients 3 "${FAST[@]:0:4}"
+	wait_for 10 test -S "$T/sock"
+	rxws-group -r -v "${FAST[@]}" --unix "$T/sock" ws://localhost /a /b /c > got 2> g.err &
+	local group=$!
+	PIDS+=($group)
+	wait_for 60 has_lines got 300000
+	kill -STOP "$group"
+	wait_for 10 contains s.err 'its session waits'
+	kill -CONT "$group"
+	wait_gone 120 "$SERVE_PID"
+	wait_status "$SERVE_PID"
+	assert_equal "$STATUS" 0
+	run "$PY" "$PEERS/numbers.py" got 334000 --tags /a,/b,/c
+	assert_success
+	echo "# group, receiver stopped: $(echo $output); sent again: $(resent s.err)" >&3
+}
+
+@test "a python websockets server killed, then stopped: what rxws-connect calls unconfirmed covers what it lacks; exit 75" {
+	"$PY" "$PEERS/ws_sink.py" server "$T/py.sock" got > py1.out &
+	local py=$!
+	PIDS+=($py)
+	wait_for 10 test -S "$T/py.sock"
+	# A python peer is slower: a longer ping timeout, lest a busy one be dropped.
+	rxws-connect -v --ping-interval 0.5 --ping-timeout 1 --retry-delay 0.05 --retry-max 0.2 \
+		--connect-timeout 1 --unix "$T/py.sock" ws://localhost/ < "$BATS_FILE_TMPDIR/py-numbers" 2> c.err &
+	local client=$!
+	PIDS+=($client)
+	wait_for 60 has_lines got 50000
+	kill -KILL "$py"
+	wait_gone 10 "$py"
+	rm -f "$T/py.sock"
+	"$PY" "$PEERS/ws_sink.py" server "$T/py.sock" got > py2.out &
+	py=$!
+	PIDS+=($py)
+	wait_for 60 has_lines got 120000
+	kill -STOP "$py"
+	wait_for 10 contains c.err 'no answer to a ping'
+	kill -CONT "$py"
+	wait_gone 120 "$client"
+	wait_status "$client"
+	assert_equal "$STATUS" 75
+	assert contains c.err 'records not confirmed delivered'
+	local unconfirmed missing
+	unconfirmed=$(summary c.err | cut -d' ' -f5)
+	missing=$(( PY_N - $(sort -un got | wc -l) ))
+	echo "# python server killed and stopped: $missing missing, $unconfirmed unconfirmed" >&3
+	# At most --queue in flight when a connection breaks, each time.
+	local breaks
+	breaks=$(grep -c 'sent on a connection that broke' c.err)
+	echo "# ($breaks connections broke)" >&3
+	(( missing <= unconfirmed ))
+	(( unconfirmed <= breaks * 1024 ))
+	(( unconfirmed > 0 ))
+	equation_holds c.err
+	run "$PY" "$PEERS/numbers.py" got "$PY_N"
+	assert_failure	# the peer really lacks some
+}
+
+@test "rxws-serve to a python websockets client that is killed: unconfirmed and lost cover what it lacks; exit 75" {
+	serve_unix "$BATS_FILE_TMPDIR/py-numbers" s.err -v --wait-clients 1 "${FAST[@]:0:4}" /
+	wait_for 10 test -S "$T/sock"
+	"$PY" "$PEERS/ws_sink.py" client ws://localhost/ got --unix "$T/sock" > py1.out &
+	local py=$!
+	PIDS+=($py)
+	wait_for 60 has_lines got 50000
+	kill -KILL "$py"
+	"$PY" "$PEERS/ws_sink.py" client ws://localhost/ got --unix "$T/sock" > py2.out &
+	PIDS+=($!)
+	wait_gone 120 "$SERVE_PID"
+	wait_status "$SERVE_PID"
+	assert_equal "$STATUS" 75
+	local read delivered discarded dropped unconfirmed lost pending missing
+	read -r read delivered discarded dropped unconfirmed lost pending <<< "$(summary s.err)"
+	missing=$(( PY_N - $(sort -un got | wc -l) ))
+	echo "# python client killed: $missing missing; $unconfirmed unconfirmed, $lost lost, $discarded discarded" >&3
+	(( missing <= unconfirmed + lost + discarded ))
+	(( unconfirmed <= 1024 ))
+	equation_holds s.err
+}
+
+@test "SIGTERM at random points of a flood: read = delivered + discarded + dropped + unconfirmed + lost, every time" {
+	serve_unix /dev/null s.err -r -k /
+	wait_for 10 test -S "$T/sock"
+	local i client until
+	for i in $(seq 1 20); do
+		rxws-connect -v --unix "$T/sock" ws://localhost/ < "$NUMBERS" 2> c.err &
+		client=$!
+		# A random point: after 0 to about 1 s of sending.
+		until=$(( $(date +%s%N) + RANDOM * 30000 ))
+		wait_for 10 eval "(( \$(date +%s%N) >= $until ))"
+		kill -TERM "$client" 2> /dev/null || true	# it may have finished
+		wait_gone 20 "$client"
+		equation_holds c.err
+	done
+	# And the server's side: a flood to a client, the server stopped.
+	for i in $(seq 1 20); do
+		rxws-serve --unix "$T/s$i" -v --wait-clients 1 / < "$NUMBERS" 2> s$i.err &
+		local server=$!
+		wait_for 10 test -S "$T/s$i"
+		rxws-connect -r --unix "$T/s$i" ws://localhost/ > /dev/null 2>&1 &
+		PIDS+=($!)
+		until=$(( $(date +%s%N) + RANDOM * 30000 ))
+		wait_for 10 eval "(( \$(date +%s%N) >= $until ))"
+		kill -TERM "$server" 2> /dev/null || true
+		wait_gone 20 "$server"
+		equation_holds s$i.err
+	done
+}
+
+@test "a second SIGTERM ends a tool whose stdout is blocked at once (within 1 s)" {
+	# Records of 4 KiB: a pipe holds 16 of them.
+	"$PY" -c 'import sys; sys.stdout.write(("x" * 4095 + "\n") * 5000)' > big
+	start_serve big serve.out serve.err --wait-clients 1 /
+	mkfifo out
+	sleep 1000 < out &	# opens the pipe and never reads it
+	PIDS+=($!)
+	rxws-connect -r -v "ws://127.0.0.1:$PORT/" > out 2> c.err &
+	local client=$!
+	PIDS+=($client)
+	# (SIGUSR1 before the client set up its handling of it would end it.)
+	wait_for 10 contains c.err 'connected'
+	# The pipe (64 KiB) is full, its writer blocked, long before 500 records came.
+	wait_for 30 eval "kill -USR1 $client; sleep 0.05; grep -qE 'received [0-9]{3,} messages' c.err"
+	kill -TERM "$client"
+	wait_for 10 contains c.err 'signal received: closing'
+	local t0=$(date +%s%N)
+	kill -TERM "$client"
+	wait_gone 5 "$client"
+	local ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	echo "# gone $ms ms after the second SIGTERM" >&3
+	(( ms < 1000 ))
+	wait_status "$client"
+	assert_equal "$STATUS" 143
+	equation_holds c.err
+}
+
+@test "records discarded for want of a client are said (a line per path per second, with the count), exit 0" {
+	run timeout 30 rxws-serve -p 0 / < "$NUMBERS"
+	assert_success
+	local said
+	said=$(sed -n 's/.*warning: \([0-9]*\) records for \/ discarded: no client on the path/\1/p' <<< "$output" |
+		awk '{ n += $1 } END { print n }')
+	assert_equal "$said" "$N"
+	(( $(grep -c 'discarded' <<< "$output") <= 5 ))
+	run timeout 30 rxws-serve -p 0 -v / < "$NUMBERS"
+	assert_line --partial "stdin $N records"
+	assert_line --partial "0 delivered, $N discarded, 0 dropped, 0 unconfirmed, 0 lost, 0 pending"
+}
+
+@test "--no-ack: rxws tools speak plain RFC 6455; what a killed receiver lacks is unconfirmed, not resent" {
+	serve_unix /dev/null s1.err -r -k --no-ack /
+	local s1=$SERVE_PID
+	wait_for 10 test -S "$T/sock"
+	rxws-connect -v "${FAST[@]}" --unix "$T/sock" ws://localhost/ < "$NUMBERS" 2> c.err &
+	local client=$!
+	PIDS+=($client)
+	wait_for 60 has_lines got 200000
+	kill -KILL "$s1"
+	wait_gone 10 "$s1"
+	serve_unix /dev/null s2.err -r -k --no-ack /
+	wait_gone 120 "$client"
+	wait_status "$client"
+	assert_equal "$STATUS" 75
+	refute contains c.err 'acknowledged'
+	assert_equal "$(resent c.err)" 0
+	# What its pongs confirmed, the killed server had read; it may not all
+	# have reached its stdout (rxws(7), DELIVERY): the peer's own loss.
+	local unconfirmed
+	unconfirmed=$(summary c.err | cut -d' ' -f5)
+	(( unconfirmed > 0 && unconfirmed <= 1024 ))
+	run "$PY" "$PEERS/numbers.py" got "$N"
+	assert_failure
+}
+
+@test "peers we did not write see plain frames: node ws gets exactly the records, no header of ours, no extra message" {
+	seq 1 1000 > in
+	start_serve in serve.out serve.err -v --wait-clients 1 /
+	run timeout 20 node "$PEERS/ws_node.js" client "ws://127.0.0.1:$PORT/" --recv 1000
+	assert_line 'open'
+	assert_equal "$(grep -c '^text ' <<< "$output")" 1000
+	assert_equal "$(grep '^text ' <<< "$output" | head -n 1)" 'text "1"'
+	refute contains serve.err 'acknowledged'
+	# The other way: a node ws server gets the records as they were, and nothing else.
+	node "$PEERS/ws_node.js" server port > node.out &
+	PIDS+=($!)
+	wait_for 10 test -s port
+	run timeout 20 rxws-connect -v "ws://127.0.0.1:$(cat port)/x" < in
+	assert_success
+	wait_for 10 eval "(( \$(grep -c '^/x text' node.out) >= 1000 ))"
+	assert_equal "$(grep -c '^/x ' node.out)" 1000
+	refute_output --partial 'acknowledged'
+	# The handshake: no Rxws-Delivery header goes to a peer that did not offer it.
+	run curl -s -i --max-time 5 -H 'Connection: Upgrade' -H 'Upgrade: websocket' \
+		-H 'Sec-WebSocket-Version: 13' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' \
+		"http://127.0.0.1:$PORT/"
+	refute_output --partial 'Rxws-'
+}
