@@ -186,6 +186,12 @@ bool deflate_can_compress(const struct deflate_stream *z)
 int deflate_message(struct deflate_stream *z, const unsigned char *p, size_t n,
 		    struct buf *out)
 {
+	/*
+	 * RFC 7692 7.2.3.6: an empty message is one 0x00 (an empty stored
+	 * block, less the tail). zlib would not flush again with nothing new.
+	 */
+	if (!n)
+		return buf_append_byte(out, 0x00);
 	if (!z->tx_ready) {
 		if (deflateInit2(&z->tx, Z_DEFAULT_COMPRESSION, Z_DEFLATED,
 				 -z->tx_window_bits, MEM_LEVEL, Z_DEFAULT_STRATEGY) != Z_OK)
