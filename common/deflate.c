@@ -227,14 +227,19 @@ static int drain(struct deflate_stream *z, int (*sink)(void *, const unsigned ch
 		z->rx.avail_out = PIECE_SIZE;
 		int rc = inflate(&z->rx, Z_SYNC_FLUSH);
 		size_t got = PIECE_SIZE - z->rx.avail_out;
-		if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
-			*why = "compressed data that does not inflate";
-			return -1;
-		}
+		/*
+		 * What came out before bad data is handed on first, as it is
+		 * when the bad data comes in a later piece: where the message
+		 * was cut must not change what is seen (its size, its UTF-8).
+		 */
 		if (got) {
 			int stop = sink(arg, z->piece, got);
 			if (stop)
 				return stop;
+		}
+		if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
+			*why = "compressed data that does not inflate";
+			return -1;
 		}
 		/* A final deflate block (allowed): the next bytes start afresh. */
 		if (rc == Z_STREAM_END) {
