@@ -63,7 +63,8 @@ const char *url_parse(const char *text, struct url *out)
 	const char *host_start, *host_end, *after;
 	if (*p == '[') {
 		host_start = p + 1;
-		host_end = strchr(host_start, ']');
+		/* Within the authority: a ']' in the path closes nothing. */
+		host_end = memchr(host_start, ']', (size_t)(authority_end - host_start));
 		if (!host_end)
 			return "no ']' after an IPv6 address";
 		after = host_end + 1;
