@@ -164,7 +164,7 @@ FUZZ_TARGETS ?= $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
 # What the targets use of common/ (the parsers, and what they call).
 FUZZ_COMMON := base64 buf cbor_item cbor_json datatype deflate framing handshake http json log options \
-	url utf8 wsframe
+	proxy url utf8 wsframe
 FUZZ_OBJ := $(FUZZ_COMMON:%=$(FUZZ_BUILD)/common/%.o)
 
 .PHONY: fuzz-build fuzz-smoke fuzz-replay fuzz-seeds
@@ -175,7 +175,7 @@ $(FUZZ_BUILD)/common/%.o: common/%.c $(wildcard common/*.h) | $(FUZZ_BUILD)/comm
 $(FUZZ_BUILD)/librxws.a: $(FUZZ_OBJ)
 	$(AR) rcs $@ $^
 
-$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_BUILD)/librxws.a
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(wildcard fuzz/*.h) $(FUZZ_BUILD)/librxws.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(FUZZ_BUILD)/librxws.a $(LDLIBS) -o $@
 
 $(FUZZ_BUILD)/common:

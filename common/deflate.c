@@ -186,6 +186,12 @@ bool deflate_can_compress(const struct deflate_stream *z)
 int deflate_message(struct deflate_stream *z, const unsigned char *p, size_t n,
 		    struct buf *out)
 {
+	/*
+	 * RFC 7692 7.2.3.6: an empty message is one 0x00 (an empty stored
+	 * block, less the tail). zlib would not flush again with nothing new.
+	 */
+	if (!n)
+		return buf_append_byte(out, 0x00);
 	if (!z->tx_ready) {
 		if (deflateInit2(&z->tx, Z_DEFAULT_COMPRESSION, Z_DEFLATED,
 				 -z->tx_window_bits, MEM_LEVEL, Z_DEFAULT_STRATEGY) != Z_OK)
@@ -221,14 +227,19 @@ static int drain(struct deflate_stream *z, int (*sink)(void *, const unsigned ch
 		z->rx.avail_out = PIECE_SIZE;
 		int rc = inflate(&z->rx, Z_SYNC_FLUSH);
 		size_t got = PIECE_SIZE - z->rx.avail_out;
-		if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
-			*why = "compressed data that does not inflate";
-			return -1;
-		}
+		/*
+		 * What came out before bad data is handed on first, as it is
+		 * when the bad data comes in a later piece: where the message
+		 * was cut must not change what is seen (its size, its UTF-8).
+		 */
 		if (got) {
 			int stop = sink(arg, z->piece, got);
 			if (stop)
 				return stop;
+		}
+		if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
+			*why = "compressed data that does not inflate";
+			return -1;
 		}
 		/* A final deflate block (allowed): the next bytes start afresh. */
 		if (rc == Z_STREAM_END) {

@@ -26,7 +26,7 @@ static const char *env_first(const char *const *names)
 	return NULL;
 }
 
-/* Percent-decodes s[0..n) into a new string; NULL on a bad escape. */
+/* Percent-decodes s[0..n) into a new string; NULL on a bad escape or %00. */
 static char *unescape(const char *s, size_t n)
 {
 	char *out = malloc(n + 1), *w = out;
@@ -38,8 +38,9 @@ static char *unescape(const char *s, size_t n)
 			*w++ = s[i];
 			continue;
 		}
+		/* %00 would end the credentials early: they are C strings. */
 		if (i + 2 >= n || !isxdigit((unsigned char)s[i + 1]) ||
-		    !isxdigit((unsigned char)s[i + 2])) {
+		    !isxdigit((unsigned char)s[i + 2]) || (s[i + 1] == '0' && s[i + 2] == '0')) {
 			free(out);
 			return NULL;
 		}
@@ -74,7 +75,7 @@ static const char *parse_proxy_url(const char *url, struct proxy *p)
 		char *user = unescape(s, (size_t)(at - s));
 		struct buf b = { 0 };
 		if (!user)
-			return "the proxy URL's user part has a bad %-escape";
+			return "the proxy URL's user part has a bad %-escape, or %00 (which cannot be sent)";
 		if (buf_append(&b, "Basic ", 6) ||
 		    base64_put(&b, (const unsigned char *)user, strlen(user)) ||
 		    buf_append_byte(&b, '\0')) {

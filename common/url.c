@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-/* Percent-decodes n bytes into a new string; NULL on a bad escape. */
+/* Percent-decodes n bytes into a new string; NULL on a bad escape or %00. */
 static char *percent_decoded(const char *s, size_t n)
 {
 	char *out = malloc(n + 1), *w = out;
@@ -18,8 +18,9 @@ static char *percent_decoded(const char *s, size_t n)
 			*w++ = s[i];
 			continue;
 		}
+		/* %00 would end the credentials early: they are C strings. */
 		if (i + 2 >= n || !isxdigit((unsigned char)s[i + 1]) ||
-		    !isxdigit((unsigned char)s[i + 2])) {
+		    !isxdigit((unsigned char)s[i + 2]) || (s[i + 1] == '0' && s[i + 2] == '0')) {
 			free(out);
 			return NULL;
 		}
@@ -63,7 +64,8 @@ const char *url_parse(const char *text, struct url *out)
 	const char *host_start, *host_end, *after;
 	if (*p == '[') {
 		host_start = p + 1;
-		host_end = strchr(host_start, ']');
+		/* Within the authority: a ']' in the path closes nothing. */
+		host_end = memchr(host_start, ']', (size_t)(authority_end - host_start));
 		if (!host_end)
 			return "no ']' after an IPv6 address";
 		after = host_end + 1;
@@ -115,7 +117,7 @@ const char *url_parse(const char *text, struct url *out)
 			 out->host, out->port);
 	if (at && !(out->userinfo = percent_decoded(authority, (size_t)(at - authority)))) {
 		url_free(out);
-		return "the user part of the URL has a bad %-escape";
+		return "the user part of the URL has a bad %-escape, or %00 (which cannot be sent)";
 	}
 	/* As given, less the user part and the query (which may hold a token). */
 	if (asprintf(&out->shown, "%.*s%.*s", (int)(authority - text), text,

@@ -66,6 +66,34 @@ static inline bool same_bytes(const void *a, size_t an, const void *b, size_t bn
 	return an == bn && (an == 0 || !memcmp(a, b, an));
 }
 
+/*
+ * UTF-8 the slow way, one code point at a time, written from RFC 3629 (no
+ * overlongs, no surrogates, nothing above U+10FFFF): the reference that
+ * utf8_valid(), the stream and the text checks are held to.
+ */
+static inline bool utf8_reference(const uint8_t *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		uint8_t c = s[i];
+		size_t need = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1
+			    : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : 9;
+		if (need == 9 || n - i <= need)
+			return false;	/* not a lead byte, or cut short */
+		uint32_t cp = need == 0 ? c : c & (0x3f >> need);
+		for (size_t k = 1; k <= need; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		static const uint32_t least[] = { 0, 0x80, 0x800, 0x10000 };
+		if (cp < least[need] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += need + 1;
+	}
+	return true;
+}
+
 /* --max-size from one byte: 1 to 16130 bytes, or 64 KiB. */
 static inline size_t fuzz_max_size(uint8_t b)
 {

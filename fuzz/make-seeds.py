@@ -15,6 +15,7 @@ fuzzing runs read as seeds too.
 import os
 import shutil
 import struct
+import zlib
 
 import cbor2
 
@@ -327,6 +328,10 @@ urls = {
     "fragment": "ws://h/#frag", "http": "http://h/", "upper": "WSS://H:1/P",
     "no-host": "ws:///p", "no-host-port": "ws://:80/", "empty": "", "scheme-only": "wss://",
     "host-only-v6": "ws://[]/", "spaces": "ws://h p/q r", "long-path": "ws://h/" + "a/" * 200,
+    "userinfo": "ws://us%3Aer:p%40ss@h:8080/p?token=x", "userinfo-empty": "wss://@h/",
+    "userinfo-ipv6": "ws://u:p@[::1]:9/", "userinfo-two-ats": "ws://a@b@c/",
+    "userinfo-bad-escape": "ws://u:%zz@h/", "userinfo-nul": "ws://u:%00@h/",
+    "at-in-path": "ws://h/a@b", "bracket-in-path": "ws://[::1/]/",
 }
 for name, text in urls.items():
     seed("fuzz_url", name, text)
@@ -341,13 +346,20 @@ utf8 = {
     "c1": b"\xc1\xbf", "f5": b"\xf5\x80\x80\x80", "continuation": b"\x80",
     "truncated": b"abc\xe2\x98", "bad-after-8": b"12345678\xff", "bad-in-8": b"1234\xff678",
     "split-at-8": b"1234567\xc3\xa9 and more", "nul": b"a\0b",
+    "four-byte-run": "😀😀😀😀 ok".encode(), "lead-then-ascii": b"ab\xf0\x9f\x41",
+    "surrogate-start": b"ok\xed\xa0",
 }
 for name, data in utf8.items():
     seed("fuzz_utf8", name, data)
 
-# ---- a server's handshake answer and frames (fuzz_client_frames) ----
+# ---- frames, as either end writes them ----
 
-def frame(b0, payload, masked=False):
+KEY = b"dGhlIHNhbXBsZSBub25jZQ=="	# RFC 6455's example key
+ACCEPT = b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="	# and its answer
+MASK = b"\x37\xfa\x21\x3d"
+
+
+def frame(b0, payload, masked=False, key=MASK):
     n = len(payload)
     second = 0x80 if masked else 0
     if n < 126:
@@ -356,26 +368,274 @@ def frame(b0, payload, masked=False):
         head = bytes([b0, second | 126]) + n.to_bytes(2, "big")
     else:
         head = bytes([b0, second | 127]) + n.to_bytes(8, "big")
-    return head + (b"\1\2\3\4" if masked else b"") + payload
+    if not masked:
+        return head + payload
+    return head + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
 
 
-# RFC 6455's example key, the one the target reads answers with.
-answer = (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-          b"Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n")
+def masked(b0, payload):
+    return frame(b0, payload, masked=True)
+
+
+def compressor(wbits=15):
+    return zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -wbits)
+
+
+def compress(data, c=None):
+    """A message as permessage-deflate sends it (RFC 7692 7.2.1)."""
+    c = c or compressor()
+    out = c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH)
+    assert out.endswith(b"\x00\x00\xff\xff")
+    return out[:-4]
+
+
+def close(code, reason=b""):
+    return code.to_bytes(2, "big") + reason
+
+
+# ---- a server's handshake answer and frames (fuzz_client_frames) ----
+
+ANSWER_FIRST, FRAMES_ALONE, DEFLATE, PROXY, PROTOCOLS = 0, 1, 2, 4, 8
+LIMIT_64, LIMIT_1000, LIMIT_64K = 0x00, 0x10, 0x20
+
+
+def answer(*extra):
+    return (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+            b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + ACCEPT + b"\r\n"
+            + b"".join(e + b"\r\n" for e in extra) + b"\r\n")
+
+
+shared = compressor()
+context = compress(b"hello, hello", shared) + b"|" + compress(b"hello, hello", shared)
+first, second = context.split(b"|")
 client_frames = {
-    "answer-then-text": b"\0" + answer + frame(0x81, b"hello"),
-    "answer-401": b"\0HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n",
-    "answer-extension": b"\0" + answer.replace(b"\r\n\r\n", b"\r\nSec-WebSocket-Extensions: x\r\n\r\n"),
-    "answer-not-http": b"\0\x15\x03\x01\x00\x02\x02\x28",
-    "fragments-around-ping": b"\1" + frame(0x01, b"frag") + frame(0x89, b"hi") + frame(0x80, b"ment"),
-    "empty-and-16-bit": b"\1" + frame(0x82, b"") + frame(0x81, b"x" * 300),
-    "pong-then-close": b"\1" + frame(0x8A, b"pong") + frame(0x88, b"\x03\xe8bye"),
-    "masked": b"\1" + frame(0x81, b"abcde", masked=True),
-    "reserved-bits": b"\1" + frame(0xC1, b"a"),
-    "long-control": b"\1" + frame(0x89, b"p" * 126),
+    "answer-then-text": bytes([ANSWER_FIRST]) + answer() + frame(0x81, b"hello"),
+    "answer-401": bytes([ANSWER_FIRST]) + b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n",
+    "answer-403-text": bytes([ANSWER_FIRST]) + b"HTTP/1.1 403 Forbidden\r\nServer: rxws/0.1.0\r\n"
+    b"Content-Type: text/plain\r\n\r\nnot on this path\n",
+    "answer-extension-not-offered": bytes([ANSWER_FIRST]) + answer(b"Sec-WebSocket-Extensions: x"),
+    "answer-not-http": bytes([ANSWER_FIRST]) + b"\x15\x03\x01\x00\x02\x02\x28",
+    "answer-bad-accept": bytes([ANSWER_FIRST]) + answer().replace(ACCEPT, b"x" * 28),
+    "answer-deflate": bytes([ANSWER_FIRST | DEFLATE | LIMIT_1000])
+    + answer(b"Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover")
+    + frame(0xC1, compress(b"h\xc3\xa9llo")) + frame(0x82, b"\x00\xff"),
+    "answer-deflate-windows": bytes([ANSWER_FIRST | DEFLATE])
+    + answer(b"Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=10; "
+             b"client_max_window_bits=9")
+    + frame(0xC1, compress(b"window", compressor(10))),
+    "answer-deflate-two": bytes([ANSWER_FIRST | DEFLATE])
+    + answer(b"Sec-WebSocket-Extensions: permessage-deflate, permessage-deflate"),
+    "answer-protocol": bytes([ANSWER_FIRST | PROTOCOLS]) + answer(b"Sec-WebSocket-Protocol: chat.v2")
+    + frame(0x81, b"chat"),
+    "answer-protocol-not-offered": bytes([ANSWER_FIRST | PROTOCOLS])
+    + answer(b"Sec-WebSocket-Protocol: chat.v3"),
+    "proxy-then-answer": bytes([ANSWER_FIRST | PROXY])
+    + b"HTTP/1.1 200 Connection established\r\n\r\n" + answer() + frame(0x81, b"through"),
+    "proxy-407": bytes([ANSWER_FIRST | PROXY])
+    + b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic\r\n\r\n",
+    "proxy-not-http": bytes([ANSWER_FIRST | PROXY]) + b"SSH-2.0-OpenSSH_9.2\r\n",
+    "fragments-around-ping": bytes([FRAMES_ALONE]) + frame(0x01, b"frag") + frame(0x89, b"hi")
+    + frame(0x80, b"ment"),
+    "empty-and-16-bit": bytes([FRAMES_ALONE | LIMIT_1000]) + frame(0x82, b"") + frame(0x81, b"x" * 300),
+    "over-the-limit": bytes([FRAMES_ALONE | LIMIT_64]) + frame(0x82, b"y" * 65),
+    "pong-then-close": bytes([FRAMES_ALONE]) + frame(0x8A, b"pong") + frame(0x88, close(1000, b"bye")),
+    "close-bad-code": bytes([FRAMES_ALONE]) + frame(0x88, close(1005)),
+    "close-bad-reason": bytes([FRAMES_ALONE]) + frame(0x88, close(4000, b"\xff")),
+    "close-one-byte": bytes([FRAMES_ALONE]) + frame(0x88, b"\x03"),
+    "text-bad-utf8": bytes([FRAMES_ALONE]) + frame(0x01, b"\xe2\x82") + frame(0x80, b"(x"),
+    "masked": bytes([FRAMES_ALONE]) + frame(0x81, b"abcde", masked=True),
+    "reserved-bits": bytes([FRAMES_ALONE]) + frame(0xC1, b"a"),
+    "long-control": bytes([FRAMES_ALONE]) + frame(0x89, b"p" * 126),
+    "deflate-context": bytes([FRAMES_ALONE | DEFLATE | LIMIT_64K]) + frame(0xC1, first)
+    + frame(0xC1, second),
+    "deflate-fragmented": bytes([FRAMES_ALONE | DEFLATE | LIMIT_64K])
+    + frame(0x42, compress(b"\x00" * 3000)[:5]) + frame(0x8A, b"")
+    + frame(0x80, compress(b"\x00" * 3000)[5:]),
+    "deflate-bomb-over-limit": bytes([FRAMES_ALONE | DEFLATE | LIMIT_1000])
+    + frame(0xC2, compress(b"\x00" * 100000)),
+    "deflate-bad-data": bytes([FRAMES_ALONE | DEFLATE]) + frame(0xC1, b"\xff\xff\xff\xff"),
+    "deflate-rsv1-continuation": bytes([FRAMES_ALONE | DEFLATE]) + frame(0x41, b"") + frame(0xC0, b""),
 }
 for name, data in client_frames.items():
     seed("fuzz_client_frames", name, data)
+
+# ---- a client's requests and frames, to a server (fuzz_server_request) ----
+
+SERVED_PROTOCOLS, COMPRESS = 1, 2
+MAX_64, MAX_1000, MAX_64K = 0x0, 0x4, 0x8
+
+
+def request(target=b"/", *headers, method=b"GET", version=b"1.1", key=KEY):
+    lines = [method + b" " + target + b" HTTP/" + version]
+    lines += [h for h in headers]
+    return b"\r\n".join(lines) + b"\r\n\r\n"
+
+
+UPGRADE = (b"Upgrade: websocket", b"Connection: Upgrade", b"Sec-WebSocket-Key: " + KEY,
+           b"Sec-WebSocket-Version: 13")
+chrome = request(b"/chat", b"Host: localhost:8888", b"Connection: Upgrade", b"Pragma: no-cache",
+                 b"Cache-Control: no-cache",
+                 b"User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                 b"Chrome/120.0.0.0 Safari/537.36",
+                 b"Upgrade: websocket", b"Origin: http://localhost:8888",
+                 b"Sec-WebSocket-Version: 13", b"Accept-Encoding: gzip, deflate, br",
+                 b"Accept-Language: en-US,en;q=0.9", b"Sec-WebSocket-Key: " + KEY,
+                 b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits")
+firefox = request(b"/news?token=s3cr%3Dt", b"Host: localhost:8888",
+                  b"User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:115.0) Gecko/20100101 Firefox/115.0",
+                  b"Accept: */*", b"Accept-Language: en-US,en;q=0.5", b"Accept-Encoding: gzip, deflate",
+                  b"Sec-WebSocket-Version: 13", b"Origin: null",
+                  b"Sec-WebSocket-Extensions: permessage-deflate",
+                  b"Sec-WebSocket-Key: " + KEY, b"Connection: keep-alive, Upgrade",
+                  b"Sec-Fetch-Dest: websocket", b"Sec-Fetch-Mode: websocket",
+                  b"Sec-Fetch-Site: same-origin", b"Pragma: no-cache", b"Cache-Control: no-cache",
+                  b"Upgrade: websocket")
+curl = request(b"/", b"Host: 127.0.0.1:8888", b"User-Agent: curl/7.88.1", b"Accept: */*",
+               b"Upgrade: websocket", b"Sec-WebSocket-Version: 13",
+               b"Sec-WebSocket-Key: " + KEY, b"Connection: Upgrade")
+python = request(b"/a/b", b"Host: localhost:8888", b"Upgrade: websocket", b"Connection: Upgrade",
+                 b"Sec-WebSocket-Key: " + KEY, b"Sec-WebSocket-Version: 13",
+                 b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits",
+                 b"Sec-WebSocket-Protocol: chat.v1, chat.v2",
+                 b"User-Agent: Python/3.11 websockets/10.4")
+rxws = request(b"/p", b"Host: localhost:8888", *UPGRADE[:4],
+               b"Sec-WebSocket-Protocol: other, chat.v2",
+               b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits",
+               b"User-Agent: rxws/0.1.0")
+
+client_compressed = compressor()
+server_request = {
+    "chrome-text": bytes([COMPRESS | MAX_1000]) + chrome + masked(0x81, b"hello")
+    + masked(0x88, close(1000)),
+    "chrome-compressed": bytes([COMPRESS | MAX_64K]) + chrome
+    + masked(0xC1, compress(b"h\xc3\xa9llo h\xc3\xa9llo", client_compressed))
+    + masked(0xC1, compress(b"h\xc3\xa9llo again", client_compressed)),
+    "firefox-no-compress": bytes([MAX_1000]) + firefox + masked(0x82, b"\x00\x01"),
+    "firefox-compressed-fragments": bytes([COMPRESS | MAX_64K]) + firefox
+    + masked(0x41, compress(b"abc" * 100)[:3]) + masked(0x89, b"ping")
+    + masked(0x80, compress(b"abc" * 100)[3:]),
+    "curl": bytes([MAX_64]) + curl + masked(0x81, b"x" * 64) + masked(0x81, b"x" * 65),
+    "python-protocols": bytes([SERVED_PROTOCOLS | COMPRESS | MAX_1000]) + python
+    + masked(0x8A, b"") + masked(0x88, close(4001, b"caf\xc3\xa9")),
+    "rxws-second-protocol": bytes([SERVED_PROTOCOLS | MAX_1000]) + rxws + masked(0x81, b"ok"),
+    "protocol-not-served": bytes([SERVED_PROTOCOLS]) + request(b"/", b"Host: h", *UPGRADE,
+                                                               b"Sec-WebSocket-Protocol: mqtt"),
+    "keep-alive-then-upgrade": bytes([MAX_1000]) + request(b"/index.html", b"Host: h")
+    + request(b"/x", b"Host: h", method=b"HEAD") + curl + masked(0x81, b"after"),
+    "http-1.0-close": bytes([0]) + request(b"/", b"Host: h", version=b"1.0") + curl,
+    "connection-close": bytes([0]) + request(b"/", b"Host: h", b"Connection: close") + curl,
+    "post": bytes([0]) + request(b"/", b"Host: h", *UPGRADE, method=b"POST"),
+    "upgrade-http-1.0": bytes([0]) + request(b"/", b"Host: h", *UPGRADE, version=b"1.0"),
+    "two-hosts": bytes([0]) + request(b"/", b"Host: a", b"host: b", *UPGRADE),
+    "no-connection-upgrade": bytes([0]) + request(b"/", b"Host: h", *UPGRADE[::2], UPGRADE[3]),
+    "version-8": bytes([0]) + request(b"/", b"Host: h", *UPGRADE[:3], b"Sec-WebSocket-Version: 8"),
+    "key-15-bytes": bytes([0]) + request(b"/", b"Host: h", *UPGRADE[:2],
+                                         b"Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAA", UPGRADE[3]),
+    "key-pad-bits": bytes([0]) + request(b"/", b"Host: h", *UPGRADE[:2],
+                                         b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZR==", UPGRADE[3]),
+    "dot-segments": bytes([0]) + request(b"/a/./b/../../../c/%2e%2E/d/.", b"Host: h", *UPGRADE),
+    "escapes": bytes([0]) + request(b"/%41%2Fb%00c?x=%zz", b"Host: h", *UPGRADE),
+    "bad-escape": bytes([0]) + request(b"/a%2", b"Host: h", *UPGRADE),
+    "absolute-target": bytes([0]) + request(b"http://h/x", b"Host: h", *UPGRADE),
+    "asterisk": bytes([0]) + request(b"*", b"Host: h", method=b"OPTIONS"),
+    "bare-lf": bytes([0]) + b"GET / HTTP/1.1\nHost: h\n\n",
+    "folded": bytes([0]) + b"GET / HTTP/1.1\r\nHost: h\r\n x\r\n\r\n",
+    "65-fields": bytes([0]) + request(b"/", *[b"X-%d: y" % i for i in range(65)]),
+    "nul": bytes([0]) + b"GET /\x00 HTTP/1.1\r\n\r\n",
+    "unmasked-frame": bytes([MAX_1000]) + curl + frame(0x81, b"not masked"),
+    "deflate-not-agreed": bytes([MAX_1000]) + chrome + masked(0xC1, compress(b"x")),
+    "close-bad-reason": bytes([MAX_1000]) + curl + masked(0x88, close(1000, b"\xc3")),
+    "close-reserved": bytes([MAX_1000]) + curl + masked(0x88, close(1015)),
+}
+for name, data in server_request.items():
+    seed("fuzz_server_request", name, data)
+
+# ---- permessage-deflate (fuzz_deflate) ----
+
+ROUND_TRIP, UNTRUSTED, NEGOTIATION = 0, 1, 2
+
+
+def params(server_no_context=False, client_no_context=False, server_bits=0, client_bits=0):
+    return bytes([server_no_context | client_no_context << 1 | server_bits << 4, client_bits << 4])
+
+
+def message(data, from_client=False):
+    assert len(data) < 128
+    return bytes([len(data)]) + data + bytes([from_client])
+
+
+def big_message(halves_of_kib, pattern, from_client=False):
+    """pattern repeated to halves_of_kib x 512 bytes (at most 127)."""
+    assert len(pattern) <= 64 and halves_of_kib < 128
+    return bytes([0x80 | halves_of_kib]) + pattern + bytes([from_client])
+
+
+text = "héllo wörld, héllo again ".encode()
+deflate_seeds = {
+    "round-trip-defaults": bytes([ROUND_TRIP]) + params() + message(text) + message(text, True)
+    + message(text) + message(b"") + message(text),
+    "round-trip-no-context": bytes([ROUND_TRIP]) + params(True, True) + message(text)
+    + message(text) + message(text, True) + message(text, True),
+    "round-trip-windows": bytes([ROUND_TRIP]) + params(False, True, 9, 12) + message(text * 4)
+    + message(bytes(range(100)), True),
+    "round-trip-window-8": bytes([ROUND_TRIP]) + params(server_bits=8, client_bits=8) + message(text),
+    "round-trip-big": bytes([ROUND_TRIP]) + params() + big_message(80, bytes(range(64)))
+    + big_message(3, b"ab", True),
+    "inflate-messages": bytes([UNTRUSTED, 0, 2]) + compress(b"first message") + compress(b"second"),
+    "inflate-context": bytes([UNTRUSTED, 0, 1]) + context.replace(b"|", b""),
+    "inflate-final-block": bytes([UNTRUSTED, 0, 1]) + zlib.compressobj(9, zlib.DEFLATED, -15).compress(b"end")
+    + zlib.compressobj(9, zlib.DEFLATED, -15).flush(),
+    "inflate-bomb-stopped": bytes([UNTRUSTED, 10, 1]) + compress(b"\x00" * 2000000),
+    "inflate-stored": bytes([UNTRUSTED, 1, 1]) + b"\x00\x05\x00\xfa\xffhello",
+    "inflate-bad-block": bytes([UNTRUSTED, 0, 1]) + b"\x07\x00",
+    "inflate-bad-distance": bytes([UNTRUSTED, 0, 1]) + b"\x63\x00\x42\x00",
+    "offer-chrome": bytes([NEGOTIATION]) + b"permessage-deflate; client_max_window_bits",
+    "offer-firefox": bytes([NEGOTIATION]) + b"permessage-deflate",
+    "offer-all": bytes([NEGOTIATION]) + b"permessage-deflate; server_no_context_takeover; "
+    b"client_no_context_takeover; server_max_window_bits=10; client_max_window_bits=9",
+    "offer-quoted": bytes([NEGOTIATION]) + b'permessage-deflate; server_max_window_bits="15"',
+    "offer-window-8-then-plain": bytes([NEGOTIATION])
+    + b"permessage-deflate; server_max_window_bits=8, permessage-deflate",
+    "offer-duplicate-param": bytes([NEGOTIATION])
+    + b"permessage-deflate; server_no_context_takeover; server_no_context_takeover",
+    "offer-bad-values": bytes([NEGOTIATION]) + b"permessage-deflate; server_max_window_bits=16\n"
+    b"permessage-deflate; client_max_window_bits=07\npermessage-deflate; server_max_window_bits",
+    "offer-unknown-then-deflate": bytes([NEGOTIATION]) + b"x-webkit-deflate-frame\n"
+    b"foo; bar=1, PerMessage-Deflate ; Client_Max_Window_Bits = 11",
+    "offer-empty-items": bytes([NEGOTIATION]) + b", ,permessage-deflate;,",
+}
+for name, data in deflate_seeds.items():
+    seed("fuzz_deflate", name, data)
+
+# ---- proxy settings (fuzz_proxy) ----
+
+NOPROXY, PROXY_URL, WSS, V6 = 0, 1, 2, 4
+proxy_seeds = {
+    "noproxy-names": bytes([NOPROXY]) + b"localhost, .example.com,internal\nwww.Example.COM",
+    "noproxy-not-suffix": bytes([NOPROXY]) + b"example.com\nbadexample.com",
+    "noproxy-star": bytes([NOPROXY]) + b"*\nanything",
+    "noproxy-cidr4": bytes([NOPROXY]) + b"10.0.0.0/8,192.168.1.0/24\n10.1.2.3",
+    "noproxy-cidr6": bytes([NOPROXY]) + b"fd00::/8\nfd12::1",
+    "noproxy-brackets": bytes([NOPROXY]) + b"[::1]\n::1",
+    "noproxy-bad-cidr": bytes([NOPROXY]) + b"10.0.0.0/,1.2.3.4/99,/8\n10.0.0.1",
+    "noproxy-empty": bytes([NOPROXY]) + b"\nhost",
+    "url-plain": bytes([PROXY_URL]) + b"http://proxy.example:3128",
+    "url-no-scheme": bytes([PROXY_URL | WSS]) + b"proxy:8080",
+    "url-credentials": bytes([PROXY_URL]) + b"http://us%40er:p%3Ass@w@proxy:8080/",
+    "url-ipv6": bytes([PROXY_URL | V6]) + b"http://[::1]:3128",
+    "url-default-port": bytes([PROXY_URL | WSS | V6]) + b"HTTP://proxy",
+    "url-https": bytes([PROXY_URL]) + b"https://proxy:443",
+    "url-socks": bytes([PROXY_URL]) + b"socks5://proxy:1080",
+    "url-port-0": bytes([PROXY_URL]) + b"http://proxy:0",
+    "url-port-junk": bytes([PROXY_URL]) + b"http://proxy:80x",
+    "url-no-host": bytes([PROXY_URL]) + b"http://user@:80",
+    "url-bad-escape": bytes([PROXY_URL]) + b"http://us%zzer@proxy",
+    "url-nul-escape": bytes([PROXY_URL]) + b"http://user:pa%00ss@proxy",
+    "url-unclosed": bytes([PROXY_URL]) + b"http://[::1:3128",
+    "url-empty": bytes([PROXY_URL]),
+}
+for name, data in proxy_seeds.items():
+    seed("fuzz_proxy", name, data)
 
 # ---- write them ----
 

@@ -28,6 +28,14 @@ replay() {
 	replay fuzz_client_frames
 }
 
+@test "fuzz_server_request: corpus and regressions replay cleanly" {
+	replay fuzz_server_request
+}
+
+@test "fuzz_deflate: corpus and regressions replay cleanly" {
+	replay fuzz_deflate
+}
+
 @test "fuzz_network_message: corpus and regressions replay cleanly" {
 	replay fuzz_network_message
 }
@@ -42,6 +50,10 @@ replay() {
 
 @test "fuzz_url: corpus and regressions replay cleanly" {
 	replay fuzz_url
+}
+
+@test "fuzz_proxy: corpus and regressions replay cleanly" {
+	replay fuzz_proxy
 }
 
 @test "fuzz_utf8: corpus and regressions replay cleanly" {
