@@ -249,6 +249,20 @@ static void print_help(enum tool tool)
 	       "See %s(1) and rxws(7).\n", tool_names[tool]);
 }
 
+/*
+ * lws 4.1 appends "-" and the git hash of its build to the version; a
+ * release build has no hash, which leaves "4.1.6-": the dash goes.
+ */
+static void print_version(enum tool tool)
+{
+	const char *lws = lws_get_library_version();
+	size_t n = strlen(lws);
+	while (n && (lws[n - 1] == '-' || isspace((unsigned char)lws[n - 1])))
+		n--;
+	printf("%s %s (libwebsockets %.*s)\n", tool_names[tool], RXWS_VERSION,
+	       (int)n, lws);
+}
+
 static int usage_error(enum tool tool, const char *fmt, const char *arg)
 {
 	fprintf(stderr, "%s: ", tool_names[tool]);
@@ -582,8 +596,7 @@ static int apply_option(struct config *c, int id, const char *arg)
 		print_help(tool);
 		return EXIT_OK;
 	case OPT_VERSION:
-		printf("%s %s (libwebsockets %s)\n", tool_names[tool], RXWS_VERSION,
-		       lws_get_library_version());
+		print_version(tool);
 		return EXIT_OK;
 	default:
 		return usage_error(tool, "%s", "unknown option");

@@ -21,11 +21,11 @@ load helpers
 	assert_success
 }
 
-@test "--version on every tool" {
+@test "--version on every tool: one clean line, no dash after the lws version" {
 	for tool in rxws-serve rxws-connect rxws-group; do
 		run "$tool" --version
 		assert_success
-		assert_output --regexp "^$tool [0-9]+\.[0-9]+\.[0-9]+ \(libwebsockets 4\."
+		assert_output --regexp "^$tool [0-9]+\.[0-9]+\.[0-9]+ \(libwebsockets 4\.[0-9]+\.[0-9]+\)$"
 	done
 }
 
