@@ -1,5 +1,6 @@
 #include "options.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -333,6 +334,36 @@ static int parse_type_rule(struct config *c, const char *arg)
 	return 0;
 }
 
+/*
+ * --host '[::1]', as in a URL: the address inside the brackets, which must
+ * be an IPv6 one (with a zone, '%eth0', at most).
+ */
+static int unbracket_host(struct config *c, const char *arg)
+{
+	size_t n = strlen(arg);
+	if (n < 3 || arg[n - 1] != ']')
+		return -1;
+	char *inner = strndup(arg + 1, n - 2);
+	if (!inner)
+		return -1;
+	char address[INET6_ADDRSTRLEN];
+	size_t len = strcspn(inner, "%");
+	struct in6_addr a6;
+	if (len >= sizeof(address)) {
+		free(inner);
+		return -1;
+	}
+	memcpy(address, inner, len);
+	address[len] = '\0';
+	if (inet_pton(AF_INET6, address, &a6) != 1) {
+		free(inner);
+		return -1;
+	}
+	free(c->host_unbracketed);
+	c->host = c->host_unbracketed = inner;
+	return 0;
+}
+
 static int push_string(const char ***list, size_t *n, const char *s)
 {
 	const char **l = realloc(*list, (*n + 1) * sizeof(*l));
@@ -494,7 +525,10 @@ static int apply_option(struct config *c, int id, const char *arg)
 			return usage_error(tool, "--timeout: expected seconds above 0, not '%s'", arg);
 		break;
 	case OPT_HOST:
-		c->host = arg;
+		if (arg[0] == '[' && unbracket_host(c, arg))
+			return usage_error(tool, "--host: brackets are for an IPv6 address, not '%s'", arg);
+		if (arg[0] != '[')
+			c->host = arg;
 		break;
 	case OPT_PORT:
 		if (parse_size(arg, 65535, &n))
@@ -619,7 +653,9 @@ static int settle(struct config *c)
 			c->framing = FRAMING_LINE;
 	}
 	if (c->framing == FRAMING_RAW && c->tagged)
-		return usage_error(tool, "%s", "--format raw cannot carry tags: use lp, or give one path");
+		return usage_error(tool, "%s", tool == TOOL_GROUP
+				   ? "--format raw cannot carry tags: use lp, or rxws-connect for one path"
+				   : "--format raw cannot carry tags: use lp, or give one path");
 	if (c->framing == FRAMING_RAW) {
 		bool objects = c->datatype == DATATYPE_OBJECT;
 		for (size_t i = 0; i < c->n_type_rules; i++)
@@ -733,6 +769,8 @@ void config_free(struct config *c)
 	free(c->origins);
 	free(c->headers);
 	free(c->token);
+	free(c->host_unbracketed);
+	c->host_unbracketed = NULL;
 	c->type_rules = NULL;
 	c->allow_paths = c->paths = c->origins = c->headers = NULL;
 	c->token = NULL;

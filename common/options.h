@@ -71,6 +71,7 @@ struct config {
 
 	/* server */
 	const char *host;
+	char *host_unbracketed;		/* --host '[::1]': "::1", owned */
 	int port;
 	const char *unix_socket;
 	const char *path;		/* single-path mode, else NULL */
