@@ -245,6 +245,8 @@ static void print_help(enum tool tool)
 			printf("%-32s%s\n", left, o->help);
 		}
 	}
+	printf("\nOptions that make one choice differently (--string --bytes, -f lp -0,\n"
+	       "-r -s, -q -v) exclude each other: a usage error.\n");
 	printf("\nExit: 0 done, 64 usage, 65 bad input with --strict, 69 cannot bind or\n"
 	       "connect, 70 internal error, 74 I/O error, 75 timeout.\n"
 	       "See %s(1) and rxws(7).\n", tool_names[tool]);
@@ -441,7 +443,39 @@ static void set_defaults(struct config *c, enum tool tool, const char *progname)
 	c->max_paths = 256;
 }
 
-static int apply_option(struct config *c, int id, const char *arg)
+/*
+ * One setting that several options make: the datatype, the framing, how
+ * much to log, which way records go. Two options that make it differently
+ * exclude each other, whatever their order: "the last one wins" would
+ * hide a mistake in a long command line.
+ */
+struct choice {
+	int value;
+	char given[64];		/* the first option that made it, as given */
+};
+
+struct choices {
+	struct choice datatype, framing, loudness, direction;
+};
+
+static int choose(enum tool tool, struct choice *ch, int value,
+		  const char *given)
+{
+	if (!ch->given[0]) {
+		ch->value = value;
+		snprintf(ch->given, sizeof(ch->given), "%s", given);
+		return -1;
+	}
+	if (ch->value == value)
+		return -1;
+	char both[160];
+	snprintf(both, sizeof(both), "%s and %s exclude each other", ch->given, given);
+	return usage_error(tool, "%s", both);
+}
+
+/* Applies one option; given is how it was written, for messages. */
+static int apply_option(struct config *c, struct choices *ch, int id,
+			const char *arg, const char *given)
 {
 	enum tool tool = c->tool;
 	uint64_t n;
@@ -450,26 +484,28 @@ static int apply_option(struct config *c, int id, const char *arg)
 	switch (id) {
 	case OPT_STRING:
 		c->datatype = DATATYPE_STRING;
-		break;
+		return choose(tool, &ch->datatype, c->datatype, given);
 	case OPT_BYTES:
 		c->datatype = DATATYPE_BYTES;
-		break;
+		return choose(tool, &ch->datatype, c->datatype, given);
 	case OPT_OBJECT:
 		c->datatype = DATATYPE_OBJECT;
-		break;
+		return choose(tool, &ch->datatype, c->datatype, given);
 	case OPT_TYPE:
 		if (strchr(arg, '=') && tool == TOOL_CONNECT)
 			return usage_error(tool, "--type GLOB=TYPE needs paths: '%s'", arg);
 		if (parse_type_rule(c, arg))
 			return usage_error(tool, "--type: expected string, bytes, object or GLOB=TYPE, not '%s'", arg);
+		if (!strchr(arg, '='))
+			return choose(tool, &ch->datatype, c->datatype, given);
 		break;
 	case OPT_FORMAT:
 		if (framing_parse(arg, &c->framing))
 			return usage_error(tool, "--format: expected line, nul, lp, raw, json or cbor, not '%s'", arg);
-		break;
+		return choose(tool, &ch->framing, c->framing, given);
 	case OPT_NUL:
 		c->framing = FRAMING_NUL;
-		break;
+		return choose(tool, &ch->framing, c->framing, given);
 	case OPT_CHUNK_SIZE:
 		if (parse_size(arg, 1u << 30, &n) || !n)
 			return usage_error(tool, "--chunk-size: expected a size in bytes, not '%s'", arg);
@@ -512,10 +548,10 @@ static int apply_option(struct config *c, int id, const char *arg)
 		break;
 	case OPT_RECV_ONLY:
 		c->recv_only = true;
-		break;
+		return choose(tool, &ch->direction, 'r', given);
 	case OPT_SEND_ONLY:
 		c->send_only = true;
-		break;
+		return choose(tool, &ch->direction, 's', given);
 	case OPT_COUNT:
 		if (parse_size(arg, UINT64_MAX, &c->count) || !c->count)
 			return usage_error(tool, "--count: expected a count from 1, not '%s'", arg);
@@ -611,10 +647,10 @@ static int apply_option(struct config *c, int id, const char *arg)
 		break;
 	case OPT_VERBOSE:
 		c->verbosity++;
-		break;
+		return choose(tool, &ch->loudness, 'v', given);
 	case OPT_QUIET:
 		c->verbosity = -1;
-		break;
+		return choose(tool, &ch->loudness, 'q', given);
 	case OPT_LOG_FORMAT:
 		if (!strcmp(arg, "text"))
 			c->log_format = LOG_TEXT;
@@ -665,8 +701,6 @@ static int settle(struct config *c)
 	}
 	if (tool == TOOL_GROUP && c->recv_only && !c->n_paths)
 		return usage_error(tool, "%s", "--recv-only opens only the PATHs given: give one at least");
-	if (c->recv_only && c->send_only)
-		return usage_error(tool, "%s", "--recv-only and --send-only exclude each other");
 	if (c->retry_max < c->retry_delay)
 		c->retry_max = c->retry_delay;
 	if (c->chunk_size > c->max_size)
@@ -716,10 +750,12 @@ int config_parse(struct config *c, enum tool tool, int argc, char **argv)
 	longopts[nl] = (struct option){ 0 };
 	shortopts[ns] = '\0';
 
+	struct choices choices = { 0 };
 	opterr = 0;
 	optind = 1;
 	for (;;) {
-		int id = getopt_long(argc, argv, shortopts, longopts, NULL);
+		int longindex = -1;
+		int id = getopt_long(argc, argv, shortopts, longopts, &longindex);
 		if (id == -1)
 			break;
 		if (id == '?' || id == ':') {
@@ -729,7 +765,14 @@ int config_parse(struct config *c, enum tool tool, int argc, char **argv)
 			return usage_error(tool, id == '?' ? "unknown option '%s'"
 					   : "missing argument for '%s'", what);
 		}
-		int rc = apply_option(c, id, optarg);
+		char given[64];
+		if (longindex >= 0)
+			snprintf(given, sizeof(given), "--%s%s%s", longopts[longindex].name,
+				 optarg ? " " : "", optarg ? optarg : "");
+		else
+			snprintf(given, sizeof(given), "-%c%s%s", id,
+				 optarg ? " " : "", optarg ? optarg : "");
+		int rc = apply_option(c, &choices, id, optarg, given);
 		if (rc >= 0)
 			return rc;
 	}
