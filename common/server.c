@@ -547,6 +547,32 @@ static const char *bind_problem(int family, const char *addr, int port)
 	return problem ? problem : "unknown error";
 }
 
+/* The same for a unix socket; a socket that we do make is removed. */
+static const char *unix_bind_problem(const char *path, char *out, size_t len)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(out, len, "the path is over %zu bytes, the most a unix socket's may have (choose a shorter one)",
+			 sizeof(sa.sun_path) - 1);
+		return out;
+	}
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return strerror(errno);
+	int err = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? errno : 0;
+	close(fd);
+	if (!err) {
+		unlink(path);
+		return "unknown error";
+	}
+	snprintf(out, len, "%s%s", strerror(err),
+		 err == ENOENT ? " (create its directory, or choose another path)"
+		 : err == EACCES || err == EROFS ? " (no right to make a file there: choose another path)"
+		 : "");
+	return out;
+}
+
 /*
  * lws removes whatever is at a unix socket's path before it binds: a
  * socket that a live server still answers on must be left alone.
@@ -627,11 +653,13 @@ int server_start(struct server *s, struct app *app)
 	}
 
 	if (!app_create_context(app, &info)) {
+		char why[256];
 		if (cfg->cert)
 			log_error("cannot start: is %s a certificate and %s its key (PEM)? or is the port busy?",
 				  cfg->cert, cfg->key);
 		else if (cfg->unix_socket)
-			log_error("cannot listen on %s", cfg->unix_socket);
+			log_error("cannot listen on %s: %s", cfg->unix_socket,
+				  unix_bind_problem(cfg->unix_socket, why, sizeof(why)));
 		else
 			log_error("cannot listen on %s port %d: %s", cfg->host, cfg->port,
 				  bind_problem(family, addr, cfg->port));

@@ -78,3 +78,18 @@ listening() {
 		assert_output --partial "--host: brackets are for an IPv6 address, not '$host'"
 	done
 }
+
+@test "--unix where no socket can be made: exit 69 with the reason and what to do" {
+	run rxws-serve --unix "$T/no/such/dir/x.sock" / < /dev/null
+	assert_failure 69
+	assert_output --partial "cannot listen on $T/no/such/dir/x.sock: No such file or directory (create its directory, or choose another path)"
+	touch "$T/file"
+	run rxws-serve --unix "$T/file/x.sock" / < /dev/null
+	assert_failure 69
+	assert_output --partial "cannot listen on $T/file/x.sock: Not a directory"
+	long=$T/$(printf 'a%.0s' {1..120})
+	run rxws-serve --unix "$long" / < /dev/null
+	assert_failure 69
+	assert_output --partial "the path is over 107 bytes, the most a unix socket's may have (choose a shorter one)"
+	refute [ -e "$long" ]
+}
