@@ -37,8 +37,7 @@ int client_init(struct client *c, struct app *app, const struct url *url,
 	c->conn.type = tag ? config_type_for(app->cfg, tag) : app->cfg->datatype;
 	c->conn.own_frames = !url->tls && !app->cfg->compress;
 	snprintf(c->conn.peer, sizeof(c->conn.peer), "server");
-	backoff_init(&c->backoff, app->cfg->retry_delay, app->cfg->retry_max,
-		     (uint64_t)lws_now_usecs() ^ (uint64_t)(uintptr_t)c);
+	backoff_init(&c->backoff, app->cfg->retry_delay, app->cfg->retry_max);
 	return 0;
 }
 

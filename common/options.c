@@ -131,7 +131,7 @@ static const struct opt_def opt_defs[] = {
 	  "offer permessage-deflate to clients" },
 
 	{ "retry-delay", required_argument, OPT_RETRY_DELAY, FOR_CLIENTS, SEC_CLIENT, "SECS",
-	  "first reconnect after SECS (0.5), then doubling" },
+	  "first reconnect within SECS (0.5), then doubling" },
 	{ "retry-max", required_argument, OPT_RETRY_MAX, FOR_CLIENTS, SEC_CLIENT, "SECS",
 	  "longest wait between reconnects (30)" },
 	{ "retries", required_argument, OPT_RETRIES, FOR_CLIENTS, SEC_CLIENT, "N",
