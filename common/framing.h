@@ -44,7 +44,12 @@ struct record_sink {
 	void *ctx;
 	/* Each returns 0 to go on, non-zero to stop decoding. */
 	int (*on_record)(void *ctx, const struct record *r);
-	int (*on_bad)(void *ctx, uint64_t recno, const char *reason);
+	/*
+	 * A bad record: why, and what the decoder does when it goes on
+	 * ("skipping its 100 bytes"), or NULL when it simply skips the record.
+	 */
+	int (*on_bad)(void *ctx, uint64_t recno, const char *reason,
+		      const char *then);
 };
 
 struct decoder {
@@ -62,12 +67,14 @@ struct decoder {
 	bool in_payload;	/* tagged: the tag field is done */
 	size_t tag_len;		/* tagged: bytes of acc that are the tag */
 	size_t need;		/* body bytes still to come */
-	const char *skip_reason;	/* record is bad; skipping its bytes */
 	char reason[128];
+	char then[96];
+
+	/* lp, cbor: the record was reported bad; its bytes go as they come */
+	bool skipping;
 
 	/* cbor */
 	struct cbor_skip *skip;		/* skipping an item over --max-size */
-	bool skipping;
 	bool broken;			/* malformed: the rest cannot be split */
 };
 

@@ -193,9 +193,11 @@ static int decoded_record(void *ctx, const struct record *r)
 	return 0;
 }
 
-static int decoded_bad(void *ctx, uint64_t recno, const char *reason)
+static int decoded_bad(void *ctx, uint64_t recno, const char *reason,
+		       const char *then)
 {
 	struct decoded *d = ctx;
+	(void)then;
 	(void)recno;
 	(void)reason;
 	d->bads++;

@@ -101,7 +101,8 @@ static int on_record(void *ctx, const struct record *rec)
 	return next_call(r, rec->recno);
 }
 
-static int on_bad(void *ctx, uint64_t recno, const char *reason)
+static int on_bad(void *ctx, uint64_t recno, const char *reason,
+		  const char *then)
 {
 	struct run *r = ctx;
 
@@ -111,6 +112,12 @@ static int on_bad(void *ctx, uint64_t recno, const char *reason)
 	put_u64(&r->events, recno);
 	/* Sizes in a reason depend on where a chunk ended: leave them out. */
 	for (const char *s = reason; *s; s++)
+		if (*s < '0' || *s > '9')
+			CHECK(buf_append_byte(&r->events, (unsigned char)*s) == 0);
+	CHECK(buf_append_byte(&r->events, 0) == 0);
+	/* What the decoder does next, when it says, is part of the event. */
+	CHECK(then == NULL || then[0] != '\0');
+	for (const char *s = then ? then : ""; *s; s++)
 		if (*s < '0' || *s > '9')
 			CHECK(buf_append_byte(&r->events, (unsigned char)*s) == 0);
 	CHECK(buf_append_byte(&r->events, 0) == 0);

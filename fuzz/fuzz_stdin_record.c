@@ -32,9 +32,11 @@ struct ctx {
 	struct decoded back;
 };
 
-static int on_bad(void *ctx, uint64_t recno, const char *reason)
+static int on_bad(void *ctx, uint64_t recno, const char *reason,
+		  const char *then)
 {
 	(void)ctx;
+	(void)then;
 	(void)recno;
 	CHECK(reason != NULL);
 	return 0;
