@@ -51,8 +51,19 @@ const char *tag_problem(const char *tag, size_t len)
 	return NULL;
 }
 
+size_t framing_record_max(enum framing f, bool json_texts, size_t max_size)
+{
+	bool json = f == FRAMING_JSON ||
+		    (json_texts && (f == FRAMING_LINE || f == FRAMING_NUL));
+	bool envelope = f == FRAMING_JSON || f == FRAMING_CBOR;
+	uint64_t most = (uint64_t)max_size * (json ? JSON_GROWTH : 1) +
+			(envelope ? ENVELOPE_ALLOWANCE : 0);
+	/* Room for a tag on top, whatever size_t is. */
+	return most > SIZE_MAX / 2 ? SIZE_MAX / 2 : (size_t)most;
+}
+
 void decoder_init(struct decoder *d, enum framing f, bool tagged,
-		  size_t max_size)
+		  bool json_texts, size_t max_size)
 {
 	memset(d, 0, sizeof(*d));
 	d->framing = f;
@@ -60,8 +71,18 @@ void decoder_init(struct decoder *d, enum framing f, bool tagged,
 	d->tagged = tagged && f != FRAMING_JSON && f != FRAMING_CBOR;
 	tagged = d->tagged;
 	d->max_size = max_size;
+	d->max_record = framing_record_max(f, json_texts, max_size);
+	d->holding = f == FRAMING_JSON ? "a JSON envelope"
+		   : f == FRAMING_CBOR ? "a CBOR envelope"
+		   : d->max_record > max_size ? "a JSON text" : NULL;
+	if (d->holding)
+		snprintf(d->bound, sizeof(d->bound),
+			 "--max-size (%zu), even for %s (at most %zu)",
+			 max_size, d->holding, d->max_record);
+	else
+		snprintf(d->bound, sizeof(d->bound), "--max-size (%zu)", max_size);
 	/* A tagged record holds its tag and a separator as well. */
-	d->acc.max = max_size + (tagged ? TAG_MAX + 8 : 0);
+	d->acc.max = d->max_record + (tagged ? TAG_MAX + 8 : 0);
 }
 
 void decoder_free(struct decoder *d)
@@ -79,8 +100,8 @@ static int bad(uint64_t recno, const char *reason,
 
 static const char *too_long(struct decoder *d, size_t len)
 {
-	snprintf(d->reason, sizeof(d->reason),
-		 "%zu bytes is over --max-size (%zu)", len, d->max_size);
+	snprintf(d->reason, sizeof(d->reason), "%zu bytes is over %s", len,
+		 d->bound);
 	return d->reason;
 }
 
@@ -102,7 +123,7 @@ static int emit_delimited(struct decoder *d, const unsigned char *p, size_t n,
 		r.data = tab + 1;
 		r.len = n - r.tag_len - 1;
 	}
-	if (r.len > d->max_size)
+	if (r.len > d->max_record)
 		return bad(r.recno, too_long(d, r.len), sink);
 	return sink->on_record(sink->ctx, &r);
 }
@@ -277,11 +298,11 @@ static int cbor_too_large(struct decoder *d, uint64_t at_least,
 		return cbor_broken(d, "out of memory", sink);
 	if (at_least)
 		snprintf(d->reason, sizeof(d->reason),
-			 "CBOR item of %" PRIu64 " bytes or more is over --max-size (%zu)",
-			 at_least, d->max_size);
+			 "CBOR item of %" PRIu64 " bytes or more is over %s",
+			 at_least, d->bound);
 	else
-		snprintf(d->reason, sizeof(d->reason),
-			 "CBOR item over --max-size (%zu)", d->max_size);
+		snprintf(d->reason, sizeof(d->reason), "CBOR item over %s",
+			 d->bound);
 	int rc = sink->on_bad(sink->ctx, ++d->recno, d->reason, "skipping it");
 	if (rc)
 		return rc;

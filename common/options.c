@@ -827,6 +827,16 @@ enum datatype config_type_for(const struct config *c, const char *path)
 	return c->datatype;
 }
 
+bool config_json_texts(const struct config *c)
+{
+	if (c->framing != FRAMING_LINE && c->framing != FRAMING_NUL)
+		return false;
+	bool objects = c->datatype == DATATYPE_OBJECT;
+	for (size_t i = 0; i < c->n_type_rules; i++)
+		objects |= c->type_rules[i].type == DATATYPE_OBJECT;
+	return objects;
+}
+
 bool config_path_allowed(const struct config *c, const char *path)
 {
 	if (!c->n_allow_paths)

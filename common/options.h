@@ -114,6 +114,8 @@ void config_free(struct config *c);
 const char *datatype_name(enum datatype t);
 /* The datatype of records on a path: first --type GLOB=TYPE that matches. */
 enum datatype config_type_for(const struct config *c, const char *path);
+/* Whether stdin records of some paths are JSON texts (objects, line or nul). */
+bool config_json_texts(const struct config *c);
 /* Whether --allow-path lets a client use this path (true when none given). */
 bool config_path_allowed(const struct config *c, const char *path);
 

@@ -148,7 +148,8 @@ int reader_start(struct reader *r, int fd, const struct config *cfg,
 	r->chunk = malloc(r->chunk_size);
 	if (!r->chunk)
 		return -1;
-	decoder_init(&r->dec, cfg->framing, cfg->tagged, cfg->max_size);
+	decoder_init(&r->dec, cfg->framing, cfg->tagged, config_json_texts(cfg),
+		     cfg->max_size);
 	converter_init(&r->conv, cfg);
 
 	if (pthread_create(&r->thread, NULL, reader_main, r)) {
