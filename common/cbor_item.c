@@ -95,6 +95,7 @@ struct walk {
 	struct level *stack;
 	int depth, cap;
 	bool incomplete;	/* more bytes are needed (splitting only) */
+	uint64_t at_least;	/* then: the item's length is at least this */
 	struct buf *flags;
 	struct level shallow[SHALLOW];
 };
@@ -109,6 +110,7 @@ static void walk_init(struct walk *w, const unsigned char *p, size_t n,
 	w->cap = SHALLOW;
 	w->depth = 0;
 	w->incomplete = false;
+	w->at_least = 0;
 	w->flags = flags;
 }
 
@@ -180,12 +182,17 @@ static void item_done(struct walk *w)
 	}
 }
 
-/* More bytes may come (splitting) or not (checking a whole item). */
-static const char *short_of_data(struct walk *w, bool whole, const char *why)
+/*
+ * More bytes may come (splitting) or not (checking a whole item). more is
+ * how many bytes after pos the item declares it still has, at least.
+ */
+static const char *short_of_data(struct walk *w, bool whole, const char *why,
+				 uint64_t more)
 {
 	if (whole)
 		return why;
 	w->incomplete = true;
+	w->at_least = more > UINT64_MAX - w->pos ? UINT64_MAX : w->pos + more;
 	return NULL;
 }
 
@@ -196,8 +203,9 @@ static const char *walk_one(struct walk *w, bool whole)
 	do {
 		struct cbor_head h;
 		int rc = cbor_read_head(w->p + w->pos, w->n - w->pos, &h);
-		if (rc == 0)
-			return short_of_data(w, whole, "truncated CBOR");
+		if (rc == 0)	/* a head cut short: one more byte at least */
+			return short_of_data(w, whole, "truncated CBOR",
+					     w->n - w->pos + 1);
 		if (rc < 0)
 			return "malformed CBOR";
 		w->pos += h.size;
@@ -243,7 +251,8 @@ static const char *walk_one(struct walk *w, bool whole)
 			}
 			if (h.value > rest)
 				return short_of_data(w, whole,
-						     "truncated CBOR: string longer than the data");
+						     "truncated CBOR: string longer than the data",
+						     h.value);
 			if (h.major == CBOR_TEXT &&
 			    !utf8_valid(w->p + w->pos, (size_t)h.value))
 				return "CBOR text string is not valid UTF-8";
@@ -261,7 +270,9 @@ static const char *walk_one(struct walk *w, bool whole)
 			uint64_t items = h.major == CBOR_MAP ? h.value * 2 : h.value;
 			if (!h.indefinite && (h.value > rest || items > rest))
 				return short_of_data(w, whole,
-						     "truncated CBOR: more items declared than bytes");
+						     "truncated CBOR: more items declared than bytes",
+						     h.major == CBOR_MAP && h.value > UINT64_MAX / 2
+						     ? UINT64_MAX : items);
 			if (!h.indefinite && items == 0) {
 				if (h.major == CBOR_MAP && w->flags &&
 				    buf_append_byte(w->flags, CBOR_MAP_TEXT_KEYS))
@@ -309,14 +320,23 @@ const char *cbor_check(const unsigned char *p, size_t n, struct buf *map_flags)
 	return why;
 }
 
-long long cbor_item_length(const unsigned char *p, size_t n, const char **why)
+long long cbor_item_split(const unsigned char *p, size_t n, uint64_t *at_least,
+			  const char **why)
 {
 	struct walk w;
 	walk_init(&w, p, n, NULL);
+	w.at_least = 1;		/* for n == 0 */
 	*why = n ? walk_one(&w, false) : NULL;
 	long long len = *why ? -1 : w.incomplete || !n ? 0 : (long long)w.pos;
+	*at_least = len == 0 ? w.at_least : 0;
 	walk_free(&w);
 	return len;
+}
+
+long long cbor_item_length(const unsigned char *p, size_t n, const char **why)
+{
+	uint64_t at_least;
+	return cbor_item_split(p, n, &at_least, why);
 }
 
 /* A level's count of items left, or one of these. */

@@ -51,6 +51,14 @@ const char *cbor_check(const unsigned char *p, size_t n, struct buf *map_flags);
  * malformed (*why says how).
  */
 long long cbor_item_length(const unsigned char *p, size_t n, const char **why);
+/*
+ * The same; when the item is not complete, *at_least is a length it
+ * cannot be shorter than, from the lengths and counts its heads declare
+ * (each item a byte at least), so that an item too large to hold is known
+ * as soon as its heads are there. UINT64_MAX when that overflows.
+ */
+long long cbor_item_split(const unsigned char *p, size_t n, uint64_t *at_least,
+			  const char **why);
 
 /*
  * Skips an item as its bytes come, keeping none of them: for an item

@@ -39,8 +39,7 @@ int client_init(struct client *c, const struct client_settings *set,
 	}
 	snprintf(c->conn.peer, sizeof(c->conn.peer), "server");
 	delivery_session_id(c->session, set->session, label);
-	backoff_init(&c->backoff, set->retry_delay, set->retry_max,
-		     (uint64_t)lws_now_usecs() ^ (uint64_t)(uintptr_t)c);
+	backoff_init(&c->backoff, set->retry_delay, set->retry_max);
 	return 0;
 }
 

@@ -72,12 +72,15 @@ static const char *plain_record(struct converter *c, enum datatype type,
 	out->len = len;
 	switch (type) {
 	case DATATYPE_STRING:
+		/* The decoder may hold more, for the JSON of object paths. */
 		out->kind = FRAME_TEXT;
+		if ((why = check_size(c, len)))
+			return why;
 		return utf8_valid(data, len) ? NULL
 			: "not valid UTF-8 (use --bytes for binary data)";
 	case DATATYPE_BYTES:
 		out->kind = FRAME_BINARY;
-		return NULL;
+		return check_size(c, len);
 	case DATATYPE_OBJECT:
 		out->kind = FRAME_BINARY;
 		if (c->cfg->framing != FRAMING_LINE && c->cfg->framing != FRAMING_NUL)
@@ -120,10 +123,11 @@ static const char *envelope_data(struct converter *c, int type, bool json,
 	} else {
 		struct cbor_head h;
 		cbor_read_head(data, len, &h);	/* checked with the envelope */
+		/* The envelope may be larger than --max-size; its data not. */
 		if (type == DATATYPE_OBJECT) {
 			out->data = data;
 			out->len = len;
-			return NULL;
+			return check_size(c, len);
 		}
 		int want = type == DATATYPE_STRING ? CBOR_TEXT : CBOR_BYTES;
 		if (h.major != want)
@@ -133,7 +137,7 @@ static const char *envelope_data(struct converter *c, int type, bool json,
 		if (!h.indefinite) {
 			out->data = data + h.size;
 			out->len = (size_t)h.value;
-			return NULL;
+			return check_size(c, out->len);
 		}
 		/* Chunks of an indefinite string, put together. */
 		for (pos = h.size; data[pos] != 0xff;) {

@@ -1,5 +1,6 @@
 #include "framing.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,8 +51,19 @@ const char *tag_problem(const char *tag, size_t len)
 	return NULL;
 }
 
+size_t framing_record_max(enum framing f, bool json_texts, size_t max_size)
+{
+	bool json = f == FRAMING_JSON ||
+		    (json_texts && (f == FRAMING_LINE || f == FRAMING_NUL));
+	bool envelope = f == FRAMING_JSON || f == FRAMING_CBOR;
+	uint64_t most = (uint64_t)max_size * (json ? JSON_GROWTH : 1) +
+			(envelope ? ENVELOPE_ALLOWANCE : 0);
+	/* Room for a tag on top, whatever size_t is. */
+	return most > SIZE_MAX / 2 ? SIZE_MAX / 2 : (size_t)most;
+}
+
 void decoder_init(struct decoder *d, enum framing f, bool tagged,
-		  size_t max_size)
+		  bool json_texts, size_t max_size)
 {
 	memset(d, 0, sizeof(*d));
 	d->framing = f;
@@ -59,8 +71,18 @@ void decoder_init(struct decoder *d, enum framing f, bool tagged,
 	d->tagged = tagged && f != FRAMING_JSON && f != FRAMING_CBOR;
 	tagged = d->tagged;
 	d->max_size = max_size;
+	d->max_record = framing_record_max(f, json_texts, max_size);
+	d->holding = f == FRAMING_JSON ? "a JSON envelope"
+		   : f == FRAMING_CBOR ? "a CBOR envelope"
+		   : d->max_record > max_size ? "a JSON text" : NULL;
+	if (d->holding)
+		snprintf(d->bound, sizeof(d->bound),
+			 "--max-size (%zu), even for %s (at most %zu)",
+			 max_size, d->holding, d->max_record);
+	else
+		snprintf(d->bound, sizeof(d->bound), "--max-size (%zu)", max_size);
 	/* A tagged record holds its tag and a separator as well. */
-	d->acc.max = max_size + (tagged ? TAG_MAX + 8 : 0);
+	d->acc.max = d->max_record + (tagged ? TAG_MAX + 8 : 0);
 }
 
 void decoder_free(struct decoder *d)
@@ -73,13 +95,13 @@ void decoder_free(struct decoder *d)
 static int bad(uint64_t recno, const char *reason,
 	       const struct record_sink *sink)
 {
-	return sink->on_bad(sink->ctx, recno, reason);
+	return sink->on_bad(sink->ctx, recno, reason, NULL);
 }
 
 static const char *too_long(struct decoder *d, size_t len)
 {
-	snprintf(d->reason, sizeof(d->reason),
-		 "%zu bytes is over --max-size (%zu)", len, d->max_size);
+	snprintf(d->reason, sizeof(d->reason), "%zu bytes is over %s", len,
+		 d->bound);
 	return d->reason;
 }
 
@@ -101,7 +123,7 @@ static int emit_delimited(struct decoder *d, const unsigned char *p, size_t n,
 		r.data = tab + 1;
 		r.len = n - r.tag_len - 1;
 	}
-	if (r.len > d->max_size)
+	if (r.len > d->max_record)
 		return bad(r.recno, too_long(d, r.len), sink);
 	return sink->on_record(sink->ctx, &r);
 }
@@ -149,8 +171,14 @@ static uint32_t be32(const unsigned char *p)
 	       (uint32_t)p[2] << 8 | p[3];
 }
 
-/* An lp field header is complete: decide what its body is. */
-static void lp_field_start(struct decoder *d)
+/*
+ * An lp field header is complete: decide what its body is. A length over
+ * its limit is reported now, not when its bytes have come (they may never
+ * come, and the records after them would wait till the end of input); the
+ * bytes are then counted off as they come, kept nowhere, and the record
+ * after them is read as usual.
+ */
+static int lp_field_start(struct decoder *d, const struct record_sink *sink)
 {
 	size_t len = be32(d->hdr);
 	bool is_tag = d->tagged && !d->in_payload;
@@ -158,15 +186,23 @@ static void lp_field_start(struct decoder *d)
 	d->hdr_len = 0;
 	d->in_body = true;
 	d->need = len;
-	if (d->skip_reason)
-		return;
-	if (is_tag && len > TAG_MAX) {
-		d->skip_reason = "tag longer than 4096 bytes";
-	} else if (!is_tag && len > d->max_size) {
-		d->skip_reason = too_long(d, len);
-	} else if (buf_reserve(&d->acc, len)) {
-		d->skip_reason = "out of memory";
-	}
+	if (d->skipping)
+		return 0;
+	if (is_tag && len > TAG_MAX)
+		snprintf(d->reason, sizeof(d->reason),
+			 "tag length %zu is over %d", len, TAG_MAX);
+	else if (!is_tag && len > d->max_size)
+		snprintf(d->reason, sizeof(d->reason),
+			 "length %zu is over --max-size (%zu)", len, d->max_size);
+	else if (buf_reserve(&d->acc, len))
+		snprintf(d->reason, sizeof(d->reason), "out of memory");
+	else
+		return 0;
+	snprintf(d->then, sizeof(d->then), "skipping its %zu bytes%s", len,
+		 is_tag ? " and its payload" : "");
+	d->skipping = true;
+	d->acc.len = 0;
+	return sink->on_bad(sink->ctx, ++d->recno, d->reason, d->then);
 }
 
 /* An lp field body is complete: the tag waits for its payload. */
@@ -179,30 +215,27 @@ static int lp_field_end(struct decoder *d, const struct record_sink *sink)
 		return 0;
 	}
 
-	uint64_t recno = ++d->recno;
-	const char *skip = d->skip_reason;
-	int rc;
-
 	d->in_payload = false;
-	d->skip_reason = NULL;
-	if (skip) {
-		rc = bad(recno, skip, sink);
-	} else {
-		struct record r = { .recno = recno, .data = d->acc.data,
-				    .len = d->acc.len };
-		const char *problem = NULL;
-		if (d->tagged) {
-			r.tag = (const char *)d->acc.data;
-			r.tag_len = d->tag_len;
-			if (r.tag_len) {	/* else acc.data may be NULL */
-				r.data += r.tag_len;
-				r.len -= r.tag_len;
-			}
-			problem = tag_problem(r.tag, r.tag_len);
-		}
-		rc = problem ? bad(recno, problem, sink)
-			     : sink->on_record(sink->ctx, &r);
+	if (d->skipping) {	/* reported when its length came */
+		d->skipping = false;
+		d->acc.len = 0;
+		return 0;
 	}
+
+	struct record r = { .recno = ++d->recno, .data = d->acc.data,
+			    .len = d->acc.len };
+	const char *problem = NULL;
+	if (d->tagged) {
+		r.tag = (const char *)d->acc.data;
+		r.tag_len = d->tag_len;
+		if (r.tag_len) {	/* else acc.data may be NULL */
+			r.data += r.tag_len;
+			r.len -= r.tag_len;
+		}
+		problem = tag_problem(r.tag, r.tag_len);
+	}
+	int rc = problem ? bad(r.recno, problem, sink)
+			 : sink->on_record(sink->ctx, &r);
 	d->acc.len = 0;
 	return rc;
 }
@@ -221,11 +254,13 @@ static int feed_lp(struct decoder *d, const unsigned char *p, size_t n,
 			n -= take;
 			if (d->hdr_len < 4)
 				return 0;
-			lp_field_start(d);
+			int rc = lp_field_start(d, sink);
+			if (rc)
+				return rc;
 		}
 
 		size_t take = d->need < n ? d->need : n;
-		if (!d->skip_reason)
+		if (!d->skipping)
 			buf_append(&d->acc, p, take);	/* reserved above */
 		p += take;
 		n -= take;
@@ -243,11 +278,41 @@ static int feed_lp(struct decoder *d, const unsigned char *p, size_t n,
 static int cbor_broken(struct decoder *d, const char *why,
 		       const struct record_sink *sink)
 {
-	snprintf(d->reason, sizeof(d->reason),
-		 "%s (no way to find the next record: the rest of the input is dropped)", why);
 	d->broken = true;
 	d->acc.len = 0;
-	return bad(++d->recno, d->reason, sink);
+	return sink->on_bad(sink->ctx, ++d->recno, why,
+			    "dropping the rest of the input: no way to find the next record");
+}
+
+/*
+ * An item over the bound: report it, and skip it as its bytes come (the
+ * structure says where it ends), keeping none of them. at_least is what
+ * its heads declare so far, when that alone is over the bound, else 0.
+ * It is reported before the bytes held are skipped: where it turns out
+ * to be malformed must not decide whether it was too large.
+ */
+static int cbor_too_large(struct decoder *d, uint64_t at_least,
+			  const struct record_sink *sink)
+{
+	if (!d->skip && !(d->skip = malloc(sizeof(*d->skip))))
+		return cbor_broken(d, "out of memory", sink);
+	if (at_least)
+		snprintf(d->reason, sizeof(d->reason),
+			 "CBOR item of %" PRIu64 " bytes or more is over %s",
+			 at_least, d->bound);
+	else
+		snprintf(d->reason, sizeof(d->reason), "CBOR item over %s",
+			 d->bound);
+	int rc = sink->on_bad(sink->ctx, ++d->recno, d->reason, "skipping it");
+	if (rc)
+		return rc;
+	cbor_skip_start(d->skip);
+	long long k = cbor_skip_feed(d->skip, d->acc.data, d->acc.len);
+	d->acc.len = 0;
+	if (k < 0)
+		return cbor_broken(d, "malformed CBOR", sink);
+	d->skipping = true;
+	return 0;
 }
 
 /* A CBOR sequence (RFC 8742): each item is a record. */
@@ -276,11 +341,12 @@ static int feed_cbor(struct decoder *d, const unsigned char *p, size_t n,
 		n -= take;
 
 		size_t off = 0;
+		uint64_t at_least = 0;	/* of an item not complete yet */
 		int rc = 0;
 		while (!rc && off < d->acc.len) {
 			const char *why;
-			long long len = cbor_item_length(d->acc.data + off,
-							 d->acc.len - off, &why);
+			long long len = cbor_item_split(d->acc.data + off,
+							d->acc.len - off, &at_least, &why);
 			if (len < 0) {
 				buf_consume(&d->acc, off);
 				return cbor_broken(d, why, sink);
@@ -296,22 +362,16 @@ static int feed_cbor(struct decoder *d, const unsigned char *p, size_t n,
 		if (rc)
 			return rc;
 
-		if (d->acc.len == d->acc.max) {
-			/* Too large to hold: skip it as it comes, then go on. */
-			if (!d->skip && !(d->skip = malloc(sizeof(*d->skip))))
-				return cbor_broken(d, "out of memory", sink);
-			cbor_skip_start(d->skip);
-			long long k = cbor_skip_feed(d->skip, d->acc.data, d->acc.len);
-			d->acc.len = 0;
-			if (k < 0)
-				return cbor_broken(d, "malformed CBOR", sink);
-			d->skipping = true;
-			snprintf(d->reason, sizeof(d->reason),
-				 "CBOR item over --max-size (%zu)", d->max_size);
-			rc = bad(++d->recno, d->reason, sink);
-			if (rc)
-				return rc;
-		}
+		/*
+		 * Too large to hold, as its heads say already or as the bytes
+		 * held show: skip it as it comes, then go on.
+		 */
+		if (d->acc.len && at_least > d->acc.max)
+			rc = cbor_too_large(d, at_least, sink);
+		else if (d->acc.len == d->acc.max)
+			rc = cbor_too_large(d, 0, sink);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }
@@ -350,12 +410,14 @@ int decoder_finish(struct decoder *d, const struct record_sink *sink)
 			rc = emit_delimited(d, d->acc.data, d->acc.len, sink);
 		break;
 	case FRAMING_CBOR:
-		if (d->skipping || (d->acc.len && !d->broken))
+		/* An item being skipped was reported when it was found too large. */
+		if (!d->skipping && d->acc.len && !d->broken)
 			rc = bad(++d->recno, "truncated CBOR at end of input", sink);
-		d->skipping = d->broken = false;
+		d->broken = false;
 		break;
 	case FRAMING_LP:
-		if (d->hdr_len || d->in_body || d->in_payload) {
+		/* A record being skipped was reported when its length came. */
+		if (!d->skipping && (d->hdr_len || d->in_body || d->in_payload)) {
 			snprintf(d->reason, sizeof(d->reason),
 				 "truncated at end of input (%s)",
 				 d->in_body ? "body incomplete" : "header incomplete");
@@ -369,7 +431,7 @@ int decoder_finish(struct decoder *d, const struct record_sink *sink)
 	d->discarding = false;
 	d->hdr_len = 0;
 	d->in_body = d->in_payload = false;
-	d->skip_reason = NULL;
+	d->skipping = false;
 	return rc;
 }
 

@@ -112,29 +112,39 @@ static const char *bind_problem(int family, const char *addr, int port)
 	return problem ? problem : "unknown error";
 }
 
-static const char *unix_bind_problem(const char *path)
+/* The same for a unix socket; a socket that we do make is removed. */
+static const char *unix_bind_problem(const char *path, char *out, size_t len)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return "the path is too long for a unix socket";
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(out, len, "the path is over %zu bytes, the most a unix socket's may have (choose a shorter one)",
+			 sizeof(sa.sun_path) - 1);
+		return out;
+	}
 	strcpy(sa.sun_path, path);
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return strerror(errno);
-	const char *problem = NULL;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
-		problem = strerror(errno);
-	else
-		unlink(path);
+	int err = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? errno : 0;
 	close(fd);
-	return problem ? problem : "unknown error";
+	if (!err) {
+		unlink(path);
+		return "unknown error";
+	}
+	snprintf(out, len, "%s%s", strerror(err),
+		 err == ENOENT ? " (create its directory, or choose another path)"
+		 : err == EACCES || err == EROFS ? " (no right to make a file there: choose another path)"
+		 : "");
+	return out;
 }
 
 void listen_explain_failure(const struct config *cfg, const char *addr, int family)
 {
+	char why[256];
+
 	if (cfg->unix_socket)
 		log_error("cannot listen on %s: %s", cfg->unix_socket,
-			  unix_bind_problem(cfg->unix_socket));
+			  unix_bind_problem(cfg->unix_socket, why, sizeof(why)));
 	else
 		log_error("cannot listen on %s port %d: %s", cfg->host, cfg->port,
 			  bind_problem(family, addr, cfg->port));

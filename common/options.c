@@ -1,5 +1,6 @@
 #include "options.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -139,7 +140,7 @@ static const struct opt_def opt_defs[] = {
 	  "accept this subprotocol (repeatable; an offer of none gets 400)" },
 
 	{ "retry-delay", required_argument, OPT_RETRY_DELAY, FOR_CLIENTS, SEC_CLIENT, "SECS",
-	  "first reconnect after SECS (0.5), then doubling" },
+	  "first reconnect within SECS (0.5), then doubling" },
 	{ "retry-max", required_argument, OPT_RETRY_MAX, FOR_CLIENTS, SEC_CLIENT, "SECS",
 	  "longest wait between reconnects (30)" },
 	{ "retries", required_argument, OPT_RETRIES, FOR_CLIENTS, SEC_CLIENT, "N",
@@ -259,9 +260,25 @@ static void print_help(enum tool tool)
 			printf("%-32s%s\n", left, o->help);
 		}
 	}
+	printf("\nOptions that make one choice differently (--string --bytes, -f lp -0,\n"
+	       "-r -s, -q -v) exclude each other: a usage error.\n");
 	printf("\nExit: 0 done, 64 usage, 65 bad input with --strict, 69 cannot bind or\n"
 	       "connect, 70 internal error, 74 I/O error, 75 timeout.\n"
 	       "See %s(1) and rxws(7).\n", tool_names[tool]);
+}
+
+/*
+ * lws 4.1 appends "-" and the git hash of its build to the version; a
+ * release build has no hash, which leaves "4.1.6-": the dash goes.
+ */
+static void print_version(enum tool tool)
+{
+	const char *lws = lws_get_library_version();
+	size_t n = strlen(lws);
+	while (n && (lws[n - 1] == '-' || isspace((unsigned char)lws[n - 1])))
+		n--;
+	printf("%s %s (libwebsockets %.*s)\n", tool_names[tool], RXWS_VERSION,
+	       (int)n, lws);
 }
 
 static int usage_error(enum tool tool, const char *fmt, const char *arg)
@@ -331,6 +348,36 @@ static int parse_type_rule(struct config *c, const char *arg)
 	rules[c->n_type_rules].glob = glob;
 	rules[c->n_type_rules].type = (enum datatype)t;
 	c->n_type_rules++;
+	return 0;
+}
+
+/*
+ * --host '[::1]', as in a URL: the address inside the brackets, which must
+ * be an IPv6 one (with a zone, '%eth0', at most).
+ */
+static int unbracket_host(struct config *c, const char *arg)
+{
+	size_t n = strlen(arg);
+	if (n < 3 || arg[n - 1] != ']')
+		return -1;
+	char *inner = strndup(arg + 1, n - 2);
+	if (!inner)
+		return -1;
+	char address[INET6_ADDRSTRLEN];
+	size_t len = strcspn(inner, "%");
+	struct in6_addr a6;
+	if (len >= sizeof(address)) {
+		free(inner);
+		return -1;
+	}
+	memcpy(address, inner, len);
+	address[len] = '\0';
+	if (inet_pton(AF_INET6, address, &a6) != 1) {
+		free(inner);
+		return -1;
+	}
+	free(c->host_unbracketed);
+	c->host = c->host_unbracketed = inner;
 	return 0;
 }
 
@@ -412,7 +459,39 @@ static void set_defaults(struct config *c, enum tool tool, const char *progname)
 	c->resume_timeout = 30;
 }
 
-static int apply_option(struct config *c, int id, const char *arg)
+/*
+ * One setting that several options make: the datatype, the framing, how
+ * much to log, which way records go. Two options that make it differently
+ * exclude each other, whatever their order: "the last one wins" would
+ * hide a mistake in a long command line.
+ */
+struct choice {
+	int value;
+	char given[64];		/* the first option that made it, as given */
+};
+
+struct choices {
+	struct choice datatype, framing, loudness, direction;
+};
+
+static int choose(enum tool tool, struct choice *ch, int value,
+		  const char *given)
+{
+	if (!ch->given[0]) {
+		ch->value = value;
+		snprintf(ch->given, sizeof(ch->given), "%s", given);
+		return -1;
+	}
+	if (ch->value == value)
+		return -1;
+	char both[160];
+	snprintf(both, sizeof(both), "%s and %s exclude each other", ch->given, given);
+	return usage_error(tool, "%s", both);
+}
+
+/* Applies one option; given is how it was written, for messages. */
+static int apply_option(struct config *c, struct choices *ch, int id,
+			const char *arg, const char *given)
 {
 	enum tool tool = c->tool;
 	uint64_t n;
@@ -421,26 +500,28 @@ static int apply_option(struct config *c, int id, const char *arg)
 	switch (id) {
 	case OPT_STRING:
 		c->datatype = DATATYPE_STRING;
-		break;
+		return choose(tool, &ch->datatype, c->datatype, given);
 	case OPT_BYTES:
 		c->datatype = DATATYPE_BYTES;
-		break;
+		return choose(tool, &ch->datatype, c->datatype, given);
 	case OPT_OBJECT:
 		c->datatype = DATATYPE_OBJECT;
-		break;
+		return choose(tool, &ch->datatype, c->datatype, given);
 	case OPT_TYPE:
 		if (strchr(arg, '=') && tool == TOOL_CONNECT)
 			return usage_error(tool, "--type GLOB=TYPE needs paths: '%s'", arg);
 		if (parse_type_rule(c, arg))
 			return usage_error(tool, "--type: expected string, bytes, object or GLOB=TYPE, not '%s'", arg);
+		if (!strchr(arg, '='))
+			return choose(tool, &ch->datatype, c->datatype, given);
 		break;
 	case OPT_FORMAT:
 		if (framing_parse(arg, &c->framing))
 			return usage_error(tool, "--format: expected line, nul, lp, raw, json or cbor, not '%s'", arg);
-		break;
+		return choose(tool, &ch->framing, c->framing, given);
 	case OPT_NUL:
 		c->framing = FRAMING_NUL;
-		break;
+		return choose(tool, &ch->framing, c->framing, given);
 	case OPT_CHUNK_SIZE:
 		if (parse_size(arg, 1u << 30, &n) || !n)
 			return usage_error(tool, "--chunk-size: expected a size in bytes, not '%s'", arg);
@@ -483,10 +564,10 @@ static int apply_option(struct config *c, int id, const char *arg)
 		break;
 	case OPT_RECV_ONLY:
 		c->recv_only = true;
-		break;
+		return choose(tool, &ch->direction, 'r', given);
 	case OPT_SEND_ONLY:
 		c->send_only = true;
-		break;
+		return choose(tool, &ch->direction, 's', given);
 	case OPT_COUNT:
 		if (parse_size(arg, UINT64_MAX, &c->count) || !c->count)
 			return usage_error(tool, "--count: expected a count from 1, not '%s'", arg);
@@ -508,7 +589,10 @@ static int apply_option(struct config *c, int id, const char *arg)
 		c->session = arg;
 		break;
 	case OPT_HOST:
-		c->host = arg;
+		if (arg[0] == '[' && unbracket_host(c, arg))
+			return usage_error(tool, "--host: brackets are for an IPv6 address, not '%s'", arg);
+		if (arg[0] != '[')
+			c->host = arg;
 		break;
 	case OPT_PORT:
 		if (parse_size(arg, 65535, &n))
@@ -607,10 +691,10 @@ static int apply_option(struct config *c, int id, const char *arg)
 		break;
 	case OPT_VERBOSE:
 		c->verbosity++;
-		break;
+		return choose(tool, &ch->loudness, 'v', given);
 	case OPT_QUIET:
 		c->verbosity = -1;
-		break;
+		return choose(tool, &ch->loudness, 'q', given);
 	case OPT_LOG_FORMAT:
 		if (!strcmp(arg, "text"))
 			c->log_format = LOG_TEXT;
@@ -626,8 +710,7 @@ static int apply_option(struct config *c, int id, const char *arg)
 		print_help(tool);
 		return EXIT_OK;
 	case OPT_VERSION:
-		printf("%s %s (libwebsockets %s)\n", tool_names[tool], RXWS_VERSION,
-		       lws_get_library_version());
+		print_version(tool);
 		return EXIT_OK;
 	default:
 		return usage_error(tool, "%s", "unknown option");
@@ -650,7 +733,9 @@ static int settle(struct config *c)
 			c->framing = FRAMING_LINE;
 	}
 	if (c->framing == FRAMING_RAW && c->tagged)
-		return usage_error(tool, "%s", "--format raw cannot carry tags: use lp, or give one path");
+		return usage_error(tool, "%s", tool == TOOL_GROUP
+				   ? "--format raw cannot carry tags: use lp, or rxws-connect for one path"
+				   : "--format raw cannot carry tags: use lp, or give one path");
 	if (c->framing == FRAMING_RAW) {
 		bool objects = c->datatype == DATATYPE_OBJECT;
 		for (size_t i = 0; i < c->n_type_rules; i++)
@@ -660,8 +745,6 @@ static int settle(struct config *c)
 	}
 	if (tool == TOOL_GROUP && c->recv_only && !c->n_paths)
 		return usage_error(tool, "%s", "--recv-only opens only the PATHs given: give one at least");
-	if (c->recv_only && c->send_only)
-		return usage_error(tool, "%s", "--recv-only and --send-only exclude each other");
 	if (c->retry_max < c->retry_delay)
 		c->retry_max = c->retry_delay;
 	if (c->chunk_size > c->max_size)
@@ -711,10 +794,12 @@ int config_parse(struct config *c, enum tool tool, int argc, char **argv)
 	longopts[nl] = (struct option){ 0 };
 	shortopts[ns] = '\0';
 
+	struct choices choices = { 0 };
 	opterr = 0;
 	optind = 1;
 	for (;;) {
-		int id = getopt_long(argc, argv, shortopts, longopts, NULL);
+		int longindex = -1;
+		int id = getopt_long(argc, argv, shortopts, longopts, &longindex);
 		if (id == -1)
 			break;
 		if (id == '?' || id == ':') {
@@ -724,7 +809,14 @@ int config_parse(struct config *c, enum tool tool, int argc, char **argv)
 			return usage_error(tool, id == '?' ? "unknown option '%s'"
 					   : "missing argument for '%s'", what);
 		}
-		int rc = apply_option(c, id, optarg);
+		char given[64];
+		if (longindex >= 0)
+			snprintf(given, sizeof(given), "--%s%s%s", longopts[longindex].name,
+				 optarg ? " " : "", optarg ? optarg : "");
+		else
+			snprintf(given, sizeof(given), "-%c%s%s", id,
+				 optarg ? " " : "", optarg ? optarg : "");
+		int rc = apply_option(c, &choices, id, optarg, given);
 		if (rc >= 0)
 			return rc;
 	}
@@ -765,6 +857,8 @@ void config_free(struct config *c)
 	free(c->headers);
 	free(c->protocols);
 	free(c->token);
+	free(c->host_unbracketed);
+	c->host_unbracketed = NULL;
 	c->type_rules = NULL;
 	c->allow_paths = c->paths = c->origins = c->headers = c->protocols = NULL;
 	c->token = NULL;
@@ -776,6 +870,16 @@ enum datatype config_type_for(const struct config *c, const char *path)
 		if (path && fnmatch(c->type_rules[i].glob, path, 0) == 0)
 			return c->type_rules[i].type;
 	return c->datatype;
+}
+
+bool config_json_texts(const struct config *c)
+{
+	if (c->framing != FRAMING_LINE && c->framing != FRAMING_NUL)
+		return false;
+	bool objects = c->datatype == DATATYPE_OBJECT;
+	for (size_t i = 0; i < c->n_type_rules; i++)
+		objects |= c->type_rules[i].type == DATATYPE_OBJECT;
+	return objects;
 }
 
 bool config_path_allowed(const struct config *c, const char *path)

@@ -69,6 +69,7 @@ struct config {
 
 	/* server */
 	const char *host;
+	char *host_unbracketed;		/* --host '[::1]': "::1", owned */
 	int port;
 	const char *unix_socket;
 	const char *path;		/* single-path mode, else NULL */
@@ -115,6 +116,8 @@ void config_free(struct config *c);
 const char *datatype_name(enum datatype t);
 /* The datatype of records on a path: first --type GLOB=TYPE that matches. */
 enum datatype config_type_for(const struct config *c, const char *path);
+/* Whether stdin records of some paths are JSON texts (objects, line or nul). */
+bool config_json_texts(const struct config *c);
 /* Whether --allow-path lets a client use this path (true when none given). */
 bool config_path_allowed(const struct config *c, const char *path);
 

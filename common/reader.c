@@ -10,7 +10,8 @@
 
 #define READ_CHUNK (256 * 1024)
 
-static int on_bad(void *ctx, uint64_t recno, const char *reason)
+static int on_bad(void *ctx, uint64_t recno, const char *reason,
+		  const char *then)
 {
 	struct reader *r = ctx;
 
@@ -20,7 +21,8 @@ static int on_bad(void *ctx, uint64_t recno, const char *reason)
 			  recno, reason);
 		return EXIT_DATAERR;
 	}
-	log_warn("stdin record %" PRIu64 ": %s; skipped", recno, reason);
+	log_warn("stdin record %" PRIu64 ": %s; %s", recno, reason,
+		 then ? then : "skipped");
 	return 0;
 }
 
@@ -39,7 +41,7 @@ static int on_record(void *ctx, const struct record *rec)
 	const char *why = record_to_frame(&r->conv, rec, &frame);
 
 	if (why)
-		return on_bad(ctx, rec->recno, why);
+		return on_bad(ctx, rec->recno, why, NULL);
 	struct msg *m = msg_new(frame.tag, frame.tag_len, frame.len);
 	if (!m) {
 		log_error("stdin record %" PRIu64 ": out of memory", rec->recno);
@@ -146,7 +148,8 @@ int reader_start(struct reader *r, int fd, const struct config *cfg,
 	r->chunk = malloc(r->chunk_size);
 	if (!r->chunk)
 		return -1;
-	decoder_init(&r->dec, cfg->framing, cfg->tagged, cfg->max_size);
+	decoder_init(&r->dec, cfg->framing, cfg->tagged, config_json_texts(cfg),
+		     cfg->max_size);
 	converter_init(&r->conv, cfg);
 
 	if (pthread_create(&r->thread, NULL, reader_main, r)) {

@@ -42,7 +42,7 @@ complete -c rxws-connect -s c -l count -x -d 'exit 0 after writing N records to 
 complete -c rxws-connect -s W -l timeout -x -d 'exit 75 if still running after SECS'
 
 # Connection
-complete -c rxws-connect -l retry-delay -x -d 'first reconnect after SECS (0.5), then doubling'
+complete -c rxws-connect -l retry-delay -x -d 'first reconnect within SECS (0.5), then doubling'
 complete -c rxws-connect -l retry-max -x -d 'longest wait between reconnects (30)'
 complete -c rxws-connect -l retries -x -d 'give up (exit 69) after N failed retries in a row'
 complete -c rxws-connect -l unix -r -F -d 'connect through a unix socket; the URL gives path and Host'

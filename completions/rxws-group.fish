@@ -54,7 +54,7 @@ complete -c rxws-group -s c -l count -x -d 'exit 0 after writing N records to st
 complete -c rxws-group -s W -l timeout -x -d 'exit 75 if still running after SECS'
 
 # Connection
-complete -c rxws-group -l retry-delay -x -d 'first reconnect after SECS (0.5), then doubling'
+complete -c rxws-group -l retry-delay -x -d 'first reconnect within SECS (0.5), then doubling'
 complete -c rxws-group -l retry-max -x -d 'longest wait between reconnects (30)'
 complete -c rxws-group -l retries -x -d 'give up (exit 69) after N failed retries in a row'
 complete -c rxws-group -l unix -r -F -d 'connect through a unix socket; the URL gives path and Host'

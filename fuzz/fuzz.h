@@ -221,16 +221,18 @@ static int decoded_record(void *ctx, const struct record *r)
 	return 0;
 }
 
-static int decoded_bad(void *ctx, uint64_t recno, const char *reason)
+static int decoded_bad(void *ctx, uint64_t recno, const char *reason,
+		       const char *then)
 {
 	struct decoded *d = ctx;
+	(void)then;
 	(void)recno;
 	(void)reason;
 	d->bads++;
 	return 0;
 }
 
-/* All of p as the records of framing f, with no size limit to speak of. */
+/* All of p as the stdin records of a tool with config c. */
 static inline void decode_all(const struct config *c, const unsigned char *p,
 			      size_t n, struct decoded *out)
 {
@@ -238,7 +240,7 @@ static inline void decode_all(const struct config *c, const unsigned char *p,
 	const struct record_sink sink = { out, decoded_record, decoded_bad };
 
 	out->records = out->bads = 0;
-	decoder_init(&d, c->framing, c->tagged, (size_t)1 << 26);
+	decoder_init(&d, c->framing, c->tagged, config_json_texts(c), c->max_size);
 	decoder_feed(&d, p, n, &sink);
 	decoder_finish(&d, &sink);
 	decoder_free(&d);

@@ -12,6 +12,9 @@
  *    the first L bytes are one item; "not complete yet" is never said of a
  *    complete item, and is said of every prefix of a valid one; more bytes
  *    after an item, or after a malformed part, change nothing;
+ *  - cbor_item_split() says the same, and of an incomplete item a length
+ *    it cannot be shorter than: over the bytes there are, and for a prefix
+ *    of a valid item no more than that item's length;
  *  - cbor_skip_feed() over a complete item, fed whole, a byte at a time or
  *    in chunks, ends exactly where the item ends; over an incomplete one it
  *    never ends;
@@ -102,6 +105,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf_free(&flags);
 
 	long long len = cbor_item_length(data, size, &w);
+	uint64_t at_least;
+	CHECK(cbor_item_split(data, size, &at_least, &w) == len);
+	CHECK(len != 0 || at_least > size);
 	CHECK(len >= -1 && len <= (long long)size);
 	CHECK((len < 0) == (w != NULL));
 	CHECK(valid == (size > 0 && len == (long long)size));
@@ -122,7 +128,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint32_t rng = hash_bytes(data, size);
 		for (size_t i = 0; i < (size <= 64 ? size : 64); i++) {
 			size_t k = size <= 64 ? i : rng_next(&rng) % size;
-			CHECK(cbor_item_length(data, k, &w) == 0);
+			CHECK(cbor_item_split(data, k, &at_least, &w) == 0);
+			CHECK(at_least > k && at_least <= size);
 		}
 	}
 

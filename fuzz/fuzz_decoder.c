@@ -2,14 +2,16 @@
  * fuzz_decoder: the stdin record decoder (framing.h), every framing.
  *
  * Input: byte 0 picks the framing (bits 0-2, mod 6: line nul lp raw json
- * cbor) and tagged (bit 3; not raw); byte 1 --max-size (fuzz_max_size); byte 2 how
+ * cbor), tagged (bit 3; not raw) and JSON texts (bit 4: line and nul
+ * records of object paths); byte 1 --max-size (fuzz_max_size); byte 2 how
  * the rest is cut into chunks (0: one byte at a time); byte 3 stops the
  * decoding from the sink at its Nth callback, as --strict does (0: never).
  * The rest is stdin.
  *
  * Checks, beyond no crash, leak or sanitizer report:
  *  - record numbers go 1, 2, 3... over records and bad records alike;
- *  - no record is longer than --max-size, and no tag longer than TAG_MAX;
+ *  - no record is longer than --max-size (or framing_record_max(), for
+ *    envelopes and JSON texts), and no tag longer than TAG_MAX;
  *    a tagged record has a valid tag (tag_problem), an untagged one none;
  *  - line and json records hold no newline, nul records no NUL; every cbor
  *    record is one well-formed item (cbor_check);
@@ -62,7 +64,7 @@ static int on_record(void *ctx, const struct record *rec)
 	struct run *r = ctx;
 	const struct decoder *d = r->dec;
 
-	CHECK(rec->len <= d->max_size);
+	CHECK(rec->len <= d->max_record);
 	CHECK(rec->len == 0 || rec->data != NULL);
 	if (d->tagged) {
 		CHECK(rec->tag != NULL && rec->tag_len <= TAG_MAX);
@@ -101,7 +103,8 @@ static int on_record(void *ctx, const struct record *rec)
 	return next_call(r, rec->recno);
 }
 
-static int on_bad(void *ctx, uint64_t recno, const char *reason)
+static int on_bad(void *ctx, uint64_t recno, const char *reason,
+		  const char *then)
 {
 	struct run *r = ctx;
 
@@ -114,6 +117,12 @@ static int on_bad(void *ctx, uint64_t recno, const char *reason)
 		if (*s < '0' || *s > '9')
 			CHECK(buf_append_byte(&r->events, (unsigned char)*s) == 0);
 	CHECK(buf_append_byte(&r->events, 0) == 0);
+	/* What the decoder does next, when it says, is part of the event. */
+	CHECK(then == NULL || then[0] != '\0');
+	for (const char *s = then ? then : ""; *s; s++)
+		if (*s < '0' || *s > '9')
+			CHECK(buf_append_byte(&r->events, (unsigned char)*s) == 0);
+	CHECK(buf_append_byte(&r->events, 0) == 0);
 	return next_call(r, recno);
 }
 
@@ -122,8 +131,9 @@ static int on_bad(void *ctx, uint64_t recno, const char *reason)
  * the reader cuts them at --chunk-size), then ends the input; stops as the
  * reader does.
  */
-static void decode(struct run *r, enum framing f, bool tagged, size_t max_size,
-		   const uint8_t *p, size_t n, int seed, unsigned stop_at)
+static void decode(struct run *r, enum framing f, bool tagged, bool json_texts,
+		   size_t max_size, const uint8_t *p, size_t n, int seed,
+		   unsigned stop_at)
 {
 	struct decoder d;
 	const struct record_sink sink = { r, on_record, on_bad };
@@ -132,7 +142,7 @@ static void decode(struct run *r, enum framing f, bool tagged, size_t max_size,
 
 	memset(r, 0, sizeof(*r));
 	r->stop_at = stop_at;
-	decoder_init(&d, f, tagged, max_size);
+	decoder_init(&d, f, tagged, json_texts, max_size);
 	r->dec = &d;
 	while (n) {
 		size_t k = most <= 1 ? most : 1 + rng_next(&rng) % most;
@@ -171,13 +181,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t sel = take_byte(&data, &size);
 	enum framing f = (enum framing)((sel & 7) % 6);
 	bool tagged = (sel & 8) && f != FRAMING_RAW;	/* settle() refuses both */
+	bool json_texts = sel & 16;
 	size_t max_size = fuzz_max_size(take_byte(&data, &size));
 	int seed = take_byte(&data, &size);
 	unsigned stop_at = take_byte(&data, &size);
 	struct run whole, cut, again;
 
-	decode(&whole, f, tagged, max_size, data, size, -1, stop_at);
-	decode(&cut, f, tagged, max_size, data, size, seed, stop_at);
+	decode(&whole, f, tagged, json_texts, max_size, data, size, -1, stop_at);
+	decode(&cut, f, tagged, json_texts, max_size, data, size, seed, stop_at);
 
 	if (f == FRAMING_RAW) {
 		/* One record a read: they differ, but together are the input. */
@@ -190,7 +201,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				 cut.events.data, cut.events.len));
 
 		/* Written back and read again: the same records, none bad. */
-		decode(&again, f, tagged, max_size, whole.encoded.data,
+		decode(&again, f, tagged, json_texts, max_size, whole.encoded.data,
 		       whole.encoded.len, -1, 0);
 		CHECK(same_bytes(again.records.data, again.records.len,
 				 whole.records.data, whole.records.len));

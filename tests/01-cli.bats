@@ -21,11 +21,11 @@ load helpers
 	assert_success
 }
 
-@test "--version on every tool" {
+@test "--version on every tool: one clean line, no dash after the lws version" {
 	for tool in rxws-serve rxws-connect rxws-group; do
 		run "$tool" --version
 		assert_success
-		assert_output --regexp "^$tool [0-9]+\.[0-9]+\.[0-9]+ \(libwebsockets 4\."
+		assert_output --regexp "^$tool [0-9]+\.[0-9]+\.[0-9]+ \(libwebsockets 4\.[0-9]+\.[0-9]+\)$"
 	done
 }
 
@@ -99,4 +99,49 @@ load helpers
 	assert_failure 64
 	run rxws-connect -r --retries 0 --max-size 64k --queue 2k ws://127.0.0.1:1/
 	assert_failure 69
+}
+
+@test "options that exclude each other are refused with 64, naming both as given" {
+	conflict() {	# conflict TOOL 'A' 'B' ARGS...: A and B, as the message names them
+		local tool=$1 a=$2 b=$3
+		shift 3
+		run "$tool" "$@"
+		assert_failure 64
+		assert_output --partial "$tool: $a and $b exclude each other"
+	}
+	for tool in rxws-serve rxws-connect rxws-group; do
+		case $tool in
+		rxws-serve) where=/ ;;
+		*) where=ws://127.0.0.1:1/ ;;
+		esac
+		conflict $tool --string --bytes --string --bytes $where
+		conflict $tool --bytes --object --bytes --object $where
+		conflict $tool --object '--type string' --object --type string $where
+		conflict $tool '--type bytes' '--type object' --type bytes --type=object $where
+		conflict $tool '-f lp' -0 -f lp -0 $where
+		conflict $tool --null '--format json' --null --format json $where
+		conflict $tool '--format lp' '--format line' --format lp --format line $where
+		conflict $tool -q -v -q -v $where
+		conflict $tool --verbose --quiet --verbose --quiet $where
+		conflict $tool -r -s -r -s $where
+	done
+	run rxws-group --recv-only -r --send-only ws://127.0.0.1:1/ /a
+	assert_failure 64
+	assert_output --partial '--recv-only and --send-only exclude each other'
+	# -0v: bundled short options are named one by one
+	run rxws-connect -f lp -0v ws://127.0.0.1:1/
+	assert_failure 64
+	assert_output --partial '-f lp and -0 exclude each other'
+}
+
+@test "the same choice twice is no conflict, nor --type GLOB=TYPE beside a datatype flag" {
+	run rxws-connect --bytes --type bytes --bytes -f nul -0 --null -vv -v -r --retries 0 ws://127.0.0.1:1/
+	assert_failure 69
+	refute_output --partial 'exclude each other'
+	run rxws-connect -q --quiet -r --retries 0 ws://127.0.0.1:1/
+	assert_failure 69
+	refute_output --partial 'exclude each other'
+	run rxws-serve --bytes --type '/t/*=string' --type '/o/*=object' -f lp -r -W 0.2 -p 0
+	assert_failure 75
+	refute_output --partial 'exclude each other'
 }

@@ -31,7 +31,8 @@ retry_delays() {
 	assert_equal "$(cat recv)" "$(seq 1 200)"
 	# Each wait is longer than the one before.
 	retry_delays c.err | awk 'NR > 1 && $1 <= prev { bad = 1 } { prev = $1 } END { exit bad }'
-	assert_equal "$(retry_delays c.err | head -n 1)" 0.10
+	# The first is --retry-delay less up to a quarter of jitter.
+	retry_delays c.err | head -n 1 | awk '{ exit !($1 >= 0.07 && $1 <= 0.10) }'
 }
 
 @test "a server restart (close 1001) is ridden out: the client comes back and goes on" {
@@ -93,4 +94,38 @@ time.sleep(60)' port &
 	run rxws-serve --unix "$T/sock" / < /dev/null
 	assert_failure 69
 	assert_output --partial 'another server is listening there'
+}
+
+# first_delays FILE: the first wait each source logged, one per line.
+first_delays() {
+	sed -n 's/^\(.*\): info: .*retrying in \([0-9.]*\) s.*/\1 \2/p' "$1" |
+		awk '!seen[$1]++ { print $2 }'
+}
+
+@test "jitter from the first retry: 8 paths of one rxws-group do not all wait the same" {
+	rxws-group -v -r --retry-delay 10 ws://127.0.0.1:1 /p1 /p2 /p3 /p4 /p5 /p6 /p7 /p8 2> g.err &
+	PIDS+=($!)
+	wait_for 10 eval '(( $(first_delays g.err | wc -l) == 8 ))'
+	first_delays g.err > firsts
+	# Each is --retry-delay less up to a quarter.
+	awk '$1 < 7.5 || $1 > 10 { bad = 1 } END { exit bad }' firsts
+	(( $(sort -u firsts | wc -l) > 1 ))
+}
+
+@test "jitter from the first retry: two rxws-connect started together wait differently" {
+	local differ=0
+	for i in 1 2 3 4 5; do
+		rxws-connect -v -r --retry-delay 10 ws://127.0.0.1:1/ 2> a.err &
+		local a=$!
+		rxws-connect -v -r --retry-delay 10 ws://127.0.0.1:1/ 2> b.err &
+		local b=$!
+		PIDS+=($a $b)
+		wait_for 10 contains a.err 'retrying in'
+		wait_for 10 contains b.err 'retrying in'
+		kill "$a" "$b"
+		[[ $(first_delays a.err) != "$(first_delays b.err)" ]] && differ=$((differ + 1))
+		awk '$1 < 7.5 || $1 > 10 { bad = 1 } END { exit bad }' <(first_delays a.err)
+	done
+	echo "# $differ of 5 pairs differ" >&3
+	(( differ > 0 ))
 }

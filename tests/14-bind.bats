@@ -61,3 +61,35 @@ listening() {
 	(( PORT > 0 ))
 	assert contains serve.err "notice: listening on port $PORT"
 }
+
+@test "--host '[::1]': the bracketed form of an IPv6 address is accepted, and the log shows it once bracketed" {
+	start_serve /dev/null serve.out serve.err --host '[::1]' -v -k /
+	assert_equal "$(listening)" "[::1]:$PORT"
+	run "$PY" "$PEERS/ws_client.py" --recv 0 "ws://[::1]:$PORT/"
+	assert_line open
+	wait_for 10 contains serve.err "rxws-serve:\[::1\]:$PORT: info: client \[::1\]"
+	refute contains serve.err '\[\[::1\]\]'
+}
+
+@test "--host: brackets around an IPv4 address or a name, or unclosed, are usage errors" {
+	for host in '[127.0.0.1]' '[localhost]' '[::1' '[]'; do
+		run rxws-serve --host "$host" / < /dev/null
+		assert_failure 64
+		assert_output --partial "--host: brackets are for an IPv6 address, not '$host'"
+	done
+}
+
+@test "--unix where no socket can be made: exit 69 with the reason and what to do" {
+	run rxws-serve --unix "$T/no/such/dir/x.sock" / < /dev/null
+	assert_failure 69
+	assert_output --partial "cannot listen on $T/no/such/dir/x.sock: No such file or directory (create its directory, or choose another path)"
+	touch "$T/file"
+	run rxws-serve --unix "$T/file/x.sock" / < /dev/null
+	assert_failure 69
+	assert_output --partial "cannot listen on $T/file/x.sock: Not a directory"
+	long=$T/$(printf 'a%.0s' {1..120})
+	run rxws-serve --unix "$long" / < /dev/null
+	assert_failure 69
+	assert_output --partial "the path is over 107 bytes, the most a unix socket's may have (choose a shorter one)"
+	refute [ -e "$long" ]
+}

@@ -60,10 +60,96 @@ sink() {
 	lp first len=100 "raw=$(head -c 100 /dev/zero | tr '\0' x)" last > in
 	run timeout 10 rxws-connect --bytes -f lp --max-size 50 "ws://127.0.0.1:$PORT/" < in
 	assert_success
-	assert_output --partial 'stdin record 2: 100 bytes is over --max-size (50)'
+	assert_output --partial 'stdin record 2: length 100 is over --max-size (50); skipping its 100 bytes'
 	wait_for 10 eval '(( $(stat -c %s serve.out) >= 17 ))'
 	lp first last > expected
 	cmp serve.out expected
+}
+
+@test "an lp length over --max-size is reported at once, its bytes skipped as they come, the next record sent before the end of input" {
+	sink --bytes -f lp /
+	open_fifo in
+	rxws-connect --bytes -f lp --max-size 50 "ws://127.0.0.1:$PORT/" < in > c.out 2> c.err &
+	local client=$!
+	PIDS+=($client)
+	lp first len=100000 raw=abc > in
+	wait_for 10 contains c.err 'stdin record 2: length 100000 is over --max-size (50); skipping its 100000 bytes'
+	head -c 99997 /dev/zero > in
+	lp next > in
+	wait_for 10 eval '(( $(stat -c %s serve.out) >= 17 ))'
+	lp first next > expected
+	cmp serve.out expected
+	close_fifo
+	wait_status "$client"
+	assert_equal "$STATUS" 0
+	assert_equal "$(count_of c.err 'stdin record')" 1
+}
+
+@test "an lp length over --max-size under --strict: exit 65 at once, not at the end of input" {
+	sink --bytes -f lp /
+	open_fifo in
+	rxws-connect --strict --bytes -f lp --max-size 50 "ws://127.0.0.1:$PORT/" < in > c.out 2> c.err &
+	local client=$!
+	PIDS+=($client)
+	lp first len=2147483647 raw=abc > in
+	wait_gone 10 "$client"
+	wait_status "$client"
+	assert_equal "$STATUS" 65
+	assert contains c.err 'stdin record 2: length 2147483647 is over --max-size (50); stopping (--strict)'
+	lp first > expected
+	wait_for 10 eval 'cmp -s serve.out expected'
+}
+
+@test "tagged lp: a tag or payload length over its limit is reported at once and skipped exactly" {
+	start_serve /dev/null serve.out serve.err -k -f lp
+	open_fifo in
+	rxws-group -f lp --max-size 50 "ws://127.0.0.1:$PORT" < in > g.out 2> g.err &
+	local group=$!
+	PIDS+=($group)
+	# a tag of 5000 bytes, and its payload of 10
+	{ lp len=5000; head -c 5000 /dev/zero | tr '\0' /; lp 0123456789; } > hdr
+	head -c 4 hdr > in
+	wait_for 10 contains g.err 'stdin record 1: tag length 5000 is over 4096; skipping its 5000 bytes and its payload'
+	tail -c +5 hdr > in
+	# /a, then a payload of 1000
+	{ lp /a len=1000; head -c 1000 /dev/zero; } > big
+	head -c 10 big > in
+	wait_for 10 contains g.err 'stdin record 2: length 1000 is over --max-size (50); skipping its 1000 bytes'
+	tail -c +11 big > in
+	lp /a one /a two > in
+	lp /a one /a two > expected
+	wait_for 10 eval 'cmp -s serve.out expected'
+	close_fifo
+	wait_status "$group"
+	assert_equal "$STATUS" 0
+}
+
+@test "cbor: an item that declares more than --max-size is reported at once, skipped as it comes, and the next one is sent" {
+	sink --bytes /
+	open_fifo in
+	rxws-connect --format cbor --max-size 50 "ws://127.0.0.1:$PORT/" < in > c.out 2> c.err &
+	local client=$!
+	PIDS+=($client)
+	envelope() {	# envelope TEXT|-N: {"type":"bytes","data":h'..'} in CBOR, of TEXT or N zeros
+		"$PY" -c '
+import sys
+a = sys.argv[1]
+d = bytes(-int(a)) if a.startswith("-") else a.encode()
+head = b"\x5a" + len(d).to_bytes(4, "big") if len(d) > 23 else bytes([0x40 + len(d)])
+sys.stdout.buffer.write(b"\xa2\x64type\x65bytes\x64data" + head + d)' "$1"
+	}
+	envelope hi > in
+	wait_for 10 eval '[[ $(cat serve.out) == hi ]]'
+	# A map whose data declares 100000 bytes: known to be too large from its head.
+	envelope -100000 > big
+	head -c 30 big > in
+	wait_for 10 contains c.err 'stdin record 2: CBOR item of 100022 bytes or more is over --max-size (50), even for a CBOR envelope (at most 16434); skipping it'
+	tail -c +31 big > in
+	envelope ok > in
+	wait_for 10 eval '[[ $(cat serve.out) == hiok ]]'
+	close_fifo
+	wait_status "$client"
+	assert_equal "$STATUS" 0
 }
 
 @test "a truncated lp record at the end of input is reported" {

@@ -177,3 +177,10 @@ load helpers
 	assert_output --partial ':/bad: error: 3 records not delivered'
 	wait_for 10 contains py_server.out "/good text 'late'"
 }
+
+@test "rxws-group -f raw: a usage error that speaks of rxws-group" {
+	run rxws-group -f raw ws://127.0.0.1:1/ /a
+	assert_failure 64
+	assert_output --partial '--format raw cannot carry tags: use lp, or rxws-connect for one path'
+	refute_output --partial 'give one path'
+}

@@ -236,3 +236,68 @@ lp(bytes([0x82, 0x01, 0x02]))             # a good one: [1, 2]
 	run rxws-serve --type '/x=object' -f raw /x
 	assert_failure 64
 }
+
+@test "--max-size is the payload's on both sides of an envelope loop: 1000 bytes come back (cbor, json, JSON texts), 1001 are refused with 1009" {
+	local big text item f port pid
+	big=$(head -c 1000 /dev/urandom | od -An -v -tx1 | tr -d ' \n')
+	# 1000 bytes of text that JSON escapes, each as \u0001: the largest envelope
+	text=$(head -c 1000 /dev/zero | tr '\0' '\1')
+	# a CBOR byte string of 1000 bytes in all, as JSON {"$bytes":"..."} 1351
+	item=5903e5${big:0:1994}
+	for f in cbor json object; do
+		rm -f loop
+		mkfifo loop
+		if [[ $f == object ]]; then
+			rxws-serve -p 0 --object --max-size 1000 -k / <> loop 2> serve.err > loop &
+		else
+			rxws-serve -p 0 --format $f --max-size 1000 -k / <> loop 2> serve.err > loop &
+		fi
+		pid=$!
+		PIDS+=($pid)
+		wait_for 10 contains serve.err 'listening on port'
+		port=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' serve.err)
+		if [[ $f == object ]]; then
+			run timeout 10 "$PY" "$PEERS/ws_client.py" --binary "$item" --recv 1 "ws://127.0.0.1:$port/"
+			assert_output "$(printf 'open\nbinary %s\nclose 1000' "$item")"
+			run timeout 10 "$PY" "$PEERS/ws_client.py" --binary "${item/#5903e5/5903e6}00" --recv 1 "ws://127.0.0.1:$port/"
+		else
+			run timeout 10 "$PY" "$PEERS/ws_client.py" --binary "$big" --recv 1 "ws://127.0.0.1:$port/"
+			assert_output "$(printf 'open\nbinary %s\nclose 1000' "$big")"
+			run timeout 10 "$PY" "$PEERS/ws_client.py" --text "$text" --recv 1 "ws://127.0.0.1:$port/"
+			assert_line --index 1 "text '$(printf '\\x01%.0s' {1..1000})'"
+			run timeout 10 "$PY" "$PEERS/ws_client.py" --binary "${big}00" --recv 1 "ws://127.0.0.1:$port/"
+		fi
+		assert_line 'close 1009'
+		assert contains serve.err 'over --max-size (1000): closing with 1009'
+		refute contains serve.err 'stdin record'
+		kill "$pid"
+		wait "$pid" || true
+	done
+}
+
+@test "--max-size holds the payload an envelope carries, exactly: 1000 bytes go, 1001 are a bad record" {
+	start_serve /dev/null serve.out serve.err -k --bytes --max-size 1000 /
+	"$PY" -c '
+import base64, cbor2, json, sys
+for n in (1000, 1001):
+    print(json.dumps({"type": "bytes", "data": base64.b64encode(b"j" * n).decode()}))
+' > in.json
+	"$PY" -c '
+import cbor2, sys
+for n in (1000, 1001):
+    sys.stdout.buffer.write(cbor2.dumps({"type": "bytes", "data": b"c" * n}))
+for n in (1000, 1001):
+    sys.stdout.buffer.write(cbor2.dumps({"type": "object", "data": b"o" * (n - 3)}))
+' > in.cbor
+	run timeout 10 rxws-connect --format json --max-size 1000 "ws://127.0.0.1:$PORT/" < in.json
+	assert_success
+	assert_output --partial 'stdin record 2: 1001 bytes is over --max-size (1000); skipped'
+	refute_output --partial 'stdin record 1'
+	run timeout 10 rxws-connect --format cbor --max-size 1000 "ws://127.0.0.1:$PORT/" < in.cbor
+	assert_success
+	assert_output --partial 'stdin record 2: 1001 bytes is over --max-size (1000); skipped'
+	assert_output --partial 'stdin record 4: 1001 bytes is over --max-size (1000); skipped'
+	refute_output --partial 'stdin record 1'
+	refute_output --partial 'stdin record 3'
+	wait_for 10 eval '(( $(stat -c %s serve.out) == 3000 ))'
+}

@@ -1,0 +1,874 @@
+#!/usr/bin/env bats
+# The examples of README.md and the man pages, run as they are written.
+#
+# Each example is named where it stands: an HTML comment before each code
+# block of README.md, "<!-- examples: NAME... -->" (one name for each part
+# of the block, parts being split by blank lines), and a roff comment
+# before each .EX of a man page, '.\" example: NAME'. The first test checks
+# that every example is named, and that each name is either run by a test
+# below ("example NAME") or listed in NOT_RUN with the reason.
+#
+# An example runs as the docs show it, with only what this machine needs
+# changed (runnable): servers listen on a free port (-p 0), clients go to
+# it, the hosts of the docs (example.org, hub, studio, proxy) are a local
+# rxws-serve, --host 0.0.0.0 is 127.0.0.1 (the tests stay on loopback),
+# files and sockets are in the test's directory, -W 10 is -W 3, and the
+# placeholders sensor-read and state-watch are small scripts.
+
+load helpers
+
+declare -gA NOT_RUN=(
+	[readme-serve-mic]="arecord: needs a sound card and a microphone"
+	[serve-mic]="arecord: needs a sound card and a microphone"
+	[readme-connect-ipv6-audio]="aplay: needs a sound card (the URL's form, ws://[::1]:PORT/, runs in connect-record-ipv6)"
+	[connect-proxy-header]="wss://api.example.org: needs the internet, and a certificate from an authority this machine trusts"
+	[readme-source-tree]="a listing of the source tree, not a command"
+	[readme-install-deb]="installs system-wide: make check builds, installs and tests the package (scripts/check, tests/90-package.bats)"
+	[readme-service-feed-conf]="a configuration file of the systemd unit, not a command"
+	[readme-service-feed]="needs systemd as PID 1: tests/70-service.bats runs the unit's wrapper as the unit would"
+	[readme-service-journal-conf]="a configuration file of the systemd unit, not a command"
+	[readme-service-journal-edit]="a drop-in of the systemd unit, not a command"
+	[readme-service-journal]="needs systemd as PID 1: tests/70-service.bats runs the unit's wrapper as the unit would"
+	[service-feed]="needs systemd as PID 1: tests/70-service.bats runs the unit's wrapper as the unit would"
+	[service-journal]="needs systemd as PID 1: tests/70-service.bats runs the unit's wrapper as the unit would"
+	[service-tls]="needs systemd as PID 1 (LoadCredential=)"
+)
+# Not run within examples that are run:
+#  - readme-make: "make check" (it runs this suite, and more);
+#  - readme-build: "make asan", "make fuzz" and "make bench" (minutes
+#    each; make check runs the first two, CI the third), and "make clean"
+#    (it would remove the build these tests run).
+
+setup_file() {
+	extract_examples "$BATS_FILE_TMPDIR/examples" 2> /dev/null || true
+}
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+	PIDS=()
+	GROUPS_STARTED=()
+	EXAMPLES=$BATS_FILE_TMPDIR/examples
+	cd "$T" || return 1
+	mkdir -p bin
+	PATH=$T/bin:$PATH
+	export T TOP
+}
+
+teardown() {
+	local g pid
+	for g in "${GROUPS_STARTED[@]}"; do
+		kill -TERM -- "-$g" 2> /dev/null || true
+	done
+	for pid in "${PIDS[@]}"; do
+		kill -TERM "$pid" 2> /dev/null || true
+	done
+	for pid in "${GROUPS_STARTED[@]}" "${PIDS[@]}"; do
+		wait_gone 5 "$pid" || kill -KILL "$pid" 2> /dev/null || true
+	done
+}
+
+# extract_examples DIR: every example of the docs into DIR/NAME, and
+# DIR/.index ("NAME<TAB>FILE:LINE"); what is not named is said on stderr,
+# and the status is then 1.
+extract_examples() {
+	"$PY" - "$TOP" "$1" <<'PY'
+import os, re, sys
+
+top, out = sys.argv[1], sys.argv[2]
+os.makedirs(out, exist_ok=True)
+problems, index = [], []
+
+
+def put(name, text, where):
+    if name in (n for n, _ in index):
+        problems.append(f"{where}: the name {name} is taken")
+    index.append((name, where))
+    with open(os.path.join(out, name), "w") as f:
+        f.write(text + "\n")
+
+
+# README.md: indented code blocks after a blank line.
+lines = open(os.path.join(top, "README.md")).read().split("\n")
+i, prev_blank = 0, True
+while i < len(lines):
+    if not (lines[i].startswith("    ") and prev_blank):
+        prev_blank = lines[i].strip() == ""
+        i += 1
+        continue
+    start, block = i, []
+    while i < len(lines) and (lines[i].startswith("    ") or not lines[i].strip()):
+        block.append(lines[i][4:])
+        i += 1
+    prev_blank = True
+    j = start - 1
+    while j >= 0 and not lines[j].strip():
+        j -= 1
+    m = re.fullmatch(r"<!-- examples: ([a-z0-9 -]+) -->", lines[j].strip()) if j >= 0 else None
+    parts, cur = [], []
+    for b in block + [""]:
+        if not b.strip():
+            if cur:
+                parts.append(cur)
+            cur = []
+        elif not b.lstrip().startswith("#"):
+            cur.append(b)
+    where = f"README.md:{start + 1}"
+    if not m:
+        problems.append(f"{where}: a code block without <!-- examples: NAME... -->")
+        continue
+    names = m.group(1).split()
+    if len(names) != len(parts):
+        problems.append(f"{where}: {len(names)} names for {len(parts)} examples")
+        continue
+    for name, part in zip(names, parts):
+        put(name, "\n".join(part), where)
+
+
+def unroff(s):
+    for a, b in (("\\-", "-"), ("\\(aq", "'"), ("\\(dq", '"'), ("\\&", "")):
+        s = s.replace(a, b)
+    s = re.sub(r"\\f[BIRP]", "", s)
+    return s.replace("\\e", "\\")
+
+
+# The man pages: .EX ... .EE, named by the last '.\" example: NAME' before.
+for page in ("rxws-serve.1", "rxws-connect.1", "rxws-group.1", "rxws.7"):
+    name, body = None, None
+    for n, line in enumerate(open(os.path.join(top, "man", page)).read().split("\n"), 1):
+        m = re.fullmatch(r'\.\\" example: ([a-z0-9-]+)', line)
+        if m:
+            if name:
+                problems.append(f"man/{page}:{n}: {name} names no example")
+            name = m.group(1)
+        elif line == ".EX":
+            body, where = [], f"man/{page}:{n}"
+        elif line == ".EE":
+            if not name:
+                problems.append(f"{where}: an example without '.\\\" example: NAME'")
+            else:
+                put(name, unroff("\n".join(body)), where)
+            name, body = None, None
+        elif body is not None:
+            body.append(line)
+
+with open(os.path.join(out, ".index"), "w") as f:
+    for name, where in index:
+        f.write(f"{name}\t{where}\n")
+for p in problems:
+    print(p, file=sys.stderr)
+sys.exit(1 if problems else 0)
+PY
+}
+
+# example NAME: EX is the example's text, as the docs show it.
+example() {
+	if [[ ! -f $EXAMPLES/$1 ]]; then
+		echo "no example named $1 in the docs" >&2
+		return 1
+	fi
+	EX=$(cat "$EXAMPLES/$1")
+}
+
+# runnable TEXT: the example as it runs here (see the header); clients go
+# to $PORT, which must be set when they are in TEXT.
+runnable() {
+	PORT=${PORT:-} "$PY" - "$1" <<'PY'
+import os, re, sys
+
+s, port = sys.argv[1], os.environ["PORT"]
+T, TOP = os.environ["T"], os.environ["TOP"]
+s = s.replace("$(pidof rxws-serve)", "$SERVE_PID")
+for host in ("127.0.0.1:8888", "example.org:8888", "hub:8888", "studio:8888", "proxy"):
+    s = s.replace("ws://" + host, "ws://127.0.0.1:" + port)
+s = s.replace("ws://[::1]:8888", "ws://[::1]:" + port)
+s = s.replace("wss://localhost:8888", "wss://localhost:" + port)
+s = s.replace("wss://proxy", "wss://localhost:" + port)
+s = re.sub(r"rxws-serve(?! --unix)(?! -p )", "rxws-serve -p 0", s)
+s = s.replace(" -p 8889", " -p 0 --name relay")
+s = s.replace("--host 0.0.0.0", "--host 127.0.0.1")
+for sock in ("/tmp/rxws.sock", "/run/rxws.sock"):
+    s = s.replace(sock, T + "/rxws.sock")
+s = s.replace("/var/log/syslog", T + "/syslog")
+s = s.replace("/var/log/app.log", T + "/app.log")
+s = s.replace("--static examples/", "--static " + TOP + "/examples/")
+s = s.replace("DESTDIR=/tmp/pkg", "DESTDIR=" + T + "/pkg")
+s = s.replace("-W 10", "-W 3")
+print(s)
+PY
+}
+
+# logical_lines TEXT: one command a line, continuation lines (after \ or |)
+# joined.
+logical_lines() {
+	"$PY" -c '
+import sys
+out, cur = [], ""
+for line in sys.argv[1].split("\n"):
+    cur += line.strip() if cur else line
+    if cur.endswith("\\"):
+        cur = cur[:-1].rstrip() + " "
+    elif cur.endswith("|"):
+        cur += " "
+    else:
+        out.append(cur)
+        cur = ""
+print("\n".join(out))' "$1"
+}
+
+# start_example CMD IN OUT ERR: CMD in a shell and process group of its
+# own, in the background; EX_PID is that shell.
+start_example() {
+	setsid bash -c "$1" < "$2" > "$3" 2> "$4" &
+	EX_PID=$!
+	GROUPS_STARTED+=("$EX_PID")
+}
+
+# listening ERR [NAME]: PORT (or the port of the server logging as NAME),
+# once a server that ERR is the stderr of listens.
+listening() {
+	local who=${2:-rxws-serve:}
+	wait_for 10 eval "grep -q '^$who.*listening on port' '$1'" || { cat "$1" >&2; return 1; }
+	sed -n "s/^$who.*listening on port \\([0-9]*\\).*/\\1/p" "$1" | head -n 1
+}
+
+# client PATH ARGS...: the python peer on the example's server, in the
+# background, writing PATH's name + .out (slashes as _).
+client() {
+	local path=$1
+	shift
+	"$PY" "$PEERS/ws_client.py" "$@" "ws://127.0.0.1:$PORT$path" > "c${path//\//_}.out" 2>&1 &
+	PIDS+=($!)
+}
+
+# A server of the examples' clients: rxws-serve -p 0 ARGS, stdin IN.
+server() {
+	local in=$1
+	shift
+	start_serve "$in" serve.out serve.err "$@"
+}
+
+@test "every example of README.md and the man pages is named, and run here or listed as not run" {
+	run extract_examples "$T/ex"
+	assert_success
+	local names n
+	names=$(cut -f1 "$T/ex/.index" | sort)
+	(($(wc -l <<< "$names") > 40))
+	# The tests, without the NOT_RUN list: where run examples are named.
+	sed '/^declare -gA NOT_RUN/,/^)/d' "$BATS_TEST_FILENAME" > tests.txt
+	for n in $names; do
+		if [[ -z ${NOT_RUN[$n]:-} ]] && ! grep -Eq "(^|[^a-z0-9-])$n([^a-z0-9-]|\$)" tests.txt; then
+			echo "example $n is neither run nor in NOT_RUN" >&2
+			return 1
+		fi
+	done
+	for n in $(sed -n 's/^[[:space:]]*example \([a-z0-9-]*\)$/\1/p' tests.txt) "${!NOT_RUN[@]}"; do
+		grep -qx "$n" <<< "$names" || { echo "no example $n in the docs" >&2; return 1; }
+	done
+}
+
+@test "README: make demo" {
+	example readme-make
+	grep -qx 'make demo .*' <<< "$EX"
+	run env RXWS_BUILD="${RXWS_BUILD:-build}" make -s -C "$TOP" demo
+	assert_success
+	assert_output --partial 'client got: hello from the server'
+	assert_output --partial 'server got: hello from a client'
+}
+
+@test "README: make, make install and make uninstall" {
+	local line
+	example readme-build
+	grep -q '^make\( .*\)\?$' <<< "$EX"
+	run make -s -C "$TOP"
+	assert_success
+	# Staged, as its comment says, in the test's directory.
+	example readme-install-make
+	for line in 'make install PREFIX=/usr/local' 'make uninstall PREFIX=/usr/local'; do
+		grep -q "^$line\( .*\)\?$" <<< "$EX"
+		run bash -c "cd '$TOP' && $line DESTDIR='$T/pkg' -s"
+		assert_success
+		if [[ $line == 'make install'* ]]; then
+			[[ -x $T/pkg/usr/local/bin/rxws-serve && -f $T/pkg/usr/local/share/man/man7/rxws.7 ]]
+			[[ -f $T/pkg/usr/local/share/bash-completion/completions/rxws-group ]]
+		fi
+	done
+	[[ ! -e $T/pkg/usr/local/bin/rxws-serve && ! -e $T/pkg/usr/local/share/man/man1/rxws-connect.1 ]]
+}
+
+@test "rxws-serve: a log file to the network, from the first client on (README, man)" {
+	local name
+	for name in readme-serve-syslog serve-syslog; do
+		example $name
+		mkdir "$name" && cd "$name"
+		: > "$T/syslog"
+		start_example "$(runnable "$EX")" /dev/null out err
+		PORT=$(listening err)
+		client /log --recv 1
+		wait_for 10 contains c_log.out open
+		echo "the log goes on" >> "$T/syslog"
+		wait_for 10 contains c_log.out "text 'the log goes on'"
+		cd "$T"
+	done
+}
+
+@test "rxws-serve: collect what clients send on /in (README)" {
+	example readme-serve-collect
+	start_example "$(runnable "$EX")" /dev/null out err
+	PORT=$(listening err)
+	client /in --text 'for the log' --recv 0
+	wait_for 10 has_lines received.log 1
+	assert_equal "$(cat received.log)" 'for the log'
+}
+
+@test "rxws-serve multi-path: one record for /news, one for /weather (README, man)" {
+	local name
+	for name in readme-serve-multipath serve-multipath; do
+		example $name
+		mkdir "$name" && cd "$name"
+		start_example "$(runnable "$EX")" /dev/null out err
+		PORT=$(listening err)
+		client /news --recv 1
+		client /weather --recv 1
+		wait_gone 10 "$EX_PID"
+		wait_status "$EX_PID"
+		assert_equal "$STATUS" 0
+		wait_for 10 contains c_news.out 'close'
+		wait_for 10 contains c_weather.out 'close'
+		assert_equal "$(sed -n 2p c_news.out)" "text 'free coffee'"
+		assert_equal "$(sed -n 2p c_weather.out)" "text 'sunny'"
+		cd "$T"
+	done
+}
+
+@test "rxws-serve: a chat server, each message to every client of its path (README, man)" {
+	local name
+	for name in readme-serve-chat serve-chat; do
+		example $name
+		mkdir "$name" && cd "$name"
+		start_example "$(runnable "$EX")" /dev/null out err
+		PORT=$(listening err)
+		client /room --recv 1
+		wait_for 10 contains c_room.out open
+		mv c_room.out listener.out
+		client /room --text 'hello all' --recv 1
+		wait_for 10 contains c_room.out "text 'hello all'"
+		wait_for 10 contains listener.out "text 'hello all'"
+		cd "$T"
+	done
+}
+
+@test "rxws-serve: binary paths under /cam/, text elsewhere, length-prefixed both ways (man)" {
+	example serve-cam-lp
+	"$PY" -c '
+import struct, sys
+for f in (b"/cam/1", b"\x00\xff", b"/log", b"text"):
+    sys.stdout.buffer.write(struct.pack(">I", len(f)) + f)' > frames.lp
+	start_example "$(runnable "$EX")" /dev/null out err
+	PORT=$(listening err)
+	client /cam/1 --binary 0102 --recv 1
+	client /log --text 'up' --recv 1
+	wait_for 10 contains c_cam_1.out 'binary 00ff'
+	wait_for 10 contains c_log.out "text 'text'"
+	wait_for 10 eval '(( $(stat -c %s uploads.lp) == 30 ))'
+	"$PY" -c '
+import struct, sys
+b, recs = open("uploads.lp", "rb").read(), []
+while b:
+    n = struct.unpack(">I", b[:4])[0]
+    recs.append(b[4:4 + n])
+    b = b[4 + n:]
+pairs = sorted(zip(recs[::2], recs[1::2]))
+assert pairs == [(b"/cam/1", b"\x01\x02"), (b"/log", b"up")], pairs'
+}
+
+@test "rxws-serve --object: JSON lines in, CBOR to /state's clients, their CBOR out as JSON (man)" {
+	example serve-objects-state
+	open_fifo state
+	printf '#!/bin/sh\nexec cat "%s/state"\n' "$T" > bin/state-watch
+	chmod +x bin/state-watch
+	start_example "$(runnable "$EX")" /dev/null out err
+	PORT=$(listening err)
+	# {"a":1} as CBOR
+	client /state --binary a1616101 --recv 1
+	wait_for 10 contains c_state.out open
+	wait_for 10 contains out '{"a":1}'
+	echo '{"on":true}' > state
+	wait_for 10 contains c_state.out 'binary a1626f6ef5'
+}
+
+@test "rxws-serve --type '/ctl/*=object': CBOR under /ctl/, text elsewhere (man)" {
+	example serve-ctl-objects
+	start_example "$(runnable "$EX")" /dev/null out err
+	PORT=$(listening err)
+	client /ctl/lamp --recv 1
+	client /log --recv 1
+	wait_gone 10 "$EX_PID"
+	wait_for 10 contains c_ctl_lamp.out 'close'
+	wait_for 10 contains c_log.out 'close'
+	assert_equal "$(sed -n 2p c_ctl_lamp.out)" 'binary a1626f6ef5'
+	assert_equal "$(sed -n 2p c_log.out)" "text 'lamp on'"
+}
+
+@test "rxws-serve --format json | jq: what clients send on /a only (README, man)" {
+	local name
+	for name in readme-serve-envelopes serve-envelopes-jq; do
+		example $name
+		mkdir "$name" && cd "$name"
+		start_example "$(runnable "$EX")" /dev/null out err
+		PORT=$(listening err)
+		client /b --text 'not this' --recv 0
+		client /a --text 'this' --binary 00ff --recv 0
+		wait_for 10 has_lines out 2
+		wait_for 10 contains c_b.out close
+		assert_equal "$(cat out)" "$(printf '%s\n' '{"tag":"/a","type":"string","data":"this"}' '{"tag":"/a","type":"bytes","data":"AP8="}')"
+		cd "$T"
+	done
+}
+
+@test "rxws-serve --format cbor: a faithful echo server (README, man)" {
+	local name
+	for name in readme-serve-echo serve-echo; do
+		example $name
+		mkdir "$name" && cd "$name"
+		start_example "$(runnable "$EX")" /dev/null out err
+		PORT=$(listening err)
+		run timeout 10 "$PY" "$PEERS/ws_client.py" --text 'text' --binary 00ff --recv 2 "ws://127.0.0.1:$PORT/"
+		assert_output "$(printf "open\ntext 'text'\nbinary 00ff\nclose 1000")"
+		cd "$T"
+	done
+}
+
+@test "unix sockets: the server collects, the client sends the date (README, and rxws-serve(1) with rxws-connect(1))" {
+	example readme-unix
+	start_example "$(runnable "$EX")" /dev/null out err
+	wait_for 10 has_lines received.log 1
+	grep -q "$(date +%Y)" received.log
+	kill -TERM -- "-$EX_PID"
+	wait_for 10 eval "! kill -0 -- -$EX_PID 2> /dev/null"
+
+	mkdir man && cd man
+	example serve-unix
+	start_example "$(runnable "$EX")" /dev/null out err
+	wait_for 10 test -S "$T/rxws.sock"
+	example connect-unix
+	run timeout 10 bash -c "$(runnable "$EX")"
+	assert_success
+	wait_for 10 has_lines received.log 1
+	grep -q "$(date +%Y)" received.log
+}
+
+@test "TLS and a token: a self-signed certificate, a clock over wss:// (README, rxws-serve(1), rxws-connect(1))" {
+	local line
+	example readme-tls-files
+	while read -r line; do
+		run bash -c "$line"
+		assert_success
+	done <<< "$(logical_lines "$EX")"
+	[[ -s cert.pem && -s key.pem && $(wc -c < token) == 33 ]]
+
+	example readme-tls-clock
+	mapfile -t cmds <<< "$(logical_lines "$EX")"
+	assert_equal "${#cmds[@]}" 2
+	start_example "$(runnable "${cmds[0]}")" /dev/null out err
+	PORT=$(listening err)
+	run timeout 10 bash -c "$(runnable "${cmds[1]}")"
+	assert_success
+	assert_output --partial "$(date +%Y)"
+
+	mkdir man && cd man
+	example serve-tls
+	mapfile -t cmds <<< "$(logical_lines "$EX")"
+	assert_equal "${#cmds[@]}" 3
+	run bash -c "${cmds[0]} 2> /dev/null && ${cmds[1]}"
+	assert_success
+	start_example "$(runnable "${cmds[2]}")" /dev/null out err
+	PORT=$(listening err)
+	example connect-tls
+	run timeout 10 bash -c "$(runnable "$EX")"
+	assert_success
+	assert_output --partial "$(date +%Y)"
+}
+
+@test "--static: the page of the source tree, and a chat room on /live (README, man)" {
+	local name
+	for name in readme-static-chat serve-static-chat; do
+		example $name
+		mkdir "$name" && cd "$name"
+		start_example "$(runnable "$EX")" /dev/null out err
+		PORT=$(listening err)
+		run curl -sf "http://127.0.0.1:$PORT/"
+		assert_success
+		assert_output --partial '<html'
+		client /live --recv 1
+		wait_for 10 contains c_live.out open
+		mv c_live.out listener.out
+		client /live --text 'hi tabs' --recv 1
+		wait_for 10 contains listener.out "text 'hi tabs'"
+		cd "$T"
+	done
+}
+
+@test "--static for other machines: TLS, a token, one origin, compression (README, man)" {
+	local name token
+	example readme-tls-files
+	bash -c "$(logical_lines "$EX")" 2> /dev/null
+	token=$(cat token)
+	for name in readme-static-tls serve-static-tls; do
+		example $name
+		rm -f live
+		mkfifo live
+		start_example "$(runnable "$EX")" /dev/null out err
+		PORT=$(listening err)
+		run curl -sf --cacert cert.pem "https://localhost:$PORT/"
+		assert_success
+		assert_output --partial '<html'
+		run timeout 10 "$PY" "$PEERS/ws_client.py" --cafile cert.pem --compress \
+			--origin https://example.org:8888 --text 'over tls' --recv 1 \
+			"wss://localhost:$PORT/live?token=$token"
+		assert_output "$(printf "open deflate\ntext 'over tls'\nclose 1000")"
+		run timeout 10 "$PY" "$PEERS/ws_client.py" --cafile cert.pem \
+			--origin https://other.example --recv 1 "wss://localhost:$PORT/live?token=$token"
+		assert_output 'refused 403'
+		run timeout 10 "$PY" "$PEERS/ws_client.py" --cafile cert.pem \
+			--origin https://example.org:8888 --recv 1 "wss://localhost:$PORT/live"
+		assert_output 'refused 401'
+		kill -TERM -- "-$EX_PID"
+		wait_gone 10 "$EX_PID"
+	done
+}
+
+@test "rxws-serve: SIGUSR1 prints the counters of a running server (man)" {
+	example serve-usr1
+	server /dev/null -k /
+	run bash -c "SERVE_PID=$SERVE_PID; $(runnable "$EX")"
+	assert_success
+	wait_for 10 contains serve.err 'stdin 0 records (0 bytes, 0 bad): 0 delivered'
+}
+
+@test "rxws-connect: follow a feed through jq (README, man)" {
+	local name
+	for name in readme-connect-feed connect-feed; do
+		example $name
+		mkdir "$name" && cd "$name"
+		echo '{"price":1.5,"x":0}' > feed
+		server feed --wait-clients 1 /feed
+		run timeout 10 bash -c "$(runnable "$EX")"
+		assert_success
+		assert_output '1.5'
+		cd "$T"
+	done
+}
+
+@test "rxws-connect: send the date, and end (README, man)" {
+	local name
+	for name in readme-connect-date connect-date; do
+		example $name
+		mkdir "$name" && cd "$name"
+		server /dev/null -k -c 1 /clock
+		run timeout 10 bash -c "$(runnable "$EX")"
+		assert_success
+		wait_for 10 has_lines serve.out 1
+		grep -q "$(date +%Y)" serve.out
+		cd "$T"
+	done
+}
+
+@test "rxws-connect: ask, and wait for one answer (README, man)" {
+	local name
+	for name in readme-connect-ask connect-ask; do
+		example $name
+		mkdir "$name" && cd "$name"
+		# The server answers each question with itself.
+		mkfifo rpc
+		start_example 'rxws-serve -p 0 -k /rpc <>rpc >rpc' /dev/null out err
+		PORT=$(listening err)
+		run timeout 10 bash -c "$(runnable "$EX")"
+		assert_success
+		assert_output '{"op":"status"}'
+		cd "$T"
+	done
+}
+
+@test "rxws-connect: record a binary stream from [::1] for a while, then 75 (man)" {
+	example connect-record-ipv6
+	open_fifo audio
+	start_serve audio serve.out serve.err --host ::1 --bytes -v /
+	start_example "$(runnable "$EX")" /dev/null out err
+	wait_for 10 has_clients serve.err 1
+	printf 'PCM\0\1' > audio
+	wait_gone 10 "$EX_PID"
+	wait_status "$EX_PID"
+	assert_equal "$STATUS" 75
+	assert_equal "$(od -An -c audio.raw | tr -s ' ')" "$(printf 'PCM\0\1' | od -An -c | tr -s ' ')"
+}
+
+@test "rxws-connect: a sensor feed with bounded retries; rxws-group: a sensor hub (man, README)" {
+	printf '#!/bin/sh\nprintf "t1 21.5\\nt2 19.0\\n"\n' > bin/sensor-read
+	chmod +x bin/sensor-read
+	example connect-sensor
+	server /dev/null -k /temp
+	run timeout 10 bash -c "$(runnable "$EX")"
+	assert_success
+	wait_for 10 has_lines serve.out 2
+	assert_equal "$(cat serve.out)" "$(printf 't1 21.5\nt2 19.0')"
+
+	local name
+	for name in readme-group-sensors group-sensors; do
+		example $name
+		mkdir "$name" && cd "$name"
+		server /dev/null -k -r
+		run timeout 10 bash -c "$(runnable "$EX")"
+		assert_success
+		wait_for 10 has_lines serve.out 2
+		assert_equal "$(sort serve.out)" "$(printf '/sensor/t1\t21.5\n/sensor/t2\t19.0')"
+		cd "$T"
+	done
+}
+
+@test "--object: a JSON object sent as CBOR, a CBOR feed read as JSON (README, rxws-connect(1), rxws(7))" {
+	local name send feed
+	for name in readme-objects connect-objects rxws7-object; do
+		if [[ $name == rxws7-object ]]; then
+			example rxws7-object-send
+			send=$EX
+			example rxws7-object-feed
+			feed=$EX
+		else
+			example $name
+			send=$(sed -n 1p <<< "$EX")
+			feed=$(sed -n 2p <<< "$EX")
+		fi
+		mkdir "$name" && cd "$name"
+		open_fifo in
+		server in -v --object
+		run timeout 10 bash -c "$(runnable "$send")"
+		assert_success
+		wait_for 10 has_lines serve.out 1
+		assert_equal "$(cat serve.out)" "$(printf '/o\t{"x":[1,2,3]}')"
+		start_example "$(runnable "$feed")" /dev/null out err
+		wait_for 10 has_clients serve.err 2
+		printf '/feed\t{"field":[42]}\n' > in
+		# jq writes when it ends: when the server does, at the end of its input
+		close_fifo
+		wait_gone 10 "$EX_PID"
+		assert_equal "$(tr -d ' \n' < out)" '[42]'
+		cd "$T"
+	done
+}
+
+@test "--format json: text and binary frames, told apart by jq (rxws-connect(1), rxws(7))" {
+	local name
+	for name in connect-mixed-text rxws7-mixed-bytes; do
+		example $name
+		mkdir "$name" && cd "$name"
+		printf '%s\n' '{"data":"a text"}' '{"type":"bytes","data":"YmluYXJ5"}' > in
+		server in --format json --wait-clients 1 /mixed
+		run timeout 10 bash -c "$(runnable "$EX")"
+		assert_success
+		if [[ $name == connect-mixed-text ]]; then
+			assert_output 'a text'
+		else
+			assert_output 'binary'
+		fi
+		cd "$T"
+	done
+}
+
+@test "rxws-connect: copy a server's stream, until the server's input ends (man)" {
+	example connect-copy-lp
+	printf 'a stream' > in
+	server in --bytes --wait-clients 1 /
+	run timeout 10 bash -c "$(runnable "$EX")"
+	assert_success
+	assert_equal "$(od -An -tx1 copy.lp | tr -d ' \n')" "00000008$(printf 'a stream' | od -An -tx1 | tr -d ' \n')"
+}
+
+@test "envelopes as the man pages show them: what rxws-connect and rxws-serve write (rxws-connect(1), rxws(7))" {
+	example connect-json-output
+	echo hello > in
+	server in --wait-clients 1 /feed
+	run timeout 10 rxws-connect -r --format json "ws://127.0.0.1:$PORT/feed"
+	assert_success
+	assert_output "$EX"
+
+	example rxws7-envelope-output
+	start_serve /dev/null out2 err2 -k -r --format json --type '/p=object' /p
+	# text "hello", binary 00 ff, and the CBOR of {"x":[1,2,3]}
+	run timeout 10 "$PY" "$PEERS/ws_client.py" --text hello --binary 00ff --binary a1617883010203 --recv 0 "ws://127.0.0.1:$PORT/p"
+	wait_for 10 has_lines out2 3
+	assert_equal "$(cat out2)" "$EX"
+}
+
+@test "envelopes and tagged records as stdin, as the man page shows them (rxws(7))" {
+	example rxws7-envelope-input
+	echo "$EX" > envelope
+	server envelope --format json --wait-clients 1
+	run timeout 10 "$PY" "$PEERS/ws_client.py" --recv 1 "ws://127.0.0.1:$PORT/p"
+	assert_line "text 'hello'"
+
+	example rxws7-tagged-record
+	run bash -c "$EX"
+	assert_output "$(printf '/news\tfree coffee')"
+	bash -c "$EX" > tagged
+	start_serve tagged out2 err2 --wait-clients 1
+	run timeout 10 "$PY" "$PEERS/ws_client.py" --recv 1 "ws://127.0.0.1:$PORT/news"
+	assert_line "text 'free coffee'"
+}
+
+@test "--type rules: binary under /cam/, CBOR on /ctl, text elsewhere, lp (rxws(7))" {
+	example rxws7-type-rules
+	open_fifo in
+	start_example "$(runnable "$EX") -v" in out err
+	PORT=$(listening err)
+	client /cam/1 --recv 1
+	client /ctl --recv 1
+	client /log --recv 1
+	wait_for 10 has_clients err 3
+	"$PY" -c '
+import struct, sys
+for f in (b"/cam/1", b"\x00\x01", b"/ctl", b"\xa1\x61\x78\x01", b"/log", b"text"):
+    sys.stdout.buffer.write(struct.pack(">I", len(f)) + f)' > in
+	wait_for 10 contains c_cam_1.out 'binary 0001'
+	wait_for 10 contains c_ctl.out 'binary a1617801'
+	wait_for 10 contains c_log.out "text 'text'"
+}
+
+@test "a relay: what clients send on /a goes to the clients of another server (rxws(7))" {
+	example rxws7-relay
+	start_example "$(runnable "$EX")" /dev/null out err
+	PORT=$(listening err)
+	local relay
+	relay=$(listening err relay:)
+	"$PY" "$PEERS/ws_client.py" --recv 1 "ws://127.0.0.1:$relay/a" > relayed.out &
+	PIDS+=($!)
+	wait_for 10 contains relayed.out open
+	client /b --text 'not relayed' --recv 0
+	client /a --text 'relayed' --recv 0
+	wait_for 10 contains relayed.out "text 'relayed'"
+	refute contains relayed.out 'not relayed'
+}
+
+@test "rxws-group: from jq, a binary frame to /bin and a CBOR map to /cfg (rxws(7))" {
+	example rxws7-jq-group
+	server /dev/null -k -r --format json --type '/cfg=object'
+	run timeout 10 bash -c "$(runnable "$EX")"
+	assert_success
+	wait_for 10 has_lines serve.out 2
+	assert_equal "$(sort serve.out)" "$(printf '%s\n' '{"tag":"/bin","type":"bytes","data":"aGVsbG8="}' '{"tag":"/cfg","type":"object","data":{"rate":16000}}')"
+}
+
+@test "rxws-group: tagged records in, each path its own connection; a JSON object to /cfg (README, man)" {
+	example readme-group-tagged
+	server /dev/null -k -r -v
+	run timeout 10 bash -c "$(runnable "$EX")"
+	assert_success
+	wait_for 10 has_lines serve.out 2
+	assert_equal "$(sort serve.out)" "$(printf '/a\tone\n/b\ttwo')"
+	assert_equal "$(clients_seen serve.err)" 2
+
+	mkdir man && cd man
+	example group-cfg-object
+	server /dev/null -k -r --type '/cfg=object'
+	run timeout 10 bash -c "$(runnable "$EX")"
+	assert_success
+	wait_for 10 has_lines serve.out 2
+	assert_equal "$(sort serve.out)" "$(printf '/cfg\t{"rate":16000}\n/log\tstarted')"
+}
+
+@test "rxws-group: follow two paths, tell them apart (README, man)" {
+	local name
+	for name in readme-group-follow group-follow-case; do
+		example $name
+		mkdir "$name" && cd "$name"
+		open_fifo in
+		server in -v
+		start_example "$(runnable "$EX")" /dev/null out err
+		wait_for 10 has_clients serve.err 2
+		printf '/a\tone\n/b\ttwo\n' > in
+		wait_for 10 has_lines out 2
+		if [[ $name == readme-group-follow ]]; then
+			assert_equal "$(sort out)" "$(printf '/a: one\n/b: two')"
+		else
+			assert_equal "$(sort out)" "$(printf 'A says one\nB says two')"
+		fi
+		close_fifo
+		cd "$T"
+	done
+}
+
+@test "rxws-group: binary frames under /audio/, text for the rest, from an lp file (README, man)" {
+	local name
+	"$PY" -c '
+import struct, sys
+for f in (b"/audio/mic", b"\x00\xff\x01", b"/notes", b"take 1"):
+    sys.stdout.buffer.write(struct.pack(">I", len(f)) + f)' > takes.lp
+	for name in readme-group-audio group-audio; do
+		example $name
+		mkdir "$name" && cp takes.lp "$name/" && cd "$name"
+		server /dev/null -k -r -v -f lp --type '/audio/*=bytes'
+		run timeout 10 bash -c "$(runnable "$EX")"
+		assert_success
+		wait_for 10 eval '(( $(stat -c %s serve.out) == 41 ))'
+		"$PY" -c '
+import struct
+b, recs = open("serve.out", "rb").read(), []
+while b:
+    n = struct.unpack(">I", b[:4])[0]
+    recs.append(b[4:4 + n])
+    b = b[4 + n:]
+pairs = sorted(zip(recs[::2], recs[1::2]))
+assert pairs == [(b"/audio/mic", b"\x00\xff\x01"), (b"/notes", b"take 1")], pairs'
+		cd "$T"
+	done
+}
+
+@test "rxws-group: a URL prefix and a token in the query, or in a header over TLS (man)" {
+	printf '/a\tone\n/b\ttwo\n' > in.tsv
+	echo abc > abc
+	example group-proxy-token
+	server /dev/null -k -r --auth-token-file abc
+	run timeout 10 bash -c "$(runnable "$EX")"
+	assert_success
+	wait_for 10 has_lines serve.out 2
+	assert_equal "$(sort serve.out)" "$(printf '/rxws/a\tone\n/rxws/b\ttwo')"
+
+	mkdir tls && cd tls
+	cp ../in.tsv .
+	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
+		-addext subjectAltName=DNS:localhost -keyout key.pem -out ca.pem 2> /dev/null
+	openssl rand -hex 16 > token
+	example group-proxy-tls
+	server /dev/null -k -r --cert ca.pem --key key.pem --auth-token-file token
+	run timeout 10 bash -c "$(runnable "$EX")"
+	assert_success
+	wait_for 10 has_lines serve.out 2
+	assert_equal "$(sort serve.out)" "$(printf '/rxws/a\tone\n/rxws/b\ttwo')"
+}
+
+@test "rxws-group: what a path that cannot deliver says at the end (man)" {
+	example group-undelivered-log
+	server /dev/null -k --allow-path /good
+	for i in $(seq 1 50); do printf '/bad\tb%d\n' "$i"; done > in
+	run timeout 20 rxws-group --drain-timeout 1 "ws://127.0.0.1:$PORT" < in
+	assert_failure 75
+	assert_line "$(runnable "$EX")"
+}
+
+@test "delivery: a feed whose client is killed and restarted with --session loses nothing (README)" {
+	: > "$T/app.log"
+	example readme-delivery-serve
+	start_example "$(runnable "$EX")" /dev/null out err
+	PORT=$(listening err)
+	example readme-delivery-connect
+	local connect
+	connect=$(runnable "$EX")
+	start_example "$connect" /dev/null c1.out c1.err
+	local first=$EX_PID
+	seq 1 100 >> "$T/app.log"
+	wait_for 10 has_lines archive.log 100
+	kill -KILL -- "-$first"
+	seq 101 200 >> "$T/app.log"
+	start_example "$connect" /dev/null c2.out c2.err
+	wait_for 10 has_lines archive.log 200
+	assert_equal "$(sort -un archive.log)" "$(seq 1 200)"
+}
