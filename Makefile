@@ -16,13 +16,13 @@ DESTDIR ?=
 BUILD ?= build
 
 CC ?= cc
-PKGS := libwebsockets libcbor libcrypto
+PKGS := libwebsockets libcbor libcrypto hiredis
 CFLAGS ?= -O2 -g
 # What the code needs, kept apart so that CFLAGS=... on the command line
 # (make asan does so) changes only optimisation and instrumentation.
 RXWS_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread \
 	  -DRXWS_VERSION='"$(VERSION)"' -Icommon
-LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lwebsockets -lcbor -lcrypto) -lm -pthread
+LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lwebsockets -lcbor -lcrypto -lhiredis) -lm -pthread
 
 TOOLS := rxws-serve rxws-connect rxws-group
 COMMON_SRC := $(wildcard common/*.c)
@@ -131,7 +131,7 @@ FUZZ_CFLAGS := $(RXWS_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
 FUZZ_TARGETS ?= $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
 # What the targets use of common/ (the parsers, and what they call).
-FUZZ_COMMON := buf cbor_item cbor_json datatype framing handshake json log options url \
+FUZZ_COMMON := broker_url buf cbor_item cbor_json datatype framing handshake json log options url \
 	utf8 wsframe
 FUZZ_OBJ := $(FUZZ_COMMON:%=$(FUZZ_BUILD)/common/%.o)
 

@@ -162,6 +162,8 @@ const char *app_output(struct app *a, const char *path, size_t path_len,
 					  type, binary, data, len);
 	if (why)
 		return why;
+	if (a->ops->received)	/* broker hook */
+		a->ops->received(a->tool, path, path_len, binary, data, len);
 	a->records_written++;
 	stat_add(&a->stats.records_out, 1);
 	stat_add(&a->stats.bytes_out, len);
@@ -298,6 +300,8 @@ void app_bad_record(struct app *a, uint64_t recno, const char *why)
 
 void app_pump(struct app *a)
 {
+	if (a->ops->pump)	/* broker hook: it has its own phases */
+		a->ops->pump(a->tool);
 	if (a->phase != PHASE_RUNNING || a->pumping)
 		return;
 	a->pumping = true;
@@ -431,6 +435,8 @@ int app_run(struct app *a)
 			flush_out(a);
 	}
 
+	if (a->ops && a->ops->finish)	/* broker hook */
+		a->ops->finish(a->tool);
 	reader_stop(&a->reader);
 	if (a->writer.running) {
 		size_t backlog;

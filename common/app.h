@@ -46,6 +46,13 @@ struct tool_ops {
 	void (*tick)(void *tool, lws_usec_t now);
 	/* Optional: say where the undelivered records were (drain timeout). */
 	void (*report_undelivered)(void *tool);
+	/* Optional (--broker): deliver messages from elsewhere than stdin. */
+	void (*pump)(void *tool);
+	/* Optional (--broker-inbound): a message received, also written out. */
+	void (*received)(void *tool, const char *path, size_t path_len,
+			 bool binary, const unsigned char *data, size_t len);
+	/* Optional: the loop has ended; stop what could still wake it. */
+	void (*finish)(void *tool);
 };
 
 enum app_phase { PHASE_RUNNING, PHASE_DRAINING, PHASE_CLOSING };

@@ -22,12 +22,13 @@
 #define FOR_CLIENTS (FOR_CONNECT | FOR_GROUP)
 #define FOR_ALL (FOR_SERVE | FOR_CLIENTS)
 
-enum section { SEC_RECORDS, SEC_FLOW, SEC_SERVER, SEC_CLIENT, SEC_LOGS, SEC_OTHER };
+enum section { SEC_RECORDS, SEC_FLOW, SEC_SERVER, SEC_BROKER, SEC_CLIENT, SEC_LOGS, SEC_OTHER };
 
 static const char *const section_titles[] = {
 	[SEC_RECORDS] = "Records",
 	[SEC_FLOW] = "Flow",
 	[SEC_SERVER] = "Server",
+	[SEC_BROKER] = "Broker (many rxws-serve as one, through Redis)",
 	[SEC_CLIENT] = "Connection",
 	[SEC_LOGS] = "Logs",
 	[SEC_OTHER] = "Other",
@@ -44,7 +45,8 @@ enum opt_id {
 	OPT_CERT, OPT_KEY, OPT_AUTH_TOKEN_FILE, OPT_ORIGIN, OPT_STATIC,
 	OPT_COMPRESS, OPT_HEADER, OPT_CACERT, OPT_INSECURE,
 	OPT_RETRY_DELAY, OPT_RETRY_MAX, OPT_RETRIES, OPT_CONNECT_TIMEOUT,
-	OPT_MAX_PATHS,
+	OPT_MAX_PATHS, OPT_BROKER, OPT_BROKER_PREFIX, OPT_BROKER_MAXLEN,
+	OPT_BROKER_INBOUND, OPT_COLLECT,
 	OPT_VERBOSE = 'v', OPT_QUIET = 'q', OPT_LOG_FORMAT = 500, OPT_NAME,
 	OPT_HELP = 'h', OPT_VERSION = 502,
 };
@@ -128,6 +130,23 @@ static const struct opt_def opt_defs[] = {
 	  "serve the files of DIR over HTTP on the same port" },
 	{ "compress", no_argument, OPT_COMPRESS, FOR_SERVE, SEC_SERVER, NULL,
 	  "offer permessage-deflate to clients" },
+
+	{ "broker", required_argument, OPT_BROKER, FOR_SERVE, SEC_BROKER, "URL",
+	  "redis://[USER:PASSWORD@]HOST[:PORT][/DB] or redis+unix:///SOCKET[?db=N]" },
+	{ "broker-prefix", required_argument, OPT_BROKER_PREFIX, FOR_SERVE, SEC_BROKER, "PREFIX",
+	  "the streams' keys: PREFIX:out, PREFIX:in (rxws)" },
+	{ "broker-maxlen", required_argument, OPT_BROKER_MAXLEN, FOR_SERVE, SEC_BROKER, "N",
+	  "keep about N entries in each stream (1000000)" },
+	{ "broker-inbound", no_argument, OPT_BROKER_INBOUND, FOR_SERVE, SEC_BROKER, NULL,
+	  "also append what clients send to PREFIX:in" },
+	{ "collect", no_argument, OPT_COLLECT, FOR_SERVE, SEC_BROKER, NULL,
+	  "no listener, no stdin: write every member's PREFIX:in to stdout" },
+	{ "retry-delay", required_argument, OPT_RETRY_DELAY, FOR_SERVE, SEC_BROKER, "SECS",
+	  "first reconnect to Redis after SECS (0.5), then doubling" },
+	{ "retry-max", required_argument, OPT_RETRY_MAX, FOR_SERVE, SEC_BROKER, "SECS",
+	  "longest wait between reconnects to Redis (30)" },
+	{ "retries", required_argument, OPT_RETRIES, FOR_SERVE, SEC_BROKER, "N",
+	  "give up on Redis (exit 69) after N failed retries in a row (never)" },
 
 	{ "retry-delay", required_argument, OPT_RETRY_DELAY, FOR_CLIENTS, SEC_CLIENT, "SECS",
 	  "first reconnect after SECS (0.5), then doubling" },
@@ -394,6 +413,8 @@ static void set_defaults(struct config *c, enum tool tool, const char *progname)
 	c->connect_timeout = 10;
 	c->handshake_timeout = 10;
 	c->max_paths = 256;
+	c->broker_prefix = "rxws";
+	c->broker_maxlen = 1000000;
 }
 
 static int apply_option(struct config *c, int id, const char *arg)
@@ -539,15 +560,34 @@ static int apply_option(struct config *c, int id, const char *arg)
 	case OPT_INSECURE:
 		c->insecure = true;
 		break;
+	case OPT_BROKER:
+		c->broker = arg;
+		break;
+	case OPT_BROKER_PREFIX:
+		c->broker_prefix = arg;
+		break;
+	case OPT_BROKER_MAXLEN:
+		if (parse_size(arg, UINT64_MAX >> 1, &c->broker_maxlen) || !c->broker_maxlen)
+			return usage_error(tool, "--broker-maxlen: expected a count from 1, not '%s'", arg);
+		break;
+	case OPT_BROKER_INBOUND:
+		c->broker_inbound = true;
+		break;
+	case OPT_COLLECT:
+		c->collect = true;
+		break;
 	case OPT_RETRY_DELAY:
+		c->retry_given = true;
 		if (parse_seconds(arg, &c->retry_delay) || c->retry_delay == 0)
 			return usage_error(tool, "--retry-delay: expected seconds above 0, not '%s'", arg);
 		break;
 	case OPT_RETRY_MAX:
+		c->retry_given = true;
 		if (parse_seconds(arg, &c->retry_max) || c->retry_max == 0)
 			return usage_error(tool, "--retry-max: expected seconds above 0, not '%s'", arg);
 		break;
 	case OPT_RETRIES:
+		c->retry_given = true;
 		if (parse_size(arg, 1u << 30, &n))
 			return usage_error(tool, "--retries: expected a count, not '%s'", arg);
 		c->retries = (long)n;
@@ -588,6 +628,33 @@ static int apply_option(struct config *c, int id, const char *arg)
 	default:
 		return usage_error(tool, "%s", "unknown option");
 	}
+	return -1;
+}
+
+/* rxws-serve --broker and the options that need it. */
+static int settle_broker(struct config *c)
+{
+	enum tool tool = c->tool;
+
+	if (!c->broker) {
+		if (c->retry_given)
+			return usage_error(tool, "%s", "--retry-delay, --retry-max and --retries need --broker");
+		if (c->collect || c->broker_inbound)
+			return usage_error(tool, "%s", "--collect and --broker-inbound need --broker");
+		return -1;
+	}
+	const char *why = broker_url_parse(c->broker, &c->broker_url);
+	if (why)
+		return usage_error(tool, "--broker: %s", why);
+	if (!*c->broker_prefix)
+		return usage_error(tool, "%s", "--broker-prefix: expected a prefix, not an empty one");
+	for (const char *p = c->broker_prefix; *p; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			return usage_error(tool, "--broker-prefix: no control characters: '%s'", c->broker_prefix);
+	if (c->collect && c->broker_inbound)
+		return usage_error(tool, "%s", "--collect reads what --broker-inbound members append: not both");
+	if (c->collect)
+		c->recv_only = true;	/* a collector has no stdin */
 	return -1;
 }
 
@@ -639,6 +706,11 @@ static int settle(struct config *c)
 		struct stat st;
 		if (stat(c->static_dir, &st) || !S_ISDIR(st.st_mode))
 			return usage_error(tool, "--static: '%s' is not a directory", c->static_dir);
+	}
+	if (tool == TOOL_SERVE) {
+		int rc = settle_broker(c);
+		if (rc >= 0)
+			return rc;
 	}
 	if (c->auth_token_file)
 		return read_token(c);
@@ -720,6 +792,7 @@ void config_free(struct config *c)
 	free(c->origins);
 	free(c->headers);
 	free(c->token);
+	broker_url_free(&c->broker_url);
 	c->type_rules = NULL;
 	c->allow_paths = c->paths = c->origins = c->headers = NULL;
 	c->token = NULL;

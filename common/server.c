@@ -365,10 +365,10 @@ static void note_fullness(struct wsconn *c, lws_usec_t now, size_t *full,
  * slow (and meets --overflow) only when its queue has stayed full for
  * SLOW_GRACE_US while another on the path has room: when all are full,
  * stdin is just faster than the network, and waiting loses nothing.
+ * Stdin records and (--broker) stream entries both come this way.
  */
-static enum deliver sv_deliver(void *tool, struct msg *m)
+enum deliver server_broadcast(struct server *s, struct msg *m)
 {
-	struct server *s = tool;
 	const char *path = m->tag ? m->tag : s->cfg->path;
 	size_t len = m->tag ? m->tag_len : strlen(path);
 	struct path_clients *p = pathmap_get(&s->paths, path, len);
@@ -403,6 +403,14 @@ static enum deliver sv_deliver(void *tool, struct msg *m)
 	} lws_end_foreach_dll(d);
 	msg_unref(m);
 	return DELIVERED;
+}
+
+static enum deliver sv_deliver(void *tool, struct msg *m)
+{
+	struct server *s = tool;
+	if (s->broker)	/* broker hook: stdin records go to Redis */
+		return server_broker_deliver(s, m);
+	return server_broadcast(s, m);
 }
 
 struct each_ctx {
@@ -457,14 +465,22 @@ static void tick_one(struct wsconn *c, const void *now)
 	wsconn_tick(c, *(const lws_usec_t *)now);
 }
 
+void server_drain_clients(struct server *s, int code)
+{
+	for_each_client(s, drain_one, &code);
+}
+
 static void sv_drain(void *tool, int code)
 {
-	for_each_client(tool, drain_one, &code);
+	if (server_broker_drain(tool, code))	/* broker hook */
+		return;
+	server_drain_clients(tool, code);
 }
 
 static size_t sv_undelivered(void *tool)
 {
-	return for_each_client(tool, NULL, 0);
+	return for_each_client(tool, NULL, 0) +
+	       server_broker_undelivered(tool);	/* broker hook */
 }
 
 static void sv_close_all(void *tool, int code)
@@ -478,14 +494,22 @@ static size_t sv_active(void *tool)
 	return s->n_clients;
 }
 
+void server_rx_flow(struct server *s, bool enable)
+{
+	for_each_client(s, rx_flow_one, &enable);
+}
+
 static void sv_rx_flow(void *tool, bool enable)
 {
-	for_each_client(tool, rx_flow_one, &enable);
+	if (enable && server_broker_holds_rx(tool))	/* broker hook */
+		return;
+	server_rx_flow(tool, enable);
 }
 
 static void sv_tick(void *tool, lws_usec_t now)
 {
 	for_each_client(tool, tick_one, &now);
+	server_broker_pump(tool);	/* broker hook: retries, failures */
 }
 
 const struct tool_ops server_ops = {
@@ -496,6 +520,10 @@ const struct tool_ops server_ops = {
 	.active = sv_active,
 	.rx_flow = sv_rx_flow,
 	.tick = sv_tick,
+	/* broker hooks */
+	.pump = server_broker_pump,
+	.received = server_broker_received,
+	.finish = server_broker_finish,
 };
 
 /*
@@ -584,7 +612,9 @@ int server_start(struct server *s, struct app *app)
 	/* A peer that connects and says nothing, or too little, is dropped. */
 	info.timeout_secs = (unsigned)cfg->handshake_timeout;
 	info.timeout_secs_ah_idle = (unsigned)cfg->handshake_timeout;
-	if (cfg->unix_socket) {
+	if (cfg->collect) {	/* broker hook: a collector listens nowhere */
+		info.port = CONTEXT_PORT_NO_LISTEN;
+	} else if (cfg->unix_socket) {
 		if (unix_socket_in_use(cfg->unix_socket)) {
 			log_error("cannot listen on %s: another server is listening there",
 				  cfg->unix_socket);
@@ -642,6 +672,8 @@ int server_start(struct server *s, struct app *app)
 	int rc;
 	if (cfg->name)
 		rc = asprintf(&s->source, "%s", cfg->name);
+	else if (cfg->collect)
+		rc = asprintf(&s->source, "rxws-serve:collect");
 	else if (cfg->unix_socket)
 		rc = asprintf(&s->source, "rxws-serve:%s", cfg->unix_socket);
 	else
@@ -651,7 +683,11 @@ int server_start(struct server *s, struct app *app)
 	if (rc < 0)
 		return EXIT_SOFTWARE;
 	log_set_source(s->source);
-	if (cfg->unix_socket)
+	if (cfg->broker && server_broker_start(s))	/* broker hook */
+		return EXIT_SOFTWARE;
+	if (cfg->collect)
+		log_info("collecting through the broker");
+	else if (cfg->unix_socket)
 		log_info("listening on %s", cfg->unix_socket);
 	else if (cfg->port == 0)
 		log_notice("listening on port %d", lws_get_vhost_listen_port(s->vhost));
@@ -662,6 +698,7 @@ int server_start(struct server *s, struct app *app)
 
 void server_free(struct server *s)
 {
+	server_broker_finish(s);	/* broker hook */
 	pathmap_free(&s->paths);
 	free(s->static_root);
 	free(s->source);

@@ -6,6 +6,7 @@
 #define RXWS_STATS_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct stats {
@@ -20,6 +21,14 @@ struct stats {
 	atomic_uint_least64_t lost;			/* in flight when a link broke */
 	atomic_uint_least64_t reconnects;
 	atomic_uint_least64_t clients_now, clients_total;
+	/* --broker: shown when broker is set. */
+	bool broker;
+	atomic_uint_least64_t broker_appended;		/* XADDs acknowledged */
+	atomic_uint_least64_t broker_read;		/* entries handed on */
+	atomic_uint_least64_t broker_duplicates;	/* copies of a retried XADD */
+	atomic_uint_least64_t broker_gaps, broker_lost;	/* trimmed before read */
+	atomic_uint_least64_t broker_bad;		/* entries skipped */
+	atomic_uint_least64_t broker_reconnects;
 };
 
 static inline void stat_add(atomic_uint_least64_t *c, uint64_t n)
