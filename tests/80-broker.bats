@@ -144,9 +144,9 @@ appended_at_least() {
 	wait_for 120 has_lines c_m2.out 200000
 	stop_redis KILL
 	start_redis
-	wait_gone 60 "$feeder"
+	wait_gone 300 "$feeder"
 	for m in m1 m2 m3; do
-		eval "wait_gone 240 \$CPID_c_$m"
+		eval "wait_gone 300 \$CPID_c_$m"
 		same_as_seq "c_$m.out" 1 1000000
 	done
 	local figures=''
@@ -249,6 +249,24 @@ appended_at_least() {
 	xadd path / data again
 	wait_gone 20 "$CPID_c2"
 	assert_equal "$(cat c2.out)" again
+}
+
+@test "copies of an entry (the same src and seq, as a retried XADD leaves them) are dropped and counted" {
+	start_redis
+	start_member m1 /dev/null -k /
+	client c1 m1 / 4
+	wait_for 10 has_clients m1.err 1
+	xadd path / data one src feeder1 seq 1
+	xadd path / data two src feeder1 seq 2
+	xadd path / data one src feeder1 seq 1
+	xadd path / data two src feeder1 seq 2
+	xadd path / data other src feeder2 seq 1
+	xadd path / data three src feeder1 seq 3
+	xadd path / data 'no src: never a copy'
+	wait_gone 20 "$CPID_c1"
+	assert_equal "$(cat c1.out)" "$(printf 'one\ntwo\nother\nthree')"
+	run counters m1
+	assert_output --partial 'read 5, 2 duplicates'
 }
 
 @test "--broker with a bad URL, or the broker options without --broker: exit 64" {
