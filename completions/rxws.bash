@@ -12,7 +12,9 @@ _rxws_options() {
 	case $1 in
 	rxws-serve)
 		echo "$common --host -p --port --unix --allow-path --max-clients --wait-clients
-			--handshake-timeout --cert --key --auth-token-file --origin --static --compress" ;;
+			--handshake-timeout --cert --key --auth-token-file --origin --static --compress
+			--broker --broker-prefix --broker-maxlen --broker-inbound --collect
+			--retry-delay --retry-max --retries" ;;
 	rxws-connect)
 		echo "$common $client" ;;
 	rxws-group)
@@ -29,7 +31,7 @@ _rxws_takes_value() {
 	--max-clients | --wait-clients | --handshake-timeout | --cert | --key | \
 	--auth-token-file | --origin | --static | --retry-delay | --retry-max | \
 	--retries | --connect-timeout | --header | --cacert | --max-paths | \
-	--log-format | --name)
+	--log-format | --name | --broker | --broker-prefix | --broker-maxlen)
 		return 0 ;;
 	esac
 	return 1
