@@ -86,6 +86,9 @@ void server_broker_pump(void *tool)
 			break;
 		struct msg *m = ring_peek(&s->broker_pending);
 		if (s->cfg->collect) {
+			/* stdout is behind: the stream waits in Redis, not in memory. */
+			if (app_rx_paused(a))
+				break;
 			collect_one(s, m);
 			msg_unref(ring_pop(&s->broker_pending));
 			continue;
