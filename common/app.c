@@ -241,12 +241,23 @@ static void on_drain_timeout(lws_sorted_usec_list_t *sul)
 	app_check_done(a);
 }
 
+void app_drain_timeout_pause(struct app *a)
+{
+	lws_sul_cancel(&a->sul_drain);
+}
+
+void app_drain_timeout_restart(struct app *a)
+{
+	if (a->phase == PHASE_DRAINING)
+		lws_sul_schedule(a->ctx, 0, &a->sul_drain, on_drain_timeout,
+				 (lws_usec_t)(a->cfg->drain_timeout * LWS_US_PER_SEC));
+}
+
 /* Sends what is queued, then closes every connection with close_code. */
 static void start_draining(struct app *a, int close_code)
 {
 	a->phase = PHASE_DRAINING;
-	lws_sul_schedule(a->ctx, 0, &a->sul_drain, on_drain_timeout,
-			 (lws_usec_t)(a->cfg->drain_timeout * LWS_US_PER_SEC));
+	app_drain_timeout_restart(a);
 	a->ops->drain(a->tool, close_code);
 	app_check_done(a);
 }

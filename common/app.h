@@ -117,6 +117,14 @@ const char *app_output(struct app *a, const char *path, size_t path_len,
 		       const unsigned char *data, size_t len);
 bool app_rx_paused(const struct app *a);
 
+/*
+ * --broker: a member that reached the end of stdin first delivers the
+ * stream to its clients, for as long as that takes; --drain-timeout is
+ * for its own queues, and starts over once it drains them.
+ */
+void app_drain_timeout_pause(struct app *a);
+void app_drain_timeout_restart(struct app *a);
+
 /* Ends the process: exit code (first one wins) and close code (0: none). */
 void app_stop(struct app *a, int exit_code, int close_code);
 /* A connection went away: the process may be done. */

@@ -180,6 +180,14 @@ size_t broker_waiting(struct broker *b)
 	return inbox_count(&b->handoff);
 }
 
+size_t broker_unacked(struct broker *b)
+{
+	pthread_mutex_lock(&b->mu);
+	size_t n = b->q_out;
+	pthread_mutex_unlock(&b->mu);
+	return n;
+}
+
 size_t broker_undelivered(struct broker *b)
 {
 	pthread_mutex_lock(&b->mu);

@@ -73,6 +73,8 @@ size_t broker_waiting(struct broker *b);
  * yet been offered: not acknowledged by Redis, or not read back yet.
  */
 size_t broker_undelivered(struct broker *b);
+/* Records of P:out not yet acknowledged by Redis. */
+size_t broker_unacked(struct broker *b);
 /* The loop waits for progress (room, acknowledgements, reading): wake it. */
 void broker_want_wake(struct broker *b);
 /* Why the broker gave up (--retries), or NULL. */

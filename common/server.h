@@ -31,6 +31,7 @@ struct server {
 	struct ring broker_pending;	/* entries taken, not yet broadcast */
 	bool broker_pumping;
 	bool drain_deferred;		/* until our records came back */
+	bool drain_timeout_paused;	/* Redis has them: no timeout meanwhile */
 	int drain_code;
 	bool broker_rx_paused;		/* PREFIX:in is full */
 	uint64_t collect_bad;

@@ -108,7 +108,18 @@ void server_broker_pump(void *tool)
 		broker_want_wake(s->broker);	/* before looking: no wake-up missed */
 		if (own_records_home(s)) {
 			s->drain_deferred = false;
+			if (s->drain_timeout_paused)
+				app_drain_timeout_restart(a);
 			server_drain_clients(s, s->drain_code);
+		} else if (!s->drain_timeout_paused && !broker_unacked(s->broker)) {
+			/*
+			 * Redis has every record: they are delivered. Serving
+			 * the stream to our clients takes what it takes, as
+			 * for any member; --drain-timeout is for what Redis
+			 * does not acknowledge, and for our clients' queues.
+			 */
+			s->drain_timeout_paused = true;
+			app_drain_timeout_pause(a);
 		}
 	}
 	if (a->phase == PHASE_DRAINING)

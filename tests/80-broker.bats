@@ -325,3 +325,23 @@ appended_at_least() {
 	wait_status "${MPID[m1]}"
 	assert_equal "$STATUS" 0
 }
+
+@test "a feeding member serves its records to its slow clients for as long as it takes after stdin ends, then exits 0" {
+	start_redis --appendfsync no	# Redis faster than the client
+	# 80 MB: more than the sockets and queues between the member and its client hold.
+	seq -f '%-199g' 1 400000 > in
+	rxws-serve -p 0 -v --broker "$REDIS_URL" --drain-timeout 1 --wait-clients 1 / < in > m1.out 2> m1.err &
+	local member=$!
+	PIDS+=($member)
+	wait_for 10 contains m1.err 'listening on port'
+	local port
+	port=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' m1.err | head -n 1)
+	# A client slower than Redis: its stdout waits five seconds first.
+	( rxws-connect -r "ws://127.0.0.1:$port/" | { sleep 5; cat; } > c1.out ) 2> c1.err &
+	PIDS+=($!)
+	wait_gone 120 "$member"
+	wait_status "$member"
+	assert_equal "$STATUS" 0
+	wait_for 30 has_lines c1.out 400000
+	cmp c1.out in
+}
