@@ -13,8 +13,8 @@
  * every record until Redis acknowledged it: after a reconnect it sends
  * again those that got no answer, with the same src and seq, so readers
  * can drop the copies. The reader thread reads one stream from its last id
- * (a Lua script that also says whether entries were trimmed past it: a
- * gap, with its exact count), checks and deduplicates each entry, and
+ * (MULTI, XINFO STREAM, XRANGE, EXEC, which also says whether entries were
+ * trimmed past it: a gap, with its exact count), checks and deduplicates each entry, and
  * hands batches of messages (tag = path, kind set) to the loop through a
  * bounded inbox, waking it with lws_cancel_service(). Both reconnect with
  * the clients' backoff (--retry-delay, --retry-max) and give up after
