@@ -11,7 +11,7 @@
  * so when the first id is past our last id, the entries trimmed before we
  * read them number exactly (entries-added - length) - ordinal: a gap,
  * logged and counted. (A Lua script that returns the same is as exact, but
- * converting each entry to Lua and back cost Redis three times the CPU of
+ * converting each entry to Lua and back cost Redis five times the CPU of
  * the plain XRANGE.) Only when a read brings nothing do we block, in XREAD
  * BLOCK, and only to be woken: what XREAD returns is read again in a
  * transaction, since it could follow a gap unseen.
