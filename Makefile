@@ -29,7 +29,7 @@ FISH_COMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
 
 CC ?= cc
-PKGS := libwebsockets libcbor libssl libcrypto zlib
+PKGS := libwebsockets libcbor libssl libcrypto zlib hiredis
 CFLAGS ?= -O2 -g
 # What the code needs, kept apart so that CFLAGS=... on the command line
 # (make asan does so) or from the environment (dpkg-buildflags, with
@@ -37,7 +37,7 @@ CFLAGS ?= -O2 -g
 # instrumentation.
 RXWS_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread \
 	  -DRXWS_VERSION='"$(VERSION)"' -Icommon
-LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lwebsockets -lcbor -lssl -lcrypto -lz) -lm -pthread
+LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lwebsockets -lcbor -lssl -lcrypto -lz -lhiredis) -lm -pthread
 
 TOOLS := rxws-serve rxws-connect rxws-group
 COMMON_SRC := $(wildcard common/*.c)
@@ -163,8 +163,8 @@ FUZZ_CFLAGS := $(RXWS_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
 FUZZ_TARGETS ?= $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
 # What the targets use of common/ (the parsers, and what they call).
-FUZZ_COMMON := base64 buf cbor_item cbor_json datatype deflate framing handshake http json log options \
-	proxy url utf8 wsframe
+FUZZ_COMMON := base64 broker_url buf cbor_item cbor_json datatype deflate framing handshake http json log \
+	options proxy url utf8 wsframe
 FUZZ_OBJ := $(FUZZ_COMMON:%=$(FUZZ_BUILD)/common/%.o)
 
 .PHONY: fuzz-build fuzz-smoke fuzz-replay fuzz-seeds

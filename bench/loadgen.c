@@ -3,8 +3,8 @@
  * the rxws benchmarks. One process, so that a hundred or ten thousand
  * connections measure the server and not the number of processes.
  *
- *   rxws-loadgen fanout -n CLIENTS --expect N [--ready-file F] URL
- *   rxws-loadgen idle -n CLIENTS [--ready-file F] URL
+ *   rxws-loadgen fanout -n CLIENTS --expect N [--ready-file F] [--self-close] URL...
+ *   rxws-loadgen idle -n CLIENTS [--ready-file F] URL...
  *   rxws-loadgen echo -n ROUNDS [--warmup W] [--size S] URL
  *
  * Common options: --timeout SECS (fail after SECS, default 600),
@@ -16,7 +16,10 @@
  *   every connection has been closed by the server it prints deliveries,
  *   the rate (deliveries a second from the stamp of record 0 to the last
  *   receipt) and latency percentiles, and fails unless each client got
- *   exactly N records, in order, and a close with 1000.
+ *   exactly N records, in order, and a close with 1000. With --self-close
+ *   each client closes (with 1000) once it has its N records: for servers
+ *   that never end by themselves (rxws-serve -r relays of a broker).
+ * With many URLs (fanout, idle), clients go to them in turn.
  * idle: opens CLIENTS connections, then holds them open and idle until
  *   SIGTERM or SIGINT; fails if one is refused or lost.
  * echo: one connection; sends a stamped text record of S bytes, waits for
@@ -116,8 +119,12 @@ struct opts {
 	uint64_t rounds, warmup, size;	/* echo */
 	uint64_t concurrency, timeout_s;
 	const char *ready_file;
-	char host[256], hostport[300], path[1024];
-	int port;
+	bool self_close;
+	struct target {
+		char host[256], hostport[300], path[1024];
+		int port;
+	} urls[16];
+	unsigned n_urls;
 };
 
 /* One connection (lws per-session data). */
@@ -175,13 +182,14 @@ static void finish(void)
 
 static void connect_one(void)
 {
+	const struct target *t = &g.o.urls[g.started % g.o.n_urls];
 	struct lws_client_connect_info ci = {
 		.context = g.ctx,
-		.address = g.o.host,
-		.port = g.o.port,
-		.path = g.o.path,
-		.host = g.o.hostport,
-		.origin = g.o.hostport,
+		.address = t->host,
+		.port = t->port,
+		.path = t->path,
+		.host = t->hostport,
+		.origin = t->hostport,
 		.local_protocol_name = "loadgen",
 		.ietf_version_or_minus_one = -1,
 	};
@@ -297,6 +305,11 @@ static int on_message(struct lws *wsi, struct conn *c)
 	switch (g.o.mode) {
 	case FANOUT:
 		fanout_message(c, c->msg, c->len);
+		if (g.o.self_close && c->received == g.o.expect) {
+			c->close_code = LWS_CLOSE_STATUS_NORMAL;
+			lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
+			return -1;
+		}
 		return 0;
 	case ECHO:
 		return echo_message(wsi, c->msg, c->len);
@@ -392,8 +405,8 @@ static void on_signal(int sig)
 static _Noreturn void usage(const char *msg)
 {
 	fprintf(stderr, "rxws-loadgen: %s\n"
-		"usage: rxws-loadgen fanout -n CLIENTS --expect N [--ready-file F] URL\n"
-		"       rxws-loadgen idle -n CLIENTS [--ready-file F] URL\n"
+		"usage: rxws-loadgen fanout -n CLIENTS --expect N [--ready-file F] [--self-close] URL...\n"
+		"       rxws-loadgen idle -n CLIENTS [--ready-file F] URL...\n"
 		"       rxws-loadgen echo -n ROUNDS [--warmup W] [--size S] URL\n"
 		"options: --timeout SECS (600), --concurrency K (64)\n", msg);
 	exit(64);
@@ -409,7 +422,7 @@ static uint64_t number(const char *opt, const char *s)
 	return v;
 }
 
-static void parse_url(struct opts *o, const char *url)
+static void parse_url(struct target *o, const char *url)
 {
 	const char *p = url;
 	if (strncmp(p, "ws://", 5) != 0)
@@ -439,16 +452,19 @@ static void parse_args(struct opts *o, int argc, char **argv)
 	else
 		usage("the mode is fanout, idle or echo");
 	uint64_t n = 0;
-	const char *url = NULL;
 	o->size = 64;
 	o->concurrency = 64;
 	o->timeout_s = 600;
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
 		if (a[0] != '-') {
-			if (url)
-				usage("more than one URL");
-			url = a;
+			if (o->n_urls == sizeof o->urls / sizeof *o->urls)
+				usage("too many URLs");
+			parse_url(&o->urls[o->n_urls++], a);
+			continue;
+		}
+		if (!strcmp(a, "--self-close")) {
+			o->self_close = true;
 			continue;
 		}
 		if (i + 1 >= argc)
@@ -471,8 +487,10 @@ static void parse_args(struct opts *o, int argc, char **argv)
 		else
 			usage(a);
 	}
-	if (!url || !n)
+	if (!o->n_urls || !n)
 		usage("-n and a URL are needed");
+	if (o->mode == ECHO && o->n_urls > 1)
+		usage("echo takes one URL");
 	if (o->mode == ECHO) {
 		o->clients = 1;
 		o->rounds = n;
@@ -485,7 +503,6 @@ static void parse_args(struct opts *o, int argc, char **argv)
 		usage("--size must be 32..4096");
 	if (!o->concurrency)
 		o->concurrency = 1;
-	parse_url(o, url);
 }
 
 static void raise_fd_limit(void)

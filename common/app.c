@@ -213,6 +213,8 @@ const char *app_output(struct app *a, const char *path, size_t path_len,
 					  type, binary, data, len);
 	if (why)
 		return why;
+	if (a->ops->received)	/* broker hook */
+		a->ops->received(a->tool, path, path_len, binary, data, len);
 	a->records_written++;
 	stat_add(&a->stats.records_out, 1);
 	stat_add(&a->stats.bytes_out, len);
@@ -288,12 +290,23 @@ static void on_drain_timeout(lws_sorted_usec_list_t *sul)
 	app_check_done(a);
 }
 
+void app_drain_timeout_pause(struct app *a)
+{
+	lws_sul_cancel(&a->sul_drain);
+}
+
+void app_drain_timeout_restart(struct app *a)
+{
+	if (a->phase == PHASE_DRAINING)
+		lws_sul_schedule(a->ctx, 0, &a->sul_drain, on_drain_timeout,
+				 (lws_usec_t)(a->cfg->drain_timeout * LWS_US_PER_SEC));
+}
+
 /* Sends what is queued, then closes every connection with close_code. */
 static void start_draining(struct app *a, int close_code)
 {
 	a->phase = PHASE_DRAINING;
-	lws_sul_schedule(a->ctx, 0, &a->sul_drain, on_drain_timeout,
-			 (lws_usec_t)(a->cfg->drain_timeout * LWS_US_PER_SEC));
+	app_drain_timeout_restart(a);
 	a->ops->drain(a->tool, close_code);
 	app_check_done(a);
 }
@@ -347,6 +360,8 @@ void app_bad_record(struct app *a, uint64_t recno, const char *why)
 
 void app_pump(struct app *a)
 {
+	if (a->ops->pump)	/* broker hook: it has its own phases */
+		a->ops->pump(a->tool);
 	if (a->phase != PHASE_RUNNING || a->pumping)
 		return;
 	a->pumping = true;
@@ -476,6 +491,8 @@ int app_run(struct app *a)
 			flush_out(a);
 	}
 
+	if (a->ops && a->ops->finish)	/* broker hook */
+		a->ops->finish(a->tool);
 	reader_stop(&a->reader);
 	if (a->writer.running) {
 		size_t backlog;

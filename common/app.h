@@ -48,6 +48,13 @@ struct tool_ops {
 	void (*report_undelivered)(void *tool);
 	/* Optional: stdout has been written up to byte `written` (acknowledgements). */
 	void (*output_written)(void *tool, uint64_t written);
+	/* Optional (--broker): deliver messages from elsewhere than stdin. */
+	void (*pump)(void *tool);
+	/* Optional (--broker-inbound): a message received, also written out. */
+	void (*received)(void *tool, const char *path, size_t path_len,
+			 bool binary, const unsigned char *data, size_t len);
+	/* Optional: the loop has ended; stop what could still wake it. */
+	void (*finish)(void *tool);
 };
 
 enum app_phase { PHASE_RUNNING, PHASE_DRAINING, PHASE_CLOSING };
@@ -123,6 +130,14 @@ const char *app_output(struct app *a, const char *path, size_t path_len,
 		       enum datatype type, bool binary,
 		       const unsigned char *data, size_t len, uint64_t *at);
 bool app_rx_paused(const struct app *a);
+
+/*
+ * --broker: a member that reached the end of stdin first delivers the
+ * stream to its clients, for as long as that takes; --drain-timeout is
+ * for its own queues, and starts over once it drains them.
+ */
+void app_drain_timeout_pause(struct app *a);
+void app_drain_timeout_restart(struct app *a);
 
 /* Ends the process: exit code (first one wins) and close code (0: none). */
 void app_stop(struct app *a, int exit_code, int close_code);

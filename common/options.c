@@ -23,12 +23,13 @@
 #define FOR_CLIENTS (FOR_CONNECT | FOR_GROUP)
 #define FOR_ALL (FOR_SERVE | FOR_CLIENTS)
 
-enum section { SEC_RECORDS, SEC_FLOW, SEC_SERVER, SEC_CLIENT, SEC_LOGS, SEC_OTHER };
+enum section { SEC_RECORDS, SEC_FLOW, SEC_SERVER, SEC_BROKER, SEC_CLIENT, SEC_LOGS, SEC_OTHER };
 
 static const char *const section_titles[] = {
 	[SEC_RECORDS] = "Records",
 	[SEC_FLOW] = "Flow",
 	[SEC_SERVER] = "Server",
+	[SEC_BROKER] = "Broker (many rxws-serve as one, through Redis)",
 	[SEC_CLIENT] = "Connection",
 	[SEC_LOGS] = "Logs",
 	[SEC_OTHER] = "Other",
@@ -47,6 +48,7 @@ enum opt_id {
 	OPT_RETRY_DELAY, OPT_RETRY_MAX, OPT_RETRIES, OPT_CONNECT_TIMEOUT,
 	OPT_MAX_PATHS, OPT_PROTOCOL, OPT_PROXY, OPT_NOPROXY, OPT_NO_ACK,
 	OPT_RESUME_TIMEOUT, OPT_SESSION,
+	OPT_BROKER, OPT_BROKER_PREFIX, OPT_BROKER_MAXLEN, OPT_BROKER_INBOUND, OPT_COLLECT,
 	OPT_VERBOSE = 'v', OPT_QUIET = 'q', OPT_LOG_FORMAT = 500, OPT_NAME,
 	OPT_HELP = 'h', OPT_VERSION = 502,
 };
@@ -138,6 +140,23 @@ static const struct opt_def opt_defs[] = {
 	  "offer permessage-deflate to clients" },
 	{ "protocol", required_argument, OPT_PROTOCOL, FOR_SERVE, SEC_SERVER, "NAME",
 	  "accept this subprotocol (repeatable; an offer of none gets 400)" },
+
+	{ "broker", required_argument, OPT_BROKER, FOR_SERVE, SEC_BROKER, "URL",
+	  "redis://[USER:PASSWORD@]HOST[:PORT][/DB] or redis+unix:///SOCKET[?db=N]" },
+	{ "broker-prefix", required_argument, OPT_BROKER_PREFIX, FOR_SERVE, SEC_BROKER, "PREFIX",
+	  "the streams' keys: PREFIX:out, PREFIX:in (rxws)" },
+	{ "broker-maxlen", required_argument, OPT_BROKER_MAXLEN, FOR_SERVE, SEC_BROKER, "N",
+	  "keep about N entries in each stream (1000000)" },
+	{ "broker-inbound", no_argument, OPT_BROKER_INBOUND, FOR_SERVE, SEC_BROKER, NULL,
+	  "also append what clients send to PREFIX:in" },
+	{ "collect", no_argument, OPT_COLLECT, FOR_SERVE, SEC_BROKER, NULL,
+	  "no listener, no stdin: write every member's PREFIX:in to stdout" },
+	{ "retry-delay", required_argument, OPT_RETRY_DELAY, FOR_SERVE, SEC_BROKER, "SECS",
+	  "first reconnect to Redis after SECS (0.5), then doubling" },
+	{ "retry-max", required_argument, OPT_RETRY_MAX, FOR_SERVE, SEC_BROKER, "SECS",
+	  "longest wait between reconnects to Redis (30)" },
+	{ "retries", required_argument, OPT_RETRIES, FOR_SERVE, SEC_BROKER, "N",
+	  "give up on Redis (exit 69) after N failed retries in a row (never)" },
 
 	{ "retry-delay", required_argument, OPT_RETRY_DELAY, FOR_CLIENTS, SEC_CLIENT, "SECS",
 	  "first reconnect within SECS (0.5), then doubling" },
@@ -457,6 +476,8 @@ static void set_defaults(struct config *c, enum tool tool, const char *progname)
 	c->handshake_timeout = 10;
 	c->max_paths = 256;
 	c->resume_timeout = 30;
+	c->broker_prefix = "rxws";
+	c->broker_maxlen = 1000000;
 }
 
 /*
@@ -667,15 +688,34 @@ static int apply_option(struct config *c, struct choices *ch, int id,
 	case OPT_INSECURE:
 		c->insecure = true;
 		break;
+	case OPT_BROKER:
+		c->broker = arg;
+		break;
+	case OPT_BROKER_PREFIX:
+		c->broker_prefix = arg;
+		break;
+	case OPT_BROKER_MAXLEN:
+		if (parse_size(arg, UINT64_MAX >> 1, &c->broker_maxlen) || !c->broker_maxlen)
+			return usage_error(tool, "--broker-maxlen: expected a count from 1, not '%s'", arg);
+		break;
+	case OPT_BROKER_INBOUND:
+		c->broker_inbound = true;
+		break;
+	case OPT_COLLECT:
+		c->collect = true;
+		break;
 	case OPT_RETRY_DELAY:
+		c->retry_given = true;
 		if (parse_seconds(arg, &c->retry_delay) || c->retry_delay == 0)
 			return usage_error(tool, "--retry-delay: expected seconds above 0, not '%s'", arg);
 		break;
 	case OPT_RETRY_MAX:
+		c->retry_given = true;
 		if (parse_seconds(arg, &c->retry_max) || c->retry_max == 0)
 			return usage_error(tool, "--retry-max: expected seconds above 0, not '%s'", arg);
 		break;
 	case OPT_RETRIES:
+		c->retry_given = true;
 		if (parse_size(arg, 1u << 30, &n))
 			return usage_error(tool, "--retries: expected a count, not '%s'", arg);
 		c->retries = (long)n;
@@ -715,6 +755,33 @@ static int apply_option(struct config *c, struct choices *ch, int id,
 	default:
 		return usage_error(tool, "%s", "unknown option");
 	}
+	return -1;
+}
+
+/* rxws-serve --broker and the options that need it. */
+static int settle_broker(struct config *c)
+{
+	enum tool tool = c->tool;
+
+	if (!c->broker) {
+		if (c->retry_given)
+			return usage_error(tool, "%s", "--retry-delay, --retry-max and --retries need --broker");
+		if (c->collect || c->broker_inbound)
+			return usage_error(tool, "%s", "--collect and --broker-inbound need --broker");
+		return -1;
+	}
+	const char *why = broker_url_parse(c->broker, &c->broker_url);
+	if (why)
+		return usage_error(tool, "--broker: %s", why);
+	if (!*c->broker_prefix)
+		return usage_error(tool, "%s", "--broker-prefix: expected a prefix, not an empty one");
+	for (const char *p = c->broker_prefix; *p; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			return usage_error(tool, "--broker-prefix: no control characters: '%s'", c->broker_prefix);
+	if (c->collect && c->broker_inbound)
+		return usage_error(tool, "%s", "--collect reads what --broker-inbound members append: not both");
+	if (c->collect)
+		c->recv_only = true;	/* a collector has no stdin */
 	return -1;
 }
 
@@ -766,6 +833,11 @@ static int settle(struct config *c)
 		struct stat st;
 		if (stat(c->static_dir, &st) || !S_ISDIR(st.st_mode))
 			return usage_error(tool, "--static: '%s' is not a directory", c->static_dir);
+	}
+	if (tool == TOOL_SERVE) {
+		int rc = settle_broker(c);
+		if (rc >= 0)
+			return rc;
 	}
 	if (c->auth_token_file)
 		return read_token(c);
@@ -859,6 +931,7 @@ void config_free(struct config *c)
 	free(c->token);
 	free(c->host_unbracketed);
 	c->host_unbracketed = NULL;
+	broker_url_free(&c->broker_url);
 	c->type_rules = NULL;
 	c->allow_paths = c->paths = c->origins = c->headers = c->protocols = NULL;
 	c->token = NULL;

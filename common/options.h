@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "broker_url.h"
 #include "framing.h"
 #include "log.h"
 #include "msg.h"
@@ -82,6 +83,15 @@ struct config {
 	const char **origins;		/* --origin allowlist */
 	size_t n_origins;
 	const char *static_dir;
+
+	/* broker (rxws-serve --broker) */
+	const char *broker;		/* the URL as given, or NULL */
+	struct broker_url broker_url;	/* its parts */
+	const char *broker_prefix;
+	uint64_t broker_maxlen;
+	bool broker_inbound;
+	bool collect;
+	bool retry_given;		/* --retry-delay, --retry-max or --retries */
 
 	/* both */
 	const char **protocols;		/* --protocol, in order */

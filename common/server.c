@@ -605,12 +605,20 @@ static int server_callback(struct lws *wsi, enum lws_callback_reasons reason,
 
 /* ---- The tool ---- */
 
-static enum deliver sv_deliver(void *tool, struct msg *m)
+/* Stdin records and (--broker) stream entries both come this way. */
+enum deliver server_broadcast(struct server *s, struct msg *m)
 {
-	struct server *s = tool;
 	const char *path = m->tag ? m->tag : s->cfg->path;
 	size_t len = m->tag ? m->tag_len : strlen(path);
 	return broadcast_record(&s->clients, m, path, len) ? DELIVERED : DELIVER_LATER;
+}
+
+static enum deliver sv_deliver(void *tool, struct msg *m)
+{
+	struct server *s = tool;
+	if (s->broker)	/* stdin records go to Redis */
+		return server_broker_deliver(s, m);
+	return server_broadcast(s, m);
 }
 
 static void drain_one(struct member *m, void *code)
@@ -645,17 +653,23 @@ static void tick_one(struct member *m, void *now)
 	wsconn_tick(&m->conn, *(lws_usec_t *)now);
 }
 
-static void sv_drain(void *tool, int code)
+void server_drain_clients(struct server *s, int code)
 {
-	struct server *s = tool;
 	unsigned c = (unsigned)code;
 	broadcast_each(&s->clients, drain_one, &c);
+}
+
+static void sv_drain(void *tool, int code)
+{
+	if (server_broker_drain(tool, code))
+		return;
+	server_drain_clients(tool, code);
 }
 
 static size_t sv_undelivered(void *tool)
 {
 	struct server *s = tool;
-	return broadcast_queued(&s->clients);
+	return broadcast_queued(&s->clients) + server_broker_undelivered(s);
 }
 
 static void sv_close_all(void *tool, int code)
@@ -671,10 +685,16 @@ static size_t sv_active(void *tool)
 	return s->clients.n_members;
 }
 
+void server_rx_flow(struct server *s, bool enable)
+{
+	broadcast_each(&s->clients, rx_flow_one, &enable);
+}
+
 static void sv_rx_flow(void *tool, bool enable)
 {
-	struct server *s = tool;
-	broadcast_each(&s->clients, rx_flow_one, &enable);
+	if (enable && server_broker_holds_rx(tool))
+		return;
+	server_rx_flow(tool, enable);
 }
 
 static void sv_tick(void *tool, lws_usec_t now)
@@ -682,6 +702,7 @@ static void sv_tick(void *tool, lws_usec_t now)
 	struct server *s = tool;
 	broadcast_each(&s->clients, tick_one, &now);
 	broadcast_report_discards(&s->clients, now, false);
+	server_broker_pump(s);	/* retries, failures */
 }
 
 static void sv_output_written(void *tool, uint64_t written)
@@ -699,6 +720,9 @@ const struct tool_ops server_ops = {
 	.rx_flow = sv_rx_flow,
 	.tick = sv_tick,
 	.output_written = sv_output_written,
+	.pump = server_broker_pump,
+	.received = server_broker_received,
+	.finish = server_broker_finish,
 };
 
 int server_start(struct server *s, struct app *app)
@@ -738,7 +762,9 @@ int server_start(struct server *s, struct app *app)
 			return EXIT_USAGE;
 		}
 	}
-	if (listen_prepare(cfg, &info, server_protocol.name, addr, sizeof(addr), &family))
+	if (cfg->collect)	/* a collector listens nowhere */
+		info.port = CONTEXT_PORT_NO_LISTEN;
+	else if (listen_prepare(cfg, &info, server_protocol.name, addr, sizeof(addr), &family))
 		return EXIT_UNAVAILABLE;
 	if (!app_create_context(app, &info, &server_protocol)) {
 		listen_explain_failure(cfg, addr, family);
@@ -750,6 +776,8 @@ int server_start(struct server *s, struct app *app)
 	int rc;
 	if (cfg->name)
 		rc = asprintf(&s->source, "%s", cfg->name);
+	else if (cfg->collect)
+		rc = asprintf(&s->source, "rxws-serve:collect");
 	else if (cfg->unix_socket)
 		rc = asprintf(&s->source, "rxws-serve:%s", cfg->unix_socket);
 	else
@@ -761,7 +789,11 @@ int server_start(struct server *s, struct app *app)
 		return EXIT_SOFTWARE;
 	}
 	log_set_source(s->source);
-	if (cfg->unix_socket)
+	if (cfg->broker && server_broker_start(s))
+		return EXIT_SOFTWARE;
+	if (cfg->collect)
+		log_info("collecting through the broker");
+	else if (cfg->unix_socket)
 		log_info("listening on %s", cfg->unix_socket);
 	else if (cfg->port == 0)
 		log_notice("listening on port %d", port);
@@ -784,6 +816,7 @@ static void end_away(struct member *m, void *arg)
 
 void server_free(struct server *s)
 {
+	server_broker_finish(s);
 	/* Said now: the last second's discards have no tick to say them. */
 	broadcast_report_discards(&s->clients, 0, true);
 	broadcast_each(&s->clients, end_away, NULL);

@@ -28,6 +28,14 @@ struct stats {
 	atomic_uint_least64_t records_out, bytes_out;	/* to stdout */
 	atomic_uint_least64_t reconnects;
 	atomic_uint_least64_t clients_now, clients_total;
+	/* --broker: shown when broker is set. */
+	bool broker;
+	atomic_uint_least64_t broker_appended;		/* XADDs acknowledged */
+	atomic_uint_least64_t broker_read;		/* entries handed on */
+	atomic_uint_least64_t broker_duplicates;	/* copies of a retried XADD */
+	atomic_uint_least64_t broker_gaps, broker_lost;	/* trimmed before read, or not appended */
+	atomic_uint_least64_t broker_bad;		/* entries skipped */
+	atomic_uint_least64_t broker_reconnects;
 };
 
 static inline void stat_add(atomic_uint_least64_t *c, uint64_t n)

@@ -61,6 +61,16 @@ complete -c rxws-serve -l static -x -a '(__fish_complete_directories)' -d 'serve
 complete -c rxws-serve -l compress -d 'offer permessage-deflate to clients'
 complete -c rxws-serve -l protocol -x -d 'accept this subprotocol (repeatable; an offer of none gets 400)'
 
+# Broker
+complete -c rxws-serve -l broker -x -a 'redis://127.0.0.1:6379 redis+unix:///run/redis/redis-server.sock' -d 'serve with other members through Redis'
+complete -c rxws-serve -l broker-prefix -x -d "the streams' keys: PREFIX:out, PREFIX:in (rxws)"
+complete -c rxws-serve -l broker-maxlen -x -d 'keep about N entries in each stream (1000000)'
+complete -c rxws-serve -l broker-inbound -d 'also append what clients send to PREFIX:in'
+complete -c rxws-serve -l collect -d "no listener, no stdin: write every member's PREFIX:in to stdout"
+complete -c rxws-serve -l retry-delay -x -d 'first reconnect to Redis after SECS (0.5), then doubling'
+complete -c rxws-serve -l retry-max -x -d 'longest wait between reconnects to Redis (30)'
+complete -c rxws-serve -l retries -x -d 'give up on Redis (exit 69) after N failed retries in a row'
+
 # Logs
 complete -c rxws-serve -s v -l verbose -d 'log connections and retries; twice for debug'
 complete -c rxws-serve -s q -l quiet -d 'log errors only'

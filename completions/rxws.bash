@@ -14,7 +14,8 @@ _rxws_options() {
 	rxws-serve)
 		echo "$common --host -p --port --unix --allow-path --max-clients --wait-clients
 			--handshake-timeout --cert --key --auth-token-file --origin --static --compress
-			--protocol --resume-timeout" ;;
+			--protocol --resume-timeout --broker --broker-prefix --broker-maxlen
+			--broker-inbound --collect --retry-delay --retry-max --retries" ;;
 	rxws-connect)
 		echo "$common $client" ;;
 	rxws-group)
@@ -32,7 +33,7 @@ _rxws_takes_value() {
 	--auth-token-file | --origin | --static | --retry-delay | --retry-max | \
 	--retries | --connect-timeout | --header | --cacert | --max-paths | \
 	--protocol | --proxy | --noproxy | --session | --resume-timeout | \
-	--log-format | --name)
+	--broker | --broker-prefix | --broker-maxlen | --log-format | --name)
 		return 0 ;;
 	esac
 	return 1

@@ -13,7 +13,8 @@ load helpers
 	done
 	run rxws-serve --help
 	assert_output --partial '--wait-clients'
-	refute_output --partial '--retry-delay'
+	assert_output --partial '--broker URL'
+	refute_output --partial '--connect-timeout'
 	run rxws-connect --help
 	assert_output --partial '--retry-delay'
 	refute_output --partial '--wait-clients'

@@ -160,3 +160,36 @@ start_proxy() {
 	wait_for 10 test -s pport || { cat proxy.err >&2; return 1; }
 	PROXY_PORT=$(cat pport)
 }
+
+# free_port: a TCP port on 127.0.0.1 that nothing listens on now.
+free_port() {
+	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+redis_answers() {
+	redis-cli -p "$REDIS_PORT" ping 2>&1 | grep -qE 'PONG|NOAUTH'
+}
+
+# start_redis [ARGS...]: a redis-server of the test's own on 127.0.0.1,
+# its data (append-only, fsync'd each write) in $T/redis. The port is
+# REDIS_PORT when set (a restart), else a free one. Sets REDIS_PID,
+# REDIS_PORT and REDIS_URL once it answers.
+start_redis() {
+	mkdir -p "$T/redis"
+	REDIS_PORT=${REDIS_PORT:-$(free_port)}
+	redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' \
+		--appendonly yes --appendfsync always --daemonize no --dir "$T/redis" \
+		"$@" >> "$T/redis.log" 2>&1 &
+	REDIS_PID=$!
+	PIDS+=("$REDIS_PID")
+	REDIS_URL=redis://127.0.0.1:$REDIS_PORT
+	wait_for 10 redis_answers || { cat "$T/redis.log" >&2; return 1; }
+}
+
+# stop_redis [SIGNAL]: stops the test's redis-server by its PID (TERM by
+# default; KILL for a crash).
+stop_redis() {
+	kill -"${1:-TERM}" "$REDIS_PID" 2>/dev/null || true
+	wait_gone 10 "$REDIS_PID"
+	wait "$REDIS_PID" 2>/dev/null || true
+}

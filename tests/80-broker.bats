@@ -1,0 +1,347 @@
+#!/usr/bin/env bats
+# rxws-serve --broker: many members serve one set of paths through Redis.
+# Each test starts its own redis-server (start_redis) and stops it by PID.
+
+load helpers
+
+setup_file() {
+	command -v redis-server >/dev/null || skip "redis-server is missing (scripts/setup-deps)"
+}
+
+declare -gA MPID MPORT
+
+# start_member NAME IN [ARGS...]: rxws-serve -v --broker $REDIS_URL on a
+# free port, stdin IN, NAME.out and NAME.err; returns once it listens and
+# knows where it reads the stream from. Sets MPID[NAME] and MPORT[NAME].
+start_member() {
+	local name=$1 in=$2
+	shift 2
+	rxws-serve -p 0 -v --broker "$REDIS_URL" "$@" < "$in" > "$name.out" 2> "$name.err" &
+	MPID[$name]=$!
+	PIDS+=($!)
+	wait_for 10 contains "$name.err" 'listening on port' || { cat "$name.err" >&2; return 1; }
+	wait_for 20 contains "$name.err" 'reading rxws:out after id' || { cat "$name.err" >&2; return 1; }
+	MPORT[$name]=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$name.err" | head -n 1)
+}
+
+# client NAME MEMBER PATH COUNT: rxws-connect -r -c COUNT on MEMBER's PATH.
+client() {
+	rxws-connect -r -c "$4" "ws://127.0.0.1:${MPORT[$2]}$3" > "$1.out" 2> "$1.err" &
+	PIDS+=($!)
+	eval "CPID_$1=$!"
+}
+
+# counters NAME: the member's counters (SIGUSR1), as the last such line.
+counters() {
+	local before
+	before=$(count_of "$1.err" 'broker: appended')
+	kill -USR1 "${MPID[$1]}"
+	wait_for 10 has_count "$1.err" 'broker: appended' $((before + 1))
+	grep 'broker: appended' "$1.err" | tail -n 1
+}
+
+# xadd ARGS...: one entry, as any program can add it.
+xadd() {
+	redis-cli -p "$REDIS_PORT" XADD rxws:out '*' "$@" > /dev/null
+}
+
+same_as_seq() {
+	cmp -s "$1" <(seq "$2" "$3")
+}
+
+# appended_at_least NAME N: the member's counters say N records appended.
+appended_at_least() {
+	local line
+	line=$(counters "$1") || return 1
+	[[ $line =~ appended\ ([0-9]+) ]] && ((BASH_REMATCH[1] >= $2))
+}
+
+@test "three members: 100,000 records fed to one, and one from redis-cli, reach the clients of all three, in order" {
+	start_redis
+	open_fifo in
+	start_member m1 in /
+	start_member m2 /dev/null -k /
+	start_member m3 /dev/null -k /
+	client c1 m1 / 100001
+	client c2 m2 / 100001
+	client c3 m3 / 100001
+	wait_for 10 has_clients m1.err 1
+	wait_for 10 has_clients m2.err 1
+	wait_for 10 has_clients m3.err 1
+
+	seq 1 100000 > in
+	wait_for 120 has_lines c1.out 100000
+	wait_for 120 has_lines c2.out 100000
+	wait_for 120 has_lines c3.out 100000
+	xadd path / data 'from redis-cli'
+	for c in c1 c2 c3; do
+		eval "wait_gone 30 \$CPID_$c"
+		run cat "$c.out"
+		assert_equal "${#lines[@]}" 100001
+		assert_equal "${lines[100000]}" 'from redis-cli'
+		head -n 100000 "$c.out" > "$c.first"
+		same_as_seq "$c.first" 1 100000
+	done
+	run counters m1
+	assert_output --partial 'appended 100000, read 100001, 0 duplicates, 0 gaps'
+}
+
+@test "a relay (-r) serves what others feed; the collector writes what clients of every member sent, tagged" {
+	start_redis
+	rxws-serve -v --broker "$REDIS_URL" --collect > coll.out 2> coll.err &
+	PIDS+=($!)
+	local collector=$!
+	wait_for 20 contains coll.err 'reading rxws:in after id'
+	rxws-serve -v --broker "$REDIS_URL" --collect /b > coll_b.out 2> coll_b.err &
+	PIDS+=($!)
+	wait_for 20 contains coll_b.err 'reading rxws:in after id'
+	run ls "$T"
+	refute_output --partial sock	# a collector listens nowhere
+
+	start_member m1 /dev/null -k --broker-inbound
+	start_member m2 /dev/null -k --broker-inbound
+	start_member m3 /dev/null -k --broker-inbound
+	start_member relay /dev/null -r
+
+	# Records fed straight into Redis reach the relay's client.
+	client r1 relay /news 500
+	wait_for 10 has_clients relay.err 1
+	for i in $(seq 1 500); do echo "XADD rxws:out * path /news data n$i"; done |
+		redis-cli -p "$REDIS_PORT" > /dev/null
+	wait_gone 30 "$CPID_r1"
+	cmp r1.out <(seq -f 'n%g' 1 500)
+
+	# What the clients of each member send comes out of the collector.
+	seq -f 'a%g' 1 1000 | rxws-connect "ws://127.0.0.1:${MPORT[m1]}/a" 2> s1.err &
+	PIDS+=($!)
+	seq -f 'b%g' 1 1000 | rxws-connect "ws://127.0.0.1:${MPORT[m2]}/b" 2> s2.err &
+	PIDS+=($!)
+	seq -f 'c%g' 1 1000 | rxws-connect "ws://127.0.0.1:${MPORT[m3]}/c" 2> s3.err &
+	PIDS+=($!)
+	wait_for 60 has_lines coll.out 3000
+	wait_for 60 has_lines coll_b.out 1000
+	cmp <(grep '^/a	' coll.out) <(seq -f '/a	a%g' 1 1000)
+	cmp <(grep '^/b	' coll.out) <(seq -f '/b	b%g' 1 1000)
+	cmp <(grep '^/c	' coll.out) <(seq -f '/c	c%g' 1 1000)
+	# With a PATH, only that path, untagged.
+	cmp coll_b.out <(seq -f 'b%g' 1 1000)
+	# Each member still writes its own clients' records, as without a broker.
+	cmp m1.out <(seq -f '/a	a%g' 1 1000)
+	assert_equal "$(lines coll.out)" 3000
+}
+
+@test "Redis killed and restarted with its data mid-flow: 1,000,000 records reach every client of every member once, in order" {
+	start_redis
+	open_fifo in
+	start_member m1 in --retry-delay 0.05 --retry-max 0.5 /
+	start_member m2 /dev/null -k --retry-delay 0.05 --retry-max 0.5 /
+	start_member m3 /dev/null -k --retry-delay 0.05 --retry-max 0.5 /
+	for m in m1 m2 m3; do client "c_$m" "$m" / 1000000; done
+	for m in m1 m2 m3; do wait_for 10 has_clients "$m.err" 1; done
+
+	seq 1 1000000 > in &
+	local feeder=$!
+	wait_for 120 has_lines c_m2.out 200000
+	stop_redis KILL
+	start_redis
+	wait_gone 300 "$feeder"
+	for m in m1 m2 m3; do
+		eval "wait_gone 300 \$CPID_c_$m"
+		same_as_seq "c_$m.out" 1 1000000
+	done
+	local figures=''
+	for m in m1 m2 m3; do
+		run counters "$m"
+		assert_output --partial '0 gaps (0 records lost), 0 bad'
+		figures+="$m: ${output#*broker: }; "
+	done
+	echo "# $figures" >&3
+	# Every member saw the loss and came back.
+	for m in m1 m2 m3; do contains "$m.err" 'lost the connection'; done
+	contains m1.err 'appender connected again'
+}
+
+@test "a member killed and restarted: its new clients get the records from then on; the others are not disturbed" {
+	start_redis
+	open_fifo in
+	start_member m1 in /
+	start_member m2 /dev/null -k /
+	start_member m3 /dev/null -k /
+	client c1 m1 / 100000
+	client c2 m2 / 100000
+	client c3 m3 / 100000
+	for m in m1 m2 m3; do wait_for 10 has_clients "$m.err" 1; done
+
+	seq 1 50000 > in
+	wait_for 60 has_lines c3.out 50000
+	kill -KILL "${MPID[m3]}"
+	seq 50001 70000 > in	# while m3 is down
+	wait_for 60 appended_at_least m1 70000
+	start_member m3 /dev/null -k /
+	client c3b m3 / 30000
+	wait_for 10 has_clients m3.err 1
+	seq 70001 100000 > in
+	wait_gone 60 "$CPID_c1"
+	wait_gone 60 "$CPID_c2"
+	wait_gone 60 "$CPID_c3b"
+	same_as_seq c1.out 1 100000
+	same_as_seq c2.out 1 100000
+	same_as_seq c3b.out 70001 100000
+	run counters m1
+	assert_output --partial '0 duplicates, 0 gaps'
+}
+
+@test "a member whose last id was trimmed reports the gap with the exact count" {
+	start_redis
+	open_fifo in
+	start_member m1 in --broker-maxlen 100 /
+	start_member m2 /dev/null -k /
+	client c2 m2 / 100000
+	wait_for 10 has_clients m2.err 1
+
+	seq 1 10 > in
+	wait_for 30 has_lines c2.out 10
+	kill -STOP "${MPID[m2]}"
+	seq 11 5000 > in
+	wait_for 60 appended_at_least m1 5000
+	local added length
+	added=$(redis-cli -p "$REDIS_PORT" XINFO STREAM rxws:out | sed -n '/^entries-added$/{n;p}')
+	length=$(redis-cli -p "$REDIS_PORT" XLEN rxws:out)
+	assert_equal "$added" 5000
+	# m2 had read 10 entries (its ordinal): the rest of those trimmed is its gap.
+	local expected=$((added - length - 10))
+	((expected > 0))
+	kill -CONT "${MPID[m2]}"
+	wait_for 30 contains m2.err "gap in rxws:out: $expected records were trimmed after id"
+	wait_for 30 has_lines c2.out $((10 + length))
+	head -n 10 c2.out | cmp - <(seq 1 10)
+	tail -n "$length" c2.out | cmp - <(seq $((5000 - length + 1)) 5000)
+	run counters m2
+	assert_output --partial "1 gaps ($expected records lost)"
+	echo "# added $added, length $length, gap $expected" >&3
+}
+
+@test "bad stream entries are logged with their id, counted and skipped; the member keeps running" {
+	start_redis
+	start_member m1 /dev/null -k --max-size 16 --type '/o=object' /
+	client c1 m1 / 1
+	wait_for 10 has_clients m1.err 1
+	xadd data 'no path'
+	xadd path / kind bogus data 'unknown kind'
+	xadd path / data 'longer than sixteen bytes'
+	xadd path / data $'\xff\xfe not UTF-8'
+	xadd path / kind text data $'\xc0\xaf'
+	xadd path relative data 'not a path'
+	xadd path / data good
+	wait_gone 20 "$CPID_c1"
+	assert_equal "$(cat c1.out)" good
+	run grep -c 'rxws:out entry [0-9]*-[0-9]*: .*; skipped' m1.err
+	assert_output 6
+	contains m1.err 'no path field; skipped'
+	contains m1.err 'unknown kind (text or binary); skipped'
+	contains m1.err 'data over --max-size; skipped'
+	contains m1.err 'text that is not UTF-8; skipped'
+	run counters m1
+	assert_output --partial '6 bad'
+	# Still serving.
+	client c2 m1 / 1
+	wait_for 10 has_clients m1.err 2
+	xadd path / data again
+	wait_gone 20 "$CPID_c2"
+	assert_equal "$(cat c2.out)" again
+}
+
+@test "copies of an entry (the same src and seq, as a retried XADD leaves them) are dropped and counted" {
+	start_redis
+	start_member m1 /dev/null -k /
+	client c1 m1 / 4
+	wait_for 10 has_clients m1.err 1
+	xadd path / data one src feeder1 seq 1
+	xadd path / data two src feeder1 seq 2
+	xadd path / data one src feeder1 seq 1
+	xadd path / data two src feeder1 seq 2
+	xadd path / data other src feeder2 seq 1
+	xadd path / data three src feeder1 seq 3
+	xadd path / data 'no src: never a copy'
+	wait_gone 20 "$CPID_c1"
+	assert_equal "$(cat c1.out)" "$(printf 'one\ntwo\nother\nthree')"
+	run counters m1
+	assert_output --partial 'read 5, 2 duplicates'
+}
+
+@test "--broker with a bad URL, or the broker options without --broker: exit 64" {
+	local url
+	for url in http://127.0.0.1 redis:// 'redis://h:99999' 'redis://h/x' 'redis+unix://relative' \
+		'redis+unix:///s?db=x' 'redis://us%zzer:p@h'; do
+		run rxws-serve --broker "$url" /
+		assert_equal "$status" 64
+		assert_output --partial -- '--broker:'
+	done
+	run rxws-serve --retries 3 /
+	assert_equal "$status" 64
+	run rxws-serve --collect /
+	assert_equal "$status" 64
+	run rxws-serve --broker redis://h --collect --broker-inbound
+	assert_equal "$status" 64
+	run rxws-serve --broker redis://h --broker-maxlen 0
+	assert_equal "$status" 64
+}
+
+@test "Redis not reachable, --retries given: exit 69 with the reason" {
+	local port
+	port=$(free_port)
+	run timeout 30 rxws-serve -p 0 -r --broker "redis://127.0.0.1:$port" --retries 2 --retry-delay 0.05 /
+	assert_equal "$status" 69
+	assert_output --partial 'Connection refused'
+	assert_output --partial 'gave up after 2 retries'
+
+	start_redis --requirepass sekrit
+	run timeout 30 rxws-serve -p 0 -r --broker "redis://:wrong@127.0.0.1:$REDIS_PORT" --retries 1 --retry-delay 0.05 /
+	assert_equal "$status" 69
+	assert_output --partial 'authentication failed (WRONGPASS'
+	run timeout 30 rxws-serve -p 0 -r --broker "$REDIS_URL" --retries 0 /
+	assert_equal "$status" 69
+	assert_output --partial 'authentication required (NOAUTH'
+	# The right password, percent-encoded or not, and a database.
+	run timeout 30 rxws-serve -p 0 -r -v -W 1 --broker "redis://default:sek%72it@127.0.0.1:$REDIS_PORT/3" --retries 0 /
+	assert_equal "$status" 75
+	assert_output --partial 'reader connected'
+}
+
+@test "a member on a unix socket URL; SIGTERM ends its threads cleanly" {
+	mkdir -p redis
+	redis-server --port 0 --unixsocket "$T/redis.sock" --save '' --daemonize no --dir "$T/redis" > redis.log 2>&1 &
+	PIDS+=($!)
+	wait_for 10 test -S "$T/redis.sock"
+	REDIS_URL="redis+unix://$T/redis.sock?db=2"
+	start_member m1 /dev/null -k /
+	client c1 m1 / 1
+	wait_for 10 has_clients m1.err 1
+	redis-cli -s "$T/redis.sock" -n 2 XADD rxws:out '*' path / data 'over a socket' > /dev/null
+	wait_gone 20 "$CPID_c1"
+	assert_equal "$(cat c1.out)" 'over a socket'
+	kill -TERM "${MPID[m1]}"
+	wait_gone 10 "${MPID[m1]}"
+	wait_status "${MPID[m1]}"
+	assert_equal "$STATUS" 0
+}
+
+@test "a feeding member serves its records to its slow clients for as long as it takes after stdin ends, then exits 0" {
+	start_redis --appendfsync no	# Redis faster than the client
+	# 80 MB: more than the sockets and queues between the member and its client hold.
+	seq -f '%-199g' 1 400000 > in
+	rxws-serve -p 0 -v --broker "$REDIS_URL" --drain-timeout 1 --wait-clients 1 / < in > m1.out 2> m1.err &
+	local member=$!
+	PIDS+=($member)
+	wait_for 10 contains m1.err 'listening on port'
+	local port
+	port=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' m1.err | head -n 1)
+	# A client slower than Redis: its stdout waits five seconds first.
+	( rxws-connect -r "ws://127.0.0.1:$port/" | { sleep 5; cat; } > c1.out ) 2> c1.err &
+	PIDS+=($!)
+	wait_gone 120 "$member"
+	wait_status "$member"
+	assert_equal "$STATUS" 0
+	wait_for 30 has_lines c1.out 400000
+	cmp c1.out in
+}
