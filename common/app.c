@@ -226,6 +226,16 @@ const char *app_output(struct app *a, const char *path, size_t path_len,
 	return NULL;
 }
 
+/*
+ * The loop ends: lws_service() may be about to poll until its next timer,
+ * so it is woken to see that at once.
+ */
+static void finish(struct app *a)
+{
+	a->done = true;
+	lws_cancel_service(a->ctx);
+}
+
 void app_check_done(struct app *a)
 {
 	if (a->phase == PHASE_RUNNING || a->done)
@@ -234,14 +244,14 @@ void app_check_done(struct app *a)
 		return;
 	if (a->phase == PHASE_DRAINING && a->ops->undelivered(a->tool))
 		return;
-	a->done = true;
+	finish(a);
 }
 
 static void on_closing_bound(lws_sorted_usec_list_t *sul)
 {
 	struct app *a = lws_container_of(sul, struct app, sul_closing);
 	log_debug("closing handshakes took too long: ending anyway");
-	a->done = true;
+	finish(a);
 }
 
 /* Only close handshakes are left: they get a short bound. */
