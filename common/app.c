@@ -359,13 +359,8 @@ static void on_count_reached(struct app *a)
 
 void app_bad_record(struct app *a, uint64_t recno, const char *why)
 {
-	stat_add(&a->stats.bad_in, 1);
-	if (!a->cfg->strict) {
-		log_warn("stdin record %llu: %s; skipped", (unsigned long long)recno, why);
-		return;
-	}
-	log_error("stdin record %llu: %s; stopping (--strict)", (unsigned long long)recno, why);
-	end_input(a, EXIT_DATAERR, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION);
+	if (reader_bad_record(&a->stats, a->cfg->strict, recno, why, NULL))
+		end_input(a, EXIT_DATAERR, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION);
 }
 
 void app_pump(struct app *a)

@@ -38,6 +38,7 @@ int client_init(struct client *c, const struct client_settings *set,
 		return -1;
 	}
 	snprintf(c->conn.peer, sizeof(c->conn.peer), "server");
+	c->conn.log_path = c->label;
 	delivery_session_id(c->session, set->session, label);
 	backoff_init(&c->backoff, set->retry_delay, set->retry_max);
 	return 0;
@@ -109,13 +110,13 @@ static void retry_later(struct client *c, const char *why)
 		return;
 	}
 	if (set->retries >= 0 && c->failures > set->retries) {
-		log_at(LOG_ERROR, c->source, "cannot connect: %s (gave up after %ld attempt%s)",
+		wsconn_log(&c->conn, LOG_ERROR, "cannot connect: %s (gave up after %ld attempt%s)",
 		       why, c->failures, c->failures == 1 ? "" : "s");
 		end(c, CLIENT_END_GAVE_UP);
 		return;
 	}
 	lws_usec_t wait = (lws_usec_t)backoff_next_us(&c->backoff);
-	log_at(LOG_INFO, c->source, "%s; retrying in %.2f s", why,
+	wsconn_log(&c->conn, LOG_INFO, "%s; retrying in %.2f s", why,
 	       (double)wait / LWS_US_PER_SEC);
 	c->state = CLIENT_WAITING;
 	lws_sul_schedule(set->ctx, 0, &c->sul_retry, on_retry, wait);
@@ -137,7 +138,7 @@ static void attempt_failed(struct client *c, const char *why)
 		snprintf(c->last_failure, sizeof(c->last_failure), "%s", why);
 	if (c->state == CLIENT_UPGRADING && permanent_refusal(c) && !c->refusal_logged) {
 		c->refusal_logged = true;
-		log_at(LOG_WARN, c->source, "%s", c->last_failure);
+		wsconn_log(&c->conn, LOG_WARN, "%s", c->last_failure);
 	}
 	c->failures++;
 	retry_later(c, c->last_failure);
@@ -146,6 +147,16 @@ static void attempt_failed(struct client *c, const char *why)
 static struct lws_vhost *default_vhost(const struct client *c)
 {
 	return lws_get_vhost_by_name(c->set->ctx, "default");
+}
+
+/* The next address; its lines in JSON logs name it. */
+static struct lws *dial(struct client *c, char *why, size_t why_len)
+{
+	struct lws *wsi = dial_next(&c->dial, default_vhost(c), client_protocol.name, c,
+				    why, why_len);
+	snprintf(c->conn.peer_address, sizeof(c->conn.peer_address), "%.*s",
+		 (int)sizeof(c->conn.peer_address) - 1, c->dial.where);
+	return wsi;
 }
 
 static void attempt(struct client *c)
@@ -158,15 +169,14 @@ static void attempt(struct client *c)
 	c->state = CLIENT_CONNECTING;
 	c->attempt_timed_out = false;
 	c->conn.peer_close_code = 0;
-	log_at(LOG_DEBUG, c->source, "connecting%s%s", proxy ? " through the proxy " : "",
+	wsconn_log(&c->conn, LOG_DEBUG, "connecting%s%s", proxy ? " through the proxy " : "",
 	       proxy ? proxy->shown : "");
 	lws_sul_schedule(set->ctx, 0, &c->sul_attempt, on_attempt_timeout,
 			 (lws_usec_t)(set->connect_timeout * LWS_US_PER_SEC));
 	if (dial_prepare(&c->dial, proxy ? proxy->host : set->url->host,
 			 proxy ? proxy->port : set->url->port, set->unix_socket,
 			 why, sizeof(why)) ||
-	    !(c->wsi = dial_next(&c->dial, default_vhost(c), client_protocol.name, c,
-				 why, sizeof(why))))
+	    !(c->wsi = dial(c, why, sizeof(why))))
 		attempt_failed(c, why);
 }
 
@@ -267,6 +277,8 @@ static int build_connect(struct client *c, struct buf *b)
 static int upgrade(struct client *c)
 {
 	c->state = CLIENT_UPGRADING;
+	wsconn_log(&c->conn, LOG_DEBUG, "handshake: asking for %s%s", c->label,
+		   c->set->offer.deflate ? ", offering permessage-deflate" : "");
 	if (send_head(c, build_upgrade)) {
 		attempt_failed(c, "cannot send the handshake");
 		return -1;
@@ -297,9 +309,8 @@ static int on_connected(struct client *c, struct lws *wsi)
 			return -1;
 		}
 		/* The next address of the name, in a new connection. */
-		log_at(LOG_DEBUG, c->source, "%s: trying the next address", why);
-		c->wsi = dial_next(&c->dial, default_vhost(c), client_protocol.name, c,
-				   why, sizeof(why));
+		wsconn_log(&c->conn, LOG_DEBUG, "%s: trying the next address", why);
+		c->wsi = dial(c, why, sizeof(why));
 		if (!c->wsi)
 			attempt_failed(c, why);
 		return -1;
@@ -355,7 +366,7 @@ static void on_established(struct client *c)
 	if (c->conn.resent > resent_before && n < sizeof(notes))
 		snprintf(notes + n, sizeof(notes) - n, ", sending %llu again",
 			 (unsigned long long)(c->conn.resent - resent_before));
-	log_at(LOG_INFO, c->source, "connected%s%s%s", *notes ? " (" : "",
+	wsconn_log(&c->conn, LOG_INFO, "connected%s%s%s", *notes ? " (" : "",
 	       *notes ? notes + 2 : "", *notes ? ")" : "");
 	if (c->ev->opened)
 		c->ev->opened(c->owner, c);
@@ -386,6 +397,9 @@ static int plain_received(void *arg, unsigned char *p, size_t n)
 	case HANDSHAKE_DONE:
 		break;
 	}
+	wsconn_log(&c->conn, LOG_DEBUG, "handshake: HTTP 101%s%s%s", c->agreed.deflate ?
+		   ", permessage-deflate" : "", c->agreed.protocol[0] ? ", subprotocol " : "",
+		   c->agreed.protocol);
 	on_established(c);
 	return used < n ? wsconn_bytes(&c->conn, p + used, n - used) : 0;
 }
@@ -406,7 +420,7 @@ static int through_transport(struct client *c, unsigned char *p, size_t n)
 		if (attempting(c))
 			attempt_failed(c, c->link.problem);
 		else
-			log_at(LOG_INFO, c->source, "%s", c->link.problem);
+			wsconn_log(&c->conn, LOG_INFO, "%s", c->link.problem);
 		return -1;
 	}
 	return 0;
@@ -435,7 +449,7 @@ static int tunnel_received(struct client *c, unsigned char *p, size_t n)
 		attempt_failed(c, why);
 		return -1;
 	}
-	log_at(LOG_DEBUG, c->source, "tunnel open through %s", c->set->proxy->shown);
+	wsconn_log(&c->conn, LOG_DEBUG, "tunnel open through %s", c->set->proxy->shown);
 	if (secure_or_upgrade(c))
 		return -1;
 	return used < n ? through_transport(c, p + used, n - used) : 0;
@@ -450,8 +464,7 @@ static void on_gone(struct client *c)
 		if (dial_connected(&c->dial, c->wsi, why, sizeof(why)))
 			snprintf(why, sizeof(why), "the connection to %s closed", c->dial.where);
 		if (dial_more(&c->dial) && !c->attempt_timed_out && !c->closing_by_us) {
-			c->wsi = dial_next(&c->dial, default_vhost(c), client_protocol.name, c,
-					   why, sizeof(why));
+			c->wsi = dial(c, why, sizeof(why));
 			if (c->wsi)
 				return;
 		}
@@ -482,7 +495,7 @@ static void on_gone(struct client *c)
 		return;
 	}
 	if (code == WS_CLOSE_NORMAL) {
-		log_at(LOG_INFO, c->source, "the server ended the stream (1000)");
+		wsconn_log(&c->conn, LOG_INFO, "the server ended the stream (1000)");
 		end(c, CLIENT_END_BY_SERVER);
 		return;
 	}

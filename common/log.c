@@ -106,19 +106,26 @@ static size_t json_escape(char *out, size_t pos, size_t cap, const char *s)
 static void emit(enum log_level level, const char *source,
 		 const struct log_attr *attrs, size_t n_attrs, const char *body);
 
-void log_attrs(enum log_level level, const char *source,
-	       const struct log_attr *attrs, size_t n_attrs,
-	       const char *fmt, ...)
+void log_vattrs(enum log_level level, const char *source,
+		const struct log_attr *attrs, size_t n_attrs,
+		const char *fmt, va_list ap)
 {
 	if (!log_enabled(level))
 		return;
 
 	char body[LOG_LINE_MAX / 2];
+	vsnprintf(body, sizeof(body), fmt, ap);
+	emit(level, source, attrs, n_attrs, body);
+}
+
+void log_attrs(enum log_level level, const char *source,
+	       const struct log_attr *attrs, size_t n_attrs,
+	       const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(body, sizeof(body), fmt, ap);
+	log_vattrs(level, source, attrs, n_attrs, fmt, ap);
 	va_end(ap);
-	emit(level, source, attrs, n_attrs, body);
 }
 
 void log_report(const struct log_attr *attrs, size_t n_attrs,

@@ -10,6 +10,7 @@
 #define RXWS_LOG_H
 
 #include <stdbool.h>
+#include <stdarg.h>
 #include <stddef.h>
 
 /* NOTICE: the few things worth saying by default, such as a picked port. */
@@ -30,11 +31,25 @@ void log_set_source(const char *source);
 const char *log_source(void);
 int log_enabled(enum log_level level);
 
+/*
+ * Attributes of JSON logs, named after OpenTelemetry's semantic
+ * conventions where one fits.
+ */
+#define LOG_PEER "network.peer.address"		/* who: host:port, or a socket */
+#define LOG_PATH "url.path"			/* the WebSocket path */
+#define LOG_STATUS "http.response.status_code"	/* a handshake refused */
+#define LOG_RECORD "rxws.record.number"		/* a stdin record */
+#define LOG_CLOSE_CODE "rxws.close.code"	/* a WebSocket close code */
+
 /* source NULL means the process' own source. */
 void log_attrs(enum log_level level, const char *source,
 	       const struct log_attr *attrs, size_t n_attrs,
 	       const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+void log_vattrs(enum log_level level, const char *source,
+		const struct log_attr *attrs, size_t n_attrs,
+		const char *fmt, va_list ap)
+	__attribute__((format(printf, 5, 0)));
 
 #define log_at(level, source, ...) log_attrs(level, source, NULL, 0, __VA_ARGS__)
 #define log_error(...) log_attrs(LOG_ERROR, NULL, NULL, 0, __VA_ARGS__)

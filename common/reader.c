@@ -7,23 +7,32 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
+
 
 #define READ_CHUNK (256 * 1024)
+
+int reader_bad_record(struct stats *stats, bool strict, uint64_t recno,
+		      const char *why, const char *then)
+{
+	struct log_attr number = { .key = LOG_RECORD, .number = recno, .is_number = true };
+
+	stat_add(&stats->bad_in, 1);
+	if (strict) {
+		log_attrs(LOG_ERROR, NULL, &number, 1, "stdin record %" PRIu64 ": %s; stopping (--strict)",
+			  recno, why);
+		return EXIT_DATAERR;
+	}
+	log_attrs(LOG_WARN, NULL, &number, 1, "stdin record %" PRIu64 ": %s; %s", recno, why,
+		  then ? then : "skipped");
+	return 0;
+}
 
 static int on_bad(void *ctx, uint64_t recno, const char *reason,
 		  const char *then)
 {
 	struct reader *r = ctx;
-
-	stat_add(&r->stats->bad_in, 1);
-	if (r->cfg->strict) {
-		log_error("stdin record %" PRIu64 ": %s; stopping (--strict)",
-			  recno, reason);
-		return EXIT_DATAERR;
-	}
-	log_warn("stdin record %" PRIu64 ": %s; %s", recno, reason,
-		 then ? then : "skipped");
-	return 0;
+	return reader_bad_record(r->stats, r->cfg->strict, recno, reason, then);
 }
 
 /* Hands the batch to the loop; -1 when it is stopping. */

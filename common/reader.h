@@ -2,7 +2,8 @@
  * reader: the thread that reads stdin.
  *
  * It blocks in read(2) (the only way that keeps pipes, files and ttys all
- * intact, see NOTES-lws.md), decodes records with the configured framing,
+ * intact: making a shared stdin non-blocking would change it for the
+ * processes around us too), decodes records with the configured framing,
  * checks each against its path's datatype, and hands good ones to the
  * inbox. Bad records are logged with their number and counted here.
  */
@@ -40,5 +41,12 @@ int reader_start(struct reader *r, int fd, const struct config *cfg,
 		 struct inbox *inbox, struct stats *stats);
 /* Stops a reader that may be blocked in read(2), and frees what it holds. */
 void reader_stop(struct reader *r);
+
+/*
+ * A bad stdin record, counted and said with its number: 0 to skip it (then
+ * says what happens next; NULL: "skipped"), or EXIT_DATAERR under --strict.
+ */
+int reader_bad_record(struct stats *stats, bool strict, uint64_t recno,
+		      const char *why, const char *then);
 
 #endif

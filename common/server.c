@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +39,8 @@ struct server_conn {
 	struct httpd_file file;
 	bool keep_alive;
 	struct session *session;	/* once it is a WebSocket */
-	char peer[96];
+	char address[80];		/* host:port, or the socket's fd */
+	char peer[96];			/* "client " and its address */
 };
 
 /*
@@ -65,28 +67,56 @@ static const struct lws_protocols server_protocol = {
 	.tx_packet_size = 256 * 1024,
 };
 
-static void describe_peer(struct lws *wsi, char *out, size_t len)
+static void describe_peer(struct server_conn *sc)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	char host[INET6_ADDRSTRLEN] = "?";
-	int fd = lws_get_socket_fd(wsi);
+	int fd = lws_get_socket_fd(sc->wsi);
 
 	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &sl)) {
-		snprintf(out, len, "client");
+		sc->address[0] = '\0';
+		snprintf(sc->peer, sizeof(sc->peer), "client");
 		return;
 	}
 	if (ss.ss_family == AF_INET) {
 		struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
 		inet_ntop(AF_INET, &v4->sin_addr, host, sizeof(host));
-		snprintf(out, len, "client %s:%u", host, ntohs(v4->sin_port));
+		snprintf(sc->address, sizeof(sc->address), "%s:%u", host, ntohs(v4->sin_port));
 	} else if (ss.ss_family == AF_INET6) {
 		struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
 		inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof(host));
-		snprintf(out, len, "client [%s]:%u", host, ntohs(v6->sin6_port));
+		snprintf(sc->address, sizeof(sc->address), "[%s]:%u", host, ntohs(v6->sin6_port));
 	} else {
-		snprintf(out, len, "client fd %d", fd);
+		snprintf(sc->address, sizeof(sc->address), "fd %d", fd);
 	}
+	snprintf(sc->peer, sizeof(sc->peer), "client %s", sc->address);
+}
+
+/* A line about a request: its peer, path and answer are JSON attributes. */
+static void request_log(const struct server_conn *sc, enum log_level level,
+			const char *path, int status, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void request_log(const struct server_conn *sc, enum log_level level,
+			const char *path, int status, const char *fmt, ...)
+{
+	struct log_attr attrs[3];
+	size_t n = 0;
+	va_list ap;
+
+	if (!log_enabled(level))
+		return;
+	if (sc->address[0])
+		attrs[n++] = (struct log_attr){ .key = LOG_PEER, .value = sc->address };
+	if (path)
+		attrs[n++] = (struct log_attr){ .key = LOG_PATH, .value = path };
+	if (status)
+		attrs[n++] = (struct log_attr){ .key = LOG_STATUS, .number = (uint64_t)status,
+						.is_number = true };
+	va_start(ap, fmt);
+	log_vattrs(level, NULL, attrs, n, fmt, ap);
+	va_end(ap);
 }
 
 /* ---- Sessions: the WebSocket clients ---- */
@@ -106,7 +136,7 @@ static uint64_t member_message(void *owner, struct wsconn *c, const unsigned cha
 				     binary, p, n, &at);
 	if (why) {
 		stat_add(&s->app->stats.bad_received, 1);
-		log_warn("%s: %s: skipped", c->peer, why);
+		wsconn_log(c, LOG_WARN, "%s: %s: skipped", c->peer, why);
 	}
 	return at;
 }
@@ -136,9 +166,10 @@ static void end_session(struct session *ss, const char *why)
 	size_t left = wsconn_queued(c);
 
 	if (left)
-		log_warn("%s: %zu record%s not delivered: %s", c->peer, left,
-			 left == 1 ? "" : "s", why);
-	log_info("%s disconnected from %s", c->peer, ss->member.path->path);
+		wsconn_log(c, LOG_WARN, "%s: %zu record%s not delivered: %s", c->peer, left,
+			   left == 1 ? "" : "s", why);
+	wsconn_log(c, LOG_INFO, "%s disconnected from %s", c->peer, ss->member.path->path);
+	c->log_path = NULL;	/* the path may go with its last member */
 	lws_sul_cancel(&ss->sul_expire);
 	if (ss->id[0])
 		pathmap_del(&s->sessions, ss->id, DELIVERY_SESSION_LEN);
@@ -272,6 +303,8 @@ static int open_session(struct server *s, struct server_conn *sc, const char *pa
 		ss->client_instance = offer.instance;
 	struct member *m = &ss->member;
 	snprintf(m->conn.peer, sizeof(m->conn.peer), "%s", sc->peer);
+	snprintf(m->conn.peer_address, sizeof(m->conn.peer_address), "%s", sc->address);
+	m->conn.log_path = m->path->path;
 	sc->state = CONN_WEBSOCKET;
 	lws_set_timeout(sc->wsi, NO_PENDING_TIMEOUT, 0);
 	http_head_free(&sc->request);
@@ -292,8 +325,8 @@ static int open_session(struct server *s, struct server_conn *sc, const char *pa
 	if (m->conn.resent > resent_before && n < sizeof(notes))
 		snprintf(notes + n, sizeof(notes) - n, ", sending %llu again",
 			 (unsigned long long)(m->conn.resent - resent_before));
-	log_info("%s connected on %s (%u on this path%s)", sc->peer, m->path->path,
-		 m->path->members.count, notes);
+	wsconn_log(&m->conn, LOG_INFO, "%s connected on %s (%u on this path%s)", sc->peer,
+		   m->path->path, m->path->members.count, notes);
 	if (!resumed && s->cfg->wait_clients && s->clients.n_members == s->cfg->wait_clients) {
 		log_info("%zu clients connected (--wait-clients): reading stdin",
 			 s->clients.n_members);
@@ -318,8 +351,8 @@ static void close_session(struct server *s, struct server_conn *sc)
 		return;
 	}
 	ss->member.away = true;
-	log_info("%s is gone from %s: its session waits %g s (--resume-timeout)",
-		 c->peer, ss->member.path->path, s->cfg->resume_timeout);
+	wsconn_log(c, LOG_INFO, "%s is gone from %s: its session waits %g s (--resume-timeout)",
+		   c->peer, ss->member.path->path, s->cfg->resume_timeout);
 	lws_sul_schedule(s->app->ctx, 0, &ss->sul_expire, on_expired,
 			 (lws_usec_t)(s->cfg->resume_timeout * LWS_US_PER_SEC));
 }
@@ -369,8 +402,8 @@ static int refuse(struct server_conn *sc, int status, const char *why, const cha
 			  : status == 405 ? "Allow: GET\r\n"
 			  : status == 401 ? "WWW-Authenticate: Bearer\r\n" : NULL;
 
-	log_warn("%s: refused %s: %s (HTTP %d)", sc->peer,
-		 path ? log_printable(path, shown, sizeof(shown)) : "a request", why, status);
+	request_log(sc, LOG_WARN, path, status, "%s: refused %s: %s (HTTP %d)", sc->peer,
+		    path ? log_printable(path, shown, sizeof(shown)) : "a request", why, status);
 	return answer(sc, status, extra, why, false);
 }
 
@@ -392,6 +425,9 @@ static int upgrade_request(struct server_conn *sc, const char *path, long len)
 				 s->clients.n_members, &reason);
 	if (status)
 		return refuse(sc, status, reason, path);
+	request_log(sc, LOG_DEBUG, path, 101, "%s: handshake: HTTP 101%s%s%s%s", sc->peer,
+		    agreed.deflate ? ", " : "", agreed.deflate ? agreed.deflate_answer : "",
+		    agreed.protocol[0] ? ", subprotocol " : "", agreed.protocol);
 	return open_session(s, sc, path, (size_t)len, &agreed);
 }
 
@@ -501,7 +537,7 @@ static int on_adopt(struct server *s, struct server_conn *sc, struct lws *wsi)
 	sc->s = s;
 	sc->wsi = wsi;
 	sc->file.fd = -1;
-	describe_peer(wsi, sc->peer, sizeof(sc->peer));
+	describe_peer(sc);
 	transport_init(&sc->link, wsi, true);
 	http_head_init(&sc->request);
 	/* A peer that connects and says nothing, or too little, is dropped. */
@@ -525,7 +561,7 @@ static int on_received(struct server_conn *sc, unsigned char *in, size_t len)
 	case TRANSPORT_ENDED:
 		return -1;
 	case TRANSPORT_FAILED:
-		log_info("%s: %s", sc->peer, sc->link.problem);
+		request_log(sc, LOG_INFO, NULL, 0, "%s: %s", sc->peer, sc->link.problem);
 		return -1;
 	}
 	return 0;

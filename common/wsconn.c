@@ -1,6 +1,7 @@
 #include "wsconn.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,26 @@ struct pong_queue {
 	unsigned char payload[PONGS_MAX][WS_CONTROL_MAX];
 	unsigned head, count;
 };
+
+void wsconn_log(const struct wsconn *c, enum log_level level, const char *fmt, ...)
+{
+	struct log_attr attrs[3];
+	size_t n = 0;
+	va_list ap;
+
+	if (!log_enabled(level))
+		return;
+	if (c->peer_address[0])
+		attrs[n++] = (struct log_attr){ .key = LOG_PEER, .value = c->peer_address };
+	if (c->log_path)
+		attrs[n++] = (struct log_attr){ .key = LOG_PATH, .value = c->log_path };
+	if (c->close_code && (c->closing == WS_FAILING || c->close_pending))
+		attrs[n++] = (struct log_attr){ .key = LOG_CLOSE_CODE, .number = c->close_code,
+						.is_number = true };
+	va_start(ap, fmt);
+	log_vattrs(level, c->source, attrs, n, fmt, ap);
+	va_end(ap);
+}
 
 static const char *const policy_words[] = {
 	[OVERFLOW_BLOCK] = "waiting",
@@ -242,11 +263,12 @@ size_t wsconn_detach(struct wsconn *c)
 		confirm(c, c->inflight);
 	} else if (!c->acks && c->inflight) {
 		unconfirmed = c->inflight;
-		log_at(LOG_WARN, c->source,
-		       "%s: %zu record%s sent on a connection that broke %s unconfirmed: "
-		       "the peer may not have %s", c->peer, unconfirmed,
-		       unconfirmed == 1 ? "" : "s", unconfirmed == 1 ? "is" : "are",
-		       unconfirmed == 1 ? "it" : "them");
+		wsconn_log(c, LOG_WARN,
+			   "%s: %zu record%s sent on a connection that %s %s unconfirmed: "
+			   "the peer may not have read %s", c->peer, unconfirmed,
+			   unconfirmed == 1 ? "" : "s",
+			   c->clean_close ? "the peer closed" : "broke",
+			   unconfirmed == 1 ? "is" : "are", unconfirmed == 1 ? "it" : "them");
 		settle_sent(c, FATE_UNCONFIRMED);
 	}
 	if (c->pongs)
@@ -261,7 +283,7 @@ size_t wsconn_detach(struct wsconn *c)
 static void note_drop(struct wsconn *c, enum overflow policy)
 {
 	if (!c->burst_drops++)
-		log_at(LOG_WARN, c->source, "%s: queue full (--queue %zu): %s",
+		wsconn_log(c, LOG_WARN, "%s: queue full (--queue %zu): %s",
 		       c->peer, c->queue.cap, policy_words[policy]);
 }
 
@@ -302,7 +324,7 @@ enum push_result wsconn_push(struct wsconn *c, struct msg *m, enum overflow poli
 		}
 	}
 	if (ring_push(&c->queue, m)) {
-		log_at(LOG_ERROR, c->source, "%s: out of memory for its queue", c->peer);
+		wsconn_log(c, LOG_ERROR, "%s: out of memory for its queue", c->peer);
 		msg_settle(m, FATE_DROPPED);
 		msg_unref(m);
 		return PUSH_DROPPED;
@@ -460,6 +482,11 @@ static enum ws_opcode opcode_of(const struct msg *m)
 /* The first unsent message is all on the wire: it waits for confirmation. */
 static void message_sent(struct wsconn *c, const struct msg *m)
 {
+	if (log_enabled(LOG_DEBUG))
+		wsconn_log(c, LOG_DEBUG, "%s: sent a %s message of %zu bytes%s (number %llu)", c->peer,
+			 m->kind == FRAME_TEXT ? "text" : "binary", m->len,
+			 c->head_compressed ? ", compressed" : "",
+			 (unsigned long long)(c->queue_seq + c->inflight));
 	stat_add(&c->cfg->stats->sent, 1);
 	stat_add(&c->cfg->stats->bytes_sent, m->len);
 	c->inflight++;
@@ -576,7 +603,7 @@ int wsconn_writeable(struct wsconn *c)
 	while (wsconn_unsent(c) && budget && c->inflight - before < WRITE_BUDGET_MSGS) {
 		long n = write_some(c, budget);
 		if (n < 0) {
-			log_at(LOG_INFO, c->source, "%s: write failed", c->peer);
+			wsconn_log(c, LOG_INFO, "%s: write failed", c->peer);
 			return -1;
 		}
 		wrote = true;
@@ -592,7 +619,7 @@ int wsconn_writeable(struct wsconn *c)
 		want_writeable(c);
 	} else {
 		if (c->burst_drops) {
-			log_at(LOG_WARN, c->source, "%s: %llu records dropped",
+			wsconn_log(c, LOG_WARN, "%s: %llu records dropped",
 			       c->peer, (unsigned long long)c->burst_drops);
 			c->burst_drops = 0;
 		}
@@ -610,9 +637,9 @@ int wsconn_writeable(struct wsconn *c)
 static int fail(struct wsconn *c, unsigned code, const char *why)
 {
 	stat_add(&c->cfg->stats->bad_received, 1);
-	log_at(LOG_WARN, c->source, "%s: %s: closing with %u", c->peer, why, code);
 	c->closing = WS_FAILING;
 	c->close_code = code;
+	wsconn_log(c, LOG_WARN, "%s: %s: closing with %u", c->peer, why, code);
 	c->close_reason = code == WS_CLOSE_TOO_BIG ? "message too big"
 			: code == WS_CLOSE_INVALID_PAYLOAD ? "invalid UTF-8"
 			: "protocol error";
@@ -685,6 +712,10 @@ static void deliver(struct wsconn *c, const unsigned char *p, size_t n)
 	stat_add(&c->cfg->stats->received, 1);
 	stat_add(&c->cfg->stats->bytes_received, n);
 	c->in_seq++;
+	if (log_enabled(LOG_DEBUG))
+		wsconn_log(c, LOG_DEBUG, "%s: received a %s message of %zu bytes%s (number %llu)",
+			 c->peer, c->rx_binary ? "binary" : "text", n,
+			 c->rx_compressed ? ", compressed" : "", (unsigned long long)c->in_seq);
 	mark_output(c, c->ev->message(c->owner, c, p, n, c->rx_binary));
 }
 
@@ -803,7 +834,8 @@ static int on_close_frame(struct wsconn *c, const unsigned char *p, size_t n)
 		return -1;
 	}
 	c->peer_close_code = code;
-	log_at(LOG_DEBUG, c->source, "%s closes with %u", c->peer, code);
+	wsconn_log(c, LOG_DEBUG, "%s closes with %u%s", c->peer, code,
+		 code == WS_CLOSE_NO_STATUS ? " (no status)" : "");
 	c->closing = WS_CLOSE_ANSWERING;
 	want_writeable(c);
 	return 1;
@@ -883,7 +915,7 @@ void wsconn_tick(struct wsconn *c, lws_usec_t now)
 		lws_usec_t limit = (lws_usec_t)(cfg->ping_timeout * LWS_US_PER_SEC);
 		if (cfg->ping_interval > 0 && limit > 0 && now - c->ping_asked_at >= limit &&
 		    now - c->last_heard >= limit) {
-			log_at(LOG_WARN, c->source,
+			wsconn_log(c, LOG_WARN,
 			       "%s: no answer to a ping in %g s: dropping the connection",
 			       c->peer, cfg->ping_timeout);
 			c->ping_outstanding = false;

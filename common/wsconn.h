@@ -28,6 +28,7 @@
 
 #include "buf.h"
 #include "deflate.h"
+#include "log.h"
 #include "msg.h"
 #include "stats.h"
 #include "transport.h"
@@ -89,6 +90,8 @@ struct wsconn {
 	void *owner;
 	const char *source;		/* log source; NULL: the process' */
 	char peer[128];			/* who, for log lines */
+	char peer_address[128];		/* its address alone (JSON logs) */
+	const char *log_path;		/* its path (JSON logs) */
 
 	/*
 	 * Not yet confirmed, oldest first: the first `inflight` were sent,
@@ -190,5 +193,12 @@ void wsconn_tick(struct wsconn *c, lws_usec_t now);
 void wsconn_rx_flow(struct wsconn *c, bool enable);
 /* Open, and not closing. */
 bool wsconn_open(const struct wsconn *c);
+/*
+ * A line about this connection: its peer address, path and (once it
+ * fails) close code are attributes of JSON logs; text lines say them in
+ * the message.
+ */
+void wsconn_log(const struct wsconn *c, enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif
