@@ -200,7 +200,7 @@ int wsconn_attach(struct wsconn *c, struct transport *link,
 	c->link = link;
 	c->rx.len = 0;
 	c->closing = WS_OPEN;
-	c->close_pending = c->flushing = c->clean_close = false;
+	c->close_pending = c->flushing = c->clean_close = c->close_answered = false;
 	c->peer_close_code = 0;
 	c->ping_due = c->ping_outstanding = false;
 	c->ping_confirms = 0;
@@ -259,7 +259,7 @@ size_t wsconn_detach(struct wsconn *c)
 		c->head_started = false;
 	}
 	c->head_compressed = false;	/* its context is gone with the connection */
-	if (c->clean_close) {
+	if (c->close_answered) {
 		confirm(c, c->inflight);
 	} else if (!c->acks && c->inflight) {
 		unconfirmed = c->inflight;
@@ -828,9 +828,18 @@ static int on_close_frame(struct wsconn *c, const unsigned char *p, size_t n)
 
 	if (why)
 		return fail(c, fail_code, why);
-	if (c->closing == WS_CLOSE_SENT) {	/* the answer to ours */
+	if (c->closing == WS_CLOSE_SENT) {	/* the answer to ours, or its own */
 		c->closing = WS_CLOSED;
 		c->clean_close = true;
+		/*
+		 * An answer echoes our code (or none, or "going away"); a code
+		 * of failure (1009, ...) was sent before ours arrived, about
+		 * something it refused, and confirms nothing.
+		 */
+		c->close_answered = code == c->close_code || code == WS_CLOSE_NORMAL ||
+				    code == WS_CLOSE_GOING_AWAY || code == WS_CLOSE_NO_STATUS;
+		if (!c->close_answered)
+			wsconn_log(c, LOG_INFO, "%s closes with %u", c->peer, code);
 		return -1;
 	}
 	c->peer_close_code = code;

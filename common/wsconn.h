@@ -126,6 +126,11 @@ struct wsconn {
 	bool flushing;			/* the socket goes once lws has sent all */
 
 	bool clean_close;		/* the close handshake completed */
+	/*
+	 * It answered our close: it read all we sent before it. (A peer that
+	 * closes first may not have read what was on its way.)
+	 */
+	bool close_answered;
 
 	lws_usec_t last_heard, ping_asked_at;
 	bool ping_due, ping_outstanding;
