@@ -289,10 +289,10 @@ static void on_drain_timeout(lws_sorted_usec_list_t *sul)
 		app_check_done(a);
 		return;
 	}
-	if (a->ops->report_undelivered)
-		a->ops->report_undelivered(a->tool);
-	log_error("%zu record%s not delivered within --drain-timeout (%g s)",
-		  lost, lost == 1 ? "" : "s", a->cfg->drain_timeout);
+	char when[64];
+	snprintf(when, sizeof(when), "within --drain-timeout (%g s)", a->cfg->drain_timeout);
+	if (!a->ops->report_undelivered || a->ops->report_undelivered(a->tool, when))
+		log_error("%zu record%s not delivered %s", lost, lost == 1 ? "" : "s", when);
 	if (a->exit_code < 0)
 		a->exit_code = EXIT_TEMPFAIL;
 	enter_closing(a);
@@ -388,6 +388,11 @@ void app_pump(struct app *a)
 		a->input_done = true;
 		on_input_ended(a, status);
 	}
+}
+
+bool app_input_ended(struct app *a)
+{
+	return a->input_done || (ring_empty(&a->pending) && inbox_drained(&a->inbox, NULL));
 }
 
 void app_open_input(struct app *a)

@@ -44,8 +44,12 @@ struct tool_ops {
 	void (*rx_flow)(void *tool, bool enable);
 	/* Every so often: keepalive. */
 	void (*tick)(void *tool, lws_usec_t now);
-	/* Optional: say where the undelivered records were (drain timeout). */
-	void (*report_undelivered)(void *tool);
+	/*
+	 * Optional: say where the undelivered records were and why, each line
+	 * ending with `when` ("within --drain-timeout (10 s)"); 0 when it said
+	 * it all, -1 leaves the app to say how many in one line.
+	 */
+	int (*report_undelivered)(void *tool, const char *when);
 	/* Optional: stdout has been written up to byte `written` (acknowledgements). */
 	void (*output_written)(void *tool, uint64_t written);
 	/* Optional (--broker): deliver messages from elsewhere than stdin. */
@@ -117,6 +121,8 @@ int app_settle(struct app *a, int rc);
 void app_pump(struct app *a);
 /* Let the reader start (--wait-clients). */
 void app_open_input(struct app *a);
+/* Every stdin record was read and handed to the tool. */
+bool app_input_ended(struct app *a);
 
 /* A stdin record the tool found bad: skipped, or the end with --strict. */
 void app_bad_record(struct app *a, uint64_t recno, const char *why);

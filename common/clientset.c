@@ -68,12 +68,18 @@ static void on_ended(void *owner, struct client *c, enum client_end why)
 	switch (why) {
 	case CLIENT_END_BY_SERVER:
 		if (left)
-			log_at(LOG_WARN, c->source,
-			       "%zu record%s not sent: the server ended the stream",
-			       left, left == 1 ? "" : "s");
+			wsconn_log(&c->conn, LOG_WARN,
+				   "%zu record%s not sent: the server ended the stream",
+				   left, left == 1 ? "" : "s");
 		wsconn_abandon(&c->conn, FATE_UNCONFIRMED, FATE_LOST);
-		if (!s->cfg->tagged)
-			app_stop(a, EXIT_OK, 0);
+		if (s->cfg->tagged)
+			break;
+		/* Records it never read are not delivered either: 75 says so. */
+		bool unread = !s->cfg->recv_only && !app_input_ended(a);
+		if (unread)
+			wsconn_log(&c->conn, LOG_WARN, "the server ended the stream before the "
+				   "end of standard input: the rest of it is not read");
+		app_stop(a, left || unread ? EXIT_TEMPFAIL : EXIT_OK, 0);
 		break;
 	case CLIENT_END_GAVE_UP:
 		if (left)
@@ -407,7 +413,8 @@ static void cs_output_written(void *tool, uint64_t written)
 		wsconn_output_written(&s->members[i]->client.conn, written);
 }
 
-static void cs_report_undelivered(void *tool)
+/* Per path, with the reason its last attempt failed: what a cron job's log needs. */
+static int cs_report_undelivered(void *tool, const char *when)
 {
 	struct clientset *s = tool;
 	for (size_t i = 0; i < s->n_members; i++) {
@@ -415,13 +422,12 @@ static void cs_report_undelivered(void *tool)
 		size_t n = wsconn_queued(&c->conn);
 		if (!n)
 			continue;
-		if (c->last_failure[0] && c->state != CLIENT_OPEN)
-			log_at(LOG_ERROR, c->source, "%zu record%s not delivered: last attempt: %s",
-			       n, n == 1 ? "" : "s", c->last_failure);
-		else if (s->cfg->tagged)
-			log_at(LOG_ERROR, c->source, "%zu record%s not delivered",
-			       n, n == 1 ? "" : "s");
+		bool failed = c->last_failure[0] && c->state != CLIENT_OPEN;
+		wsconn_log(&c->conn, LOG_ERROR, "%zu record%s not delivered %s%s%s", n,
+			   n == 1 ? "" : "s", when, failed ? ": last attempt: " : "",
+			   failed ? c->last_failure : "");
 	}
+	return 0;
 }
 
 const struct tool_ops clientset_ops = {
