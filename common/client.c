@@ -499,15 +499,21 @@ static void on_gone(struct client *c)
 		end(c, CLIENT_END_BY_SERVER);
 		return;
 	}
-	/* A server that keeps closing at once must not be hammered. */
-	if (stable)
-		backoff_reset(&c->backoff);
 	if (code && code != WS_CLOSE_NO_STATUS)
 		snprintf(c->last_failure, sizeof(c->last_failure), "closed by the server (%u)", code);
 	else if (code)
 		snprintf(c->last_failure, sizeof(c->last_failure), "closed by the server");
 	else
 		snprintf(c->last_failure, sizeof(c->last_failure), "connection lost");
+	if (c->set->oneshot) {
+		wsconn_log(&c->conn, LOG_WARN, "%s: not connecting again (--oneshot)",
+			   c->last_failure);
+		end(c, CLIENT_END_BROKEN);
+		return;
+	}
+	/* A server that keeps closing at once must not be hammered. */
+	if (stable)
+		backoff_reset(&c->backoff);
 	retry_later(c, c->last_failure);
 }
 

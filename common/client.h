@@ -36,6 +36,7 @@ struct client_settings {
 	const struct wsconn_config *ws;
 	double connect_timeout, retry_delay, retry_max;
 	long retries;			/* -1: never give up */
+	bool oneshot;			/* a connection that opened is not made again */
 	struct ws_offer offer;		/* all but the target */
 	bool acks;			/* offer acknowledged delivery (delivery.h) */
 	uint64_t instance;		/* this process, for delivery */
@@ -56,6 +57,7 @@ enum client_state {
 enum client_end {
 	CLIENT_END_BY_SERVER,	/* the server closed with 1000 */
 	CLIENT_END_GAVE_UP,	/* --retries failures in a row */
+	CLIENT_END_BROKEN,	/* --oneshot: the connection ended without 1000 */
 	CLIENT_END_BY_US,	/* we closed it */
 };
 

@@ -13,6 +13,7 @@ struct member {
 	struct client client;
 	enum datatype type;
 	size_t label_len;
+	unsigned oneshot_told;		/* records refused after --oneshot ended it */
 };
 
 static size_t cs_active(void *tool);
@@ -81,6 +82,13 @@ static void on_ended(void *owner, struct client *c, enum client_end why)
 				   "end of standard input: the rest of it is not read");
 		app_stop(a, left || unread ? EXIT_TEMPFAIL : EXIT_OK, 0);
 		break;
+	case CLIENT_END_BROKEN:
+		wsconn_abandon(&c->conn, FATE_UNCONFIRMED, FATE_LOST);
+		if (!s->cfg->tagged)
+			app_stop(a, EXIT_UNAVAILABLE, 0);
+		else
+			s->broken++;
+		break;
 	case CLIENT_END_GAVE_UP:
 		if (left)
 			log_at(LOG_ERROR, c->source, "%zu record%s not delivered",
@@ -94,9 +102,14 @@ static void on_ended(void *owner, struct client *c, enum client_end why)
 	case CLIENT_END_BY_US:
 		break;
 	}
-	/* -r: with every path ended, nothing can open one again. */
-	if (s->cfg->tagged && s->cfg->recv_only && !cs_active(s))
-		app_stop(a, EXIT_OK, 0);
+	/* -r: with every path ended, nothing can open one again (--oneshot: none may). */
+	if (s->cfg->tagged && (s->cfg->recv_only || s->cfg->oneshot) && !cs_active(s)) {
+		bool unread = !s->cfg->recv_only && !app_input_ended(a);
+		if (unread && !s->broken && !s->gave_up)
+			log_warn("every path has ended before the end of standard input: "
+				 "the rest of it is not read");
+		app_stop(a, unread && !s->broken && !s->gave_up ? EXIT_TEMPFAIL : EXIT_OK, 0);
+	}
 	app_check_done(a);
 }
 
@@ -225,6 +238,7 @@ static int settle(struct clientset *s)
 		.retry_delay = cfg->retry_delay,
 		.retry_max = cfg->retry_max,
 		.retries = cfg->retries,
+		.oneshot = cfg->oneshot,
 		.acks = !cfg->no_ack,
 		.instance = delivery_random(),
 		.session = cfg->session,
@@ -335,6 +349,15 @@ static enum deliver cs_deliver(void *tool, struct msg *m)
 
 	if (!c) {	/* a bad record (logged): skipped by the rules */
 		msg_settle(m, FATE_DISCARDED);
+		msg_unref(m);
+		return DELIVERED;
+	}
+	if (c->state == CLIENT_ENDED && s->cfg->oneshot) {
+		if (!member_of(c)->oneshot_told++)
+			wsconn_log(&c->conn, LOG_WARN, "stdin record %llu: its path has ended "
+				   "(--oneshot): not sent, nor the path's next records",
+				   (unsigned long long)m->recno);
+		msg_settle(m, FATE_LOST);
 		msg_unref(m);
 		return DELIVERED;
 	}
@@ -475,6 +498,10 @@ int clientset_main(enum tool tool, int argc, char **argv)
 	if (rc == EXIT_OK && clients.gave_up) {
 		log_error("%zu path%s gave up (--retries): records were lost",
 			  clients.gave_up, clients.gave_up == 1 ? "" : "s");
+		rc = EXIT_UNAVAILABLE;
+	} else if (rc == EXIT_OK && clients.broken) {
+		log_error("%zu path%s ended without a normal close (--oneshot)",
+			  clients.broken, clients.broken == 1 ? "" : "s");
 		rc = EXIT_UNAVAILABLE;
 	}
 

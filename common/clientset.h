@@ -5,7 +5,8 @@
  * one client per path of one server: records are routed by their tag, and
  * a path's client is made when its first record comes (--max-paths bounds
  * how many). Each client reconnects on its own. A path the server ended
- * (1000), or that gave up (--retries), opens again on its next record.
+ * (1000), or that gave up (--retries), opens again on its next record
+ * (not under --oneshot, which ends the group with its last path).
  */
 #ifndef RXWS_CLIENTSET_H
 #define RXWS_CLIENTSET_H
@@ -25,6 +26,7 @@ struct clientset {
 	char *prefix;			/* group: the URL's path, before each PATH */
 	const char *query;		/* group: the URL's query, after each PATH */
 	size_t gave_up;			/* group: paths that gave up */
+	size_t broken;			/* group: paths --oneshot ended badly */
 	struct member **members;
 	size_t n_members;
 	struct pathmap by_path;		/* group: tag -> member */

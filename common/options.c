@@ -47,7 +47,7 @@ enum opt_id {
 	OPT_COMPRESS, OPT_HEADER, OPT_CACERT, OPT_INSECURE,
 	OPT_RETRY_DELAY, OPT_RETRY_MAX, OPT_RETRIES, OPT_CONNECT_TIMEOUT,
 	OPT_MAX_PATHS, OPT_PROTOCOL, OPT_PROXY, OPT_NOPROXY, OPT_NO_ACK,
-	OPT_RESUME_TIMEOUT, OPT_SESSION,
+	OPT_RESUME_TIMEOUT, OPT_SESSION, OPT_ONESHOT,
 	OPT_BROKER, OPT_BROKER_PREFIX, OPT_BROKER_MAXLEN, OPT_BROKER_INBOUND, OPT_COLLECT,
 	OPT_VERBOSE = 'v', OPT_QUIET = 'q', OPT_LOG_FORMAT = 500, OPT_NAME,
 	OPT_HELP = 'h', OPT_VERSION = 502,
@@ -166,6 +166,8 @@ static const struct opt_def opt_defs[] = {
 	  "give up (exit 69) after N failed retries in a row (never)" },
 	{ "unix", required_argument, OPT_UNIX, FOR_CLIENTS, SEC_CLIENT, "SOCKET",
 	  "connect through a unix socket; the URL gives path and Host" },
+	{ "oneshot", no_argument, OPT_ONESHOT, FOR_CLIENTS, SEC_CLIENT, NULL,
+	  "end when a connection ends: exit 0 on 1000, else 69" },
 	{ "connect-timeout", required_argument, OPT_CONNECT_TIMEOUT, FOR_CLIENTS, SEC_CLIENT, "SECS",
 	  "limit for one attempt, TCP and handshake (10)" },
 	{ "header", required_argument, OPT_HEADER, FOR_CLIENTS, SEC_CLIENT, "'K: V'",
@@ -599,6 +601,9 @@ static int apply_option(struct config *c, struct choices *ch, int id,
 		break;
 	case OPT_NO_ACK:
 		c->no_ack = true;
+		break;
+	case OPT_ONESHOT:
+		c->oneshot = true;
 		break;
 	case OPT_RESUME_TIMEOUT:
 		if (parse_seconds(arg, &c->resume_timeout))

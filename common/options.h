@@ -60,6 +60,7 @@ struct config {
 	uint64_t count;			/* 0: no limit */
 	double timeout;			/* 0: none */
 	bool no_ack;			/* no acknowledgements between rxws tools */
+	bool oneshot;			/* clients: no reconnect once opened */
 	double resume_timeout;		/* serve: how long a gone client's session waits */
 	const char *session;		/* clients: a session name that survives restarts */
 

@@ -46,6 +46,7 @@ complete -c rxws-connect -l retry-delay -x -d 'first reconnect within SECS (0.5)
 complete -c rxws-connect -l retry-max -x -d 'longest wait between reconnects (30)'
 complete -c rxws-connect -l retries -x -d 'give up (exit 69) after N failed retries in a row'
 complete -c rxws-connect -l unix -r -F -d 'connect through a unix socket; the URL gives path and Host'
+complete -c rxws-connect -l oneshot -d 'end when a connection ends: exit 0 on 1000, else 69'
 complete -c rxws-connect -l connect-timeout -x -d 'limit for one attempt, TCP and handshake (10)'
 complete -c rxws-connect -l header -x -d "add this header to the handshake (repeatable): 'K: V'"
 complete -c rxws-connect -l auth-token-file -r -F -d 'send Authorization: Bearer with the token in FILE'

@@ -9,7 +9,7 @@ _rxws_options() {
 		--log-format --name -h --help --version --no-ack'
 	local client='--retry-delay --retry-max --retries --unix --connect-timeout
 		--header --auth-token-file --cacert --insecure --compress --protocol
-		--proxy --noproxy --session'
+		--proxy --noproxy --session --oneshot'
 	case $1 in
 	rxws-serve)
 		echo "$common --host -p --port --unix --allow-path --max-clients --wait-clients
