@@ -266,7 +266,9 @@ int clientset_init(struct clientset *s, struct app *app)
 
 	const char *problem = url_parse(s->cfg->url, &s->url);
 	if (problem) {
-		fprintf(stderr, "%s: %s: %s\n", s->cfg->progname, s->cfg->url, problem);
+		char shown[256];
+		fprintf(stderr, "%s: %s: %s\n", s->cfg->progname,
+			log_printable(s->cfg->url, shown, sizeof(shown)), problem);
 		return EXIT_USAGE;
 	}
 	char *source = source_for(s, NULL);
