@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -148,4 +149,51 @@ void listen_explain_failure(const struct config *cfg, const char *addr, int fami
 	else
 		log_error("cannot listen on %s port %d: %s", cfg->host, cfg->port,
 			  bind_problem(family, addr, cfg->port));
+}
+
+/* The address a listening TCP socket of ours is bound to, if fd is one. */
+static bool listening_address(int fd, char *out, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	int accepting = 0;
+	socklen_t al = sizeof(accepting);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &al) || !accepting ||
+	    getsockname(fd, (struct sockaddr *)&ss, &sl))
+		return false;
+	if (ss.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, out, (socklen_t)len);
+	else if (ss.ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, out, (socklen_t)len);
+	else
+		return false;
+	return true;
+}
+
+int listen_verify(const struct config *cfg, const char *addr, int family)
+{
+	struct rlimit lim;
+	char bound[INET6_ADDRSTRLEN];
+	struct in6_addr want6, got6;
+
+	if (cfg->unix_socket || !strcmp(addr, "0.0.0.0") || !strcmp(addr, "::"))
+		return 0;
+	int max_fd = getrlimit(RLIMIT_NOFILE, &lim) || lim.rlim_cur > 65536 ? 65536
+										: (int)lim.rlim_cur;
+	/* The context was just made: its listening socket is among the first fds. */
+	for (int fd = 0; fd < max_fd && fd < 1024; fd++) {
+		if (!listening_address(fd, bound, sizeof(bound)))
+			continue;
+		bool same = !strcmp(bound, addr) ||
+			    (family == AF_INET6 && inet_pton(AF_INET6, addr, &want6) == 1 &&
+			     inet_pton(AF_INET6, bound, &got6) == 1 && !memcmp(&want6, &got6, sizeof(want6)));
+		if (same)
+			continue;
+		log_error("cannot listen on %s alone: the socket is bound to %s (every address); "
+			  "allow netlink sockets (AF_NETLINK), which listing interfaces needs",
+			  cfg->host, bound);
+		return -1;
+	}
+	return 0;
 }

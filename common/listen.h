@@ -20,5 +20,11 @@ int listen_prepare(const struct config *cfg, struct lws_context_creation_info *i
 		   const char *protocol, char *addr, size_t addr_size, int *family);
 /* After the context could not be made: says why (logged). */
 void listen_explain_failure(const struct config *cfg, const char *addr, int family);
+/*
+ * After the context is made: the TCP socket listens on addr alone. (Where
+ * lws cannot list the interfaces, without netlink, it binds every address
+ * instead of failing.) 0, or -1 with the reason logged.
+ */
+int listen_verify(const struct config *cfg, const char *addr, int family);
 
 #endif

@@ -806,6 +806,8 @@ int server_start(struct server *s, struct app *app)
 		listen_explain_failure(cfg, addr, family);
 		return EXIT_UNAVAILABLE;
 	}
+	if (!cfg->collect && listen_verify(cfg, addr, family))
+		return EXIT_UNAVAILABLE;
 	struct lws_vhost *vhost = lws_get_vhost_by_name(app->ctx, "default");
 	int port = vhost ? lws_get_vhost_listen_port(vhost) : cfg->port;
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
-# Where rxws-serve listens: only on --host (lws 4.1 ignores an IPv4
-# interface of its own accord: see NOTES-lws.md).
+# Where rxws-serve listens: only on --host (lws 4.1, given an IPv4
+# address, binds every interface unless it can see them through netlink).
 
 load helpers
 
@@ -92,4 +92,15 @@ listening() {
 	assert_failure 69
 	assert_output --partial "the path is over 107 bytes, the most a unix socket's may have (choose a shorter one)"
 	refute [ -e "$long" ]
+}
+
+@test "where netlink is refused (lws would bind every address), --host 127.0.0.1 refuses to run instead" {
+	run -69 timeout 10 "$PY" "$PEERS/restrict_families.py" AF_INET AF_INET6 AF_UNIX -- \
+		rxws-serve --host 127.0.0.1 -p 0 -k / < /dev/null
+	assert_output --partial 'cannot listen on 127.0.0.1 alone: the socket is bound to 0.0.0.0 (every address); allow netlink sockets (AF_NETLINK)'
+	# With --host 0.0.0.0 that is what was asked for.
+	"$PY" "$PEERS/restrict_families.py" AF_INET AF_INET6 AF_UNIX -- \
+		rxws-serve --host 0.0.0.0 -p 0 -k / < /dev/null 2> serve.err &
+	PIDS+=($!)
+	wait_for 10 contains serve.err 'listening on port'
 }
