@@ -32,6 +32,10 @@ declare -gA NOT_RUN=(
 	[service-feed]="needs systemd as PID 1: tests/70-service.bats runs the unit's wrapper as the unit would"
 	[service-journal]="needs systemd as PID 1: tests/70-service.bats runs the unit's wrapper as the unit would"
 	[service-tls]="needs systemd as PID 1 (LoadCredential=)"
+	[readme-broker-cluster]="fixed ports (Redis 6379, members 8881-8883): tests/80-broker.bats runs such a cluster on free ports, with the feeder, relays and a client"
+	[readme-broker-xadd]="the rxws:out key of a Redis on 6379: tests/80-broker.bats feeds its cluster with redis-cli XADD"
+	[broker-cluster]="members on other machines and a Redis named redis: tests/80-broker.bats runs such a cluster on one machine"
+	[broker-xadd]="a Redis named redis: tests/80-broker.bats feeds its cluster with redis-cli XADD"
 )
 # Not run within examples that are run:
 #  - readme-make: "make check" (it runs this suite, and more);
@@ -851,7 +855,18 @@ assert pairs == [(b"/audio/mic", b"\x00\xff\x01"), (b"/notes", b"take 1")], pair
 	for i in $(seq 1 50); do printf '/bad\tb%d\n' "$i"; done > in
 	run timeout 20 rxws-group --drain-timeout 1 "ws://127.0.0.1:$PORT" < in
 	assert_failure 75
-	assert_line "$(runnable "$EX")"
+	# The page shows the default, 10 s; 1 s here keeps the test short.
+	assert_line "$(runnable "$EX" | sed 's/(10 s)/(1 s)/')"
+}
+
+@test "rxws-connect: the final error of a cron sender with nothing to connect to (man)" {
+	example connect-undelivered-log
+	PORT=$(free_port)
+	run --separate-stderr timeout 20 rxws-connect --drain-timeout 1 "ws://127.0.0.1:$PORT/clock" <<< tick
+	assert_equal "$status" 75
+	# The page shows the default, 10 s, and port 8888.
+	assert_equal "$(grep ': error: ' <<< "$stderr")" \
+		"$(runnable "$EX" | sed "s/127\.0\.0\.1:8888/127.0.0.1:$PORT/; s/(10 s)/(1 s)/")"
 }
 
 @test "delivery: a feed whose client is killed and restarted with --session loses nothing (README)" {
