@@ -38,10 +38,6 @@ const char *url_parse(const char *text, struct url *out)
 	int default_port;
 
 	memset(out, 0, sizeof(*out));
-	/* The URL goes into the request line and the Host header as it is. */
-	for (const char *q = text; *q; q++)
-		if ((unsigned char)*q <= ' ' || *q == 0x7f)
-			return "a space or a control character in the URL: percent-encode it (%20)";
 	if (strchr(text, '#'))
 		return "a fragment (#...) means nothing in a WebSocket URL (RFC 6455)";
 	if (!strncasecmp(text, "ws://", 5)) {
@@ -80,8 +76,9 @@ const char *url_parse(const char *text, struct url *out)
 	}
 	if (host_end == host_start)
 		return "no host in the URL";
+	/* It goes into the Host header as it is (the path is escaped there). */
 	for (const char *q = host_start; q < host_end; q++)
-		if (*q == '@' || *q == '[' || *q == ']')
+		if ((unsigned char)*q <= ' ' || *q == 0x7f || *q == '@' || *q == '[' || *q == ']')
 			return "the host has a character a host name cannot have";
 
 	out->port = default_port;

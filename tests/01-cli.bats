@@ -72,12 +72,12 @@ load helpers
 
 @test "bad URLs are usage errors" {
 	for url in http://h/ ws:// 'ws://h:99999/' 'ws://h:x/' 'ws://[::1/' 'ws://us%zz@h/' 'ws://h#x' \
-		   'ws://h/a b' $'ws://h/a\r\nX-Injected: 1' $'ws://h\x01st/' $'ws://h/\x7f' 'ws://h]/'; do
+		   $'ws://h\r\nX-Injected/' $'ws://h\x01st/' 'ws://h st/' 'ws://h]/'; do
 		run rxws-connect "$url"
 		assert_failure 64
 	done
-	run rxws-connect $'ws://h/a\r\nX-Injected: 1'
-	assert_output --partial 'a space or a control character in the URL: percent-encode it (%20)'
+	run rxws-connect $'ws://h\r\nX-Injected/'
+	assert_output --partial 'the host has a character a host name cannot have'
 	refute_output --partial $'\r' 
 	run rxws-connect ftp://h/
 	assert_output --partial 'must start with ws:// or wss://'
