@@ -58,18 +58,6 @@ static size_t append(char *out, size_t pos, size_t cap, const char *s)
 	return pos + n;
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0. */
-static size_t utf8_seq(const char *s)
-{
-	size_t n = 1;
-	while (n < 4 && s[n] && ((unsigned char)s[n] & 0xc0) == 0x80)
-		n++;
-	for (; n > 1; n--)
-		if (utf8_valid((const unsigned char *)s, n))
-			return n;
-	return 0;
-}
-
 /*
  * Appends s to out as the inside of a JSON string, truncating safely.
  * Bytes that are not UTF-8 (a peer's path may hold any) become U+FFFD.
@@ -89,7 +77,7 @@ static size_t json_escape(char *out, size_t pos, size_t cap, const char *s)
 			out[pos++] = (char)c;
 			s++;
 		} else {
-			size_t n = utf8_seq(s);
+			size_t n = utf8_sequence((const unsigned char *)s, strnlen(s, 4));
 			if (n) {
 				memcpy(out + pos, s, n);
 				pos += n;
@@ -125,6 +113,39 @@ void log_attrs(enum log_level level, const char *source,
 	va_list ap;
 	va_start(ap, fmt);
 	log_vattrs(level, source, attrs, n_attrs, fmt, ap);
+	va_end(ap);
+}
+
+void log_vabout(enum log_level level, const char *source, const struct log_subject *about,
+		const char *fmt, va_list ap)
+{
+	struct log_attr attrs[5];
+	size_t n = 0;
+
+	if (!log_enabled(level))
+		return;
+	if (about->peer && about->peer[0])
+		attrs[n++] = (struct log_attr){ .key = LOG_PEER, .value = about->peer };
+	if (about->path)
+		attrs[n++] = (struct log_attr){ .key = LOG_PATH, .value = about->path };
+	if (about->status)
+		attrs[n++] = (struct log_attr){ .key = LOG_STATUS, .number = about->status,
+						.is_number = true };
+	if (about->close_code)
+		attrs[n++] = (struct log_attr){ .key = LOG_CLOSE_CODE, .number = about->close_code,
+						.is_number = true };
+	if (about->record)
+		attrs[n++] = (struct log_attr){ .key = LOG_RECORD, .number = about->record,
+						.is_number = true };
+	log_vattrs(level, source, attrs, n, fmt, ap);
+}
+
+void log_about(enum log_level level, const char *source, const struct log_subject *about,
+	       const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_vabout(level, source, about, fmt, ap);
 	va_end(ap);
 }
 

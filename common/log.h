@@ -41,6 +41,15 @@ int log_enabled(enum log_level level);
 #define LOG_RECORD "rxws.record.number"		/* a stdin record */
 #define LOG_CLOSE_CODE "rxws.close.code"	/* a WebSocket close code */
 
+/* What a line is about: each field set (not NULL, not 0) is an attribute. */
+struct log_subject {
+	const char *peer;		/* LOG_PEER */
+	const char *path;		/* LOG_PATH */
+	unsigned status;		/* LOG_STATUS */
+	unsigned close_code;		/* LOG_CLOSE_CODE */
+	unsigned long long record;	/* LOG_RECORD */
+};
+
 /* source NULL means the process' own source. */
 void log_attrs(enum log_level level, const char *source,
 	       const struct log_attr *attrs, size_t n_attrs,
@@ -50,6 +59,13 @@ void log_vattrs(enum log_level level, const char *source,
 		const struct log_attr *attrs, size_t n_attrs,
 		const char *fmt, va_list ap)
 	__attribute__((format(printf, 5, 0)));
+
+void log_about(enum log_level level, const char *source, const struct log_subject *about,
+	       const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void log_vabout(enum log_level level, const char *source, const struct log_subject *about,
+		const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
 
 #define log_at(level, source, ...) log_attrs(level, source, NULL, 0, __VA_ARGS__)
 #define log_error(...) log_attrs(LOG_ERROR, NULL, NULL, 0, __VA_ARGS__)

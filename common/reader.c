@@ -15,15 +15,15 @@
 int reader_bad_record(struct stats *stats, bool strict, uint64_t recno,
 		      const char *why, const char *then)
 {
-	struct log_attr number = { .key = LOG_RECORD, .number = recno, .is_number = true };
+	struct log_subject about = { .record = recno };
 
 	stat_add(&stats->bad_in, 1);
 	if (strict) {
-		log_attrs(LOG_ERROR, NULL, &number, 1, "stdin record %" PRIu64 ": %s; stopping (--strict)",
+		log_about(LOG_ERROR, NULL, &about, "stdin record %" PRIu64 ": %s; stopping (--strict)",
 			  recno, why);
 		return EXIT_DATAERR;
 	}
-	log_attrs(LOG_WARN, NULL, &number, 1, "stdin record %" PRIu64 ": %s; %s", recno, why,
+	log_about(LOG_WARN, NULL, &about, "stdin record %" PRIu64 ": %s; %s", recno, why,
 		  then ? then : "skipped");
 	return 0;
 }

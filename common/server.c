@@ -101,21 +101,11 @@ static void request_log(const struct server_conn *sc, enum log_level level,
 static void request_log(const struct server_conn *sc, enum log_level level,
 			const char *path, int status, const char *fmt, ...)
 {
-	struct log_attr attrs[3];
-	size_t n = 0;
+	struct log_subject about = { .peer = sc->address, .path = path, .status = (unsigned)status };
 	va_list ap;
 
-	if (!log_enabled(level))
-		return;
-	if (sc->address[0])
-		attrs[n++] = (struct log_attr){ .key = LOG_PEER, .value = sc->address };
-	if (path)
-		attrs[n++] = (struct log_attr){ .key = LOG_PATH, .value = path };
-	if (status)
-		attrs[n++] = (struct log_attr){ .key = LOG_STATUS, .number = (uint64_t)status,
-						.is_number = true };
 	va_start(ap, fmt);
-	log_vattrs(level, NULL, attrs, n, fmt, ap);
+	log_vabout(level, NULL, &about, fmt, ap);
 	va_end(ap);
 }
 

@@ -48,21 +48,14 @@ struct pong_queue {
 
 void wsconn_log(const struct wsconn *c, enum log_level level, const char *fmt, ...)
 {
-	struct log_attr attrs[3];
-	size_t n = 0;
+	struct log_subject about = {
+		.peer = c->peer_address, .path = c->log_path,
+		.close_code = c->closing == WS_FAILING || c->close_pending ? c->close_code : 0,
+	};
 	va_list ap;
 
-	if (!log_enabled(level))
-		return;
-	if (c->peer_address[0])
-		attrs[n++] = (struct log_attr){ .key = LOG_PEER, .value = c->peer_address };
-	if (c->log_path)
-		attrs[n++] = (struct log_attr){ .key = LOG_PATH, .value = c->log_path };
-	if (c->close_code && (c->closing == WS_FAILING || c->close_pending))
-		attrs[n++] = (struct log_attr){ .key = LOG_CLOSE_CODE, .number = c->close_code,
-						.is_number = true };
 	va_start(ap, fmt);
-	log_vattrs(level, c->source, attrs, n, fmt, ap);
+	log_vabout(level, c->source, &about, fmt, ap);
 	va_end(ap);
 }
 
