@@ -1,10 +1,11 @@
 /*
  * rxws-connect: one WebSocket client between stdin/stdout and a URL.
- * Everything it does, rxws-group does per path: see common/clientset.c.
  */
 #include "clientset.h"
+#include "tool.h"
 
 int main(int argc, char **argv)
 {
-	return clientset_main(TOOL_CONNECT, argc, argv);
+	struct clientset clients = { 0 };
+	return tool_main(TOOL_CONNECT, &clientset_kind, &clients, argc, argv);
 }

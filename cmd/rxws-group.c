@@ -1,10 +1,12 @@
 /*
  * rxws-group: one WebSocket client per path of one server, records tagged
- * with their path both ways. See common/clientset.c.
+ * with their path both ways.
  */
 #include "clientset.h"
+#include "tool.h"
 
 int main(int argc, char **argv)
 {
-	return clientset_main(TOOL_GROUP, argc, argv);
+	struct clientset clients = { 0 };
+	return tool_main(TOOL_GROUP, &clientset_kind, &clients, argc, argv);
 }

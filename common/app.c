@@ -1,11 +1,19 @@
 #include "app.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
+
+#include "buf.h"
+#include "inbox.h"
+#include "log.h"
+#include "reader.h"
+#include "writer.h"
 
 /* Stop reading the network above HIGH bytes waiting for stdout. */
 #define OUT_HIGH_WATER (4u << 20)
@@ -17,6 +25,42 @@
 /* Records that may wait between the reader and the loop, and in the loop. */
 #define INBOX_MAX 256
 #define PENDING_MAX 256
+
+struct app {
+	const struct config *cfg;
+	struct lws_context *ctx;
+	const struct tool_ops *ops;
+	void *tool;
+
+	struct inbox inbox;
+	struct ring pending;		/* taken from the inbox, not delivered */
+	struct reader reader;
+	struct writer writer;
+	struct stats stats;
+	struct buf out;			/* records not yet given to the writer */
+	uint64_t submitted;		/* bytes given to the writer, in all */
+	uint64_t awaiting;		/* where the last record written ends */
+	uint64_t reported;		/* how far the tool knows stdout was written */
+	struct converter conv;		/* for received messages */
+	uint64_t records_written;
+
+	enum app_phase phase;
+	int exit_code;			/* -1 until something decides it */
+	bool ran;			/* app_run was called: a run to settle */
+	bool done;
+	bool input_done;
+	bool pumping, pump_waiting;
+	bool rx_paused;
+
+	struct lws_protocols protocols[3];	/* the app's, the tool's, the end */
+	lws_sorted_usec_list_t sul_timeout, sul_drain, sul_closing, sul_tick;
+	lws_usec_t tick_us;
+
+	pthread_t signal_thread;
+	bool signal_thread_running;
+	atomic_bool signal_thread_ending;
+	atomic_int sig_stop, sig_report;
+};
 
 /* Each connection is a file: take all the files the system allows. */
 static void raise_file_limit(void)
@@ -52,17 +96,31 @@ static void block_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-int app_init(struct app *a, const struct config *cfg)
+struct app *app_new(const struct config *cfg)
 {
-	memset(a, 0, sizeof(*a));
+	struct app *a = calloc(1, sizeof(*a));
+
+	if (!a) {
+		log_error("out of memory");
+		return NULL;
+	}
 	a->cfg = cfg;
 	a->exit_code = -1;
 	/* Every thread made from now on inherits the mask: one takes them. */
 	block_signals();
 	raise_file_limit();
 	size_t inbox_cap = cfg->queue_len < INBOX_MAX ? cfg->queue_len : INBOX_MAX;
-	if (inbox_init(&a->inbox, inbox_cap) || ring_init(&a->pending, PENDING_MAX))
-		return -1;
+	if (inbox_init(&a->inbox, inbox_cap)) {
+		log_error("out of memory");
+		free(a);
+		return NULL;
+	}
+	if (ring_init(&a->pending, PENDING_MAX)) {
+		log_error("out of memory");
+		inbox_destroy(&a->inbox);
+		free(a);
+		return NULL;
+	}
 	if (!cfg->wait_clients)
 		inbox_open_gate(&a->inbox);
 	converter_init(&a->conv, cfg);
@@ -71,7 +129,7 @@ int app_init(struct app *a, const struct config *cfg)
 	lws_set_log_level(lws_levels ? atoi(lws_levels)
 			  : cfg->verbosity >= 2 ? LLL_ERR | LLL_WARN : 0,
 			  log_lws_emit);
-	return 0;
+	return a;
 }
 
 static void app_wake(struct app *a);
@@ -481,6 +539,7 @@ static int start_threads(struct app *a)
 
 int app_run(struct app *a)
 {
+	a->ran = true;
 	if (start_threads(a))
 		app_stop(a, EXIT_SOFTWARE, LWS_CLOSE_STATUS_GOINGAWAY);
 
@@ -524,7 +583,7 @@ int app_run(struct app *a)
 	return a->exit_code < 0 ? EXIT_OK : a->exit_code;
 }
 
-int app_settle(struct app *a, int rc)
+static int settle(struct app *a, int rc)
 {
 	struct ledger *l = &a->stats.ledger;
 	uint64_t lost = ledger_get(l, FATE_LOST) + ledger_pending(l);
@@ -541,8 +600,10 @@ int app_settle(struct app *a, int rc)
 	return rc;
 }
 
-void app_free(struct app *a)
+int app_end(struct app *a, int rc)
 {
+	if (!a)
+		return rc;
 	if (a->ctx) {
 		lws_context_destroy(a->ctx);
 		a->ctx = NULL;
@@ -551,4 +612,33 @@ void app_free(struct app *a)
 	ring_free(&a->pending);
 	buf_free(&a->out);
 	converter_free(&a->conv);
+	if (a->ran)
+		rc = settle(a, rc);
+	free(a);
+	return rc;
+}
+
+struct lws_context *app_context(const struct app *a)
+{
+	return a->ctx;
+}
+
+const struct config *app_config(const struct app *a)
+{
+	return a->cfg;
+}
+
+struct stats *app_stats(struct app *a)
+{
+	return &a->stats;
+}
+
+enum app_phase app_phase(const struct app *a)
+{
+	return a->phase;
+}
+
+enum datatype app_datatype_for(struct app *a, const char *path, size_t len)
+{
+	return converter_type_for(&a->conv, path, len);
 }

@@ -15,17 +15,12 @@
 #define RXWS_APP_H
 
 #include <libwebsockets.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 
-#include "buf.h"
 #include "datatype.h"
-#include "inbox.h"
+#include "msg.h"
 #include "options.h"
-#include "reader.h"
 #include "stats.h"
-#include "writer.h"
 
 enum deliver { DELIVERED, DELIVER_LATER };
 
@@ -63,42 +58,11 @@ struct tool_ops {
 
 enum app_phase { PHASE_RUNNING, PHASE_DRAINING, PHASE_CLOSING };
 
-struct app {
-	const struct config *cfg;
-	struct lws_context *ctx;
-	const struct tool_ops *ops;
-	void *tool;
+struct app;
 
-	struct inbox inbox;
-	struct ring pending;		/* taken from the inbox, not delivered */
-	struct reader reader;
-	struct writer writer;
-	struct stats stats;
-	struct buf out;			/* records not yet given to the writer */
-	uint64_t submitted;		/* bytes given to the writer, in all */
-	uint64_t awaiting;		/* where the last record written ends */
-	uint64_t reported;		/* how far the tool knows stdout was written */
-	struct converter conv;		/* for received messages */
-	uint64_t records_written;
+/* NULL when it cannot be made (said). */
+struct app *app_new(const struct config *cfg);
 
-	enum app_phase phase;
-	int exit_code;			/* -1 until something decides it */
-	bool done;
-	bool input_done;
-	bool pumping, pump_waiting;
-	bool rx_paused;
-
-	struct lws_protocols protocols[3];	/* the app's, the tool's, the end */
-	lws_sorted_usec_list_t sul_timeout, sul_drain, sul_closing, sul_tick;
-	lws_usec_t tick_us;
-
-	pthread_t signal_thread;
-	bool signal_thread_running;
-	atomic_bool signal_thread_ending;
-	atomic_int sig_stop, sig_report;
-};
-
-int app_init(struct app *a, const struct config *cfg);
 /*
  * Fills what every context needs; the tool adds its own parts first, and
  * gives the one protocol all its connections use.
@@ -109,13 +73,21 @@ struct lws_context *app_create_context(struct app *a,
 void app_set_tool(struct app *a, const struct tool_ops *ops, void *tool);
 /* Runs until done; returns the exit code. Destroys the context. */
 int app_run(struct app *a);
-void app_free(struct app *a);
 /*
- * After the tool and the app are freed (every record has its fate): the
- * summary (with -v, or when records were not delivered), and the exit
- * code: rc, or 75 when a record read was not confirmed delivered.
+ * After the tool is freed: frees the app (a may be NULL). Once every
+ * record has its fate, a run's summary (with -v, or when records were not
+ * delivered) and its exit code: rc, or 75 when a record read was not
+ * confirmed delivered.
  */
-int app_settle(struct app *a, int rc);
+int app_end(struct app *a, int rc);
+
+/* What the tool reads of the app. */
+struct lws_context *app_context(const struct app *a);
+const struct config *app_config(const struct app *a);
+struct stats *app_stats(struct app *a);
+enum app_phase app_phase(const struct app *a);
+/* The datatype of what is received on path (--type GLOB=TYPE). */
+enum datatype app_datatype_for(struct app *a, const char *path, size_t len);
 
 /* A destination has room again: offer it the records that waited. */
 void app_pump(struct app *a);

@@ -35,7 +35,7 @@ static uint64_t member_message(void *owner, struct wsconn *conn, const unsigned 
 	const char *why = app_output(s->app, m->client.label, m->label_len, m->type,
 				     binary, p, n, &at);
 	if (why) {
-		stat_add(&s->app->stats.bad_received, 1);
+		stat_add(&app_stats(s->app)->bad_received, 1);
 		log_at(LOG_WARN, m->client.source, "%s: %s: skipped", conn->peer, why);
 	}
 	return at;
@@ -197,7 +197,7 @@ static int authorization(struct clientset *s)
 }
 
 /* What every client of the set shares: where, how, through what. */
-static int settle(struct clientset *s)
+static int settle(struct clientset *s, int *exit_code)
 {
 	const struct config *cfg = s->cfg;
 	char why[300];
@@ -206,27 +206,32 @@ static int settle(struct clientset *s)
 	if (cfg->token && s->url.userinfo) {
 		fprintf(stderr, "%s: give a user in the URL or --auth-token-file, not both\n",
 			cfg->progname);
-		return EXIT_USAGE;
+		*exit_code = EXIT_USAGE;
+		return -1;
 	}
 	if (!cfg->unix_socket) {
 		const char *problem = proxy_settle(cfg->proxy, cfg->noproxy, s->url.tls,
 						   s->url.host, s->url.port, &s->proxy, &use_proxy);
 		if (problem) {
 			fprintf(stderr, "%s: proxy: %s\n", cfg->progname, problem);
-			return EXIT_USAGE;
+			*exit_code = EXIT_USAGE;
+			return -1;
 		}
 	}
 	if (s->url.tls && !(s->tls = tls_client_context(cfg->cacert, cfg->insecure, why,
 							   sizeof(why)))) {
 		fprintf(stderr, "%s: %s\n", cfg->progname, why);
-		return EXIT_USAGE;
+		*exit_code = EXIT_USAGE;
+		return -1;
 	}
-	if (authorization(s))
-		return EXIT_SOFTWARE;
+	if (authorization(s)) {
+		*exit_code = EXIT_SOFTWARE;
+		return -1;
+	}
 	s->ws = (struct wsconn_config){
 		.queue_len = cfg->queue_len, .max_size = cfg->max_size,
 		.ping_interval = cfg->ping_interval, .ping_timeout = cfg->ping_timeout,
-		.stats = &s->app->stats,
+		.stats = app_stats(s->app),
 	};
 	s->settings = (struct client_settings){
 		.url = &s->url,
@@ -254,75 +259,9 @@ static int settle(struct clientset *s)
 	};
 	if (use_proxy)
 		log_info("through the proxy %s", s->proxy.shown);
-	return -1;
+	return 0;
 }
 
-int clientset_init(struct clientset *s, struct app *app)
-{
-	memset(s, 0, sizeof(*s));
-	s->app = app;
-	s->cfg = app->cfg;
-	pathmap_init(&s->by_path);
-
-	const char *problem = url_parse(s->cfg->url, &s->url);
-	if (problem) {
-		char shown[256];
-		fprintf(stderr, "%s: %s: %s\n", s->cfg->progname,
-			log_printable(s->cfg->url, shown, sizeof(shown)), problem);
-		return EXIT_USAGE;
-	}
-	char *source = source_for(s, NULL);
-	if (!source)
-		return EXIT_SOFTWARE;
-	log_set_source(source);
-	free(source);
-	int rc = settle(s);
-	if (rc >= 0)
-		return rc;
-
-	if (!s->cfg->tagged)
-		return add_client(s, NULL) ? -1 : EXIT_SOFTWARE;
-
-	/*
-	 * rxws-group: the URL's path is a prefix of every PATH (for servers
-	 * behind a proxy under a prefix), its query goes after each.
-	 */
-	char *q = strchr(s->url.path, '?');
-	s->query = q ? q : "";
-	s->prefix = strndup(s->url.path, q ? (size_t)(q - s->url.path) : strlen(s->url.path));
-	if (!s->prefix)
-		return EXIT_SOFTWARE;
-	size_t plen = strlen(s->prefix);
-	while (plen && s->prefix[plen - 1] == '/')
-		s->prefix[--plen] = '\0';
-	for (size_t i = 0; i < s->cfg->n_paths; i++)
-		if (!pathmap_get(&s->by_path, s->cfg->paths[i], strlen(s->cfg->paths[i])) &&
-		    !add_client(s, s->cfg->paths[i]))
-			return EXIT_SOFTWARE;
-	return -1;
-}
-
-void clientset_start(struct clientset *s)
-{
-	s->settings.ctx = s->app->ctx;
-	for (size_t i = 0; i < s->n_members; i++)
-		client_start(&s->members[i]->client);
-}
-
-void clientset_free(struct clientset *s)
-{
-	for (size_t i = 0; i < s->n_members; i++) {
-		client_free(&s->members[i]->client);
-		free(s->members[i]);
-	}
-	free(s->members);
-	pathmap_free(&s->by_path);
-	free(s->prefix);
-	free(s->authorization);
-	proxy_free(&s->proxy);
-	tls_context_free(s->tls);
-	url_free(&s->url);
-}
 
 static struct client *client_for(struct clientset *s, struct msg *m)
 {
@@ -455,7 +394,7 @@ static int cs_report_undelivered(void *tool, const char *when)
 	return 0;
 }
 
-const struct tool_ops clientset_ops = {
+static const struct tool_ops clientset_ops = {
 	.deliver = cs_deliver,
 	.drain = cs_drain,
 	.undelivered = cs_undelivered,
@@ -467,52 +406,108 @@ const struct tool_ops clientset_ops = {
 	.output_written = cs_output_written,
 };
 
-int clientset_main(enum tool tool, int argc, char **argv)
+/* The URL, and the clients known at start: 0, or -1 with *exit_code. */
+static int make_clients(struct clientset *s, int *exit_code)
 {
-	struct config cfg;
-	struct app app;
-	struct clientset clients;
-	bool ran = false;
-	int rc = config_parse(&cfg, tool, argc, argv);
-
-	if (rc >= 0)
-		goto out_config;
-	log_setup(cfg.name ? cfg.name : cfg.progname, cfg.verbosity, cfg.log_format);
-	if (app_init(&app, &cfg)) {
-		rc = EXIT_SOFTWARE;
-		goto out_config;
+	const char *problem = url_parse(s->cfg->url, &s->url);
+	if (problem) {
+		char shown[256];
+		fprintf(stderr, "%s: %s: %s\n", s->cfg->progname,
+			log_printable(s->cfg->url, shown, sizeof(shown)), problem);
+		*exit_code = EXIT_USAGE;
+		return -1;
 	}
-	rc = clientset_init(&clients, &app);
-	if (rc >= 0)
-		goto out_clients;
+	*exit_code = EXIT_SOFTWARE;
+	char *source = source_for(s, NULL);
+	if (!source)
+		return -1;
+	log_set_source(source);
+	free(source);
+	if (settle(s, exit_code))
+		return -1;
+	if (!s->cfg->tagged)
+		return add_client(s, NULL) ? 0 : -1;
+
+	/*
+	 * rxws-group: the URL's path is a prefix of every PATH (for servers
+	 * behind a proxy under a prefix), its query goes after each.
+	 */
+	char *q = strchr(s->url.path, '?');
+	s->query = q ? q : "";
+	s->prefix = strndup(s->url.path, q ? (size_t)(q - s->url.path) : strlen(s->url.path));
+	if (!s->prefix)
+		return -1;
+	size_t plen = strlen(s->prefix);
+	while (plen && s->prefix[plen - 1] == '/')
+		s->prefix[--plen] = '\0';
+	for (size_t i = 0; i < s->cfg->n_paths; i++)
+		if (!pathmap_get(&s->by_path, s->cfg->paths[i], strlen(s->cfg->paths[i])) &&
+		    !add_client(s, s->cfg->paths[i]))
+			return -1;
+	return 0;
+}
+
+static int start(void *tool, struct app *app, int *exit_code)
+{
+	struct clientset *s = tool;
+
+	s->app = app;
+	s->cfg = app_config(app);
+	pathmap_init(&s->by_path);
+	if (make_clients(s, exit_code))
+		return -1;
 
 	struct lws_context_creation_info info = { 0 };
 	info.port = CONTEXT_PORT_NO_LISTEN;
-	if (!app_create_context(&app, &info, &client_protocol)) {
+	if (!app_create_context(app, &info, &client_protocol)) {
 		log_error("cannot create the event loop");
-		rc = EXIT_SOFTWARE;
-		goto out_clients;
+		*exit_code = EXIT_SOFTWARE;
+		return -1;
 	}
-	app_set_tool(&app, &clientset_ops, &clients);
-	clientset_start(&clients);
-	rc = app_run(&app);
-	ran = true;
-	if (rc == EXIT_OK && clients.gave_up) {
-		log_error("%zu path%s gave up (--retries): records were lost",
-			  clients.gave_up, clients.gave_up == 1 ? "" : "s");
-		rc = EXIT_UNAVAILABLE;
-	} else if (rc == EXIT_OK && clients.broken) {
-		log_error("%zu path%s ended without a normal close (--oneshot)",
-			  clients.broken, clients.broken == 1 ? "" : "s");
-		rc = EXIT_UNAVAILABLE;
-	}
-
-out_clients:
-	clientset_free(&clients);
-	app_free(&app);
-	if (ran)
-		rc = app_settle(&app, rc);
-out_config:
-	config_free(&cfg);
-	return rc;
+	app_set_tool(app, &clientset_ops, s);
+	s->settings.ctx = app_context(app);
+	for (size_t i = 0; i < s->n_members; i++)
+		client_start(&s->members[i]->client);
+	return 0;
 }
+
+/* rxws-group: a path that gave up, or ended badly, makes the run fail. */
+static int verdict(void *tool, int exit_code)
+{
+	struct clientset *s = tool;
+
+	if (exit_code == EXIT_OK && s->gave_up) {
+		log_error("%zu path%s gave up (--retries): records were lost",
+			  s->gave_up, s->gave_up == 1 ? "" : "s");
+		return EXIT_UNAVAILABLE;
+	}
+	if (exit_code == EXIT_OK && s->broken) {
+		log_error("%zu path%s ended without a normal close (--oneshot)",
+			  s->broken, s->broken == 1 ? "" : "s");
+		return EXIT_UNAVAILABLE;
+	}
+	return exit_code;
+}
+
+static void clientset_free(void *tool)
+{
+	struct clientset *s = tool;
+
+	for (size_t i = 0; i < s->n_members; i++) {
+		client_free(&s->members[i]->client);
+		free(s->members[i]);
+	}
+	free(s->members);
+	pathmap_free(&s->by_path);
+	free(s->prefix);
+	free(s->authorization);
+	proxy_free(&s->proxy);
+	tls_context_free(s->tls);
+	url_free(&s->url);
+}
+
+const struct tool_kind clientset_kind = {
+	.start = start,
+	.verdict = verdict,
+	.free = clientset_free,
+};

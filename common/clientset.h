@@ -15,6 +15,7 @@
 #include "client.h"
 #include "pathmap.h"
 #include "proxy.h"
+#include "tool.h"
 #include "url.h"
 
 struct member;
@@ -37,14 +38,7 @@ struct clientset {
 	char *authorization;		/* the Authorization header's value, or NULL */
 };
 
-extern const struct tool_ops clientset_ops;
-
-/* Parses the URL and makes the clients known at start. Exit code or -1. */
-int clientset_init(struct clientset *s, struct app *app);
-void clientset_start(struct clientset *s);
-void clientset_free(struct clientset *s);
-
-/* The whole of rxws-connect and rxws-group: returns the exit code. */
-int clientset_main(enum tool tool, int argc, char **argv);
+/* rxws-connect and rxws-group: start with a zeroed struct clientset. */
+extern const struct tool_kind clientset_kind;
 
 #endif

@@ -125,7 +125,7 @@ static uint64_t member_message(void *owner, struct wsconn *c, const unsigned cha
 	const char *why = app_output(s->app, m->path->path, m->path->len, m->path->type,
 				     binary, p, n, &at);
 	if (why) {
-		stat_add(&s->app->stats.bad_received, 1);
+		stat_add(&app_stats(s->app)->bad_received, 1);
 		wsconn_log(c, LOG_WARN, "%s: %s: skipped", c->peer, why);
 	}
 	return at;
@@ -166,7 +166,7 @@ static void end_session(struct session *ss, const char *why)
 	broadcast_leave(&s->clients, &ss->member);
 	wsconn_free(c);
 	free(ss);
-	stat_add(&s->app->stats.clients_now, (uint64_t)-1);
+	stat_add(&app_stats(s->app)->clients_now, (uint64_t)-1);
 	app_check_done(s->app);
 }
 
@@ -179,14 +179,14 @@ static void on_expired(lws_sorted_usec_list_t *sul)
 		return;
 	snprintf(why, sizeof(why), "it did not come back within --resume-timeout (%g s)",
 		 ss->s->cfg->resume_timeout);
-	end_session(ss, ss->s->app->phase == PHASE_RUNNING ? why : "the server is ending");
+	end_session(ss, app_phase(ss->s->app) == PHASE_RUNNING ? why : "the server is ending");
 }
 
 /* An away session that cannot catch up ends at the next turn of the loop. */
 static void expel(void *owner, struct member *m)
 {
 	struct server *s = owner;
-	lws_sul_schedule(s->app->ctx, 0, &session_of(m)->sul_expire, on_expired, 0);
+	lws_sul_schedule(app_context(s->app), 0, &session_of(m)->sul_expire, on_expired, 0);
 }
 
 static struct session *new_session(struct server *s, const char *path, size_t len,
@@ -208,8 +208,8 @@ static struct session *new_session(struct server *s, const char *path, size_t le
 		broadcast_leave(&s->clients, &ss->member);
 		goto fail;
 	}
-	stat_add(&s->app->stats.clients_now, 1);
-	stat_add(&s->app->stats.clients_total, 1);
+	stat_add(&app_stats(s->app)->clients_now, 1);
+	stat_add(&app_stats(s->app)->clients_total, 1);
 	return ss;
 fail:
 	wsconn_free(&ss->member.conn);
@@ -335,7 +335,7 @@ static void close_session(struct server *s, struct server_conn *sc)
 	ss->sc = NULL;
 	wsconn_detach(c);
 	bool resumable = ss->id[0] && !c->clean_close && s->cfg->resume_timeout > 0 &&
-			 s->app->phase != PHASE_CLOSING;
+			 app_phase(s->app) != PHASE_CLOSING;
 	if (!resumable) {
 		end_session(ss, c->clean_close ? "it closed" : "it is gone");
 		return;
@@ -343,7 +343,7 @@ static void close_session(struct server *s, struct server_conn *sc)
 	ss->member.away = true;
 	wsconn_log(c, LOG_INFO, "%s is gone from %s: its session waits %g s (--resume-timeout)",
 		   c->peer, ss->member.path->path, s->cfg->resume_timeout);
-	lws_sul_schedule(s->app->ctx, 0, &ss->sul_expire, on_expired,
+	lws_sul_schedule(app_context(s->app), 0, &ss->sul_expire, on_expired,
 			 (lws_usec_t)(s->cfg->resume_timeout * LWS_US_PER_SEC));
 }
 
@@ -406,7 +406,7 @@ static int upgrade_request(struct server_conn *sc, const char *path, long len)
 
 	if (len < 0)
 		return refuse(sc, 400, "the request target is not a path", NULL);
-	if (s->app->phase != PHASE_RUNNING)
+	if (app_phase(s->app) != PHASE_RUNNING)
 		return refuse(sc, 503, "shutting down", path);
 	int status = handshake_check(&sc->request, &s->policy, &agreed, why, sizeof(why));
 	if (status != 101)
@@ -610,11 +610,10 @@ static int server_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			   void *user, void *in, size_t len)
 {
 	struct server_conn *sc = user;
-	struct app *a = lws_context_user(lws_get_context(wsi));
 
 	switch (reason) {
 	case LWS_CALLBACK_RAW_ADOPT:
-		return sc ? on_adopt(a->tool, sc, wsi) : -1;
+		return sc ? on_adopt(lws_get_protocol(wsi)->user, sc, wsi) : -1;
 	case LWS_CALLBACK_RAW_RX:
 		return sc && sc->s ? on_received(sc, in, len) : -1;
 	case LWS_CALLBACK_RAW_WRITEABLE:
@@ -657,7 +656,7 @@ static void close_one(struct member *m, void *code)
 	struct session *ss = session_of(m);
 
 	if (m->away)	/* it cannot come back now: ends at the next turn */
-		lws_sul_schedule(ss->s->app->ctx, 0, &ss->sul_expire, on_expired, 0);
+		lws_sul_schedule(app_context(ss->s->app), 0, &ss->sul_expire, on_expired, 0);
 	else if (*(unsigned *)code)
 		wsconn_close(&m->conn, *(unsigned *)code, NULL);
 	else if (m->conn.link)
@@ -737,7 +736,7 @@ static void sv_output_written(void *tool, uint64_t written)
 	broadcast_each(&s->clients, written_one, &written);
 }
 
-const struct tool_ops server_ops = {
+static const struct tool_ops server_ops = {
 	.deliver = sv_deliver,
 	.drain = sv_drain,
 	.undelivered = sv_undelivered,
@@ -751,54 +750,60 @@ const struct tool_ops server_ops = {
 	.finish = server_broker_finish,
 };
 
-int server_start(struct server *s, struct app *app)
+/* The context and the listener: 0, or -1 with *exit_code (the reason logged). */
+static int start(void *tool, struct app *app, int *exit_code)
 {
-	const struct config *cfg = app->cfg;
+	struct server *s = tool;
+	const struct config *cfg = app_config(app);
 	struct lws_context_creation_info info = { 0 };
 	char addr[INET6_ADDRSTRLEN + 2] = "", why[300];
 	int family = AF_UNSPEC;
 
-	memset(s, 0, sizeof(*s));
 	s->app = app;
 	s->cfg = cfg;
 	s->ws = (struct wsconn_config){
 		.queue_len = cfg->queue_len, .max_size = cfg->max_size,
 		.ping_interval = cfg->ping_interval, .ping_timeout = cfg->ping_timeout,
-		.stats = &app->stats,
+		.stats = app_stats(app),
 	};
 	s->policy = (struct ws_policy){
 		.protocols = cfg->protocols, .n_protocols = cfg->n_protocols,
 		.deflate = cfg->compress,
 	};
-	broadcast_init(&s->clients, cfg, &app->stats);
+	broadcast_init(&s->clients, cfg, app_stats(app));
 	s->clients.expel = expel;
 	s->clients.owner = s;
 	pathmap_init(&s->sessions);
 	s->instance = delivery_random();
 	app_set_tool(app, &server_ops, s);
 
+	*exit_code = EXIT_UNAVAILABLE;
 	if (cfg->cert && !(s->tls = tls_server_context(cfg->cert, cfg->key, why, sizeof(why)))) {
 		log_error("cannot serve wss://: %s", why);
-		return EXIT_UNAVAILABLE;
+		return -1;
 	}
 	if (cfg->static_dir) {
 		s->static_root = realpath(cfg->static_dir, NULL);
 		if (!s->static_root) {
 			log_error("--static %s: %s", cfg->static_dir, strerror(errno));
-			return EXIT_USAGE;
+			*exit_code = EXIT_USAGE;
+			return -1;
 		}
 	}
+	/* Its connections find the server through their protocol. */
+	s->protocol = server_protocol;
+	s->protocol.user = s;
 	if (cfg->collect)	/* a collector listens nowhere */
 		info.port = CONTEXT_PORT_NO_LISTEN;
 	else if (listen_prepare(cfg, &info, server_protocol.name, addr, sizeof(addr), &family))
-		return EXIT_UNAVAILABLE;
-	if (!app_create_context(app, &info, &server_protocol)) {
+		return -1;
+	if (!app_create_context(app, &info, &s->protocol)) {
 		listen_explain_failure(cfg, addr, family);
-		return EXIT_UNAVAILABLE;
+		return -1;
 	}
 	if (!cfg->collect && listen_verify(cfg, addr, family))
-		return EXIT_UNAVAILABLE;
-	struct lws_vhost *vhost = lws_get_vhost_by_name(app->ctx, "default");
+		return -1;
+	struct lws_vhost *vhost = lws_get_vhost_by_name(app_context(app), "default");
 	int port = vhost ? lws_get_vhost_listen_port(vhost) : cfg->port;
 
 	int rc;
@@ -812,13 +817,14 @@ int server_start(struct server *s, struct app *app)
 		rc = asprintf(&s->source, strchr(cfg->host, ':') ? "rxws-serve:[%s]:%d"
 								 : "rxws-serve:%s:%d",
 			      cfg->host, port);
+	*exit_code = EXIT_SOFTWARE;
 	if (rc < 0) {
 		s->source = NULL;
-		return EXIT_SOFTWARE;
+		return -1;
 	}
 	log_set_source(s->source);
 	if (cfg->broker && server_broker_start(s))
-		return EXIT_SOFTWARE;
+		return -1;
 	if (cfg->collect)
 		log_info("collecting through the broker");
 	else if (cfg->unix_socket)
@@ -829,7 +835,7 @@ int server_start(struct server *s, struct app *app)
 		log_info("listening");
 	/* A service manager (systemd, Type=notify) may start what needs us now. */
 	notify_ready("listening as %s", s->source);
-	return -1;
+	return 0;
 }
 
 static void end_away(struct member *m, void *arg)
@@ -842,8 +848,12 @@ static void end_away(struct member *m, void *arg)
 	free(ss);
 }
 
-void server_free(struct server *s)
+static void server_free(void *tool)
 {
+	struct server *s = tool;
+
+	if (!s->app)	/* never started */
+		return;
 	server_broker_finish(s);
 	/* Said now: the last second's discards have no tick to say them. */
 	broadcast_report_discards(&s->clients, 0, true);
@@ -856,3 +866,8 @@ void server_free(struct server *s)
 	free(s->source);
 	s->source = NULL;
 }
+
+const struct tool_kind server_kind = {
+	.start = start,
+	.free = server_free,
+};

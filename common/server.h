@@ -18,10 +18,12 @@
 #include "broker.h"
 #include "delivery.h"
 #include "handshake.h"
+#include "tool.h"
 
 struct server {
 	struct app *app;
 	const struct config *cfg;
+	struct lws_protocols protocol;	/* its user: this server */
 	struct broadcast clients;
 	struct wsconn_config ws;
 	struct ws_policy policy;
@@ -43,11 +45,8 @@ struct server {
 	uint64_t collect_bad;
 };
 
-extern const struct tool_ops server_ops;
-
-/* Creates the context and starts listening. Exit code, or -1 to go on. */
-int server_start(struct server *s, struct app *app);
-void server_free(struct server *s);
+/* rxws-serve: start with a zeroed struct server. */
+extern const struct tool_kind server_kind;
 
 /* What server_broker.c uses of the server. */
 /* Every client of m's path gets it (DELIVERED), or it waits. */

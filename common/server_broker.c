@@ -28,7 +28,7 @@ int server_broker_start(struct server *s)
 	};
 
 	ring_init(&s->broker_pending, PENDING_MAX);
-	s->broker = broker_start(cfg, role, s->app->ctx, &s->app->stats);
+	s->broker = broker_start(cfg, role, app_context(s->app), app_stats(s->app));
 	return s->broker ? 0 : -1;
 }
 
@@ -45,13 +45,13 @@ static void collect_one(struct server *s, struct msg *m)
 
 	if (path && (m->tag_len != strlen(path) || memcmp(m->tag, path, m->tag_len)))
 		return;
-	enum datatype type = converter_type_for(&a->conv, m->tag, m->tag_len);
+	enum datatype type = app_datatype_for(a, m->tag, m->tag_len);
 	uint64_t at;
 	const char *why = app_output(a, m->tag, m->tag_len, type,
 				     m->kind == FRAME_BINARY, m->payload, m->len, &at);
 	if (!why)
 		return;
-	stat_add(&a->stats.broker_bad, 1);
+	stat_add(&app_stats(a)->broker_bad, 1);
 	if (++s->collect_bad <= COLLECT_BAD_LOGGED)
 		log_warn("broker: entry for %s: %s; skipped%s", m->tag, why,
 			 s->collect_bad == COLLECT_BAD_LOGGED ? " (no more such lines)" : "");
@@ -72,16 +72,16 @@ void server_broker_pump(void *tool)
 	if (!s->broker || s->broker_pumping)
 		return;
 	const char *failure = broker_failure(s->broker);
-	if (failure && a->phase != PHASE_CLOSING) {
+	if (failure && app_phase(a) != PHASE_CLOSING) {
 		log_error("%s", failure);
 		app_stop(a, EXIT_UNAVAILABLE, LWS_CLOSE_STATUS_GOINGAWAY);
 		return;
 	}
-	if (a->phase == PHASE_CLOSING)
+	if (app_phase(a) == PHASE_CLOSING)
 		return;
 
 	s->broker_pumping = true;
-	while (a->phase != PHASE_CLOSING) {
+	while (app_phase(a) != PHASE_CLOSING) {
 		if (ring_empty(&s->broker_pending) &&
 		    !broker_take(s->broker, &s->broker_pending))
 			break;
@@ -123,7 +123,7 @@ void server_broker_pump(void *tool)
 			app_drain_timeout_pause(a);
 		}
 	}
-	if (a->phase == PHASE_DRAINING)
+	if (app_phase(a) == PHASE_DRAINING)
 		app_check_done(a);
 }
 
