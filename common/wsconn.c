@@ -395,7 +395,8 @@ static int send_close(struct wsconn *c, unsigned code, const char *reason)
 		body[1] = (unsigned char)code;
 		if (reason_len > sizeof(body) - 2)
 			reason_len = sizeof(body) - 2;
-		memcpy(body + 2, reason, reason_len);
+		if (reason_len)	/* memcpy from NULL is undefined, even of 0 bytes */
+			memcpy(body + 2, reason, reason_len);
 		n = 2 + reason_len;
 	}
 	return send_control(c, WS_CLOSE, body, n);
