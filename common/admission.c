@@ -16,8 +16,10 @@ static bool token_matches(const char *given, size_t len, const char *want)
 }
 
 /* Authorization: Bearer TOKEN, or ?token=TOKEN (browsers cannot set headers). */
-static bool authorized(const struct config *cfg, const struct http_head *r)
+bool admission_authorized(const struct config *cfg, const struct http_head *r)
 {
+	if (!cfg->token)
+		return true;
 	size_t n;
 	const char *auth = http_field(r, "Authorization", &n);
 	if (auth && n > 7 && !strncasecmp(auth, "Bearer ", 7))
@@ -50,7 +52,7 @@ bool admission_path_served(const struct config *cfg, const char *path, size_t le
 int admission_check(const struct config *cfg, const struct http_head *r,
 		    const char *path, size_t path_len, size_t clients, const char **why)
 {
-	if (cfg->token && !authorized(cfg, r)) {
+	if (!admission_authorized(cfg, r)) {
 		*why = "missing or wrong token";
 		return 401;
 	}

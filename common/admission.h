@@ -20,6 +20,12 @@
 int admission_check(const struct config *cfg, const struct http_head *request,
 		    const char *path, size_t path_len, size_t clients, const char **why);
 
+/*
+ * Whether the request carries the token of --auth-token-file (true without
+ * one): the check of handshakes, and of GET /metrics.
+ */
+bool admission_authorized(const struct config *cfg, const struct http_head *request);
+
 /* Whether a path is one the server would take a WebSocket on. */
 bool admission_path_served(const struct config *cfg, const char *path, size_t len);
 

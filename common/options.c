@@ -43,7 +43,7 @@ enum opt_id {
 	OPT_SEND_ONLY = 's', OPT_COUNT = 'c', OPT_TIMEOUT = 'W',
 	OPT_HOST = 400, OPT_PORT = 'p', OPT_UNIX = 401, OPT_ALLOW_PATH,
 	OPT_MAX_CLIENTS, OPT_WAIT_CLIENTS, OPT_HANDSHAKE_TIMEOUT,
-	OPT_CERT, OPT_KEY, OPT_AUTH_TOKEN_FILE, OPT_ORIGIN, OPT_STATIC,
+	OPT_CERT, OPT_KEY, OPT_AUTH_TOKEN_FILE, OPT_ORIGIN, OPT_STATIC, OPT_METRICS,
 	OPT_COMPRESS, OPT_HEADER, OPT_CACERT, OPT_INSECURE,
 	OPT_RETRY_DELAY, OPT_RETRY_MAX, OPT_RETRIES, OPT_CONNECT_TIMEOUT,
 	OPT_MAX_PATHS, OPT_PROTOCOL, OPT_PROXY, OPT_NOPROXY, OPT_NO_ACK,
@@ -136,6 +136,8 @@ static const struct opt_def opt_defs[] = {
 	  "allow browsers from ORIGIN only (repeatable; others get 403)" },
 	{ "static", required_argument, OPT_STATIC, FOR_SERVE, SEC_SERVER, "DIR",
 	  "serve the files of DIR over HTTP on the same port" },
+	{ "metrics", no_argument, OPT_METRICS, FOR_SERVE, SEC_SERVER, NULL,
+	  "answer GET /metrics (Prometheus) and /healthz on the same port" },
 	{ "compress", no_argument, OPT_COMPRESS, FOR_SERVE, SEC_SERVER, NULL,
 	  "offer permessage-deflate to clients" },
 	{ "protocol", required_argument, OPT_PROTOCOL, FOR_SERVE, SEC_SERVER, "NAME",
@@ -662,6 +664,9 @@ static int apply_option(struct config *c, struct choices *ch, int id,
 	case OPT_STATIC:
 		c->static_dir = arg;
 		break;
+	case OPT_METRICS:
+		c->metrics = true;
+		break;
 	case OPT_COMPRESS:
 		c->compress = true;
 		break;
@@ -783,6 +788,8 @@ static int settle_broker(struct config *c)
 	for (const char *p = c->broker_prefix; *p; p++)
 		if ((unsigned char)*p < ' ' || *p == 0x7f)
 			return usage_error(tool, "--broker-prefix: no control characters: '%s'", c->broker_prefix);
+	if (c->collect && c->metrics)
+		return usage_error(tool, "%s", "--collect listens nowhere: --metrics needs a port");
 	if (c->collect && c->broker_inbound)
 		return usage_error(tool, "%s", "--collect reads what --broker-inbound members append: not both");
 	if (c->collect)

@@ -84,6 +84,7 @@ struct config {
 	const char **origins;		/* --origin allowlist */
 	size_t n_origins;
 	const char *static_dir;
+	bool metrics;			/* GET /metrics and /healthz */
 
 	/* broker (rxws-serve --broker) */
 	const char *broker;		/* the URL as given, or NULL */

@@ -8,12 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "admission.h"
 #include "handshake.h"
 #include "httpd.h"
 #include "listen.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "tls.h"
 
@@ -225,6 +227,7 @@ static void take_over(struct session *ss, struct server_conn *sc)
 	if (old) {
 		log_info("%s: its session moves to %s", old->peer, sc->peer);
 		old->session = NULL;
+		metrics_count_disconnect(app_stats(ss->s->app), &ss->member.conn);
 		wsconn_detach(&ss->member.conn);
 		lws_set_timeout(old->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 	}
@@ -289,6 +292,8 @@ static int open_session(struct server *s, struct server_conn *sc, const char *pa
 		return -1;
 
 	take_over(ss, sc);
+	stat_add(&app_stats(s->app)->connects, 1);
+	stat_add(&app_stats(s->app)->resumes, resumed);
 	if (acks)
 		ss->client_instance = offer.instance;
 	struct member *m = &ss->member;
@@ -333,6 +338,7 @@ static void close_session(struct server *s, struct server_conn *sc)
 
 	sc->session = NULL;
 	ss->sc = NULL;
+	metrics_count_disconnect(app_stats(s->app), c);
 	wsconn_detach(c);
 	bool resumable = ss->id[0] && !c->clean_close && s->cfg->resume_timeout > 0 &&
 			 app_phase(s->app) != PHASE_CLOSING;
@@ -394,6 +400,7 @@ static int refuse(struct server_conn *sc, int status, const char *why, const cha
 
 	request_log(sc, LOG_WARN, path, status, "%s: refused %s: %s (HTTP %d)", sc->peer,
 		    path ? log_printable(path, shown, sizeof(shown)) : "a request", why, status);
+	metrics_count_refusal(app_stats(sc->s->app), status);
 	return answer(sc, status, extra, why, false);
 }
 
@@ -421,6 +428,56 @@ static int upgrade_request(struct server_conn *sc, const char *path, long len)
 	return open_session(s, sc, path, (size_t)len, &agreed);
 }
 
+/* --metrics: the Prometheus text, for those with the token (if any). */
+static int send_metrics(struct server_conn *sc, const char *path)
+{
+	struct server *s = sc->s;
+	struct metrics_source src = {
+		.stats = app_stats(s->app), .clients = &s->clients, .cfg = s->cfg,
+		.start_time = s->start_time,
+	};
+	bool head = sc->request.method_len == 4 && !memcmp(sc->request.method, "HEAD", 4);
+	struct buf text = { 0 }, *b = &s->scratch;
+	int rc = -1;
+
+	if (!admission_authorized(s->cfg, &sc->request))
+		return refuse(sc, 401, "missing or wrong token", path);
+	if (metrics_render(&text, &src)) {
+		buf_free(&text);
+		log_error("%s: GET /metrics: out of memory", sc->peer);
+		return answer(sc, 500, NULL, "out of memory", false);
+	}
+	b->len = 0;
+	if (buf_reserve(b, LWS_PRE))
+		goto done;
+	b->len = LWS_PRE;
+	if (httpd_response(b, 200, NULL, METRICS_CONTENT_TYPE, text.data, text.len, head,
+			   sc->keep_alive) ||
+	    transport_write(&sc->link, b->data + LWS_PRE, b->len - LWS_PRE))
+		goto done;
+	rc = sc->keep_alive ? 0 : linger(sc);
+done:
+	buf_free(&text);
+	return rc;
+}
+
+/*
+ * --metrics: GET /metrics and /healthz, before any --static file of those
+ * names. 1: not one of them.
+ */
+static int builtin_request(struct server_conn *sc, const char *path, size_t len)
+{
+	if (!sc->s->cfg->metrics)
+		return 1;
+	if (len == 8 && !memcmp(path, "/healthz", 8))
+		return app_phase(sc->s->app) == PHASE_CLOSING
+			? answer(sc, 503, NULL, "shutting down", false)
+			: answer(sc, 200, NULL, "ok", sc->keep_alive);
+	if (len == 8 && !memcmp(path, "/metrics", 8))
+		return send_metrics(sc, path);
+	return 1;
+}
+
 static int plain_request(struct server_conn *sc, const char *path, long len)
 {
 	struct server *s = sc->s;
@@ -432,6 +489,9 @@ static int plain_request(struct server_conn *sc, const char *path, long len)
 		return answer(sc, 400, NULL, "the request target is not a path", false);
 	if (!get && !head)
 		return answer(sc, 405, "Allow: GET, HEAD\r\n", "only GET and HEAD are served", false);
+	int rc = builtin_request(sc, path, (size_t)len);
+	if (rc <= 0)
+		return rc;
 	if (s->static_root) {
 		const char *type;
 		off_t size;
@@ -775,6 +835,9 @@ static int start(void *tool, struct app *app, int *exit_code)
 	s->clients.owner = s;
 	pathmap_init(&s->sessions);
 	s->instance = delivery_random();
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	s->start_time = (double)now.tv_sec + now.tv_nsec / 1e9;
 	app_set_tool(app, &server_ops, s);
 
 	*exit_code = EXIT_UNAVAILABLE;

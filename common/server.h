@@ -33,6 +33,7 @@ struct server {
 	struct buf scratch;		/* answers and file pieces being written */
 	struct pathmap sessions;	/* acknowledged sessions by id: struct session */
 	uint64_t instance;		/* this process, for delivery */
+	double start_time;		/* seconds since the epoch (--metrics) */
 
 	/* --broker (server_broker.c) */
 	struct broker *broker;

@@ -17,6 +17,14 @@
 
 #include "msg.h"
 
+/* How a WebSocket connection of rxws-serve ended (--metrics). */
+enum closed_by { CLOSED_BY_CLIENT, CLOSED_BY_SERVER, CLOSED_BY_COUNT };
+/* Close codes 1000 to 1015 each, then 3000-3999, 4000-4999 and any other. */
+#define CLOSE_CODE_SLOTS 19
+/* Refused requests by HTTP status, 400 to 599. */
+#define REFUSED_STATUS_MIN 400
+#define REFUSED_SLOTS 200
+
 struct stats {
 	struct ledger ledger;				/* stdin records, by fate */
 	atomic_uint_least64_t bytes_in;			/* from stdin */
@@ -28,6 +36,12 @@ struct stats {
 	atomic_uint_least64_t records_out, bytes_out;	/* to stdout */
 	atomic_uint_least64_t reconnects;
 	atomic_uint_least64_t clients_now, clients_total;
+	/* rxws-serve, shown by --metrics only (metrics.h counts them). */
+	atomic_uint_least64_t connects;			/* WebSocket handshakes accepted */
+	atomic_uint_least64_t resumes;			/* of them, sessions resumed */
+	atomic_uint_least64_t disconnects[CLOSED_BY_COUNT][CLOSE_CODE_SLOTS];
+	atomic_uint_least64_t broken;			/* connections gone without a close */
+	atomic_uint_least64_t refused[REFUSED_SLOTS];	/* by HTTP status */
 	/* --broker: shown when broker is set. */
 	bool broker;
 	atomic_uint_least64_t broker_appended;		/* XADDs acknowledged */

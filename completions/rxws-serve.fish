@@ -58,6 +58,7 @@ complete -c rxws-serve -l key -r -F -d 'TLS private key (PEM) of --cert'
 complete -c rxws-serve -l auth-token-file -r -F -d 'require this token: Authorization: Bearer, or ?token='
 complete -c rxws-serve -l origin -x -d 'allow browsers from ORIGIN only (repeatable; others get 403)'
 complete -c rxws-serve -l static -x -a '(__fish_complete_directories)' -d 'serve the files of DIR over HTTP on the same port'
+complete -c rxws-serve -l metrics -d 'answer GET /metrics (Prometheus) and /healthz on the same port'
 complete -c rxws-serve -l compress -d 'offer permessage-deflate to clients'
 complete -c rxws-serve -l protocol -x -d 'accept this subprotocol (repeatable; an offer of none gets 400)'
 

@@ -13,7 +13,7 @@ _rxws_options() {
 	case $1 in
 	rxws-serve)
 		echo "$common --host -p --port --unix --allow-path --max-clients --wait-clients
-			--handshake-timeout --cert --key --auth-token-file --origin --static --compress
+			--handshake-timeout --cert --key --auth-token-file --origin --static --metrics --compress
 			--protocol --resume-timeout --broker --broker-prefix --broker-maxlen
 			--broker-inbound --collect --retry-delay --retry-max --retries" ;;
 	rxws-connect)

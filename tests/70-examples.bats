@@ -36,6 +36,7 @@ declare -gA NOT_RUN=(
 	[readme-broker-xadd]="the rxws:out key of a Redis on 6379: tests/80-broker.bats feeds its cluster with redis-cli XADD"
 	[broker-cluster]="members on other machines and a Redis named redis: tests/80-broker.bats runs such a cluster on one machine"
 	[broker-xadd]="a Redis named redis: tests/80-broker.bats feeds its cluster with redis-cli XADD"
+	[serve-metrics-prometheus]="a configuration file of Prometheus, not a command (tests/85-metrics.bats checks what Prometheus would read)"
 )
 # Not run within examples that are run:
 #  - readme-make: "make check" (it runs this suite, and more);
@@ -184,6 +185,7 @@ T, TOP = os.environ["T"], os.environ["TOP"]
 s = s.replace("$(pidof rxws-serve)", "$SERVE_PID")
 for host in ("127.0.0.1:8888", "example.org:8888", "hub:8888", "studio:8888", "proxy"):
     s = s.replace("ws://" + host, "ws://127.0.0.1:" + port)
+s = s.replace("http://127.0.0.1:8888/", "http://127.0.0.1:" + port + "/")
 s = s.replace("ws://[::1]:8888", "ws://[::1]:" + port)
 s = s.replace("wss://localhost:8888", "wss://localhost:" + port)
 s = s.replace("wss://proxy", "wss://localhost:" + port)
@@ -547,6 +549,16 @@ assert pairs == [(b"/cam/1", b"\x01\x02"), (b"/log", b"up")], pairs'
 	run bash -c "SERVE_PID=$SERVE_PID; $(runnable "$EX")"
 	assert_success
 	wait_for 10 contains serve.err 'stdin 0 records (0 bytes, 0 bad): 0 delivered'
+}
+
+@test "--metrics: a scrape by hand, with the token (man)" {
+	example serve-metrics-curl
+	echo 'metrics-Token_1' > token
+	server /dev/null -k --metrics --auth-token-file token /feed
+	run bash -c "$(runnable "$EX")"
+	assert_success
+	assert_line 'rxws_clients 0'
+	"$PY" "$PEERS/prom_check.py" <<<"$output"
 }
 
 @test "rxws-connect: follow a feed through jq (README, man)" {
