@@ -2,6 +2,7 @@
  * broker_url: parses a --broker URL into its parts (see broker_url.h).
  */
 #include "broker_url.h"
+#include "url.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -11,41 +12,6 @@
 
 #define DEFAULT_PORT 6379
 #define MAX_DB 1000000
-
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* A percent-decoded copy of [s, s+n), or NULL when malformed or out of memory. */
-static char *decode(const char *s, size_t n)
-{
-	char *out = malloc(n + 1), *o = out;
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] != '%') {
-			*o++ = s[i];
-			continue;
-		}
-		if (i + 2 >= n) {
-			free(out);
-			return NULL;
-		}
-		int a = hex_value(s[i + 1]), b = hex_value(s[i + 2]);
-		if (a < 0 || b < 0 || (a == 0 && b == 0)) {
-			free(out);
-			return NULL;
-		}
-		*o++ = (char)(a << 4 | b);
-		i += 2;
-	}
-	*o = '\0';
-	return out;
-}
 
 /* A whole decimal number from 0 to max, or -1. */
 static long number(const char *s, size_t n, long max)
@@ -67,9 +33,9 @@ static const char *parse_userinfo(const char *s, size_t n, struct broker_url *u)
 	const char *colon = memchr(s, ':', n);
 	if (!colon)
 		return "the user part needs a password: USER:PASSWORD@ or :PASSWORD@";
-	if (colon > s && !(u->user = decode(s, (size_t)(colon - s))))
+	if (colon > s && !(u->user = url_unescape(s, (size_t)(colon - s))))
 		return "bad percent-encoding in the user name";
-	if (!(u->password = decode(colon + 1, n - (size_t)(colon + 1 - s))))
+	if (!(u->password = url_unescape(colon + 1, n - (size_t)(colon + 1 - s))))
 		return "bad percent-encoding in the password";
 	return NULL;
 }
@@ -77,19 +43,9 @@ static const char *parse_userinfo(const char *s, size_t n, struct broker_url *u)
 static const char *parse_tcp(const char *p, struct broker_url *u)
 {
 	const char *host_start, *host_end, *after;
-	if (*p == '[') {
-		host_start = p + 1;
-		host_end = strchr(host_start, ']');
-		if (!host_end)
-			return "no ']' after an IPv6 address";
-		after = host_end + 1;
-	} else {
-		host_start = p;
-		host_end = p + strcspn(p, ":/?");
-		after = host_end;
-	}
-	if (host_end == host_start)
-		return "no host";
+	const char *why = url_host_span(p, p + strlen(p), &host_start, &host_end, &after);
+	if (why)
+		return why;
 	if (!(u->host = strndup(host_start, (size_t)(host_end - host_start))))
 		return "out of memory";
 	u->port = DEFAULT_PORT;

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "base64.h"
+#include "url.h"
 
 #ifndef RXWS_VERSION
 #define RXWS_VERSION "0.0.0"
@@ -24,32 +25,6 @@ static const char *env_first(const char *const *names)
 			return v;
 	}
 	return NULL;
-}
-
-/* Percent-decodes s[0..n) into a new string; NULL on a bad escape or %00. */
-static char *unescape(const char *s, size_t n)
-{
-	char *out = malloc(n + 1), *w = out;
-
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] != '%') {
-			*w++ = s[i];
-			continue;
-		}
-		/* %00 would end the credentials early: they are C strings. */
-		if (i + 2 >= n || !isxdigit((unsigned char)s[i + 1]) ||
-		    !isxdigit((unsigned char)s[i + 2]) || (s[i + 1] == '0' && s[i + 2] == '0')) {
-			free(out);
-			return NULL;
-		}
-		char hex[3] = { s[i + 1], s[i + 2], 0 };
-		*w++ = (char)strtol(hex, NULL, 16);
-		i += 2;
-	}
-	*w = '\0';
-	return out;
 }
 
 /* [http://][user[:password]@]host[:port][/] */
@@ -72,7 +47,7 @@ static const char *parse_proxy_url(const char *url, struct proxy *p)
 		for (const char *q = at + 1; q < end; q++)
 			if (*q == '@')
 				at = q;
-		char *user = unescape(s, (size_t)(at - s));
+		char *user = url_unescape(s, (size_t)(at - s));
 		struct buf b = { 0 };
 		if (!user)
 			return "the proxy URL's user part has a bad %-escape, or %00 (which cannot be sent)";

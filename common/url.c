@@ -6,8 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-/* Percent-decodes n bytes into a new string; NULL on a bad escape or %00. */
-static char *percent_decoded(const char *s, size_t n)
+char *url_unescape(const char *s, size_t n)
 {
 	char *out = malloc(n + 1), *w = out;
 
@@ -30,6 +29,26 @@ static char *percent_decoded(const char *s, size_t n)
 	}
 	*w = '\0';
 	return out;
+}
+
+const char *url_host_span(const char *p, const char *end, const char **host_start,
+			  const char **host_end, const char **after)
+{
+	if (*p == '[') {
+		*host_start = p + 1;
+		/* Within the authority: a ']' in the path closes nothing. */
+		*host_end = memchr(*host_start, ']', (size_t)(end - *host_start));
+		if (!*host_end)
+			return "no ']' after an IPv6 address";
+		*after = *host_end + 1;
+	} else {
+		*host_start = p;
+		*host_end = p + strcspn(p, ":/?");
+		*after = *host_end;
+	}
+	if (*host_end == *host_start)
+		return "no host in the URL";
+	return NULL;
 }
 
 const char *url_parse(const char *text, struct url *out)
@@ -62,20 +81,9 @@ const char *url_parse(const char *text, struct url *out)
 		p = at + 1;
 
 	const char *host_start, *host_end, *after;
-	if (*p == '[') {
-		host_start = p + 1;
-		/* Within the authority: a ']' in the path closes nothing. */
-		host_end = memchr(host_start, ']', (size_t)(authority_end - host_start));
-		if (!host_end)
-			return "no ']' after an IPv6 address";
-		after = host_end + 1;
-	} else {
-		host_start = p;
-		host_end = p + strcspn(p, ":/?");
-		after = host_end;
-	}
-	if (host_end == host_start)
-		return "no host in the URL";
+	const char *why = url_host_span(p, authority_end, &host_start, &host_end, &after);
+	if (why)
+		return why;
 	/* It goes into the Host header as it is (the path is escaped there). */
 	for (const char *q = host_start; q < host_end; q++)
 		if ((unsigned char)*q <= ' ' || *q == 0x7f || *q == '@' || *q == '[' || *q == ']')
@@ -119,7 +127,7 @@ const char *url_parse(const char *text, struct url *out)
 	else
 		snprintf(out->host_header, hh, v6 ? "[%s]:%d" : "%s:%d",
 			 out->host, out->port);
-	if (at && !(out->userinfo = percent_decoded(authority, (size_t)(at - authority)))) {
+	if (at && !(out->userinfo = url_unescape(authority, (size_t)(at - authority)))) {
 		url_free(out);
 		return "the user part of the URL has a bad %-escape, or %00 (which cannot be sent)";
 	}

@@ -9,6 +9,7 @@
 #define RXWS_URL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct url {
 	bool tls;
@@ -23,5 +24,14 @@ struct url {
 /* Returns NULL, or what is wrong with the URL. */
 const char *url_parse(const char *text, struct url *out);
 void url_free(struct url *u);
+
+/* Percent-decodes s[0..n) into a new string; NULL on a bad escape or %00. */
+char *url_unescape(const char *s, size_t n);
+/*
+ * The host of the authority at p, which ends before end: "[v6]" or a name
+ * up to ':', '/' or '?'; *after is what follows it. NULL, or what is wrong.
+ */
+const char *url_host_span(const char *p, const char *end, const char **host_start,
+			  const char **host_end, const char **after);
 
 #endif
