@@ -9,7 +9,7 @@
 
 #include "base64.h"
 #include "cbor_item.h"
-#include "json.h"
+#include "json_write.h"
 
 /* Enough for every integer json_to_cbor() reads (309 digits). */
 #define BIGNUM_MAX_BYTES 130

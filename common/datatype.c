@@ -1,3 +1,4 @@
+/* datatype: records and messages converted by their datatype (datatype.h). */
 #include "datatype.h"
 
 #include <stdio.h>
@@ -7,6 +8,8 @@
 #include "cbor_item.h"
 #include "cbor_json.h"
 #include "json.h"
+#include "json_cbor.h"
+#include "json_write.h"
 #include "utf8.h"
 
 static const char *const type_names[] = {
