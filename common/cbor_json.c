@@ -1,3 +1,4 @@
+/* cbor_json: one CBOR item written as JSON (cbor_json.h). */
 #include "cbor_json.h"
 
 #include <inttypes.h>
@@ -10,6 +11,7 @@
 #include "base64.h"
 #include "cbor_item.h"
 #include "json_write.h"
+#include "stack.h"
 
 /* Enough for every integer json_to_cbor() reads (309 digits). */
 #define BIGNUM_MAX_BYTES 130
@@ -23,18 +25,14 @@ struct level {
 	size_t chunks_at;	/* L_BYTES: where its chunks start in scratch */
 };
 
-#define SHALLOW 32
-
 struct writer {
 	const unsigned char *p;
 	size_t n, pos;
 	struct buf *out;
 	const unsigned char *map_flags;
 	size_t next_map;
-	struct level *stack;
-	int depth, cap;
+	struct stack levels;	/* as deep as cbor_check() let the item be */
 	struct buf chunks;	/* an indefinite byte string, put together */
-	struct level shallow[SHALLOW];
 };
 
 static int put(struct writer *w, const char *s)
@@ -42,30 +40,12 @@ static int put(struct writer *w, const char *s)
 	return buf_append(w->out, s, strlen(s));
 }
 
-static const char *push(struct writer *w, struct level l)
-{
-	/* cbor_check() bounded the depth already. */
-	if (w->depth + 1 >= w->cap) {
-		int cap = w->cap * 4 > CBOR_MAX_DEPTH + 1 ? CBOR_MAX_DEPTH + 1 : w->cap * 4;
-		struct level *s = malloc((size_t)cap * sizeof(*s));
-		if (!s)
-			return "out of memory";
-		memcpy(s, w->stack, (size_t)(w->depth + 1) * sizeof(*s));
-		if (w->stack != w->shallow)
-			free(w->stack);
-		w->stack = s;
-		w->cap = cap;
-	}
-	w->stack[++w->depth] = l;
-	return NULL;
-}
-
 /* What goes before the next item in its container: a comma, a colon... */
 static int separate(struct writer *w)
 {
-	if (!w->depth)
+	struct level *top = stack_top(&w->levels);
+	if (!top)
 		return 0;
-	struct level *top = &w->stack[w->depth];
 	switch (top->kind) {
 	case L_ARRAY:
 		return top->count ? put(w, ",") : 0;
@@ -106,8 +86,8 @@ static int close_level(struct writer *w, struct level *l)
 /* An item is complete: close what it completes. */
 static int done(struct writer *w)
 {
-	while (w->depth > 0) {
-		struct level *top = &w->stack[w->depth];
+	struct level *top;
+	while ((top = stack_top(&w->levels))) {
 		top->count++;
 		if (top->kind == L_PAIRS && !(top->count & 1) && put(w, "]"))
 			return -1;
@@ -115,7 +95,7 @@ static int done(struct writer *w)
 			return 0;
 		if (close_level(w, top))
 			return -1;
-		w->depth--;
+		stack_pop(&w->levels);
 	}
 	return 0;
 }
@@ -253,13 +233,13 @@ static const char *write_item(struct writer *w)
 		struct cbor_head h;
 		cbor_read_head(w->p + w->pos, w->n - w->pos, &h);	/* checked */
 		w->pos += h.size;
-		struct level *top = &w->stack[w->depth];
-		bool in_string = w->depth && (top->kind == L_TEXT || top->kind == L_BYTES);
+		struct level *top = stack_top(&w->levels);
+		bool in_string = top && (top->kind == L_TEXT || top->kind == L_BYTES);
 
 		if (h.major == CBOR_SIMPLE && h.indefinite) {	/* break */
 			if (close_level(w, top))
 				return oom;
-			w->depth--;
+			stack_pop(&w->levels);
 			if (done(w))
 				return oom;
 			continue;
@@ -294,7 +274,7 @@ static const char *write_item(struct writer *w)
 						   .chunks_at = w->chunks.len };
 				if (h.major == CBOR_TEXT && put(w, "\""))
 					return oom;
-				if ((why = push(w, l)))
+				if ((why = stack_push(&w->levels, &l)))
 					return why;
 				continue;
 			}
@@ -326,7 +306,7 @@ static const char *write_item(struct writer *w)
 					return oom;
 				break;
 			}
-			if ((why = push(w, l)))
+			if ((why = stack_push(&w->levels, &l)))
 				return why;
 			continue;
 		}
@@ -346,7 +326,8 @@ static const char *write_item(struct writer *w)
 				if (put(w, s))
 					return oom;
 			}
-			if ((why = push(w, (struct level){ .kind = L_TAG, .left = 1 })))
+			if ((why = stack_push(&w->levels,
+					      &(struct level){ .kind = L_TAG, .left = 1 })))
 				return why;
 			continue;
 		default:
@@ -356,7 +337,7 @@ static const char *write_item(struct writer *w)
 		}
 		if (done(w))
 			return oom;
-	} while (w->depth > 0);
+	} while (w->levels.depth > 0);
 	return NULL;
 }
 
@@ -368,15 +349,13 @@ const char *cbor_to_json(const unsigned char *p, size_t n, struct buf *out)
 		buf_free(&flags);
 		return why;
 	}
-	struct writer w = { .p = p, .n = n, .out = out, .map_flags = flags.data,
-			    .cap = SHALLOW };
-	w.stack = w.shallow;
+	struct writer w = { .p = p, .n = n, .out = out, .map_flags = flags.data };
+	stack_init(&w.levels, sizeof(struct level), CBOR_MAX_DEPTH, CBOR_TOO_DEEP);
 	size_t start = out->len;
 	why = write_item(&w);
 	if (why)
 		out->len = start;
-	if (w.stack != w.shallow)
-		free(w.stack);
+	stack_free(&w.levels);
 	buf_free(&w.chunks);
 	buf_free(&flags);
 	return why;

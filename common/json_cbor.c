@@ -11,6 +11,7 @@
 #include "base64.h"
 #include "cbor_item.h"
 #include "json.h"
+#include "stack.h"
 
 #define MAX_INT_DIGITS 309	/* a little over 1024 bits */
 #define MAX_FLOAT_CHARS 1024
@@ -292,37 +293,11 @@ struct frame {
 
 enum want { VALUE, VALUE_OR_END, KEY, KEY_OR_END, COLON, COMMA_OR_END };
 
-#define SHALLOW 32
-
-struct stack {
-	struct frame *f;
-	int depth, cap;
-	struct frame shallow[SHALLOW];
-};
-
-static const char *push(struct stack *s, struct frame fr)
-{
-	if (s->depth >= CBOR_MAX_DEPTH)
-		return "nested deeper than 1000 levels";
-	if (s->depth + 1 >= s->cap) {
-		int cap = s->cap * 4 > CBOR_MAX_DEPTH + 1 ? CBOR_MAX_DEPTH + 1 : s->cap * 4;
-		struct frame *f = malloc((size_t)cap * sizeof(*f));
-		if (!f)
-			return "out of memory";
-		memcpy(f, s->f, (size_t)(s->depth + 1) * sizeof(*f));
-		if (s->f != s->shallow)
-			free(s->f);
-		s->f = f;
-		s->cap = cap;
-	}
-	s->f[++s->depth] = fr;
-	return NULL;
-}
-
 /* The container on top is complete: give it its real head. */
 static const char *close_container(struct stack *s, struct buf *out)
 {
-	struct frame fr = s->f[s->depth--];
+	struct frame fr = *(struct frame *)stack_top(s);
+	stack_pop(s);
 	if (!out)
 		return NULL;
 
@@ -377,7 +352,7 @@ static const char *parse(const unsigned char *p, size_t n, size_t *pos,
 		if (i >= n)
 			return "unexpected end of JSON";
 		unsigned char c = p[i];
-		struct frame *top = &s->f[s->depth];
+		struct frame *top = stack_top(s);
 
 		switch (want) {
 		case KEY_OR_END:
@@ -425,7 +400,7 @@ static const char *parse(const unsigned char *p, size_t n, size_t *pos,
 			if (c == '{' || c == '[') {
 				struct frame fr = { .object = c == '{',
 						    .head_at = out ? out->len : 0 };
-				if ((why = push(s, fr)))
+				if ((why = stack_push(s, &fr)))
 					return why;
 				if (out && buf_append_byte(out, c == '{' ? 0xa0 : 0x80))
 					return "out of memory";
@@ -448,7 +423,7 @@ static const char *parse(const unsigned char *p, size_t n, size_t *pos,
 			*pos = i;
 			return NULL;
 		}
-		s->f[s->depth].count++;
+		((struct frame *)stack_top(s))->count++;
 		want = COMMA_OR_END;
 	}
 }
@@ -456,12 +431,11 @@ static const char *parse(const unsigned char *p, size_t n, size_t *pos,
 const char *json_value_to_cbor(const unsigned char *p, size_t n, size_t *pos,
 			       struct buf *out)
 {
-	struct stack s = { .f = NULL, .depth = 0, .cap = SHALLOW };
-	s.f = s.shallow;
+	struct stack s;
+	stack_init(&s, sizeof(struct frame), CBOR_MAX_DEPTH, CBOR_TOO_DEEP);
 	size_t start = out ? out->len : 0;
 	const char *why = parse(p, n, pos, out, &s);
-	if (s.f != s.shallow)
-		free(s.f);
+	stack_free(&s);
 	if (why && out)
 		out->len = start;
 	return why;
