@@ -1,3 +1,4 @@
+/* framing: records cut from stdin and written to stdout (framing.h). */
 #include "framing.h"
 
 #include <inttypes.h>
