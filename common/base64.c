@@ -1,3 +1,4 @@
+/* base64: bytes written as base64 and read back strictly (base64.h). */
 #include "base64.h"
 
 #include <stdint.h>

@@ -1,10 +1,11 @@
+/* cbor_item: CBOR walked, checked, split, skipped and written (cbor_item.h). */
 #include "cbor_item.h"
 
 #include <cbor.h>
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "stack.h"
 #include "utf8.h"
 
 int cbor_read_head(const unsigned char *p, size_t n, struct cbor_head *h)
@@ -86,18 +87,13 @@ struct level {
 	enum special_key keys[2];
 };
 
-/* Most items nest a few levels: the stack grows only for those that don't. */
-#define SHALLOW 32
-
 struct walk {
 	const unsigned char *p;
 	size_t n, pos;
-	struct level *stack;
-	int depth, cap;
+	struct stack levels;
 	bool incomplete;	/* more bytes are needed (splitting only) */
 	uint64_t at_least;	/* then: the item's length is at least this */
 	struct buf *flags;
-	struct level shallow[SHALLOW];
 };
 
 static void walk_init(struct walk *w, const unsigned char *p, size_t n,
@@ -106,9 +102,8 @@ static void walk_init(struct walk *w, const unsigned char *p, size_t n,
 	w->p = p;
 	w->n = n;
 	w->pos = 0;
-	w->stack = w->shallow;
-	w->cap = SHALLOW;
-	w->depth = 0;
+	stack_init(&w->levels, sizeof(struct level), CBOR_MAX_DEPTH,
+		   CBOR_TOO_DEEP);
 	w->incomplete = false;
 	w->at_least = 0;
 	w->flags = flags;
@@ -116,27 +111,7 @@ static void walk_init(struct walk *w, const unsigned char *p, size_t n,
 
 static void walk_free(struct walk *w)
 {
-	if (w->stack != w->shallow)
-		free(w->stack);
-}
-
-/* Room for one more level; NULL when too deep or out of memory. */
-static const char *push(struct walk *w, struct level l)
-{
-	if (w->depth >= CBOR_MAX_DEPTH)
-		return "nested deeper than 1000 levels";
-	if (w->depth + 1 >= w->cap) {
-		int cap = w->cap * 4 > CBOR_MAX_DEPTH + 1 ? CBOR_MAX_DEPTH + 1 : w->cap * 4;
-		struct level *s = malloc((size_t)cap * sizeof(*s));
-		if (!s)
-			return "out of memory";
-		memcpy(s, w->stack, (size_t)(w->depth + 1) * sizeof(*s));
-		walk_free(w);
-		w->stack = s;
-		w->cap = cap;
-	}
-	w->stack[++w->depth] = l;
-	return NULL;
+	stack_free(&w->levels);
 }
 
 static void note_key(struct walk *w, struct level *map, const struct cbor_head *h,
@@ -171,14 +146,14 @@ static void close_map(struct walk *w, struct level *map)
 /* An item is complete: count it in its parent; close what that completes. */
 static void item_done(struct walk *w)
 {
-	while (w->depth > 0) {
-		struct level *top = &w->stack[w->depth];
+	struct level *top;
+	while ((top = stack_top(&w->levels))) {
 		top->count++;
 		if (top->indefinite || --top->left > 0)
 			return;
 		if (top->is_map && w->flags)
 			close_map(w, top);
-		w->depth--;
+		stack_pop(&w->levels);
 	}
 }
 
@@ -210,13 +185,13 @@ static const char *walk_one(struct walk *w, bool whole)
 			return "malformed CBOR";
 		w->pos += h.size;
 		size_t rest = w->n - w->pos;
-		struct level *top = &w->stack[w->depth];
+		struct level *top = stack_top(&w->levels);
 
-		if (w->depth && top->string_major) {
+		if (top && top->string_major) {
 			/* Chunks of an indefinite string: same major, definite. */
 			if (h.major == CBOR_SIMPLE && h.indefinite) {
 				top->string_major = 0;
-				w->depth--;
+				stack_pop(&w->levels);
 				item_done(w);
 				continue;
 			}
@@ -224,18 +199,18 @@ static const char *walk_one(struct walk *w, bool whole)
 				return "malformed CBOR: bad chunk in an indefinite string";
 		} else if (h.major == CBOR_SIMPLE && h.indefinite) {
 			/* A break closes an indefinite array or map. */
-			if (!w->depth || !top->indefinite || top->string_major)
+			if (!top || !top->indefinite || top->string_major)
 				return "malformed CBOR: unexpected break";
 			if (top->is_map && (top->count & 1))
 				return "malformed CBOR: map key without a value";
 			if (top->is_map && w->flags)
 				close_map(w, top);
-			w->depth--;
+			stack_pop(&w->levels);
 			item_done(w);
 			continue;
 		}
 
-		bool is_key = w->depth && top->is_map && !(top->count & 1) &&
+		bool is_key = top && top->is_map && !(top->count & 1) &&
 			      !top->string_major;
 		switch (h.major) {
 		case CBOR_BYTES:
@@ -243,8 +218,9 @@ static const char *walk_one(struct walk *w, bool whole)
 			if (h.indefinite) {
 				if (is_key && w->flags)
 					note_key(w, top, &h, NULL);
-				why = push(w, (struct level){ .indefinite = true,
-							      .string_major = h.major });
+				why = stack_push(&w->levels,
+						 &(struct level){ .indefinite = true,
+								  .string_major = h.major });
 				if (why)
 					return why;
 				continue;
@@ -259,7 +235,7 @@ static const char *walk_one(struct walk *w, bool whole)
 			if (is_key && w->flags)
 				note_key(w, top, &h, w->p + w->pos);
 			w->pos += (size_t)h.value;
-			if (!(w->depth && top->string_major))
+			if (!(top && top->string_major))
 				item_done(w);
 			continue;
 		case CBOR_ARRAY:
@@ -287,7 +263,7 @@ static const char *walk_one(struct walk *w, bool whole)
 				if (buf_append_byte(w->flags, CBOR_MAP_TEXT_KEYS))
 					return "out of memory";
 			}
-			why = push(w, l);
+			why = stack_push(&w->levels, &l);
 			if (why)
 				return why;
 			continue;
@@ -295,7 +271,7 @@ static const char *walk_one(struct walk *w, bool whole)
 		case CBOR_TAG:
 			if (is_key && w->flags)
 				note_key(w, top, &h, NULL);
-			why = push(w, (struct level){ .left = 1 });
+			why = stack_push(&w->levels, &(struct level){ .left = 1 });
 			if (why)
 				return why;
 			continue;
@@ -305,7 +281,7 @@ static const char *walk_one(struct walk *w, bool whole)
 			item_done(w);
 			continue;
 		}
-	} while (w->depth > 0);
+	} while (w->levels.depth > 0);
 	return NULL;
 }
 
@@ -343,32 +319,40 @@ long long cbor_item_length(const unsigned char *p, size_t n, const char **why)
 #define LEFT_INDEFINITE UINT64_MAX
 #define LEFT_INDEFINITE_STRING (UINT64_MAX - 1)
 
+void cbor_skip_init(struct cbor_skip *s)
+{
+	stack_init(&s->left, sizeof(uint64_t), CBOR_MAX_DEPTH, CBOR_TOO_DEEP);
+	cbor_skip_start(s);
+}
+
 void cbor_skip_start(struct cbor_skip *s)
 {
-	s->depth = 0;
+	stack_free(&s->left);
 	s->string_left = 0;
 	s->head_len = 0;
 	s->done = false;
 }
 
+void cbor_skip_free(struct cbor_skip *s)
+{
+	stack_free(&s->left);
+}
+
 /* An item ended: true when that ends the outermost one. */
 static bool skip_item_done(struct cbor_skip *s)
 {
-	while (s->depth > 0) {
-		uint64_t *left = &s->left[s->depth];
+	uint64_t *left;
+	while ((left = stack_top(&s->left))) {
 		if (*left >= LEFT_INDEFINITE_STRING || --*left > 0)
 			return false;
-		s->depth--;
+		stack_pop(&s->left);
 	}
 	return true;
 }
 
 static bool skip_push(struct cbor_skip *s, uint64_t left)
 {
-	if (s->depth >= CBOR_MAX_DEPTH)
-		return false;
-	s->left[++s->depth] = left;
-	return true;
+	return !stack_push(&s->left, &left);
 }
 
 long long cbor_skip_feed(struct cbor_skip *s, const unsigned char *p, size_t n)
@@ -395,12 +379,13 @@ long long cbor_skip_feed(struct cbor_skip *s, const unsigned char *p, size_t n)
 			continue;
 		}
 		s->head_len = 0;
-		uint64_t top = s->depth ? s->left[s->depth] : 0;
+		uint64_t *left = stack_top(&s->left);
+		uint64_t top = left ? *left : 0;
 
 		if (h.major == CBOR_SIMPLE && h.indefinite) {	/* a break */
 			if (top < LEFT_INDEFINITE_STRING)
 				return -1;
-			s->depth--;
+			stack_pop(&s->left);
 			if (skip_item_done(s))
 				goto done;
 			continue;

@@ -16,8 +16,10 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "stack.h"
 
 #define CBOR_MAX_DEPTH 1000
+#define CBOR_TOO_DEEP "nested deeper than 1000 levels"
 
 enum {
 	CBOR_UINT, CBOR_NEGINT, CBOR_BYTES, CBOR_TEXT,
@@ -62,21 +64,24 @@ long long cbor_item_split(const unsigned char *p, size_t n, uint64_t *at_least,
 
 /*
  * Skips an item as its bytes come, keeping none of them: for an item
- * too large to hold. cbor_skip_feed() returns how many bytes of p it took:
- * all of them while the item goes on, fewer when it ended (done is set),
- * -1 when it is malformed.
+ * too large to hold. cbor_skip_init() once, cbor_skip_start() for each
+ * item, cbor_skip_free() at the end. cbor_skip_feed() returns how many
+ * bytes of p it took: all of them while the item goes on, fewer when it
+ * ended (done is set), -1 when it is malformed, nested deeper than
+ * CBOR_MAX_DEPTH, or out of memory.
  */
 struct cbor_skip {
-	uint64_t left[CBOR_MAX_DEPTH + 1];	/* per level; see cbor_item.c */
-	int depth;
+	struct stack left;	/* per level, its items left; see cbor_item.c */
 	uint64_t string_left;
 	bool string_is_item;	/* the string being skipped is an item */
 	unsigned char head[9];
 	size_t head_len;
 	bool done;
 };
+void cbor_skip_init(struct cbor_skip *s);
 void cbor_skip_start(struct cbor_skip *s);
 long long cbor_skip_feed(struct cbor_skip *s, const unsigned char *p, size_t n);
+void cbor_skip_free(struct cbor_skip *s);
 
 /* Writers: each returns 0, or -1 when out of memory. */
 int cbor_put_head(struct buf *b, int major, uint64_t value);

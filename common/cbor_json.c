@@ -1,3 +1,4 @@
+/* cbor_json: one CBOR item written as JSON (cbor_json.h). */
 #include "cbor_json.h"
 
 #include <inttypes.h>
@@ -9,63 +10,49 @@
 
 #include "base64.h"
 #include "cbor_item.h"
-#include "json.h"
+#include "json_write.h"
+#include "stack.h"
 
 /* Enough for every integer json_to_cbor() reads (309 digits). */
 #define BIGNUM_MAX_BYTES 130
 
+/*
+ * What an open level is written as: an array, a map with text keys as an
+ * object, any other map as {"$map":[[key,value],...]}, a tag as
+ * {"$tag":N,"$value":...}, an indefinite string as its chunks joined.
+ */
 enum level_kind { L_ARRAY, L_OBJECT, L_PAIRS, L_TAG, L_TEXT, L_BYTES };
 
 struct level {
 	enum level_kind kind;
 	bool indefinite;
-	uint64_t left, count;
-	size_t chunks_at;	/* L_BYTES: where its chunks start in scratch */
+	uint64_t left;		/* items still to come, when definite */
+	uint64_t count;		/* items written */
+	size_t chunks_at;	/* L_BYTES: where its chunks start in byte_chunks */
 };
 
-#define SHALLOW 32
-
 struct writer {
-	const unsigned char *p;
-	size_t n, pos;
-	struct buf *out;
-	const unsigned char *map_flags;
-	size_t next_map;
-	struct level *stack;
-	int depth, cap;
-	struct buf chunks;	/* an indefinite byte string, put together */
-	struct level shallow[SHALLOW];
+	const unsigned char *item;	/* the CBOR item, checked */
+	size_t item_len;
+	size_t at;			/* the next head to read in item */
+	struct buf *json;		/* what is written */
+	const unsigned char *map_flags;	/* cbor_check()'s, one per map in order */
+	size_t next_map;		/* the next map's index in map_flags */
+	struct stack levels;	/* as deep as cbor_check() let the item be */
+	struct buf byte_chunks;	/* an indefinite byte string, put together */
 };
 
 static int put(struct writer *w, const char *s)
 {
-	return buf_append(w->out, s, strlen(s));
-}
-
-static const char *push(struct writer *w, struct level l)
-{
-	/* cbor_check() bounded the depth already. */
-	if (w->depth + 1 >= w->cap) {
-		int cap = w->cap * 4 > CBOR_MAX_DEPTH + 1 ? CBOR_MAX_DEPTH + 1 : w->cap * 4;
-		struct level *s = malloc((size_t)cap * sizeof(*s));
-		if (!s)
-			return "out of memory";
-		memcpy(s, w->stack, (size_t)(w->depth + 1) * sizeof(*s));
-		if (w->stack != w->shallow)
-			free(w->stack);
-		w->stack = s;
-		w->cap = cap;
-	}
-	w->stack[++w->depth] = l;
-	return NULL;
+	return buf_append(w->json, s, strlen(s));
 }
 
 /* What goes before the next item in its container: a comma, a colon... */
-static int separate(struct writer *w)
+static int put_separator(struct writer *w)
 {
-	if (!w->depth)
+	struct level *top = stack_top(&w->levels);
+	if (!top)
 		return 0;
-	struct level *top = &w->stack[w->depth];
 	switch (top->kind) {
 	case L_ARRAY:
 		return top->count ? put(w, ",") : 0;
@@ -82,7 +69,8 @@ static int separate(struct writer *w)
 	}
 }
 
-static int close_level(struct writer *w, struct level *l)
+/* What ends level l in JSON; a byte string's chunks, joined, first. */
+static int put_close(struct writer *w, struct level *l)
 {
 	switch (l->kind) {
 	case L_ARRAY: return put(w, "]");
@@ -91,12 +79,12 @@ static int close_level(struct writer *w, struct level *l)
 	case L_TAG: return put(w, "}");
 	case L_TEXT: return put(w, "\"");
 	case L_BYTES: {
-		size_t n = w->chunks.len - l->chunks_at;
-		/* No chunks: w->chunks.data may be NULL. */
+		size_t n = w->byte_chunks.len - l->chunks_at;
+		/* No chunks: byte_chunks.data may be NULL. */
 		int rc = put(w, "{\"$bytes\":\"") ||
-			 (n && base64_put(w->out, w->chunks.data + l->chunks_at, n)) ||
+			 (n && base64_put(w->json, w->byte_chunks.data + l->chunks_at, n)) ||
 			 put(w, "\"}");
-		w->chunks.len = l->chunks_at;
+		w->byte_chunks.len = l->chunks_at;
 		return rc;
 	}
 	}
@@ -104,18 +92,18 @@ static int close_level(struct writer *w, struct level *l)
 }
 
 /* An item is complete: close what it completes. */
-static int done(struct writer *w)
+static int item_written(struct writer *w)
 {
-	while (w->depth > 0) {
-		struct level *top = &w->stack[w->depth];
+	struct level *top;
+	while ((top = stack_top(&w->levels))) {
 		top->count++;
 		if (top->kind == L_PAIRS && !(top->count & 1) && put(w, "]"))
 			return -1;
 		if (top->indefinite || --top->left > 0)
 			return 0;
-		if (close_level(w, top))
+		if (put_close(w, top))
 			return -1;
-		w->depth--;
+		stack_pop(&w->levels);
 	}
 	return 0;
 }
@@ -176,12 +164,12 @@ static int put_bignum(struct writer *w, const unsigned char *b, size_t n, bool n
 	}
 	if (!nd)
 		digits[nd++] = '0';
-	if (buf_reserve(w->out, nd + 1))
+	if (buf_reserve(w->json, nd + 1))
 		return -1;
 	if (neg)
-		w->out->data[w->out->len++] = '-';
+		w->json->data[w->json->len++] = '-';
 	while (nd)
-		w->out->data[w->out->len++] = (unsigned char)digits[--nd];
+		w->json->data[w->json->len++] = (unsigned char)digits[--nd];
 	return 0;
 }
 
@@ -238,7 +226,7 @@ static bool small_bignum(struct writer *w, const struct cbor_head *tag)
 	struct cbor_head b;
 	if (tag->value != 2 && tag->value != 3)
 		return false;
-	if (cbor_read_head(w->p + w->pos, w->n - w->pos, &b) <= 0 ||
+	if (cbor_read_head(w->item + w->at, w->item_len - w->at, &b) <= 0 ||
 	    b.major != CBOR_BYTES || b.indefinite || b.value > BIGNUM_MAX_BYTES)
 		return false;
 	return true;
@@ -251,30 +239,30 @@ static const char *write_item(struct writer *w)
 
 	do {
 		struct cbor_head h;
-		cbor_read_head(w->p + w->pos, w->n - w->pos, &h);	/* checked */
-		w->pos += h.size;
-		struct level *top = &w->stack[w->depth];
-		bool in_string = w->depth && (top->kind == L_TEXT || top->kind == L_BYTES);
+		cbor_read_head(w->item + w->at, w->item_len - w->at, &h);	/* checked */
+		w->at += h.size;
+		struct level *top = stack_top(&w->levels);
+		bool in_string = top && (top->kind == L_TEXT || top->kind == L_BYTES);
 
 		if (h.major == CBOR_SIMPLE && h.indefinite) {	/* break */
-			if (close_level(w, top))
+			if (put_close(w, top))
 				return oom;
-			w->depth--;
-			if (done(w))
+			stack_pop(&w->levels);
+			if (item_written(w))
 				return oom;
 			continue;
 		}
 		if (in_string) {	/* a chunk */
-			const unsigned char *s = w->p + w->pos;
-			w->pos += (size_t)h.value;
+			const unsigned char *s = w->item + w->at;
+			w->at += (size_t)h.value;
 			int rc = top->kind == L_TEXT
-				? json_put_escaped(w->out, s, (size_t)h.value)
-				: buf_append(&w->chunks, s, (size_t)h.value);
+				? json_put_escaped(w->json, s, (size_t)h.value)
+				: buf_append(&w->byte_chunks, s, (size_t)h.value);
 			if (rc)
 				return oom;
 			continue;
 		}
-		if (separate(w))
+		if (put_separator(w))
 			return oom;
 
 		switch (h.major) {
@@ -291,20 +279,20 @@ static const char *write_item(struct writer *w)
 			if (h.indefinite) {
 				struct level l = { .kind = h.major == CBOR_TEXT ? L_TEXT : L_BYTES,
 						   .indefinite = true,
-						   .chunks_at = w->chunks.len };
+						   .chunks_at = w->byte_chunks.len };
 				if (h.major == CBOR_TEXT && put(w, "\""))
 					return oom;
-				if ((why = push(w, l)))
+				if ((why = stack_push(&w->levels, &l)))
 					return why;
 				continue;
 			}
 			if (h.major == CBOR_TEXT
-			    ? json_put_string(w->out, w->p + w->pos, (size_t)h.value)
+			    ? json_put_string(w->json, w->item + w->at, (size_t)h.value)
 			    : put(w, "{\"$bytes\":\"") ||
-			      base64_put(w->out, w->p + w->pos, (size_t)h.value) ||
+			      base64_put(w->json, w->item + w->at, (size_t)h.value) ||
 			      put(w, "\"}"))
 				return oom;
-			w->pos += (size_t)h.value;
+			w->at += (size_t)h.value;
 			break;
 		case CBOR_ARRAY:
 		case CBOR_MAP: {
@@ -322,22 +310,22 @@ static const char *write_item(struct writer *w)
 				return oom;
 			}
 			if (!h.indefinite && l.left == 0) {
-				if (close_level(w, &l))
+				if (put_close(w, &l))
 					return oom;
 				break;
 			}
-			if ((why = push(w, l)))
+			if ((why = stack_push(&w->levels, &l)))
 				return why;
 			continue;
 		}
 		case CBOR_TAG:
 			if (small_bignum(w, &h)) {
 				struct cbor_head b;
-				cbor_read_head(w->p + w->pos, w->n - w->pos, &b);
-				w->pos += b.size;
-				if (put_bignum(w, w->p + w->pos, (size_t)b.value, h.value == 3))
+				cbor_read_head(w->item + w->at, w->item_len - w->at, &b);
+				w->at += b.size;
+				if (put_bignum(w, w->item + w->at, (size_t)b.value, h.value == 3))
 					return oom;
-				w->pos += (size_t)b.value;
+				w->at += (size_t)b.value;
 				break;
 			}
 			{
@@ -346,7 +334,8 @@ static const char *write_item(struct writer *w)
 				if (put(w, s))
 					return oom;
 			}
-			if ((why = push(w, (struct level){ .kind = L_TAG, .left = 1 })))
+			if ((why = stack_push(&w->levels,
+					      &(struct level){ .kind = L_TAG, .left = 1 })))
 				return why;
 			continue;
 		default:
@@ -354,9 +343,9 @@ static const char *write_item(struct writer *w)
 				return oom;
 			break;
 		}
-		if (done(w))
+		if (item_written(w))
 			return oom;
-	} while (w->depth > 0);
+	} while (w->levels.depth > 0);
 	return NULL;
 }
 
@@ -368,16 +357,15 @@ const char *cbor_to_json(const unsigned char *p, size_t n, struct buf *out)
 		buf_free(&flags);
 		return why;
 	}
-	struct writer w = { .p = p, .n = n, .out = out, .map_flags = flags.data,
-			    .cap = SHALLOW };
-	w.stack = w.shallow;
+	struct writer w = { .item = p, .item_len = n, .json = out,
+			    .map_flags = flags.data };
+	stack_init(&w.levels, sizeof(struct level), CBOR_MAX_DEPTH, CBOR_TOO_DEEP);
 	size_t start = out->len;
 	why = write_item(&w);
 	if (why)
 		out->len = start;
-	if (w.stack != w.shallow)
-		free(w.stack);
-	buf_free(&w.chunks);
+	stack_free(&w.levels);
+	buf_free(&w.byte_chunks);
 	buf_free(&flags);
 	return why;
 }

@@ -1,3 +1,4 @@
+/* datatype: records and messages converted by their datatype (datatype.h). */
 #include "datatype.h"
 
 #include <stdio.h>
@@ -7,13 +8,34 @@
 #include "cbor_item.h"
 #include "cbor_json.h"
 #include "json.h"
+#include "json_cbor.h"
+#include "json_write.h"
 #include "utf8.h"
 
-static const char *const type_names[] = {
+/* The one list of their names: --type, envelopes' "type", errors. */
+static const char *const datatype_names[] = {
 	[DATATYPE_STRING] = "string",
 	[DATATYPE_BYTES] = "bytes",
 	[DATATYPE_OBJECT] = "object",
 };
+#define N_DATATYPES (sizeof(datatype_names) / sizeof(*datatype_names))
+
+const char *datatype_name(enum datatype t)
+{
+	return datatype_names[t];
+}
+
+int datatype_parse(const char *name, size_t len, enum datatype *out)
+{
+	for (size_t t = 0; t < N_DATATYPES; t++) {
+		if (strlen(datatype_names[t]) == len &&
+		    !memcmp(datatype_names[t], name, len)) {
+			*out = (enum datatype)t;
+			return 0;
+		}
+	}
+	return -1;
+}
 
 void converter_init(struct converter *c, const struct config *cfg)
 {
@@ -41,14 +63,6 @@ enum datatype converter_type_for(struct converter *c, const char *tag,
 	c->last_type = config_type_for(cfg, c->last_tag);
 	c->have_last = true;
 	return c->last_type;
-}
-
-static int type_by_name(const unsigned char *s, size_t n)
-{
-	for (int t = 0; t < 3; t++)
-		if (strlen(type_names[t]) == n && !memcmp(type_names[t], s, n))
-			return t;
-	return -1;
 }
 
 static const char *check_size(struct converter *c, size_t len)
@@ -192,9 +206,11 @@ static const char *take_string(struct converter *c, struct envelope *e,
 	}
 	if (e->type >= 0)
 		return "duplicate \"type\" in the envelope";
-	e->type = type_by_name(c->spare.data, c->spare.len);
-	return e->type < 0 ? "unknown \"type\": expected string, bytes or object"
-			   : NULL;
+	enum datatype type;
+	if (datatype_parse((const char *)c->spare.data, c->spare.len, &type))
+		return "unknown \"type\": expected " DATATYPE_CHOICES;
+	e->type = (int)type;
+	return NULL;
 }
 
 static const char *json_member(struct converter *c, const unsigned char *p,
@@ -395,7 +411,7 @@ static const char *put_envelope(struct converter *c, struct buf *out,
 	/* A binary message on an --object path is an object if it is CBOR. */
 	if (binary && type == DATATYPE_OBJECT && !cbor_check(data, len, NULL))
 		as = DATATYPE_OBJECT;
-	const char *name = type_names[as];
+	const char *name = datatype_names[as];
 	size_t start = out->len;
 	int rc;
 
@@ -449,7 +465,7 @@ const char *frame_to_record(struct converter *c, struct buf *out,
 	if (binary != (type != DATATYPE_STRING)) {
 		snprintf(why_kind, sizeof(why_kind), "%s frame on %s %s path",
 			 kind_words[binary], type == DATATYPE_OBJECT ? "an" : "a",
-			 type_names[type]);
+			 datatype_names[type]);
 		return why_kind;
 	}
 	const char *tag = cfg->tagged ? path : NULL;

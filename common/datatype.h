@@ -12,11 +12,18 @@
 #define RXWS_DATATYPE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "buf.h"
 #include "framing.h"
 #include "msg.h"
 #include "options.h"
+
+/* The datatypes by name, as --type and envelopes' "type" say them. */
+#define DATATYPE_CHOICES "string, bytes or object"
+const char *datatype_name(enum datatype t);
+/* 0, or -1 when name (len bytes, not terminated) is none of them. */
+int datatype_parse(const char *name, size_t len, enum datatype *out);
 
 struct converter {
 	const struct config *cfg;

@@ -1,3 +1,4 @@
+/* framing: records cut from stdin and written to stdout (framing.h). */
 #include "framing.h"
 
 #include <inttypes.h>
@@ -88,6 +89,8 @@ void decoder_init(struct decoder *d, enum framing f, bool tagged,
 void decoder_free(struct decoder *d)
 {
 	buf_free(&d->acc);
+	if (d->skip)
+		cbor_skip_free(d->skip);
 	free(d->skip);
 	d->skip = NULL;
 }
@@ -294,8 +297,11 @@ static int cbor_broken(struct decoder *d, const char *why,
 static int cbor_too_large(struct decoder *d, uint64_t at_least,
 			  const struct record_sink *sink)
 {
-	if (!d->skip && !(d->skip = malloc(sizeof(*d->skip))))
-		return cbor_broken(d, "out of memory", sink);
+	if (!d->skip) {
+		if (!(d->skip = malloc(sizeof(*d->skip))))
+			return cbor_broken(d, "out of memory", sink);
+		cbor_skip_init(d->skip);
+	}
 	if (at_least)
 		snprintf(d->reason, sizeof(d->reason),
 			 "CBOR item of %" PRIu64 " bytes or more is over %s",

@@ -1,39 +1,42 @@
 /*
- * json: JSON text (RFC 8259) read straight into CBOR, and the pieces of
- * JSON that rxws writes.
+ * json: the tokens of JSON text (RFC 8259) that its readers share: white
+ * space, strings (checked, and read as UTF-8) and numbers (checked).
  *
- * There is no tree: the parser writes each value's CBOR as it reads it,
- * with an explicit stack (nesting at most CBOR_MAX_DEPTH), so deep or
- * large input costs what it is and never more. Numbers keep their exact
- * value: integers of any size up to 309 digits (beyond 64 bits as CBOR
- * bignums), the rest as the shortest exact float. Objects of the $forms
- * of rxws(7) ({"$bytes": base64}, {"$tag": N, "$value": v}, ...) become
- * the CBOR they stand for.
+ * Strings are checked in one pass that also measures their value, so a
+ * reader can make room for it once and then write it (json_unescape).
  */
 #ifndef RXWS_JSON_H
 #define RXWS_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
 
-/*
- * Reads one JSON value at p[*pos], writing its CBOR to out (NULL: only
- * check it), and moves *pos past it. NULL, or why the text is not valid.
- */
-const char *json_value_to_cbor(const unsigned char *p, size_t n, size_t *pos,
-			       struct buf *out);
-/* The whole of p is one JSON value, with white space around it at most. */
-const char *json_to_cbor(const unsigned char *p, size_t n, struct buf *out);
+size_t json_skip_space(const unsigned char *p, size_t n, size_t pos);
 
+/* A checked string: where it ends, and the value it stands for. */
+struct json_string {
+	size_t end;	/* just past its closing quote */
+	size_t len;	/* bytes of its value, as UTF-8 */
+	bool plain;	/* no escapes: its bytes are its value */
+};
+
+/* Checks the string whose opening quote is at p[pos]. NULL, or why not. */
+const char *json_scan_string(const unsigned char *p, size_t n, size_t pos,
+			     struct json_string *s);
+/* Writes the value (s->len bytes) of the string checked at p[pos] to w. */
+void json_unescape(const unsigned char *p, size_t pos,
+		   const struct json_string *s, unsigned char *w);
 /* Reads the JSON string at p[*pos] ('"' first) into out, as UTF-8. */
 const char *json_string(const unsigned char *p, size_t n, size_t *pos,
 			struct buf *out);
-size_t json_skip_space(const unsigned char *p, size_t n, size_t pos);
 
-/* Writers: each returns 0, or -1 when out of memory. */
-int json_put_string(struct buf *out, const unsigned char *s, size_t n);
-/* The same without the quotes around it. */
-int json_put_escaped(struct buf *out, const unsigned char *s, size_t n);
+/*
+ * Checks the number at p[pos]: *end is just past it, *is_int whether it
+ * has neither a fraction nor an exponent. NULL, or why it is not one.
+ */
+const char *json_scan_number(const unsigned char *p, size_t n, size_t pos,
+			     size_t *end, bool *is_int);
 
 #endif

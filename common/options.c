@@ -1,3 +1,4 @@
+/* options: the command line parsed into a config, and --help (options.h). */
 #include "options.h"
 
 #include <arpa/inet.h>
@@ -12,6 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "datatype.h"
 
 #ifndef RXWS_VERSION
 #define RXWS_VERSION "0.0.0"
@@ -71,9 +74,9 @@ static const struct opt_def opt_defs[] = {
 	{ "object", no_argument, OPT_OBJECT, FOR_ALL, SEC_RECORDS, NULL,
 	  "frames are CBOR; records are JSON (line, nul) or CBOR" },
 	{ "type", required_argument, OPT_TYPE, FOR_CONNECT, SEC_RECORDS, "TYPE",
-	  "string, bytes or object" },
+	  DATATYPE_CHOICES },
 	{ "type", required_argument, OPT_TYPE, FOR_SERVE | FOR_GROUP, SEC_RECORDS, "[GLOB=]TYPE",
-	  "string, bytes or object; GLOB=TYPE per path (first match wins)" },
+	  DATATYPE_CHOICES "; GLOB=TYPE per path (first match wins)" },
 	{ "format", required_argument, OPT_FORMAT, FOR_ALL, SEC_RECORDS, "FMT",
 	  "framing of stdin and stdout: line, nul, lp, raw, json, cbor" },
 	{ "null", no_argument, OPT_NUL, FOR_ALL, SEC_RECORDS, NULL,
@@ -234,23 +237,12 @@ static const char *const tool_summary[] = {
 	"their path, received messages come out tagged with theirs.\n",
 };
 
-static const char *const datatype_names[] = {
-	[DATATYPE_STRING] = "string",
-	[DATATYPE_BYTES] = "bytes",
-	[DATATYPE_OBJECT] = "object",
-};
-
 static const char *const overflow_names[] = {
 	[OVERFLOW_BLOCK] = "block",
 	[OVERFLOW_DROP_OLDEST] = "drop-oldest",
 	[OVERFLOW_DROP_NEWEST] = "drop-newest",
 	[OVERFLOW_CLOSE] = "close",
 };
-
-const char *datatype_name(enum datatype t)
-{
-	return datatype_names[t];
-}
 
 static int name_index(const char *const *names, size_t n, const char *s)
 {
@@ -351,11 +343,12 @@ static int parse_size(const char *s, uint64_t max, uint64_t *out)
 static int parse_type_rule(struct config *c, const char *arg)
 {
 	const char *eq = strrchr(arg, '=');
-	int t = name_index(datatype_names, 3, eq ? eq + 1 : arg);
-	if (t < 0)
+	const char *name = eq ? eq + 1 : arg;
+	enum datatype t;
+	if (datatype_parse(name, strlen(name), &t))
 		return -1;
 	if (!eq) {
-		c->datatype = (enum datatype)t;
+		c->datatype = t;
 		return 0;
 	}
 	struct type_rule *rules = realloc(c->type_rules,

@@ -125,7 +125,6 @@ struct config {
 int config_parse(struct config *c, enum tool tool, int argc, char **argv);
 void config_free(struct config *c);
 
-const char *datatype_name(enum datatype t);
 /* The datatype of records on a path: first --type GLOB=TYPE that matches. */
 enum datatype config_type_for(const struct config *c, const char *path);
 /* Whether stdin records of some paths are JSON texts (objects, line or nul). */

@@ -1,3 +1,4 @@
+/* utf8: UTF-8 checked, whole or as it comes (utf8.h). */
 #include "utf8.h"
 
 #include <stdint.h>

@@ -23,6 +23,8 @@
 #include "datatype.h"
 #include "framing.h"
 #include "json.h"
+#include "json_cbor.h"
+#include "json_write.h"
 #include "options.h"
 
 #define CHECK(cond)							\

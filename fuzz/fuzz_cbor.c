@@ -34,7 +34,7 @@ static void skip_in_chunks(const uint8_t *p, size_t n, long long len,
 	uint32_t rng = (uint32_t)n * 2654435761u + (uint32_t)most;
 
 	CHECK(s != NULL);
-	cbor_skip_start(s);
+	cbor_skip_init(s);
 	while (pos < n) {
 		size_t k = most == 1 ? 1 : 1 + rng_next(&rng) % most;
 		if (k > n - pos)
@@ -56,6 +56,7 @@ static void skip_in_chunks(const uint8_t *p, size_t n, long long len,
 	}
 	if (len > 0)
 		CHECK(s->done);
+	cbor_skip_free(s);
 	free(s);
 }
 

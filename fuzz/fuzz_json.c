@@ -1,5 +1,5 @@
 /*
- * fuzz_json: JSON text to CBOR (json.h), as --object reads line and nul
+ * fuzz_json: JSON text to CBOR (json_cbor.h), as --object reads line and nul
  * records and the json envelopes' "data", with the $forms of rxws(7).
  *
  * Input: the JSON text, all of it (fuzz/dict/fuzz_json.dict has its words).
