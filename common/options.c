@@ -856,7 +856,8 @@ static int settle(struct config *c)
 	return -1;
 }
 
-int config_parse(struct config *c, enum tool tool, int argc, char **argv)
+/* -1 when the tool should go on, or its exit code: the steps above return either. */
+static int parse(struct config *c, enum tool tool, int argc, char **argv)
 {
 	struct option longopts[N_OPTS + 1];
 	char shortopts[2 * N_OPTS + 3];
@@ -928,6 +929,16 @@ int config_parse(struct config *c, enum tool tool, int argc, char **argv)
 		break;
 	}
 	return settle(c);
+}
+
+int config_parse(struct config *c, enum tool tool, int argc, char **argv, int *exit_code)
+{
+	int rc = parse(c, tool, argc, argv);
+
+	if (rc < 0)
+		return 0;
+	*exit_code = rc;
+	return -1;
 }
 
 void config_free(struct config *c)

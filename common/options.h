@@ -119,10 +119,12 @@ struct config {
 };
 
 /*
- * Returns -1 when the tool should go on, or an exit code: 0 after --help
- * or --version, EXIT_USAGE after a message on stderr.
+ * 0: the tool runs with cfg. -1: it stops, with *exit_code: EXIT_OK after
+ * --help or --version, EXIT_USAGE after a message on stderr (EXIT_SOFTWARE
+ * when out of memory). Either way config_free(cfg) follows.
  */
-int config_parse(struct config *c, enum tool tool, int argc, char **argv);
+int config_parse(struct config *cfg, enum tool tool, int argc, char **argv,
+		 int *exit_code);
 void config_free(struct config *c);
 
 const char *datatype_name(enum datatype t);
