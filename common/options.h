@@ -1,10 +1,11 @@
 /*
  * options: the command line of every tool, parsed once into a config.
  *
- * One table describes each option, the tools that take it and its help
- * line, so --help, the parser and the checks cannot drift apart. Defaults
- * that depend on other options (the framing, the overflow policy) are
- * settled by config_parse().
+ * One table describes each option: the member of struct config it sets and
+ * how its argument is read, the tools that take it and its help line, so
+ * --help, the parser and the checks cannot drift apart. Defaults that
+ * depend on other options (the framing, the overflow policy) are settled
+ * by config_parse().
  */
 #ifndef RXWS_OPTIONS_H
 #define RXWS_OPTIONS_H
@@ -93,7 +94,6 @@ struct config {
 	uint64_t broker_maxlen;
 	bool broker_inbound;
 	bool collect;
-	bool retry_given;		/* --retry-delay, --retry-max or --retries */
 
 	/* both */
 	const char **protocols;		/* --protocol, in order */
