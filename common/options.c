@@ -4,10 +4,13 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <fnmatch.h>
 #include <getopt.h>
 #include <libwebsockets.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,215 +29,103 @@
 #define FOR_CLIENTS (FOR_CONNECT | FOR_GROUP)
 #define FOR_ALL (FOR_SERVE | FOR_CLIENTS)
 
-enum section { SEC_RECORDS, SEC_FLOW, SEC_SERVER, SEC_BROKER, SEC_CLIENT, SEC_LOGS, SEC_OTHER };
-
-static const char *const section_titles[] = {
-	[SEC_RECORDS] = "Records",
-	[SEC_FLOW] = "Flow",
-	[SEC_SERVER] = "Server",
-	[SEC_BROKER] = "Broker (many rxws-serve as one, through Redis)",
-	[SEC_CLIENT] = "Connection",
-	[SEC_LOGS] = "Logs",
-	[SEC_OTHER] = "Other",
+/*
+ * An option is one row of opts[] below, as in git's parse-options.h: the
+ * row names the member of struct config that the option sets and how its
+ * argument is read and bounded, the tools that take it, and its line in
+ * --help. getopt_long's tables, --help and the parsing are all made from
+ * the rows, so that an option is added, changed or removed in one place.
+ */
+enum opt_type {
+	OPTION_BOOL,		/* a bool becomes true */
+	OPTION_SET,		/* an int or an enum takes .value */
+	OPTION_COUNTUP,		/* an int counts how often the option is given */
+	OPTION_STRING,		/* a const char * keeps the argument (argv outlives config) */
+	OPTION_LIST,		/* the argument joins a list (the option is repeatable) */
+	OPTION_SECS,		/* seconds: a double, .min at least */
+	OPTION_COUNT,		/* a count or a size (k, M, G): an integer, .min to .max */
+	OPTION_NAME,		/* one of .names: an int or an enum takes its index */
+	OPTION_CALLBACK,	/* .parse reads the argument: the few that are special */
+	OPTION_GROUP,		/* not an option: .help titles the rows that follow */
+	/* The option of the same long name in another row, in other words for .tools. */
+	OPTION_WORDING,
 };
 
-enum opt_id {
-	OPT_STRING = 256, OPT_BYTES, OPT_OBJECT, OPT_TYPE, OPT_FORMAT = 'f', OPT_NUL = '0',
-	OPT_CHUNK_SIZE = 300, OPT_MAX_SIZE, OPT_STRICT,
-	OPT_QUEUE, OPT_OVERFLOW, OPT_DRAIN_TIMEOUT, OPT_PING_INTERVAL,
-	OPT_PING_TIMEOUT, OPT_KEEP_OPEN = 'k', OPT_RECV_ONLY = 'r',
-	OPT_SEND_ONLY = 's', OPT_COUNT = 'c', OPT_TIMEOUT = 'W',
-	OPT_HOST = 400, OPT_PORT = 'p', OPT_UNIX = 401, OPT_ALLOW_PATH,
-	OPT_MAX_CLIENTS, OPT_WAIT_CLIENTS, OPT_HANDSHAKE_TIMEOUT,
-	OPT_CERT, OPT_KEY, OPT_AUTH_TOKEN_FILE, OPT_ORIGIN, OPT_STATIC, OPT_METRICS,
-	OPT_COMPRESS, OPT_HEADER, OPT_CACERT, OPT_INSECURE,
-	OPT_RETRY_DELAY, OPT_RETRY_MAX, OPT_RETRIES, OPT_CONNECT_TIMEOUT,
-	OPT_MAX_PATHS, OPT_PROTOCOL, OPT_PROXY, OPT_NOPROXY, OPT_NO_ACK,
-	OPT_RESUME_TIMEOUT, OPT_SESSION, OPT_ONESHOT,
-	OPT_BROKER, OPT_BROKER_PREFIX, OPT_BROKER_MAXLEN, OPT_BROKER_INBOUND, OPT_COLLECT,
-	OPT_VERBOSE = 'v', OPT_QUIET = 'q', OPT_LOG_FORMAT = 500, OPT_NAME,
-	OPT_HELP = 'h', OPT_VERSION = 502,
-};
+/*
+ * One setting that several options make: the datatype, the framing, how
+ * much to log, which way records go. Two options that make it differently
+ * exclude each other, whatever their order: "the last one wins" would
+ * hide a mistake in a long command line.
+ */
+enum one_of { ONE_OF_NONE, ONE_DATATYPE, ONE_FRAMING, ONE_LOUDNESS, ONE_DIRECTION, N_ONE_OF };
 
-struct opt_def {
-	const char *name;
-	int has_arg;
-	int id;			/* the short option too, when printable */
-	unsigned tools;
-	enum section section;
-	const char *arg;
+struct parse;
+
+struct opt {
+	const char *long_name;
+	char short_name;		/* 0: long only */
+	unsigned tools;			/* FOR_*: the tools that take it */
+	enum opt_type type;
+	size_t field;			/* where in struct config */
+	size_t width;			/* the size of an integer field */
+	size_t length_field;		/* OPTION_LIST: where the list's length is */
+	int value;			/* OPTION_SET; in a one_of, the choice it makes */
+	enum one_of one_of;
+	double min;			/* OPTION_SECS, OPTION_COUNT: the least */
+	uint64_t max;			/* OPTION_COUNT: the most */
+	const char *const *names;	/* OPTION_NAME */
+	size_t n_names;
+	bool (*accepts)(const char *arg);	/* OPTION_STRING, OPTION_LIST; NULL: any */
+	int (*parse)(struct parse *p, const struct opt *o, const char *arg);
+	const char *expected;		/* for the error: what the argument should be */
+	const char *arg;		/* its name in --help; NULL: the option takes none */
 	const char *help;
 };
 
-static const struct opt_def opt_defs[] = {
-	{ "string", no_argument, OPT_STRING, FOR_ALL, SEC_RECORDS, NULL,
-	  "frames are text; records must be UTF-8 (default)" },
-	{ "bytes", no_argument, OPT_BYTES, FOR_ALL, SEC_RECORDS, NULL,
-	  "frames are binary; records are any bytes" },
-	{ "object", no_argument, OPT_OBJECT, FOR_ALL, SEC_RECORDS, NULL,
-	  "frames are CBOR; records are JSON (line, nul) or CBOR" },
-	{ "type", required_argument, OPT_TYPE, FOR_CONNECT, SEC_RECORDS, "TYPE",
-	  DATATYPE_CHOICES },
-	{ "type", required_argument, OPT_TYPE, FOR_SERVE | FOR_GROUP, SEC_RECORDS, "[GLOB=]TYPE",
-	  DATATYPE_CHOICES "; GLOB=TYPE per path (first match wins)" },
-	{ "format", required_argument, OPT_FORMAT, FOR_ALL, SEC_RECORDS, "FMT",
-	  "framing of stdin and stdout: line, nul, lp, raw, json, cbor" },
-	{ "null", no_argument, OPT_NUL, FOR_ALL, SEC_RECORDS, NULL,
-	  "same as --format nul" },
-	{ "chunk-size", required_argument, OPT_CHUNK_SIZE, FOR_ALL, SEC_RECORDS, "BYTES",
-	  "largest frame under --format raw (4096)" },
-	{ "max-size", required_argument, OPT_MAX_SIZE, FOR_ALL, SEC_RECORDS, "BYTES",
-	  "largest message from a peer or stdin (16M)" },
-	{ "strict", no_argument, OPT_STRICT, FOR_ALL, SEC_RECORDS, NULL,
-	  "exit 65 on the first bad record instead of skipping it" },
+/* A member of struct config that must be of type T (else it does not compile). */
+#define MEMBER(T, m) (offsetof(struct config, m) + 0 * sizeof(&((struct config *)0)->m == (T *)0))
+/* An integer member of 4 or 8 bytes, the widths store_integer() writes (else it does not compile). */
+#define WIDTH(m) sizeof(((struct config *)0)->m)
+#define INTEGER(m) .field = offsetof(struct config, m), \
+	.width = WIDTH(m) + 0 * sizeof(char[WIDTH(m) == 4 || WIDTH(m) == 8 ? 1 : -1])
 
-	{ "queue", required_argument, OPT_QUEUE, FOR_ALL, SEC_FLOW, "N",
-	  "messages a connection may have waiting (1024)" },
-	{ "overflow", required_argument, OPT_OVERFLOW, FOR_ALL, SEC_FLOW, "POLICY",
-	  "full queue: block, drop-oldest, drop-newest, close" },
-	{ "drain-timeout", required_argument, OPT_DRAIN_TIMEOUT, FOR_ALL, SEC_FLOW, "SECS",
-	  "at end of input, exit 75 if not delivered within SECS (10)" },
-	{ "ping-interval", required_argument, OPT_PING_INTERVAL, FOR_ALL, SEC_FLOW, "SECS",
-	  "send a ping after SECS (30; 0 turns keepalive off)" },
-	{ "ping-timeout", required_argument, OPT_PING_TIMEOUT, FOR_ALL, SEC_FLOW, "SECS",
-	  "close a peer that has not answered a ping in SECS (30)" },
-	{ "keep-open", no_argument, OPT_KEEP_OPEN, FOR_ALL, SEC_FLOW, NULL,
-	  "keep running after the end of stdin" },
-	{ "recv-only", no_argument, OPT_RECV_ONLY, FOR_ALL, SEC_FLOW, NULL,
-	  "never read stdin" },
-	{ "send-only", no_argument, OPT_SEND_ONLY, FOR_ALL, SEC_FLOW, NULL,
-	  "discard what peers send" },
-	{ "count", required_argument, OPT_COUNT, FOR_ALL, SEC_FLOW, "N",
-	  "exit 0 after writing N records to stdout" },
-	{ "timeout", required_argument, OPT_TIMEOUT, FOR_ALL, SEC_FLOW, "SECS",
-	  "exit 75 if still running after SECS" },
-	{ "no-ack", no_argument, OPT_NO_ACK, FOR_ALL, SEC_FLOW, NULL,
-	  "no acknowledgements between rxws tools (faster, nothing resent)" },
-	{ "resume-timeout", required_argument, OPT_RESUME_TIMEOUT, FOR_SERVE, SEC_FLOW, "SECS",
-	  "keep a gone client's records this long for its return (30)" },
-	{ "session", required_argument, OPT_SESSION, FOR_CLIENTS, SEC_FLOW, "NAME",
-	  "resume this session after a restart (at least once)" },
+#define OPT_BOOL(m) .type = OPTION_BOOL, .field = MEMBER(bool, m)
+#define OPT_SET(m, v) .type = OPTION_SET, INTEGER(m), .value = (v)
+#define OPT_COUNTUP(m) .type = OPTION_COUNTUP, .field = MEMBER(int, m)
+#define OPT_STRING(m) .type = OPTION_STRING, .field = MEMBER(const char *, m)
+#define OPT_LIST(m, n) .type = OPTION_LIST, .field = MEMBER(const char **, m), \
+	.length_field = MEMBER(size_t, n)
+#define CHECKED(ok, what) .accepts = (ok), .expected = (what)
+#define OPT_SECS(m, least, what) .type = OPTION_SECS, .field = MEMBER(double, m), \
+	.min = (least), .expected = (what)
+#define OPT_COUNT(m, least, most, what) .type = OPTION_COUNT, INTEGER(m), \
+	.min = (least), .max = (most), .expected = (what)
+#define OPT_NAME(m, list, what) .type = OPTION_NAME, INTEGER(m), .names = (list), \
+	.n_names = sizeof(list) / sizeof(*(list)), .expected = (what)
+#define OPT_CALLBACK(fn, what) .type = OPTION_CALLBACK, .parse = (fn), .expected = (what)
+#define OPT_WORDING .type = OPTION_WORDING
+#define OPT_GROUP(title) { .type = OPTION_GROUP, .help = (title) }
+#define ONE_OF(setting) .one_of = (setting)
+#define CHOICE(v) .value = (v)
+#define HELP(a, h) .arg = (a), .help = (h)
 
-	{ "host", required_argument, OPT_HOST, FOR_SERVE, SEC_SERVER, "ADDR",
-	  "address to listen on (127.0.0.1; :: or 0.0.0.0 for all)" },
-	{ "port", required_argument, OPT_PORT, FOR_SERVE, SEC_SERVER, "N",
-	  "port to listen on (8888; 0 picks a free one and logs it)" },
-	{ "unix", required_argument, OPT_UNIX, FOR_SERVE, SEC_SERVER, "SOCKET",
-	  "listen on a unix socket instead of TCP" },
-	{ "allow-path", required_argument, OPT_ALLOW_PATH, FOR_SERVE, SEC_SERVER, "GLOB",
-	  "accept only paths matching GLOB (repeatable)" },
-	{ "max-clients", required_argument, OPT_MAX_CLIENTS, FOR_SERVE, SEC_SERVER, "N",
-	  "refuse clients beyond N (HTTP 503)" },
-	{ "wait-clients", required_argument, OPT_WAIT_CLIENTS, FOR_SERVE, SEC_SERVER, "N",
-	  "do not read stdin until N clients are connected" },
-	{ "handshake-timeout", required_argument, OPT_HANDSHAKE_TIMEOUT, FOR_SERVE, SEC_SERVER, "SECS",
-	  "drop a peer whose handshake is not done in SECS (10)" },
-	{ "cert", required_argument, OPT_CERT, FOR_SERVE, SEC_SERVER, "FILE",
-	  "TLS certificate (PEM): serve wss://, with --key" },
-	{ "key", required_argument, OPT_KEY, FOR_SERVE, SEC_SERVER, "FILE",
-	  "TLS private key (PEM) of --cert" },
-	{ "auth-token-file", required_argument, OPT_AUTH_TOKEN_FILE, FOR_SERVE, SEC_SERVER, "FILE",
-	  "require this token: Authorization: Bearer, or ?token=" },
-	{ "origin", required_argument, OPT_ORIGIN, FOR_SERVE, SEC_SERVER, "ORIGIN",
-	  "allow browsers from ORIGIN only (repeatable; others get 403)" },
-	{ "static", required_argument, OPT_STATIC, FOR_SERVE, SEC_SERVER, "DIR",
-	  "serve the files of DIR over HTTP on the same port" },
-	{ "metrics", no_argument, OPT_METRICS, FOR_SERVE, SEC_SERVER, NULL,
-	  "answer GET /metrics (Prometheus) and /healthz on the same port" },
-	{ "compress", no_argument, OPT_COMPRESS, FOR_SERVE, SEC_SERVER, NULL,
-	  "offer permessage-deflate to clients" },
-	{ "protocol", required_argument, OPT_PROTOCOL, FOR_SERVE, SEC_SERVER, "NAME",
-	  "accept this subprotocol (repeatable; an offer of none gets 400)" },
+/* The least seconds above 0, for the options that cannot wait 0 s. */
+#define ABOVE_0 DBL_TRUE_MIN
 
-	{ "broker", required_argument, OPT_BROKER, FOR_SERVE, SEC_BROKER, "URL",
-	  "redis://[USER:PASSWORD@]HOST[:PORT][/DB] or redis+unix:///SOCKET[?db=N]" },
-	{ "broker-prefix", required_argument, OPT_BROKER_PREFIX, FOR_SERVE, SEC_BROKER, "PREFIX",
-	  "the streams' keys: PREFIX:out, PREFIX:in (rxws)" },
-	{ "broker-maxlen", required_argument, OPT_BROKER_MAXLEN, FOR_SERVE, SEC_BROKER, "N",
-	  "keep about N entries in each stream (1000000)" },
-	{ "broker-inbound", no_argument, OPT_BROKER_INBOUND, FOR_SERVE, SEC_BROKER, NULL,
-	  "also append what clients send to PREFIX:in" },
-	{ "collect", no_argument, OPT_COLLECT, FOR_SERVE, SEC_BROKER, NULL,
-	  "no listener, no stdin: write every member's PREFIX:in to stdout" },
-	{ "retry-delay", required_argument, OPT_RETRY_DELAY, FOR_SERVE, SEC_BROKER, "SECS",
-	  "first reconnect to Redis after SECS (0.5), then doubling" },
-	{ "retry-max", required_argument, OPT_RETRY_MAX, FOR_SERVE, SEC_BROKER, "SECS",
-	  "longest wait between reconnects to Redis (30)" },
-	{ "retries", required_argument, OPT_RETRIES, FOR_SERVE, SEC_BROKER, "N",
-	  "give up on Redis (exit 69) after N failed retries in a row (never)" },
-
-	{ "retry-delay", required_argument, OPT_RETRY_DELAY, FOR_CLIENTS, SEC_CLIENT, "SECS",
-	  "first reconnect within SECS (0.5), then doubling" },
-	{ "retry-max", required_argument, OPT_RETRY_MAX, FOR_CLIENTS, SEC_CLIENT, "SECS",
-	  "longest wait between reconnects (30)" },
-	{ "retries", required_argument, OPT_RETRIES, FOR_CLIENTS, SEC_CLIENT, "N",
-	  "give up (exit 69) after N failed retries in a row (never)" },
-	{ "unix", required_argument, OPT_UNIX, FOR_CLIENTS, SEC_CLIENT, "SOCKET",
-	  "connect through a unix socket; the URL gives path and Host" },
-	{ "oneshot", no_argument, OPT_ONESHOT, FOR_CLIENTS, SEC_CLIENT, NULL,
-	  "end when a connection ends: exit 0 on 1000, else 69" },
-	{ "connect-timeout", required_argument, OPT_CONNECT_TIMEOUT, FOR_CLIENTS, SEC_CLIENT, "SECS",
-	  "limit for one attempt, TCP and handshake (10)" },
-	{ "header", required_argument, OPT_HEADER, FOR_CLIENTS, SEC_CLIENT, "'K: V'",
-	  "add this header to the handshake (repeatable)" },
-	{ "auth-token-file", required_argument, OPT_AUTH_TOKEN_FILE, FOR_CLIENTS, SEC_CLIENT, "FILE",
-	  "send Authorization: Bearer with the token in FILE" },
-	{ "cacert", required_argument, OPT_CACERT, FOR_CLIENTS, SEC_CLIENT, "FILE",
-	  "trust the CA certificates in FILE (PEM) for wss://" },
-	{ "insecure", no_argument, OPT_INSECURE, FOR_CLIENTS, SEC_CLIENT, NULL,
-	  "wss:// without checking the certificate or host name" },
-	{ "compress", no_argument, OPT_COMPRESS, FOR_CLIENTS, SEC_CLIENT, NULL,
-	  "ask the server for permessage-deflate" },
-	{ "protocol", required_argument, OPT_PROTOCOL, FOR_CLIENTS, SEC_CLIENT, "NAME",
-	  "offer this subprotocol (repeatable, in order of preference)" },
-	{ "proxy", required_argument, OPT_PROXY, FOR_CLIENTS, SEC_CLIENT, "URL",
-	  "HTTP proxy (CONNECT) to go through ('' for none; default: *_proxy)" },
-	{ "noproxy", required_argument, OPT_NOPROXY, FOR_CLIENTS, SEC_CLIENT, "LIST",
-	  "hosts to reach without the proxy (default: no_proxy; '*': all)" },
-
-	{ "max-paths", required_argument, OPT_MAX_PATHS, FOR_GROUP, SEC_CLIENT, "N",
-	  "paths stdin records may open, at most (256)" },
-
-	{ "verbose", no_argument, OPT_VERBOSE, FOR_ALL, SEC_LOGS, NULL,
-	  "log connections and retries; twice for debug" },
-	{ "quiet", no_argument, OPT_QUIET, FOR_ALL, SEC_LOGS, NULL,
-	  "log errors only" },
-	{ "log-format", required_argument, OPT_LOG_FORMAT, FOR_ALL, SEC_LOGS, "FMT",
-	  "text or json (OpenTelemetry log records)" },
-	{ "name", required_argument, OPT_NAME, FOR_ALL, SEC_LOGS, "NAME",
-	  "source name in logs" },
-
-	{ "help", no_argument, OPT_HELP, FOR_ALL, SEC_OTHER, NULL,
-	  "show this help and exit" },
-	{ "version", no_argument, OPT_VERSION, FOR_ALL, SEC_OTHER, NULL,
-	  "show the version and exit" },
-};
-
-#define N_OPTS (sizeof(opt_defs) / sizeof(*opt_defs))
-
-static const char *const tool_names[] = {
-	[TOOL_SERVE] = "rxws-serve",
-	[TOOL_CONNECT] = "rxws-connect",
-	[TOOL_GROUP] = "rxws-group",
-};
-
-static const char *const tool_usage[] = {
-	[TOOL_SERVE] = "[OPTIONS] [PATH]",
-	[TOOL_CONNECT] = "[OPTIONS] URL",
-	[TOOL_GROUP] = "[OPTIONS] URL [PATH...]",
-};
-
-static const char *const tool_summary[] = {
-	[TOOL_SERVE] =
+/* Each tool's name, and how its --help begins. */
+static const struct tool_text {
+	const char *name, *usage, *summary;
+} tool_texts[] = {
+	[TOOL_SERVE] = { "rxws-serve", "[OPTIONS] [PATH]",
 	"Serve WebSocket clients: broadcast stdin records to the clients of a path,\n"
 	"write what they send to stdout. With PATH, records are untagged and only\n"
-	"PATH is accepted; without, any path is, and records are tagged TAG<TAB>DATA.\n",
-	[TOOL_CONNECT] =
+	"PATH is accepted; without, any path is, and records are tagged TAG<TAB>DATA.\n" },
+	[TOOL_CONNECT] = { "rxws-connect", "[OPTIONS] URL",
 	"Connect to a WebSocket server: send stdin records, write received messages\n"
-	"to stdout, reconnect by itself. URL is ws[s]://HOST[:PORT][/PATH][?QUERY].\n",
-	[TOOL_GROUP] =
+	"to stdout, reconnect by itself. URL is ws[s]://HOST[:PORT][/PATH][?QUERY].\n" },
+	[TOOL_GROUP] = { "rxws-group", "[OPTIONS] URL [PATH...]",
 	"Connect to many paths of one WebSocket server: tagged stdin records go to\n"
-	"their path, received messages come out tagged with theirs.\n",
+	"their path, received messages come out tagged with theirs.\n" },
 };
 
 static const char *const overflow_names[] = {
@@ -252,35 +143,21 @@ static int name_index(const char *const *names, size_t n, const char *s)
 	return -1;
 }
 
-static void print_help(enum tool tool)
-{
-	printf("Usage: %s %s\n%s", tool_names[tool], tool_usage[tool],
-	       tool_summary[tool]);
-	for (int sec = SEC_RECORDS; sec <= SEC_OTHER; sec++) {
-		bool titled = false;
-		for (size_t i = 0; i < N_OPTS; i++) {
-			const struct opt_def *o = &opt_defs[i];
-			if (o->section != (enum section)sec || !(o->tools & (1u << tool)))
-				continue;
-			if (!titled) {
-				printf("\n%s:\n", section_titles[sec]);
-				titled = true;
-			}
-			char left[64];
-			int n = o->id < 128
-				? snprintf(left, sizeof(left), "  -%c, --%s", o->id, o->name)
-				: snprintf(left, sizeof(left), "      --%s", o->name);
-			if (o->arg)
-				snprintf(left + n, sizeof(left) - (size_t)n, " %s", o->arg);
-			printf("%-32s%s\n", left, o->help);
-		}
-	}
-	printf("\nOptions that make one choice differently (--string --bytes, -f lp -0,\n"
-	       "-r -s, -q -v) exclude each other: a usage error.\n");
-	printf("\nExit: 0 done, 64 usage, 65 bad input with --strict, 69 cannot bind or\n"
-	       "connect, 70 internal error, 74 I/O error, 75 timeout.\n"
-	       "See %s(1) and rxws(7).\n", tool_names[tool]);
-}
+struct choice {
+	int value;
+	char given[64];		/* the first option that made it, as given */
+};
+
+/* What config_parse() knows on its way: where it writes, what it has seen. */
+struct parse {
+	struct config *c;
+	char now[64];		/* the option at hand, as given: for messages */
+	struct choice choices[N_ONE_OF];
+	bool *given;		/* by row of opts[]: which options were given */
+	int exit_code;		/* when a step returns -1 */
+};
+
+static void print_help(enum tool tool);
 
 /*
  * lws 4.1 appends "-" and the git hash of its build to the version; a
@@ -292,16 +169,36 @@ static void print_version(enum tool tool)
 	size_t n = strlen(lws);
 	while (n && (lws[n - 1] == '-' || isspace((unsigned char)lws[n - 1])))
 		n--;
-	printf("%s %s (libwebsockets %.*s)\n", tool_names[tool], RXWS_VERSION,
+	printf("%s %s (libwebsockets %.*s)\n", tool_texts[tool].name, RXWS_VERSION,
 	       (int)n, lws);
 }
 
-static int usage_error(enum tool tool, const char *fmt, const char *arg)
+__attribute__((format(printf, 2, 3)))
+static int usage_error(struct parse *p, const char *fmt, ...)
 {
-	fprintf(stderr, "%s: ", tool_names[tool]);
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry '%s --help' for more information.\n", tool_names[tool]);
-	return EXIT_USAGE;
+	const char *tool = tool_texts[p->c->tool].name;
+	va_list ap;
+
+	fprintf(stderr, "%s: ", tool);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help' for more information.\n", tool);
+	p->exit_code = EXIT_USAGE;
+	return -1;
+}
+
+/* An argument that the option's row refuses, in the words of the row. */
+static int bad_argument(struct parse *p, const struct opt *o, const char *arg)
+{
+	return usage_error(p, "--%s: expected %s, not '%s'", o->long_name, o->expected, arg);
+}
+
+static int out_of_memory(struct parse *p)
+{
+	fprintf(stderr, "%s: out of memory\n", tool_texts[p->c->tool].name);
+	p->exit_code = EXIT_SOFTWARE;
+	return -1;
 }
 
 static int parse_seconds(const char *s, double *out)
@@ -407,30 +304,49 @@ static int push_string(const char ***list, size_t *n, const char *s)
 	return 0;
 }
 
-/* A header name is an HTTP token; the value has no line breaks. */
-static bool header_problem(const char *h)
+/* --header: the name is an HTTP token; the value has no line breaks. */
+static bool is_header(const char *h)
 {
 	const char *colon = strchr(h, ':');
 	if (!colon || colon == h)
-		return true;
+		return false;
 	for (const char *p = h; p < colon; p++)
 		if (!strchr("!#$%&'*+-.^_`|~", *p) && !isalnum((unsigned char)*p))
-			return true;
-	return strpbrk(colon, "\r\n") != NULL;
+			return false;
+	return strpbrk(colon, "\r\n") == NULL;
+}
+
+/* --protocol: a token (RFC 6455 1.9), of 120 bytes at most. */
+static bool is_token(const char *s)
+{
+	if (!*s || strcspn(s, "()<>@,;:\\\"/[]?={} \t") != strlen(s) || strlen(s) > 120)
+		return false;
+	for (const char *q = s; *q; q++)
+		if ((unsigned char)*q <= ' ' || (unsigned char)*q >= 0x7f)
+			return false;
+	return true;
+}
+
+/* --session: a name of 1 to 256 bytes. */
+static bool is_session_name(const char *s)
+{
+	return *s && strlen(s) <= 256;
 }
 
 /*
  * The token is the file's first line, without the white space around it:
  * printable, no spaces, as a header and a URL can carry it.
  */
-static int read_token(struct config *c)
+static int read_token(struct parse *p)
 {
-	enum tool tool = c->tool;
+	struct config *c = p->c;
+	const char *tool = tool_texts[c->tool].name;
 	FILE *f = fopen(c->auth_token_file, "r");
 	if (!f) {
 		fprintf(stderr, "%s: cannot read --auth-token-file %s: %s\n",
-			tool_names[tool], c->auth_token_file, strerror(errno));
-		return EXIT_USAGE;
+			tool, c->auth_token_file, strerror(errno));
+		p->exit_code = EXIT_USAGE;
+		return -1;
 	}
 	char line[4098];
 	size_t n = fgets(line, sizeof(line), f) ? strlen(line) : 0;
@@ -443,11 +359,12 @@ static int read_token(struct config *c)
 			n = 0;
 	if (n <= start || n - start > 4096) {
 		fprintf(stderr, "%s: --auth-token-file %s: expected one token of 1 to 4096 printable characters, without spaces\n",
-			tool_names[tool], c->auth_token_file);
-		return EXIT_USAGE;
+			tool, c->auth_token_file);
+		p->exit_code = EXIT_USAGE;
+		return -1;
 	}
 	c->token = strdup(line + start);
-	return c->token ? -1 : EXIT_SOFTWARE;
+	return c->token ? 0 : out_of_memory(p);
 }
 
 static void set_defaults(struct config *c, enum tool tool, const char *progname)
@@ -477,322 +394,382 @@ static void set_defaults(struct config *c, enum tool tool, const char *progname)
 	c->broker_maxlen = 1000000;
 }
 
-/*
- * One setting that several options make: the datatype, the framing, how
- * much to log, which way records go. Two options that make it differently
- * exclude each other, whatever their order: "the last one wins" would
- * hide a mistake in a long command line.
- */
-struct choice {
-	int value;
-	char given[64];		/* the first option that made it, as given */
-};
-
-struct choices {
-	struct choice datatype, framing, loudness, direction;
-};
-
-static int choose(enum tool tool, struct choice *ch, int value,
-		  const char *given)
+static int choose(struct parse *p, enum one_of setting, int value)
 {
+	struct choice *ch = &p->choices[setting];
+
 	if (!ch->given[0]) {
 		ch->value = value;
-		snprintf(ch->given, sizeof(ch->given), "%s", given);
-		return -1;
+		snprintf(ch->given, sizeof(ch->given), "%s", p->now);
+		return 0;
 	}
 	if (ch->value == value)
-		return -1;
-	char both[160];
-	snprintf(both, sizeof(both), "%s and %s exclude each other", ch->given, given);
-	return usage_error(tool, "%s", both);
+		return 0;
+	return usage_error(p, "%s and %s exclude each other", ch->given, p->now);
 }
 
-/* Applies one option; given is how it was written, for messages. */
-static int apply_option(struct config *c, struct choices *ch, int id,
-			const char *arg, const char *given)
+/* --type TYPE, or GLOB=TYPE for the paths that match (rxws-connect has one). */
+static int parse_type_option(struct parse *p, const struct opt *o, const char *arg)
 {
-	enum tool tool = c->tool;
+	bool per_path = strchr(arg, '=') != NULL;
+
+	if (per_path && p->c->tool == TOOL_CONNECT)
+		return usage_error(p, "--type GLOB=TYPE needs paths: '%s'", arg);
+	if (parse_type_rule(p->c, arg))
+		return bad_argument(p, o, arg);
+	return per_path ? 0 : choose(p, o->one_of, (int)p->c->datatype);
+}
+
+static int parse_format_option(struct parse *p, const struct opt *o, const char *arg)
+{
+	if (framing_parse(arg, &p->c->framing))
+		return bad_argument(p, o, arg);
+	return choose(p, o->one_of, (int)p->c->framing);
+}
+
+static int parse_host_option(struct parse *p, const struct opt *o, const char *arg)
+{
+	if (arg[0] != '[')
+		p->c->host = arg;
+	else if (unbracket_host(p->c, arg))
+		return usage_error(p, "--%s: brackets are for an IPv6 address, not '%s'",
+				   o->long_name, arg);
+	return 0;
+}
+
+/* --help and --version end the parse, and the tool with 0. */
+static int show_help(struct parse *p, const struct opt *o, const char *arg)
+{
+	(void)o, (void)arg;
+	print_help(p->c->tool);
+	p->exit_code = EXIT_OK;
+	return -1;
+}
+
+static int show_version(struct parse *p, const struct opt *o, const char *arg)
+{
+	(void)o, (void)arg;
+	print_version(p->c->tool);
+	p->exit_code = EXIT_OK;
+	return -1;
+}
+
+static const char *const log_format_names[] = {
+	[LOG_TEXT] = "text",
+	[LOG_JSON] = "json",
+};
+
+/* In the order of --help. */
+static const struct opt opts[] = {
+	OPT_GROUP("Records"),
+	{ "string", 0, FOR_ALL, OPT_SET(datatype, DATATYPE_STRING), ONE_OF(ONE_DATATYPE),
+	  HELP(NULL, "frames are text; records must be UTF-8 (default)") },
+	{ "bytes", 0, FOR_ALL, OPT_SET(datatype, DATATYPE_BYTES), ONE_OF(ONE_DATATYPE),
+	  HELP(NULL, "frames are binary; records are any bytes") },
+	{ "object", 0, FOR_ALL, OPT_SET(datatype, DATATYPE_OBJECT), ONE_OF(ONE_DATATYPE),
+	  HELP(NULL, "frames are CBOR; records are JSON (line, nul) or CBOR") },
+	{ "type", 0, FOR_CONNECT, ONE_OF(ONE_DATATYPE),
+	  OPT_CALLBACK(parse_type_option, "string, bytes, object or GLOB=TYPE"),
+	  HELP("TYPE", DATATYPE_CHOICES) },
+	{ "type", 0, FOR_SERVE | FOR_GROUP, OPT_WORDING,
+	  HELP("[GLOB=]TYPE", DATATYPE_CHOICES "; GLOB=TYPE per path (first match wins)") },
+	{ "format", 'f', FOR_ALL, ONE_OF(ONE_FRAMING),
+	  OPT_CALLBACK(parse_format_option, "line, nul, lp, raw, json or cbor"),
+	  HELP("FMT", "framing of stdin and stdout: line, nul, lp, raw, json, cbor") },
+	{ "null", '0', FOR_ALL, OPT_SET(framing, FRAMING_NUL), ONE_OF(ONE_FRAMING),
+	  HELP(NULL, "same as --format nul") },
+	{ "chunk-size", 0, FOR_ALL, OPT_COUNT(chunk_size, 1, 1u << 30, "a size in bytes"),
+	  HELP("BYTES", "largest frame under --format raw (4096)") },
+	/* lp lengths are 32 bits. */
+	{ "max-size", 0, FOR_ALL, OPT_COUNT(max_size, 1, UINT32_MAX, "1 to 4294967295 bytes"),
+	  HELP("BYTES", "largest message from a peer or stdin (16M)") },
+	{ "strict", 0, FOR_ALL, OPT_BOOL(strict),
+	  HELP(NULL, "exit 65 on the first bad record instead of skipping it") },
+
+	OPT_GROUP("Flow"),
+	{ "queue", 0, FOR_ALL, OPT_COUNT(queue_len, 1, 1u << 24, "a count from 1"),
+	  HELP("N", "messages a connection may have waiting (1024)") },
+	{ "overflow", 0, FOR_ALL,
+	  OPT_NAME(overflow, overflow_names, "block, drop-oldest, drop-newest or close"),
+	  HELP("POLICY", "full queue: block, drop-oldest, drop-newest, close") },
+	{ "drain-timeout", 0, FOR_ALL, OPT_SECS(drain_timeout, 0, "seconds"),
+	  HELP("SECS", "at end of input, exit 75 if not delivered within SECS (10)") },
+	{ "ping-interval", 0, FOR_ALL, OPT_SECS(ping_interval, 0, "seconds"),
+	  HELP("SECS", "send a ping after SECS (30; 0 turns keepalive off)") },
+	{ "ping-timeout", 0, FOR_ALL, OPT_SECS(ping_timeout, 0, "seconds"),
+	  HELP("SECS", "close a peer that has not answered a ping in SECS (30)") },
+	{ "keep-open", 'k', FOR_ALL, OPT_BOOL(keep_open),
+	  HELP(NULL, "keep running after the end of stdin") },
+	{ "recv-only", 'r', FOR_ALL, OPT_BOOL(recv_only), ONE_OF(ONE_DIRECTION), CHOICE('r'),
+	  HELP(NULL, "never read stdin") },
+	{ "send-only", 's', FOR_ALL, OPT_BOOL(send_only), ONE_OF(ONE_DIRECTION), CHOICE('s'),
+	  HELP(NULL, "discard what peers send") },
+	{ "count", 'c', FOR_ALL, OPT_COUNT(count, 1, UINT64_MAX, "a count from 1"),
+	  HELP("N", "exit 0 after writing N records to stdout") },
+	{ "timeout", 'W', FOR_ALL, OPT_SECS(timeout, ABOVE_0, "seconds above 0"),
+	  HELP("SECS", "exit 75 if still running after SECS") },
+	{ "no-ack", 0, FOR_ALL, OPT_BOOL(no_ack),
+	  HELP(NULL, "no acknowledgements between rxws tools (faster, nothing resent)") },
+	{ "resume-timeout", 0, FOR_SERVE, OPT_SECS(resume_timeout, 0, "seconds"),
+	  HELP("SECS", "keep a gone client's records this long for its return (30)") },
+	{ "session", 0, FOR_CLIENTS,
+	  OPT_STRING(session), CHECKED(is_session_name, "a name of 1 to 256 bytes"),
+	  HELP("NAME", "resume this session after a restart (at least once)") },
+
+	OPT_GROUP("Server"),
+	{ "host", 0, FOR_SERVE, OPT_CALLBACK(parse_host_option, NULL),
+	  HELP("ADDR", "address to listen on (127.0.0.1; :: or 0.0.0.0 for all)") },
+	{ "port", 'p', FOR_SERVE, OPT_COUNT(port, 0, 65535, "0 to 65535"),
+	  HELP("N", "port to listen on (8888; 0 picks a free one and logs it)") },
+	{ "unix", 0, FOR_SERVE, OPT_STRING(unix_socket),
+	  HELP("SOCKET", "listen on a unix socket instead of TCP") },
+	{ "allow-path", 0, FOR_SERVE, OPT_LIST(allow_paths, n_allow_paths),
+	  HELP("GLOB", "accept only paths matching GLOB (repeatable)") },
+	{ "max-clients", 0, FOR_SERVE, OPT_COUNT(max_clients, 1, 1u << 24, "a count from 1"),
+	  HELP("N", "refuse clients beyond N (HTTP 503)") },
+	{ "wait-clients", 0, FOR_SERVE, OPT_COUNT(wait_clients, 0, 1u << 24, "a count"),
+	  HELP("N", "do not read stdin until N clients are connected") },
+	{ "handshake-timeout", 0, FOR_SERVE, OPT_SECS(handshake_timeout, 1, "1 second or more"),
+	  HELP("SECS", "drop a peer whose handshake is not done in SECS (10)") },
+	{ "cert", 0, FOR_SERVE, OPT_STRING(cert),
+	  HELP("FILE", "TLS certificate (PEM): serve wss://, with --key") },
+	{ "key", 0, FOR_SERVE, OPT_STRING(key),
+	  HELP("FILE", "TLS private key (PEM) of --cert") },
+	{ "auth-token-file", 0, FOR_SERVE, OPT_STRING(auth_token_file),
+	  HELP("FILE", "require this token: Authorization: Bearer, or ?token=") },
+	{ "origin", 0, FOR_SERVE, OPT_LIST(origins, n_origins),
+	  HELP("ORIGIN", "allow browsers from ORIGIN only (repeatable; others get 403)") },
+	{ "static", 0, FOR_SERVE, OPT_STRING(static_dir),
+	  HELP("DIR", "serve the files of DIR over HTTP on the same port") },
+	{ "metrics", 0, FOR_SERVE, OPT_BOOL(metrics),
+	  HELP(NULL, "answer GET /metrics (Prometheus) and /healthz on the same port") },
+	{ "compress", 0, FOR_SERVE, OPT_BOOL(compress),
+	  HELP(NULL, "offer permessage-deflate to clients") },
+	{ "protocol", 0, FOR_SERVE,
+	  OPT_LIST(protocols, n_protocols), CHECKED(is_token, "a token (RFC 6455 1.9)"),
+	  HELP("NAME", "accept this subprotocol (repeatable; an offer of none gets 400)") },
+
+	OPT_GROUP("Broker (many rxws-serve as one, through Redis)"),
+	{ "broker", 0, FOR_SERVE, OPT_STRING(broker),
+	  HELP("URL", "redis://[USER:PASSWORD@]HOST[:PORT][/DB] or redis+unix:///SOCKET[?db=N]") },
+	{ "broker-prefix", 0, FOR_SERVE, OPT_STRING(broker_prefix),
+	  HELP("PREFIX", "the streams' keys: PREFIX:out, PREFIX:in (rxws)") },
+	{ "broker-maxlen", 0, FOR_SERVE,
+	  OPT_COUNT(broker_maxlen, 1, UINT64_MAX >> 1, "a count from 1"),
+	  HELP("N", "keep about N entries in each stream (1000000)") },
+	{ "broker-inbound", 0, FOR_SERVE, OPT_BOOL(broker_inbound),
+	  HELP(NULL, "also append what clients send to PREFIX:in") },
+	{ "collect", 0, FOR_SERVE, OPT_BOOL(collect),
+	  HELP(NULL, "no listener, no stdin: write every member's PREFIX:in to stdout") },
+	{ "retry-delay", 0, FOR_SERVE, OPT_SECS(retry_delay, ABOVE_0, "seconds above 0"),
+	  HELP("SECS", "first reconnect to Redis after SECS (0.5), then doubling") },
+	{ "retry-max", 0, FOR_SERVE, OPT_SECS(retry_max, ABOVE_0, "seconds above 0"),
+	  HELP("SECS", "longest wait between reconnects to Redis (30)") },
+	{ "retries", 0, FOR_SERVE, OPT_COUNT(retries, 0, 1u << 30, "a count"),
+	  HELP("N", "give up on Redis (exit 69) after N failed retries in a row (never)") },
+
+	OPT_GROUP("Connection"),
+	{ "retry-delay", 0, FOR_CLIENTS, OPT_WORDING,
+	  HELP("SECS", "first reconnect within SECS (0.5), then doubling") },
+	{ "retry-max", 0, FOR_CLIENTS, OPT_WORDING,
+	  HELP("SECS", "longest wait between reconnects (30)") },
+	{ "retries", 0, FOR_CLIENTS, OPT_WORDING,
+	  HELP("N", "give up (exit 69) after N failed retries in a row (never)") },
+	{ "unix", 0, FOR_CLIENTS, OPT_WORDING,
+	  HELP("SOCKET", "connect through a unix socket; the URL gives path and Host") },
+	{ "oneshot", 0, FOR_CLIENTS, OPT_BOOL(oneshot),
+	  HELP(NULL, "end when a connection ends: exit 0 on 1000, else 69") },
+	{ "connect-timeout", 0, FOR_CLIENTS, OPT_SECS(connect_timeout, ABOVE_0, "seconds above 0"),
+	  HELP("SECS", "limit for one attempt, TCP and handshake (10)") },
+	{ "header", 0, FOR_CLIENTS,
+	  OPT_LIST(headers, n_headers), CHECKED(is_header, "'Name: value' on one line"),
+	  HELP("'K: V'", "add this header to the handshake (repeatable)") },
+	{ "auth-token-file", 0, FOR_CLIENTS, OPT_WORDING,
+	  HELP("FILE", "send Authorization: Bearer with the token in FILE") },
+	{ "cacert", 0, FOR_CLIENTS, OPT_STRING(cacert),
+	  HELP("FILE", "trust the CA certificates in FILE (PEM) for wss://") },
+	{ "insecure", 0, FOR_CLIENTS, OPT_BOOL(insecure),
+	  HELP(NULL, "wss:// without checking the certificate or host name") },
+	{ "compress", 0, FOR_CLIENTS, OPT_WORDING,
+	  HELP(NULL, "ask the server for permessage-deflate") },
+	{ "protocol", 0, FOR_CLIENTS, OPT_WORDING,
+	  HELP("NAME", "offer this subprotocol (repeatable, in order of preference)") },
+	{ "proxy", 0, FOR_CLIENTS, OPT_STRING(proxy),
+	  HELP("URL", "HTTP proxy (CONNECT) to go through ('' for none; default: *_proxy)") },
+	{ "noproxy", 0, FOR_CLIENTS, OPT_STRING(noproxy),
+	  HELP("LIST", "hosts to reach without the proxy (default: no_proxy; '*': all)") },
+	{ "max-paths", 0, FOR_GROUP, OPT_COUNT(max_paths, 1, 1u << 20, "a count from 1"),
+	  HELP("N", "paths stdin records may open, at most (256)") },
+
+	OPT_GROUP("Logs"),
+	{ "verbose", 'v', FOR_ALL, OPT_COUNTUP(verbosity), ONE_OF(ONE_LOUDNESS), CHOICE(1),
+	  HELP(NULL, "log connections and retries; twice for debug") },
+	{ "quiet", 'q', FOR_ALL, OPT_SET(verbosity, -1), ONE_OF(ONE_LOUDNESS),
+	  HELP(NULL, "log errors only") },
+	{ "log-format", 0, FOR_ALL, OPT_NAME(log_format, log_format_names, "text or json"),
+	  HELP("FMT", "text or json (OpenTelemetry log records)") },
+	{ "name", 0, FOR_ALL, OPT_STRING(name),
+	  HELP("NAME", "source name in logs") },
+
+	OPT_GROUP("Other"),
+	{ "help", 'h', FOR_ALL, OPT_CALLBACK(show_help, NULL),
+	  HELP(NULL, "show this help and exit") },
+	{ "version", 0, FOR_ALL, OPT_CALLBACK(show_version, NULL),
+	  HELP(NULL, "show the version and exit") },
+};
+
+#define N_OPTS (sizeof(opts) / sizeof(*opts))
+
+/* The row that says how to parse o: o itself, unless o only words it for other tools. */
+static const struct opt *definition(const struct opt *o)
+{
+	if (o->type != OPTION_WORDING)
+		return o;
+	for (size_t i = 0; i < N_OPTS; i++)
+		if (opts[i].type != OPTION_WORDING && opts[i].type != OPTION_GROUP &&
+		    !strcmp(opts[i].long_name, o->long_name))
+			return &opts[i];
+	return NULL;	/* a row without a definition: no test passes */
+}
+
+static bool was_given(const struct parse *p, const char *long_name)
+{
+	for (size_t i = 0; i < N_OPTS; i++)
+		if (p->given[i] && !strcmp(opts[i].long_name, long_name))
+			return true;
+	return false;
+}
+
+static void print_help(enum tool tool)
+{
+	const char *title = NULL;	/* of the group, until a row of it is shown */
+	const struct tool_text *t = &tool_texts[tool];
+
+	printf("Usage: %s %s\n%s", t->name, t->usage, t->summary);
+	for (size_t i = 0; i < N_OPTS; i++) {
+		const struct opt *o = &opts[i];
+		if (o->type == OPTION_GROUP)
+			title = o->help;
+		if (o->type == OPTION_GROUP || !(o->tools & (1u << tool)))
+			continue;
+		if (title) {
+			printf("\n%s:\n", title);
+			title = NULL;
+		}
+		char left[64];
+		char short_name = definition(o)->short_name;
+		int n = short_name
+			? snprintf(left, sizeof(left), "  -%c, --%s", short_name, o->long_name)
+			: snprintf(left, sizeof(left), "      --%s", o->long_name);
+		if (o->arg)
+			snprintf(left + n, sizeof(left) - (size_t)n, " %s", o->arg);
+		printf("%-32s%s\n", left, o->help);
+	}
+	printf("\nOptions that make one choice differently (--string --bytes, -f lp -0,\n"
+	       "-r -s, -q -v) exclude each other: a usage error.\n");
+	printf("\nExit: 0 done, 64 usage, 65 bad input with --strict, 69 cannot bind or\n"
+	       "connect, 70 internal error, 74 I/O error, 75 timeout.\n"
+	       "See %s(1) and rxws(7).\n", t->name);
+}
+
+/* Integers in struct config are of 4 or 8 bytes: ints, enums, size_t, uint64_t, long. */
+static void store_integer(void *field, size_t width, uint64_t value)
+{
+	if (width == sizeof(uint32_t)) {
+		uint32_t narrow = (uint32_t)value;
+		memcpy(field, &narrow, sizeof(narrow));
+	} else {
+		memcpy(field, &value, sizeof(value));
+	}
+}
+
+/* Applies the option of row o (a definition) with its argument, if it takes one. */
+static int apply(struct parse *p, const struct opt *o, const char *arg)
+{
+	void *field = (char *)p->c + o->field;
+	double secs;
 	uint64_t n;
 	int k;
 
-	switch (id) {
-	case OPT_STRING:
-		c->datatype = DATATYPE_STRING;
-		return choose(tool, &ch->datatype, c->datatype, given);
-	case OPT_BYTES:
-		c->datatype = DATATYPE_BYTES;
-		return choose(tool, &ch->datatype, c->datatype, given);
-	case OPT_OBJECT:
-		c->datatype = DATATYPE_OBJECT;
-		return choose(tool, &ch->datatype, c->datatype, given);
-	case OPT_TYPE:
-		if (strchr(arg, '=') && tool == TOOL_CONNECT)
-			return usage_error(tool, "--type GLOB=TYPE needs paths: '%s'", arg);
-		if (parse_type_rule(c, arg))
-			return usage_error(tool, "--type: expected string, bytes, object or GLOB=TYPE, not '%s'", arg);
-		if (!strchr(arg, '='))
-			return choose(tool, &ch->datatype, c->datatype, given);
+	switch (o->type) {
+	case OPTION_BOOL:
+		*(bool *)field = true;
 		break;
-	case OPT_FORMAT:
-		if (framing_parse(arg, &c->framing))
-			return usage_error(tool, "--format: expected line, nul, lp, raw, json or cbor, not '%s'", arg);
-		return choose(tool, &ch->framing, c->framing, given);
-	case OPT_NUL:
-		c->framing = FRAMING_NUL;
-		return choose(tool, &ch->framing, c->framing, given);
-	case OPT_CHUNK_SIZE:
-		if (parse_size(arg, 1u << 30, &n) || !n)
-			return usage_error(tool, "--chunk-size: expected a size in bytes, not '%s'", arg);
-		c->chunk_size = (size_t)n;
+	case OPTION_SET:
+		store_integer(field, o->width, (uint64_t)(int64_t)o->value);
 		break;
-	case OPT_MAX_SIZE:
-		/* lp lengths are 32 bits. */
-		if (parse_size(arg, UINT32_MAX, &n) || !n)
-			return usage_error(tool, "--max-size: expected 1 to 4294967295 bytes, not '%s'", arg);
-		c->max_size = (size_t)n;
+	case OPTION_COUNTUP:
+		++*(int *)field;
 		break;
-	case OPT_STRICT:
-		c->strict = true;
+	case OPTION_STRING:
+		if (o->accepts && !o->accepts(arg))
+			return bad_argument(p, o, arg);
+		*(const char **)field = arg;
 		break;
-	case OPT_QUEUE:
-		if (parse_size(arg, 1u << 24, &n) || !n)
-			return usage_error(tool, "--queue: expected a count from 1, not '%s'", arg);
-		c->queue_len = (size_t)n;
+	case OPTION_LIST:
+		if (o->accepts && !o->accepts(arg))
+			return bad_argument(p, o, arg);
+		if (push_string(field, (size_t *)((char *)p->c + o->length_field), arg))
+			return out_of_memory(p);
 		break;
-	case OPT_OVERFLOW:
-		k = name_index(overflow_names, 4, arg);
+	case OPTION_SECS:
+		if (parse_seconds(arg, &secs) || secs < o->min)
+			return bad_argument(p, o, arg);
+		*(double *)field = secs;
+		break;
+	case OPTION_COUNT:
+		if (parse_size(arg, o->max, &n) || n < o->min)
+			return bad_argument(p, o, arg);
+		store_integer(field, o->width, n);
+		break;
+	case OPTION_NAME:
+		k = name_index(o->names, o->n_names, arg);
 		if (k < 0)
-			return usage_error(tool, "--overflow: expected block, drop-oldest, drop-newest or close, not '%s'", arg);
-		c->overflow = (enum overflow)k;
+			return bad_argument(p, o, arg);
+		store_integer(field, o->width, (uint64_t)k);
 		break;
-	case OPT_DRAIN_TIMEOUT:
-		if (parse_seconds(arg, &c->drain_timeout))
-			return usage_error(tool, "--drain-timeout: expected seconds, not '%s'", arg);
-		break;
-	case OPT_PING_INTERVAL:
-		if (parse_seconds(arg, &c->ping_interval))
-			return usage_error(tool, "--ping-interval: expected seconds, not '%s'", arg);
-		break;
-	case OPT_PING_TIMEOUT:
-		if (parse_seconds(arg, &c->ping_timeout))
-			return usage_error(tool, "--ping-timeout: expected seconds, not '%s'", arg);
-		break;
-	case OPT_KEEP_OPEN:
-		c->keep_open = true;
-		break;
-	case OPT_RECV_ONLY:
-		c->recv_only = true;
-		return choose(tool, &ch->direction, 'r', given);
-	case OPT_SEND_ONLY:
-		c->send_only = true;
-		return choose(tool, &ch->direction, 's', given);
-	case OPT_COUNT:
-		if (parse_size(arg, UINT64_MAX, &c->count) || !c->count)
-			return usage_error(tool, "--count: expected a count from 1, not '%s'", arg);
-		break;
-	case OPT_TIMEOUT:
-		if (parse_seconds(arg, &c->timeout) || c->timeout == 0)
-			return usage_error(tool, "--timeout: expected seconds above 0, not '%s'", arg);
-		break;
-	case OPT_NO_ACK:
-		c->no_ack = true;
-		break;
-	case OPT_ONESHOT:
-		c->oneshot = true;
-		break;
-	case OPT_RESUME_TIMEOUT:
-		if (parse_seconds(arg, &c->resume_timeout))
-			return usage_error(tool, "--resume-timeout: expected seconds, not '%s'", arg);
-		break;
-	case OPT_SESSION:
-		if (!*arg || strlen(arg) > 256)
-			return usage_error(tool, "--session: expected a name of 1 to 256 bytes, not '%s'", arg);
-		c->session = arg;
-		break;
-	case OPT_HOST:
-		if (arg[0] == '[' && unbracket_host(c, arg))
-			return usage_error(tool, "--host: brackets are for an IPv6 address, not '%s'", arg);
-		if (arg[0] != '[')
-			c->host = arg;
-		break;
-	case OPT_PORT:
-		if (parse_size(arg, 65535, &n))
-			return usage_error(tool, "--port: expected 0 to 65535, not '%s'", arg);
-		c->port = (int)n;
-		break;
-	case OPT_UNIX:
-		c->unix_socket = arg;
-		break;
-	case OPT_ALLOW_PATH:
-		if (push_string(&c->allow_paths, &c->n_allow_paths, arg))
-			return EXIT_SOFTWARE;
-		break;
-	case OPT_MAX_CLIENTS:
-		if (parse_size(arg, 1u << 24, &n) || !n)
-			return usage_error(tool, "--max-clients: expected a count from 1, not '%s'", arg);
-		c->max_clients = (size_t)n;
-		break;
-	case OPT_WAIT_CLIENTS:
-		if (parse_size(arg, 1u << 24, &n))
-			return usage_error(tool, "--wait-clients: expected a count, not '%s'", arg);
-		c->wait_clients = (size_t)n;
-		break;
-	case OPT_HANDSHAKE_TIMEOUT:
-		if (parse_seconds(arg, &c->handshake_timeout) || c->handshake_timeout < 1)
-			return usage_error(tool, "--handshake-timeout: expected 1 second or more, not '%s'", arg);
-		break;
-	case OPT_CERT:
-		c->cert = arg;
-		break;
-	case OPT_KEY:
-		c->key = arg;
-		break;
-	case OPT_AUTH_TOKEN_FILE:
-		c->auth_token_file = arg;
-		break;
-	case OPT_ORIGIN:
-		if (push_string(&c->origins, &c->n_origins, arg))
-			return EXIT_SOFTWARE;
-		break;
-	case OPT_STATIC:
-		c->static_dir = arg;
-		break;
-	case OPT_METRICS:
-		c->metrics = true;
-		break;
-	case OPT_COMPRESS:
-		c->compress = true;
-		break;
-	case OPT_HEADER:
-		if (header_problem(arg))
-			return usage_error(tool, "--header: expected 'Name: value' on one line, not '%s'", arg);
-		if (push_string(&c->headers, &c->n_headers, arg))
-			return EXIT_SOFTWARE;
-		break;
-	case OPT_PROTOCOL:
-		if (!*arg || strcspn(arg, "()<>@,;:\\\"/[]?={} \t") != strlen(arg) ||
-		    strlen(arg) > 120)
-			return usage_error(tool, "--protocol: expected a token (RFC 6455 1.9), not '%s'", arg);
-		for (const char *q = arg; *q; q++)
-			if ((unsigned char)*q <= ' ' || (unsigned char)*q >= 0x7f)
-				return usage_error(tool, "--protocol: expected a token (RFC 6455 1.9), not '%s'", arg);
-		if (push_string(&c->protocols, &c->n_protocols, arg))
-			return EXIT_SOFTWARE;
-		break;
-	case OPT_PROXY:
-		c->proxy = arg;
-		break;
-	case OPT_NOPROXY:
-		c->noproxy = arg;
-		break;
-	case OPT_CACERT:
-		c->cacert = arg;
-		break;
-	case OPT_INSECURE:
-		c->insecure = true;
-		break;
-	case OPT_BROKER:
-		c->broker = arg;
-		break;
-	case OPT_BROKER_PREFIX:
-		c->broker_prefix = arg;
-		break;
-	case OPT_BROKER_MAXLEN:
-		if (parse_size(arg, UINT64_MAX >> 1, &c->broker_maxlen) || !c->broker_maxlen)
-			return usage_error(tool, "--broker-maxlen: expected a count from 1, not '%s'", arg);
-		break;
-	case OPT_BROKER_INBOUND:
-		c->broker_inbound = true;
-		break;
-	case OPT_COLLECT:
-		c->collect = true;
-		break;
-	case OPT_RETRY_DELAY:
-		c->retry_given = true;
-		if (parse_seconds(arg, &c->retry_delay) || c->retry_delay == 0)
-			return usage_error(tool, "--retry-delay: expected seconds above 0, not '%s'", arg);
-		break;
-	case OPT_RETRY_MAX:
-		c->retry_given = true;
-		if (parse_seconds(arg, &c->retry_max) || c->retry_max == 0)
-			return usage_error(tool, "--retry-max: expected seconds above 0, not '%s'", arg);
-		break;
-	case OPT_RETRIES:
-		c->retry_given = true;
-		if (parse_size(arg, 1u << 30, &n))
-			return usage_error(tool, "--retries: expected a count, not '%s'", arg);
-		c->retries = (long)n;
-		break;
-	case OPT_CONNECT_TIMEOUT:
-		if (parse_seconds(arg, &c->connect_timeout) || c->connect_timeout == 0)
-			return usage_error(tool, "--connect-timeout: expected seconds above 0, not '%s'", arg);
-		break;
-	case OPT_MAX_PATHS:
-		if (parse_size(arg, 1u << 20, &n) || !n)
-			return usage_error(tool, "--max-paths: expected a count from 1, not '%s'", arg);
-		c->max_paths = (size_t)n;
-		break;
-	case OPT_VERBOSE:
-		c->verbosity++;
-		return choose(tool, &ch->loudness, 'v', given);
-	case OPT_QUIET:
-		c->verbosity = -1;
-		return choose(tool, &ch->loudness, 'q', given);
-	case OPT_LOG_FORMAT:
-		if (!strcmp(arg, "text"))
-			c->log_format = LOG_TEXT;
-		else if (!strcmp(arg, "json"))
-			c->log_format = LOG_JSON;
-		else
-			return usage_error(tool, "--log-format: expected text or json, not '%s'", arg);
-		break;
-	case OPT_NAME:
-		c->name = arg;
-		break;
-	case OPT_HELP:
-		print_help(tool);
-		return EXIT_OK;
-	case OPT_VERSION:
-		print_version(tool);
-		return EXIT_OK;
-	default:
-		return usage_error(tool, "%s", "unknown option");
+	case OPTION_CALLBACK:
+		return o->parse(p, o, arg);
+	case OPTION_WORDING:
+	case OPTION_GROUP:
+		break;	/* not reached: read_options() applies definitions */
 	}
-	return -1;
+	return o->one_of ? choose(p, o->one_of, o->value) : 0;
 }
 
 /* rxws-serve --broker and the options that need it. */
-static int settle_broker(struct config *c)
+static int settle_broker(struct parse *p)
 {
-	enum tool tool = c->tool;
+	struct config *c = p->c;
 
 	if (!c->broker) {
-		if (c->retry_given)
-			return usage_error(tool, "%s", "--retry-delay, --retry-max and --retries need --broker");
+		if (was_given(p, "retry-delay") || was_given(p, "retry-max") || was_given(p, "retries"))
+			return usage_error(p, "--retry-delay, --retry-max and --retries need --broker");
 		if (c->collect || c->broker_inbound)
-			return usage_error(tool, "%s", "--collect and --broker-inbound need --broker");
-		return -1;
+			return usage_error(p, "--collect and --broker-inbound need --broker");
+		return 0;
 	}
 	const char *why = broker_url_parse(c->broker, &c->broker_url);
 	if (why)
-		return usage_error(tool, "--broker: %s", why);
+		return usage_error(p, "--broker: %s", why);
 	if (!*c->broker_prefix)
-		return usage_error(tool, "%s", "--broker-prefix: expected a prefix, not an empty one");
-	for (const char *p = c->broker_prefix; *p; p++)
-		if ((unsigned char)*p < ' ' || *p == 0x7f)
-			return usage_error(tool, "--broker-prefix: no control characters: '%s'", c->broker_prefix);
+		return usage_error(p, "--broker-prefix: expected a prefix, not an empty one");
+	for (const char *q = c->broker_prefix; *q; q++)
+		if ((unsigned char)*q < ' ' || *q == 0x7f)
+			return usage_error(p, "--broker-prefix: no control characters: '%s'", c->broker_prefix);
 	if (c->collect && c->metrics)
-		return usage_error(tool, "%s", "--collect listens nowhere: --metrics needs a port");
+		return usage_error(p, "--collect listens nowhere: --metrics needs a port");
 	if (c->collect && c->broker_inbound)
-		return usage_error(tool, "%s", "--collect reads what --broker-inbound members append: not both");
+		return usage_error(p, "--collect reads what --broker-inbound members append: not both");
 	if (c->collect)
 		c->recv_only = true;	/* a collector has no stdin */
-	return -1;
+	return 0;
 }
 
 /* Checks across options, and the defaults that depend on others. */
-static int settle(struct config *c)
+static int settle(struct parse *p)
 {
+	struct config *c = p->c;
 	enum tool tool = c->tool;
 
 	c->tagged = tool == TOOL_GROUP || (tool == TOOL_SERVE && !c->path);
@@ -805,7 +782,7 @@ static int settle(struct config *c)
 			c->framing = FRAMING_LINE;
 	}
 	if (c->framing == FRAMING_RAW && c->tagged)
-		return usage_error(tool, "%s", tool == TOOL_GROUP
+		return usage_error(p, "%s", tool == TOOL_GROUP
 				   ? "--format raw cannot carry tags: use lp, or rxws-connect for one path"
 				   : "--format raw cannot carry tags: use lp, or give one path");
 	if (c->framing == FRAMING_RAW) {
@@ -813,114 +790,155 @@ static int settle(struct config *c)
 		for (size_t i = 0; i < c->n_type_rules; i++)
 			objects |= c->type_rules[i].type == DATATYPE_OBJECT;
 		if (objects)
-			return usage_error(tool, "%s", "--format raw cannot carry objects: use line, lp, json or cbor");
+			return usage_error(p, "--format raw cannot carry objects: use line, lp, json or cbor");
 	}
 	if (tool == TOOL_GROUP && c->recv_only && !c->n_paths)
-		return usage_error(tool, "%s", "--recv-only opens only the PATHs given: give one at least");
+		return usage_error(p, "--recv-only opens only the PATHs given: give one at least");
 	if (c->retry_max < c->retry_delay)
 		c->retry_max = c->retry_delay;
 	if (c->chunk_size > c->max_size)
 		c->chunk_size = c->max_size;
 	if (c->path && c->path[0] != '/')
-		return usage_error(tool, "PATH must start with '/': '%s'", c->path);
+		return usage_error(p, "PATH must start with '/': '%s'", c->path);
 	for (size_t i = 0; i < c->n_paths; i++) {
 		const char *problem = tag_problem(c->paths[i], strlen(c->paths[i]));
 		if (problem)
-			return usage_error(tool, "bad PATH: %s", problem);
+			return usage_error(p, "bad PATH: %s", problem);
 	}
 	if (!c->cert != !c->key)
-		return usage_error(tool, "%s", "--cert and --key go together");
+		return usage_error(p, "--cert and --key go together");
 	const char *files[] = { c->cert, c->key, c->cacert };
 	for (size_t i = 0; i < 3; i++)
 		if (files[i] && access(files[i], R_OK))
-			return usage_error(tool, "cannot read '%s'", files[i]);
+			return usage_error(p, "cannot read '%s'", files[i]);
 	if (c->static_dir) {
 		struct stat st;
 		if (stat(c->static_dir, &st) || !S_ISDIR(st.st_mode))
-			return usage_error(tool, "--static: '%s' is not a directory", c->static_dir);
+			return usage_error(p, "--static: '%s' is not a directory", c->static_dir);
 	}
-	if (tool == TOOL_SERVE) {
-		int rc = settle_broker(c);
-		if (rc >= 0)
-			return rc;
-	}
+	if (tool == TOOL_SERVE && settle_broker(p))
+		return -1;
 	if (c->auth_token_file)
-		return read_token(c);
-	return -1;
+		return read_token(p);
+	return 0;
 }
 
-int config_parse(struct config *c, enum tool tool, int argc, char **argv)
+/*
+ * getopt_long's tables from the rows of this tool: a short option returns
+ * its letter, a long one 256 + its row.
+ */
+static void make_getopt_tables(enum tool tool, struct option *longopts, char *shortopts)
 {
-	struct option longopts[N_OPTS + 1];
-	char shortopts[2 * N_OPTS + 3];
 	size_t nl = 0, ns = 0;
 
-	set_defaults(c, tool, tool_names[tool]);
 	shortopts[ns++] = ':';	/* tell a missing argument from an unknown option */
 	for (size_t i = 0; i < N_OPTS; i++) {
-		const struct opt_def *o = &opt_defs[i];
+		const struct opt *o = &opts[i];
 		if (!(o->tools & (1u << tool)))
 			continue;
-		longopts[nl++] = (struct option){ o->name, o->has_arg, NULL, o->id };
-		if (o->id < 128) {
-			shortopts[ns++] = (char)o->id;
-			if (o->has_arg)
+		char short_name = definition(o)->short_name;
+		int has_arg = o->arg ? required_argument : no_argument;
+		longopts[nl++] = (struct option){ o->long_name, has_arg, NULL,
+						  short_name ? short_name : 256 + (int)i };
+		if (short_name) {
+			shortopts[ns++] = short_name;
+			if (has_arg)
 				shortopts[ns++] = ':';
 		}
 	}
 	longopts[nl] = (struct option){ 0 };
 	shortopts[ns] = '\0';
+}
 
-	struct choices choices = { 0 };
+/* The row of what getopt_long returned for this tool. */
+static size_t row_of(enum tool tool, int id)
+{
+	size_t i = 0;
+
+	if (id >= 256)
+		return (size_t)id - 256;
+	while (i + 1 < N_OPTS &&
+	       (!(opts[i].tools & (1u << tool)) || definition(&opts[i])->short_name != id))
+		i++;
+	return i;
+}
+
+static int read_options(struct parse *p, int argc, char **argv)
+{
+	enum tool tool = p->c->tool;
+	struct option longopts[N_OPTS + 1];
+	char shortopts[2 * N_OPTS + 3];
+
+	make_getopt_tables(tool, longopts, shortopts);
 	opterr = 0;
 	optind = 1;
 	for (;;) {
 		int longindex = -1;
 		int id = getopt_long(argc, argv, shortopts, longopts, &longindex);
 		if (id == -1)
-			break;
+			return 0;
 		if (id == '?' || id == ':') {
 			char shortname[3] = { '-', (char)optopt, '\0' };
 			bool is_short = optopt > 0 && optopt < 128;
 			const char *what = is_short ? shortname : argv[optind - 1];
-			return usage_error(tool, id == '?' ? "unknown option '%s'"
+			return usage_error(p, id == '?' ? "unknown option '%s'"
 					   : "missing argument for '%s'", what);
 		}
-		char given[64];
 		if (longindex >= 0)
-			snprintf(given, sizeof(given), "--%s%s%s", longopts[longindex].name,
+			snprintf(p->now, sizeof(p->now), "--%s%s%s", longopts[longindex].name,
 				 optarg ? " " : "", optarg ? optarg : "");
 		else
-			snprintf(given, sizeof(given), "-%c%s%s", id,
+			snprintf(p->now, sizeof(p->now), "-%c%s%s", id,
 				 optarg ? " " : "", optarg ? optarg : "");
-		int rc = apply_option(c, &choices, id, optarg, given);
-		if (rc >= 0)
-			return rc;
+		const struct opt *o = definition(&opts[row_of(tool, id)]);
+		p->given[o - opts] = true;
+		if (apply(p, o, optarg))
+			return -1;
 	}
+}
 
-	int nargs = argc - optind;
-	char **args = argv + optind;
-	switch (tool) {
+/* The operands: rxws-serve's PATH, the URL of the clients, rxws-group's PATHs. */
+static int read_operands(struct parse *p, int nargs, char **args)
+{
+	struct config *c = p->c;
+
+	switch (c->tool) {
 	case TOOL_SERVE:
 		if (nargs > 1)
-			return usage_error(tool, "one PATH at most, got '%s' too", args[1]);
+			return usage_error(p, "one PATH at most, got '%s' too", args[1]);
 		c->path = nargs ? args[0] : NULL;
 		break;
 	case TOOL_CONNECT:
 		if (nargs != 1)
-			return usage_error(tool, "%s", nargs ? "one URL only" : "missing URL");
+			return usage_error(p, "%s", nargs ? "one URL only" : "missing URL");
 		c->url = args[0];
 		break;
 	case TOOL_GROUP:
 		if (nargs < 1)
-			return usage_error(tool, "%s", "missing URL");
+			return usage_error(p, "missing URL");
 		c->url = args[0];
 		for (int i = 1; i < nargs; i++)
 			if (push_string(&c->paths, &c->n_paths, args[i]))
-				return EXIT_SOFTWARE;
+				return out_of_memory(p);
 		break;
 	}
-	return settle(c);
+	return 0;
+}
+
+int config_parse(struct config *c, enum tool tool, int argc, char **argv, int *exit_code)
+{
+	bool given[N_OPTS] = { false };
+	struct parse p = { .c = c, .given = given };
+	int rc;
+
+	set_defaults(c, tool, tool_texts[tool].name);
+	rc = read_options(&p, argc, argv);
+	if (!rc)
+		rc = read_operands(&p, argc - optind, argv + optind);
+	if (!rc)
+		rc = settle(&p);
+	*exit_code = rc ? p.exit_code : EXIT_OK;
+	return rc;
 }
 
 void config_free(struct config *c)

@@ -1,10 +1,11 @@
 /*
  * options: the command line of every tool, parsed once into a config.
  *
- * One table describes each option, the tools that take it and its help
- * line, so --help, the parser and the checks cannot drift apart. Defaults
- * that depend on other options (the framing, the overflow policy) are
- * settled by config_parse().
+ * One table describes each option: the member of struct config it sets and
+ * how its argument is read, the tools that take it and its help line, so
+ * --help, the parser and the checks cannot drift apart. Defaults that
+ * depend on other options (the framing, the overflow policy) are settled
+ * by config_parse().
  */
 #ifndef RXWS_OPTIONS_H
 #define RXWS_OPTIONS_H
@@ -93,7 +94,6 @@ struct config {
 	uint64_t broker_maxlen;
 	bool broker_inbound;
 	bool collect;
-	bool retry_given;		/* --retry-delay, --retry-max or --retries */
 
 	/* both */
 	const char **protocols;		/* --protocol, in order */
@@ -119,10 +119,12 @@ struct config {
 };
 
 /*
- * Returns -1 when the tool should go on, or an exit code: 0 after --help
- * or --version, EXIT_USAGE after a message on stderr.
+ * 0: the tool runs with cfg. -1: it stops, with *exit_code: EXIT_OK after
+ * --help or --version, EXIT_USAGE after a message on stderr (EXIT_SOFTWARE
+ * when out of memory). Either way config_free(cfg) follows.
  */
-int config_parse(struct config *c, enum tool tool, int argc, char **argv);
+int config_parse(struct config *cfg, enum tool tool, int argc, char **argv,
+		 int *exit_code);
 void config_free(struct config *c);
 
 /* The datatype of records on a path: first --type GLOB=TYPE that matches. */

@@ -7,9 +7,9 @@ int tool_main(enum tool which, const struct tool_kind *kind, void *tool,
 {
 	struct config cfg;
 	struct app *app = NULL;
-	int rc = config_parse(&cfg, which, argc, argv);
+	int rc;
 
-	if (rc >= 0)
+	if (config_parse(&cfg, which, argc, argv, &rc))
 		goto out_config;
 	log_setup(cfg.name ? cfg.name : cfg.progname, cfg.verbosity, cfg.log_format);
 	rc = EXIT_SOFTWARE;
