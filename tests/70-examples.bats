@@ -34,6 +34,7 @@ declare -gA NOT_RUN=(
 	[service-tls]="needs systemd as PID 1 (LoadCredential=)"
 	[readme-broker-cluster]="fixed ports (Redis 6379, members 8881-8883): tests/80-broker.bats runs such a cluster on free ports, with the feeder, relays and a client"
 	[readme-broker-xadd]="the rxws:out key of a Redis on 6379: tests/80-broker.bats feeds its cluster with redis-cli XADD"
+	[readme-broker-collect]="fixed ports and a Redis on 6379: tests/80-broker.bats runs members with --broker-inbound and a --collect process on free ports"
 	[broker-cluster]="members on other machines and a Redis named redis: tests/80-broker.bats runs such a cluster on one machine"
 	[broker-xadd]="a Redis named redis: tests/80-broker.bats feeds its cluster with redis-cli XADD"
 	[serve-metrics-prometheus]="a configuration file of Prometheus, not a command (tests/85-metrics.bats checks what Prometheus would read)"
