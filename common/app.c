@@ -74,8 +74,8 @@ static void raise_file_limit(void)
 
 /*
  * The signal thread is told to end with this signal rather than cancelled:
- * the first pthread_cancel() loads libgcc_s, a cost every one-shot
- * rxws-connect would pay at exit.
+ * the first cancellation loads libgcc_s, a cost every one-shot rxws-connect
+ * would pay at exit.
  */
 #define SIG_END_THREAD SIGRTMIN
 

@@ -2,9 +2,9 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -85,29 +85,31 @@ static void read_all(struct reader *r)
 	const struct record_sink sink = { r, on_record, on_bad };
 	int status = 0;
 
-	/* Cancellation would leave the inbox locked anywhere but in read(2). */
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	if (!inbox_wait_gate(r->inbox))
 		return;
 
 	for (;;) {
-		/* read(2) is the one place this thread may be cancelled. */
-		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+		/*
+		 * Waiting here rather than in read(2) is what lets reader_stop
+		 * end the thread: stdin stays blocking, as it is shared.
+		 */
+		short revents;
+		if (wake_thread_wait(&r->thread, r->fd, POLLIN, &revents))
+			return;	/* stopping: nobody waits for a status */
+		if (!revents)
+			continue;
 		ssize_t n = read(r->fd, r->chunk, r->chunk_size);
-		int err = errno;
-		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 
 		int rc;
 		if (n < 0) {
-			if (err == EINTR)
+			/*
+			 * EAGAIN: someone made the shared description
+			 * non-blocking, and another reader took what poll
+			 * saw; poll waits again.
+			 */
+			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			if (err == EAGAIN) {
-				/* Someone made the shared description non-blocking. */
-				struct timespec ts = { 0, 10 * 1000 * 1000 };
-				nanosleep(&ts, NULL);
-				continue;
-			}
-			log_error("cannot read stdin: %s", strerror(err));
+			log_error("cannot read stdin: %s", strerror(errno));
 			status = EXIT_IOERR;
 			break;
 		}
@@ -161,7 +163,7 @@ int reader_start(struct reader *r, int fd, const struct config *cfg,
 		     cfg->max_size);
 	converter_init(&r->conv, cfg);
 
-	if (pthread_create(&r->thread, NULL, reader_main, r)) {
+	if (wake_thread_start(&r->thread, reader_main, r)) {
 		free(r->chunk);
 		decoder_free(&r->dec);
 		converter_free(&r->conv);
@@ -177,8 +179,8 @@ void reader_stop(struct reader *r)
 		return;
 	inbox_stop(r->inbox);
 	if (!atomic_load(&r->finished))
-		pthread_cancel(r->thread);
-	pthread_join(r->thread, NULL);
+		wake_thread_wake(&r->thread);
+	wake_thread_join(&r->thread);
 	r->running = false;
 	for (size_t i = 0; i < r->n_batch; i++)
 		msg_unref(r->batch[i]);

@@ -1,7 +1,8 @@
 /*
  * reader: the thread that reads stdin.
  *
- * It blocks in read(2) (the only way that keeps pipes, files and ttys all
+ * It waits in poll(2) for stdin or for reader_stop, then reads with a
+ * blocking read(2) (the only way that keeps pipes, files and ttys all
  * intact: making a shared stdin non-blocking would change it for the
  * processes around us too), decodes records with the configured framing,
  * checks each against its path's datatype, and hands good ones to the
@@ -10,7 +11,6 @@
 #ifndef RXWS_READER_H
 #define RXWS_READER_H
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 
@@ -19,6 +19,7 @@
 #include "inbox.h"
 #include "options.h"
 #include "stats.h"
+#include "wake_thread.h"
 
 struct reader {
 	int fd;
@@ -32,14 +33,17 @@ struct reader {
 	unsigned char *chunk;
 	size_t chunk_size;
 	size_t frame_size;		/* raw framing: --chunk-size; else 0 */
-	pthread_t thread;
+	struct wake_thread thread;
 	bool running;
-	atomic_bool finished;		/* the thread is done: no need to cancel */
+	atomic_bool finished;		/* the thread is done: no need to wake it */
 };
 
 int reader_start(struct reader *r, int fd, const struct config *cfg,
 		 struct inbox *inbox, struct stats *stats);
-/* Stops a reader that may be blocked in read(2), and frees what it holds. */
+/*
+ * Stops the reader, wherever it waits (stdin, the gate, a full inbox), and
+ * frees what it holds.
+ */
 void reader_stop(struct reader *r);
 
 /*
