@@ -6,7 +6,6 @@
 #include <poll.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 /* A buffer that once held a huge record is not kept at that size. */
@@ -43,21 +42,14 @@ static int write_all(int fd, const unsigned char *p, size_t n)
 /* Idle: wait for data, or for the reader of stdout to go away. */
 static bool wait_for_work(struct writer *w)
 {
-	struct pollfd pfd[2] = {
-		{ .fd = w->fd, .events = 0 },
-		{ .fd = w->wake_fd, .events = POLLIN },
-	};
+	short revents;
+
 	w->idle = true;
 	pthread_mutex_unlock(&w->mu);
-	int n = poll(pfd, 2, -1);
-	if (n > 0 && (pfd[1].revents & POLLIN)) {
-		uint64_t v;
-		if (read(w->wake_fd, &v, sizeof(v)) < 0)
-			v = 0;
-	}
+	wake_thread_wait(&w->thread, w->fd, 0, &revents);
 	pthread_mutex_lock(&w->mu);
 	w->idle = false;
-	return !(n > 0 && (pfd[0].revents & (POLLERR | POLLHUP)));
+	return !(revents & (POLLERR | POLLHUP));
 }
 
 static void *writer_main(void *arg)
@@ -116,25 +108,13 @@ int writer_start(struct writer *w, int fd, struct lws_context *ctx,
 	w->fd = fd;
 	w->ctx = ctx;
 	w->low_water = low_water;
-	w->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (w->wake_fd < 0)
-		return -1;
 	pthread_mutex_init(&w->mu, NULL);
-	if (pthread_create(&w->thread, NULL, writer_main, w)) {
-		close(w->wake_fd);
+	if (wake_thread_start(&w->thread, writer_main, w)) {
 		pthread_mutex_destroy(&w->mu);
 		return -1;
 	}
 	w->running = true;
 	return 0;
-}
-
-static void wake_writer(struct writer *w)
-{
-	uint64_t one = 1;
-	if (write(w->wake_fd, &one, sizeof(one)) < 0) {
-		/* The counter is already non-zero: the writer will wake. */
-	}
 }
 
 /*
@@ -187,7 +167,7 @@ int writer_submit(struct writer *w, struct buf *local, size_t *backlog)
 	*backlog = w->backlog;
 	pthread_mutex_unlock(&w->mu);
 	if (wake)
-		wake_writer(w);
+		wake_thread_wake(&w->thread);
 	return rc;
 }
 
@@ -244,10 +224,9 @@ void writer_finish(struct writer *w)
 	bool idle = w->idle;
 	pthread_mutex_unlock(&w->mu);
 	if (idle)
-		wake_writer(w);
-	pthread_join(w->thread, NULL);
+		wake_thread_wake(&w->thread);
+	wake_thread_join(&w->thread);
 	w->running = false;
-	close(w->wake_fd);
 	pthread_mutex_destroy(&w->mu);
 	buf_free(&w->pending);
 	buf_free(&w->writing);

@@ -19,13 +19,13 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "wake_thread.h"
 
 struct lws_context;
 
 struct writer {
 	int fd;
-	int wake_fd;
-	pthread_t thread;
+	struct wake_thread thread;	/* woken when idle and given work */
 	bool running;
 	pthread_mutex_t mu;
 	struct buf pending;	/* submitted by the loop */
