@@ -31,13 +31,25 @@ SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
 CC ?= cc
 PKGS := libwebsockets libcbor libssl libcrypto zlib hiredis
 CFLAGS ?= -O2 -g
+# The libraries' own flags come from pkg-config, once; without it (or a .pc
+# file) the plain names do on Debian, whose headers are all on the default
+# path.
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lwebsockets -lcbor -lssl -lcrypto -lz -lhiredis)
 # What the code needs, kept apart so that CFLAGS=... on the command line
 # (make asan does so) or from the environment (dpkg-buildflags, with
 # CPPFLAGS and LDFLAGS) changes only optimisation, hardening and
 # instrumentation.
 RXWS_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread \
-	  -DRXWS_VERSION='"$(VERSION)"' -Icommon
-LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lwebsockets -lcbor -lssl -lcrypto -lz -lhiredis) -lm -pthread
+	  -DRXWS_VERSION='"$(VERSION)"' -Icommon $(PKG_CFLAGS)
+# Each object's list of the headers it includes (its .d beside it), so that
+# a header change rebuilds what includes it, and only that. -MP keeps a
+# deleted header from stopping the build; an object whose .d is missing (a
+# build/ from before, a .d removed) is rebuilt, to make it. clang writes
+# the .d after the object: the object is touched, or it would look older
+# than one of its prerequisites, and be made again every time.
+DEPFLAGS := -MMD -MP
+LDLIBS += $(PKG_LIBS) -lm -pthread
 
 TOOLS := rxws-serve rxws-connect rxws-group
 COMMON_SRC := $(wildcard common/*.c)
@@ -54,11 +66,17 @@ all: $(BINS)
 # rebuild it.)
 .SECONDARY: $(TOOLS:%=$(BUILD)/cmd/%.o)
 
-$(BUILD)/common/%.o: common/%.c $(wildcard common/*.h) | $(BUILD)/common
-	$(CC) $(CPPFLAGS) $(RXWS_CFLAGS) $(CFLAGS) -c $< -o $@
+$(BUILD)/common/%.o: common/%.c $(BUILD)/common/%.d | $(BUILD)/common
+	$(CC) $(CPPFLAGS) $(RXWS_CFLAGS) $(DEPFLAGS) $(CFLAGS) -c $< -o $@
+	touch $@
 
-$(BUILD)/cmd/%.o: cmd/%.c $(wildcard common/*.h) | $(BUILD)/cmd
-	$(CC) $(CPPFLAGS) $(RXWS_CFLAGS) $(CFLAGS) -c $< -o $@
+$(BUILD)/cmd/%.o: cmd/%.c $(BUILD)/cmd/%.d | $(BUILD)/cmd
+	$(CC) $(CPPFLAGS) $(RXWS_CFLAGS) $(DEPFLAGS) $(CFLAGS) -c $< -o $@
+	touch $@
+
+DEPS := $(COMMON_OBJ:.o=.d) $(TOOLS:%=$(BUILD)/cmd/%.d)
+$(DEPS): ;
+include $(wildcard $(DEPS))
 
 $(LIB): $(COMMON_OBJ)
 	$(AR) rcs $@ $^
@@ -169,17 +187,23 @@ FUZZ_OBJ := $(FUZZ_COMMON:%=$(FUZZ_BUILD)/common/%.o)
 
 .PHONY: fuzz-build fuzz-smoke fuzz-replay fuzz-seeds
 
-$(FUZZ_BUILD)/common/%.o: common/%.c $(wildcard common/*.h) | $(FUZZ_BUILD)/common
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+$(FUZZ_BUILD)/common/%.o: common/%.c $(FUZZ_BUILD)/common/%.d | $(FUZZ_BUILD)/common
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -c $< -o $@
+	touch $@
 
 $(FUZZ_BUILD)/librxws.a: $(FUZZ_OBJ)
 	$(AR) rcs $@ $^
 
-$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(wildcard fuzz/*.h) $(FUZZ_BUILD)/librxws.a
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(FUZZ_BUILD)/librxws.a $(LDLIBS) -o $@
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_BUILD)/fuzz_%.d $(FUZZ_BUILD)/librxws.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) $< $(FUZZ_BUILD)/librxws.a $(LDLIBS) -o $@
+	touch $@
 
 $(FUZZ_BUILD)/common:
 	mkdir -p $@
+
+FUZZ_DEPS := $(FUZZ_OBJ:.o=.d) $(FUZZ_BINS:=.d)
+$(FUZZ_DEPS): ;
+include $(wildcard $(FUZZ_DEPS))
 
 fuzz-build: $(FUZZ_BINS)
 
