@@ -32,6 +32,85 @@ load helpers
 	assert_equal "$STATUS" 0
 }
 
+@test "SIGTERM on rxws-connect reading an open pipe that sends nothing: exit 0 at once" {
+	start_serve /dev/null serve.out serve.err -k -v /
+	open_fifo in
+	rxws-connect "ws://127.0.0.1:$PORT/" < in > c.out 2> c.err &
+	local client=$!
+	PIDS+=($client)
+	echo one > in
+	wait_for 10 has_lines serve.out 1
+	# The stdin thread now waits for more: the signal must end it anyway.
+	kill -TERM "$client"
+	wait_gone 5 "$client"
+	wait_status "$client"
+	assert_equal "$STATUS" 0
+}
+
+# stdin_records_reported PID FILE N: asks PID for its counters (SIGUSR1);
+# FILE, its stderr, shows N records read from stdin.
+stdin_records_reported() {
+	kill -USR1 "$1"
+	contains "$2" "stdin $3 records ("
+}
+
+@test "SIGTERM on rxws-connect while its stdin stays open and the queues are full: exit 75 at once" {
+	mkfifo in
+	yes > in &
+	PIDS+=($!)
+	# Nothing is delivered (port 1 refuses): once the connection's queue
+	# and the inbox are full, the stdin thread waits for room with a
+	# batch of 256 records in hand.
+	rxws-connect -v --queue 4 --retry-delay 0.1 ws://127.0.0.1:1/ < in > c.out 2> c.err &
+	local client=$!
+	PIDS+=($client)
+	# Running (it takes SIGUSR1 from then on).
+	wait_for 10 contains c.err 'connection refused'
+	wait_for 10 stdin_records_reported "$client" c.err 256
+	kill -TERM "$client"
+	wait_gone 5 "$client"
+	wait_status "$client"
+	assert_equal "$STATUS" 75
+	assert contains c.err '256 records not confirmed delivered'
+}
+
+@test "a terminal on stdin: what is typed is sent, and SIGTERM ends rxws-connect with 0 at once" {
+	start_serve /dev/null serve.out serve.err -k -v /
+	open_fifo keys
+	"$PY" "$PEERS/on_tty.py" pid status rxws-connect "ws://127.0.0.1:$PORT/" < keys > c.out 2> c.err &
+	PIDS+=($!)
+	wait_for 10 test -s pid
+	local client
+	client=$(cat pid)
+	PIDS+=($client)
+	echo typed > keys
+	wait_for 10 has_lines serve.out 1
+	assert_equal "$(cat serve.out)" typed
+	kill -TERM "$client"
+	wait_for 5 test -s status
+	assert_equal "$(cat status)" 0
+}
+
+@test "a terminal on stdin: ^D at the start of a line ends the input, and rxws-connect with 0" {
+	start_serve /dev/null serve.out serve.err -k -v /
+	# The terminal stays open: only the ^D can end the input.
+	printf 'last\n\004' | "$PY" "$PEERS/on_tty.py" pid status \
+		rxws-connect "ws://127.0.0.1:$PORT/" > c.out 2> c.err &
+	PIDS+=($!)
+	wait_for 10 test -s pid
+	PIDS+=($(cat pid))
+	wait_for 10 test -s status
+	assert_equal "$(cat status)" 0
+	wait_for 10 has_lines serve.out 1
+	assert_equal "$(cat serve.out)" last
+}
+
+@test "a stdin that cannot be read (a directory): exit 74, saying why" {
+	start_serve /dev/null serve.out serve.err -k /
+	run -74 --separate-stderr timeout 10 rxws-connect "ws://127.0.0.1:$PORT/" < "$T"
+	assert_regex "$stderr" 'cannot read stdin: Is a directory'
+}
+
 @test "rxws-connect | head -1 exits at once, though the server sends nothing more" {
 	open_fifo in
 	start_serve in serve.out serve.err -v /
