@@ -1,8 +1,11 @@
+/* wake_thread: a thread that waits on one fd and can be woken (wake_thread.h). */
 #include "wake_thread.h"
 
+#include <errno.h>
 #include <poll.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 int wake_thread_start(struct wake_thread *t, void *(*run)(void *), void *arg)
@@ -35,8 +38,15 @@ bool wake_thread_wait(struct wake_thread *t, int fd, short events,
 	bool woken = false;
 
 	*revents = 0;
-	if (poll(pfd, 2, -1) <= 0)
-		return false;	/* EINTR: the caller looks again */
+	if (poll(pfd, 2, -1) <= 0) {
+		/*
+		 * EINTR: the caller looks again. ENOMEM, the one other failure
+		 * here, passes; a pause keeps the retries from spinning.
+		 */
+		if (errno != EINTR)
+			nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+		return false;
+	}
 	if (pfd[1].revents & POLLIN) {
 		uint64_t v;
 		woken = read(t->wake_fd, &v, sizeof(v)) == sizeof(v);
