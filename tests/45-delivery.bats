@@ -252,6 +252,9 @@ serve_unix() {
 	for i in $(seq 1 20); do
 		rxws-connect -v --unix "$T/sock" ws://localhost/ < "$NUMBERS" 2> c.err &
 		client=$!
+		# Signals are handled from the loop's set-up on (a SIGTERM
+		# before it ends the process, with no summary: not our case).
+		wait_for 10 eval "grep -q 'connected\\|stdin' c.err || ! kill -0 $client 2> /dev/null"
 		# A random point: after 0 to about 1 s of sending.
 		until=$(( $(date +%s%N) + RANDOM * 30000 ))
 		wait_for 10 eval "(( \$(date +%s%N) >= $until ))"
