@@ -2,8 +2,9 @@
 #
 #   make            build the tools into build/
 #   make demo       set up (Debian packages), build, run a server and a client
-#   make check      set up, build, run the whole test suite on the plain and
-#                   the sanitizer builds, and a short run of each fuzz target
+#   make check      set up, build, the package and lintian, the whole test
+#                   suite on the package's tools, its memory-heavy part on
+#                   the sanitizer build, and a short run of each fuzz target
 #   make test       the suite on the plain build only
 #   make asan       the suite with AddressSanitizer and UBSan builds
 #   make fuzz       every fuzz target for a while (fuzz/README.md)
@@ -94,7 +95,8 @@ demo: deps
 	$(MAKE) all
 	scripts/demo
 
-# The suite on the plain and the sanitizer builds, and the fuzz smoke.
+# The package, the suite on its tools, part of it on the sanitizer build,
+# and the fuzz smoke (scripts/check).
 check: deps
 	$(MAKE) all
 	scripts/check
