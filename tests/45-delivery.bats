@@ -165,16 +165,27 @@ serve_unix() {
 }
 
 @test "serve to rxws-group over three paths, the group stopped past the ping timeout: each path's numbers once, in order" {
-	serve_unix "$BATS_FILE_TMPDIR/tagged" s.err -v --wait-clients 3 "${FAST[@]:0:4}"
+	# Half the records before the stop, half while stopped: the flood
+	# cannot be over before the group stops, however fast the machine.
+	head -n 501000 "$BATS_FILE_TMPDIR/tagged" > first
+	tail -n +501001 "$BATS_FILE_TMPDIR/tagged" > second
+	open_fifo feed
+	serve_unix feed s.err -v --wait-clients 3 "${FAST[@]:0:4}"
 	wait_for 10 test -S "$T/sock"
 	rxws-group -r -v "${FAST[@]}" --unix "$T/sock" ws://localhost /a /b /c > got 2> g.err &
-	local group=$!
+	local group=$! writer
 	PIDS+=($group)
-	wait_for 60 has_lines got 300000
+	cat first > feed
+	wait_for 60 has_lines got 501000
 	kill -STOP "$group"
+	cat second > feed &
+	writer=$!
+	PIDS+=($writer)
 	wait_for 10 contains s.err 'its session waits'
 	kill -CONT "$group"
-	wait_gone 120 "$SERVE_PID"
+	wait_gone 60 "$writer"
+	close_fifo
+	wait_gone 120 "$SERVE_PID" || { tail -n 20 s.err g.err >&2; false; }
 	wait_status "$SERVE_PID"
 	assert_equal "$STATUS" 0
 	run "$PY" "$PEERS/numbers.py" got 334000 --tags /a,/b,/c
