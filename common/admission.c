@@ -1,3 +1,4 @@
+/* admission: whether a handshake gets in, or why not (admission.h). */
 #include "admission.h"
 
 #include <string.h>

@@ -1,3 +1,7 @@
+/*
+ * app: one process of any rxws tool, around one libwebsockets event loop
+ * (app.h).
+ */
 #include "app.h"
 
 #include <errno.h>

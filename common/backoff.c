@@ -1,3 +1,7 @@
+/*
+ * backoff: how long a client waits before its next connection attempt
+ * (backoff.h).
+ */
 #include "backoff.h"
 
 #include <sys/random.h>

@@ -1,3 +1,7 @@
+/*
+ * broadcast: the clients of rxws-serve by path, and a record's way to every
+ * client of its path (broadcast.h).
+ */
 #include "broadcast.h"
 
 #include <stdlib.h>

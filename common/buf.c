@@ -1,3 +1,4 @@
+/* buf: a growable byte buffer (buf.h). */
 #include "buf.h"
 
 #include <stdlib.h>

@@ -1,3 +1,7 @@
+/*
+ * client: one WebSocket client connection that keeps itself connected
+ * (client.h).
+ */
 #include "client.h"
 
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* clientset: the client side of a process, as the app's tool (clientset.h). */
 #include "clientset.h"
 
 #include <stdio.h>

@@ -1,3 +1,7 @@
+/*
+ * deflate: permessage-deflate (RFC 7692), for either end of a connection
+ * (deflate.h).
+ */
 #include "deflate.h"
 
 #include <stdint.h>

@@ -1,3 +1,8 @@
+/*
+ * delivery: acknowledged, resumable streams between rxws tools: the wire form
+ * (rxws(7), DELIVERY), which any other peer never sees or ignores
+ * (delivery.h).
+ */
 #include "delivery.h"
 
 #include <inttypes.h>

@@ -1,3 +1,7 @@
+/*
+ * dial: opening a client's TCP or unix-socket connection without blocking the
+ * loop, and saying why it failed in the words of the system (dial.h).
+ */
 #include "dial.h"
 
 #include <errno.h>

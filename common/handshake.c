@@ -1,3 +1,7 @@
+/*
+ * handshake: the WebSocket opening handshake (RFC 6455 4), both sides
+ * (handshake.h).
+ */
 #include "handshake.h"
 
 #include <openssl/evp.h>

@@ -1,3 +1,4 @@
+/* http: HTTP/1.1 message heads (RFC 9112), read strictly (http.h). */
 #include "http.h"
 
 #include <string.h>

@@ -1,3 +1,4 @@
+/* httpd: the plain HTTP rxws-serve answers on its WebSocket port (httpd.h). */
 #include "httpd.h"
 
 #include <errno.h>

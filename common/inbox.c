@@ -1,3 +1,7 @@
+/*
+ * inbox: hands stdin records from the reader thread to the event loop
+ * (inbox.h).
+ */
 #include "inbox.h"
 
 #include <libwebsockets.h>

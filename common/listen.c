@@ -1,3 +1,4 @@
+/* listen: rxws-serve's listening socket, and why it cannot listen (listen.h). */
 #include "listen.h"
 
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* log: diagnostics on stderr, never on stdout (log.h). */
 #include "log.h"
 #include "utf8.h"
 

@@ -1,3 +1,4 @@
+/* metrics: the Prometheus text of rxws-serve --metrics (metrics.h). */
 #include "metrics.h"
 
 #include <inttypes.h>

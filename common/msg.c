@@ -1,3 +1,4 @@
+/* msg: a message on its way out, and the ring of those waiting (msg.h). */
 #include "msg.h"
 
 #include <libwebsockets.h>

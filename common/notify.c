@@ -1,3 +1,7 @@
+/*
+ * notify: tells a service manager that we are ready (the sd_notify protocol
+ * of systemd's Type=notify, without libsystemd) (notify.h).
+ */
 #include "notify.h"
 
 #include <errno.h>

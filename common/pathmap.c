@@ -1,3 +1,7 @@
+/*
+ * pathmap: a hash map from a path (string) to the caller's pointer
+ * (pathmap.h).
+ */
 #include "pathmap.h"
 
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* proxy: whether and how a client goes through an HTTP proxy (proxy.h). */
 #include "proxy.h"
 
 #include <arpa/inet.h>

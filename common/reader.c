@@ -1,3 +1,4 @@
+/* reader: the thread that reads stdin (reader.h). */
 #include "reader.h"
 
 #include <errno.h>

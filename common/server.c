@@ -1,3 +1,4 @@
+/* server: rxws-serve as the app's tool (server.h). */
 #include "server.h"
 
 #include <arpa/inet.h>

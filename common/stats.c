@@ -1,3 +1,7 @@
+/*
+ * stats: the counters a user can ask for (SIGUSR1, at exit with -v, and
+ * whenever records were not delivered) (stats.h).
+ */
 #include "stats.h"
 
 #include <inttypes.h>

@@ -1,3 +1,4 @@
+/* tls: OpenSSL for rxws' own connections, server and client side (tls.h). */
 #include "tls.h"
 
 #include <arpa/inet.h>

@@ -1,3 +1,8 @@
+/*
+ * tool: the life of one process of any rxws tool, the same for the three:
+ * options, logs, the app, the tool inside it, the run, the exit status
+ * (tool.h).
+ */
 #include "tool.h"
 
 #include "log.h"

@@ -1,3 +1,4 @@
+/* transport: the bytes of one connection, clear or TLS (transport.h). */
 #include "transport.h"
 
 #include <openssl/err.h>

@@ -1,3 +1,4 @@
+/* url: the parts of a ws:// or wss:// URL that a connection needs (url.h). */
 #include "url.h"
 
 #include <ctype.h>

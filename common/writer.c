@@ -1,3 +1,4 @@
+/* writer: the thread that writes stdout (writer.h). */
 #include "writer.h"
 
 #include <errno.h>

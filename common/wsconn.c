@@ -1,3 +1,4 @@
+/* wsconn: one WebSocket session over a transport, either end (wsconn.h). */
 #include "wsconn.h"
 
 #include <inttypes.h>

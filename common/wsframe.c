@@ -1,3 +1,7 @@
+/*
+ * wsframe: WebSocket frames (RFC 6455 5), written and read, for either end of
+ * a connection (wsframe.h).
+ */
 #include "wsframe.h"
 
 #include <string.h>
