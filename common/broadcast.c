@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "options.h"
 
 /*
  * A client whose queue is full is given this long to catch up before it

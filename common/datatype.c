@@ -10,6 +10,7 @@
 #include "json.h"
 #include "json_cbor.h"
 #include "json_write.h"
+#include "options.h"
 #include "utf8.h"
 
 /* The one list of their names: --type, envelopes' "type", errors. */

@@ -17,7 +17,10 @@
 #include "buf.h"
 #include "framing.h"
 #include "msg.h"
-#include "options.h"
+
+struct config;
+
+enum datatype { DATATYPE_STRING, DATATYPE_BYTES, DATATYPE_OBJECT };
 
 /* The datatypes by name, as --type and envelopes' "type" say them. */
 #define DATATYPE_CHOICES "string, bytes or object"

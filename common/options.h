@@ -18,9 +18,9 @@
 #include "framing.h"
 #include "log.h"
 #include "msg.h"
+#include "datatype.h"
 
 enum tool { TOOL_SERVE, TOOL_CONNECT, TOOL_GROUP };
-enum datatype { DATATYPE_STRING, DATATYPE_BYTES, DATATYPE_OBJECT };
 
 /* Exit codes, as sysexits.h. */
 enum {
