@@ -253,8 +253,8 @@ serve_unix() {
 		rxws-connect -v --unix "$T/sock" ws://localhost/ < "$NUMBERS" 2> c.err &
 		client=$!
 		# A random point: after 0 to about 1 s of sending.
-		until=$(( $(date +%s%N) + RANDOM * 30000 ))
-		wait_for 10 eval "(( \$(date +%s%N) >= $until ))"
+		until=$(( $(now_ms) + RANDOM * 30 / 1000 ))
+		wait_for 10 eval "(( \$(now_ms) >= $until ))"
 		kill -TERM "$client" 2> /dev/null || true	# it may have finished
 		wait_gone 20 "$client"
 		equation_holds c.err
@@ -266,8 +266,8 @@ serve_unix() {
 		wait_for 10 test -S "$T/s$i"
 		rxws-connect -r --unix "$T/s$i" ws://localhost/ > /dev/null 2>&1 &
 		PIDS+=($!)
-		until=$(( $(date +%s%N) + RANDOM * 30000 ))
-		wait_for 10 eval "(( \$(date +%s%N) >= $until ))"
+		until=$(( $(now_ms) + RANDOM * 30 / 1000 ))
+		wait_for 10 eval "(( \$(now_ms) >= $until ))"
 		kill -TERM "$server" 2> /dev/null || true
 		wait_gone 20 "$server"
 		equation_holds s$i.err
@@ -290,10 +290,11 @@ serve_unix() {
 	wait_for 30 eval "kill -USR1 $client; sleep 0.05; grep -qE 'received [0-9]{3,} messages' c.err"
 	kill -TERM "$client"
 	wait_for 10 contains c.err 'signal received: closing'
-	local t0=$(date +%s%N)
+	local t0 ms
+	t0=$(now_ms)
 	kill -TERM "$client"
 	wait_gone 5 "$client"
-	local ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	ms=$(elapsed_ms "$t0")
 	echo "# gone $ms ms after the second SIGTERM" >&3
 	(( ms < 1000 ))
 	wait_status "$client"

@@ -58,13 +58,32 @@ teardown() {
 	done
 }
 
-# wait_for SECS CMD...: run CMD until it succeeds, at most SECS seconds.
+# now_ms [VAR]: milliseconds on a monotonic clock (the time since boot, to
+# 10 ms), printed or put in VAR (no process started then). Bounds of time
+# are measured with it: bash's $SECONDS counts whole seconds, so "1 s" by
+# it is anything from 0 to 2 s.
+now_ms() {
+	local _now_up
+	read -r _now_up _ < /proc/uptime
+	_now_up=$((10#${_now_up/./} * 10))
+	if (($#)); then printf -v "$1" %s "$_now_up"; else echo "$_now_up"; fi
+}
+
+# elapsed_ms START: milliseconds since START (a now_ms).
+elapsed_ms() {
+	echo $(($(now_ms) - $1))
+}
+
+# wait_for SECS CMD...: run CMD until it succeeds, at most SECS (whole)
+# seconds.
 wait_for() {
-	local limit=$1
+	local limit=$1 now deadline
 	shift
-	local deadline=$((SECONDS + limit))
+	now_ms now
+	deadline=$((now + limit * 1000))
 	until "$@"; do
-		if ((SECONDS >= deadline)); then
+		now_ms now
+		if ((now >= deadline)); then
 			echo "timed out after ${limit}s waiting for: $*" >&2
 			return 1
 		fi
