@@ -70,7 +70,15 @@ slow_broadcast() {
 @test "--overflow block: the stalled client is waited for, and everyone gets everything" {
 	slow_broadcast block 20000000
 	wait_for 10 has_clients serve.err 2
-	# Blocked: stdin is not read on while the stalled client is full.
+	# Blocked: stdin is not read on while the stalled client is full. No
+	# event says so: the flow to the other client stops short of the end
+	# (a server that read on would send all 20 MB in well under a second).
+	wait_for 30 test -s normal.out
+	wait_still 60 1000 stat -c %s normal.out
+	local held
+	held=$(stat -c %s normal.out)
+	echo "# the flow stopped at $held bytes of 20000000" >&3
+	(( held < 20000000 ))
 	refute contains serve.err 'end of input'
 	touch resume
 	wait_for 60 contains slow.out close
@@ -214,6 +222,9 @@ print(s.recv(10))" "$PORT"
 		refute contains c.err 'no answer to a ping'
 		sleep 0.1
 	done
+	# What the server did in that time is in its log by now.
+	refusal_barrier serve.err "ws://127.0.0.1:$PORT/barrier"
+	refute contains serve.err 'no answer to a ping'
 	refute contains serve.err 'disconnected'
 	kill -0 "$client"
 }

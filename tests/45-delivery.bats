@@ -347,6 +347,8 @@ serve_unix() {
 	assert_line 'open'
 	assert_equal "$(grep -c '^text ' <<< "$output")" 1000
 	assert_equal "$(grep '^text ' <<< "$output" | head -n 1)" 'text "1"'
+	# Logged as it connected, before the records went.
+	assert contains serve.err 'connected on /'
 	refute contains serve.err 'acknowledged'
 	# The other way: a node ws server gets the records as they were, and nothing else.
 	node "$PEERS/ws_node.js" server port > node.out &

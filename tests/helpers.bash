@@ -103,6 +103,38 @@ wait_status() {
 	wait "$1" || STATUS=$?
 }
 
+# wait_still SECS QUIET_MS CMD...: waits, at most SECS seconds, until what
+# CMD prints has stayed the same for QUIET_MS milliseconds: for a flow that
+# should stop (a reader held back), where no event says it has.
+wait_still() {
+	local limit=$1 quiet=$2 now deadline last was since
+	shift 2
+	now_ms now
+	deadline=$((now + limit * 1000))
+	last=$("$@")
+	since=$now
+	while ((now - since < quiet)); do
+		if ((now >= deadline)); then
+			echo "timed out after ${limit}s waiting for a still: $* (last: $last)" >&2
+			return 1
+		fi
+		sleep 0.05
+		was=$last
+		last=$("$@")
+		now_ms now
+		[[ $last == "$was" ]] || since=$now
+	done
+}
+
+# refusal_barrier LOG URL: a client asks a running rxws-serve for URL, a
+# path it does not serve, and waits for the refusal in its LOG. The server
+# handles one event at a time: once the refusal is in LOG, so is whatever
+# it logged for what happened before the client connected.
+refusal_barrier() {
+	"$PY" "$PEERS/ws_client.py" --recv 0 "$2" > /dev/null 2>&1 || true
+	wait_for 10 contains "$1" "refused /${2#ws://*/}: "
+}
+
 # lines FILE: how many lines it has (0 when missing).
 lines() {
 	if [[ -f $1 ]]; then wc -l < "$1"; else echo 0; fi
