@@ -341,6 +341,7 @@ serve_unix() {
 }
 
 @test "peers we did not write see plain frames: node ws gets exactly the records, no header of ours, no extra message" {
+	need_node_modules ws
 	seq 1 1000 > in
 	start_serve in serve.out serve.err -v --wait-clients 1 /
 	run timeout 20 node "$PEERS/ws_node.js" client "ws://127.0.0.1:$PORT/" --recv 1000

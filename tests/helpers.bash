@@ -135,6 +135,32 @@ refusal_barrier() {
 	wait_for 10 contains "$1" "refused /${2#ws://*/}: "
 }
 
+# need_node_modules NAME...: node, and each node module NAME the peers
+# require (tests/package.json), can be found; if not, the test fails saying
+# what is missing and how to install it.
+need_node_modules() {
+	command -v node > /dev/null ||
+		fail "node is missing: install Debian's nodejs and npm (scripts/setup-deps does it)"
+	local m
+	for m in "$@"; do
+		node -e 'require.resolve(process.argv[1], { paths: [process.argv[2]] })' "$m" "$PEERS" 2> /dev/null ||
+			fail "node module $m is missing: run \`npm ci\` in tests/ (scripts/setup-deps does it)"
+	done
+}
+
+# need_chromium: the browser that tests/peers/browser.js drives is there;
+# if not, the test fails saying how to install it.
+need_chromium() {
+	[[ -x ${CHROMIUM:-/usr/bin/chromium} ]] ||
+		fail "Chromium is missing (${CHROMIUM:-/usr/bin/chromium}): apt-get install chromium (scripts/setup-deps does it)"
+	need_node_modules playwright-core
+	# The engines of playwright-core's package.json: it will not start on less.
+	local node_major
+	node_major=$(node -p 'process.versions.node.split(".")[0]')
+	((node_major >= 20)) ||
+		fail "playwright-core needs Node.js 20 or later, and node is $(node --version): install a newer nodejs"
+}
+
 # lines FILE: how many lines it has (0 when missing).
 lines() {
 	if [[ -f $1 ]]; then wc -l < "$1"; else echo 0; fi
