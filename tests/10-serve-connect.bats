@@ -97,6 +97,8 @@ load helpers
 	rxws-connect -r "ws://127.0.0.1:$PORT/" > c1 2> c1.err &
 	PIDS+=($!)
 	wait_for 10 has_clients serve.err 1
+	# Past the first client's arrival, where "reading stdin" would be logged.
+	refusal_barrier serve.err "ws://127.0.0.1:$PORT/barrier"
 	refute contains serve.err 'reading stdin'
 	run timeout 10 rxws-connect -r "ws://127.0.0.1:$PORT/"
 	assert_success

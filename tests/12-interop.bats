@@ -72,6 +72,7 @@ load helpers
 }
 
 @test "node's ws as a client of rxws-serve: text and binary both ways" {
+	need_node_modules ws
 	open_fifo in
 	start_serve in serve.out serve.err -v --type '/bin=bytes' -f lp
 	node "$PEERS/ws_node.js" client "ws://127.0.0.1:$PORT/txt" --text 'from node ✓' --recv 1 > t.out &
@@ -99,6 +100,7 @@ while d:
 }
 
 @test "rxws-connect against node's ws server: text and binary both ways" {
+	need_node_modules ws
 	node "$PEERS/ws_node.js" server port --text 'from node' --binary 0001ff > node.out &
 	PIDS+=($!)
 	wait_for 10 test -s port

@@ -47,9 +47,20 @@ assert n >= 2, n
 @test "--name replaces the log source" {
 	run timeout 10 rxws-connect --name feed -r --retries 0 ws://127.0.0.1:1/
 	assert_output --partial 'feed: error: cannot connect'
+	refute_output --partial 'rxws-connect'
 	start_serve /dev/null serve.out serve.err -k /
-	refute contains serve.err 'feed'
 	assert contains serve.err "rxws-serve:127.0.0.1:$PORT: notice: listening on port $PORT"
+	# A server's every line, to the last one at its exit, has the name.
+	start_serve /dev/null hub.out hub.err -k -v --name hub /
+	run timeout 10 "$PY" "$PEERS/ws_client.py" --recv 0 "ws://127.0.0.1:$PORT/"
+	assert_line open
+	kill -TERM "$SERVE_PID"
+	wait_status "$SERVE_PID"
+	assert_equal "$STATUS" 0
+	assert contains hub.err '^hub: info: client .* disconnected from /$'
+	assert contains hub.err '^hub: info: stdin 0 records'
+	refute contains hub.err 'rxws-serve'
+	assert_equal "$(grep -cv '^hub: ' hub.err)" 0
 }
 
 @test "nothing but records on stdout, whatever the verbosity" {

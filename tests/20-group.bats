@@ -32,15 +32,25 @@ load helpers
 
 @test "lazy opening: no connection before a path's first record, and that record arrives" {
 	start_serve /dev/null serve.out serve.err -k -v
+	# Only records for /eager, to the end of input: rxws-group opens no
+	# other path in its whole run (its exit makes its log whole).
+	printf '/eager\tone\n' > in
+	run timeout 10 rxws-group -v "ws://127.0.0.1:$PORT" /eager < in
+	assert_success
+	assert_output --partial ':/eager: info: connected'
+	assert_equal "$(grep -c ': info: connected' <<< "$output")" 1
+	wait_for 10 contains serve.err 'disconnected from /eager'
+	assert_equal "$(clients_seen serve.err)" 1
+	assert_equal "$(cat serve.out)" "$(printf '/eager\tone')"
+	# A path's first record opens it, and is delivered.
 	open_fifo gin
 	rxws-group -v "ws://127.0.0.1:$PORT" /eager < gin > group.out 2> group.err &
 	PIDS+=($!)
-	wait_for 10 contains serve.err 'connected on /eager'
+	wait_for 10 has_clients serve.err 2
 	wait_for 10 contains group.err ':/eager: info: connected'
-	refute contains serve.err '/lazy'
 	printf '/lazy\tfirst\n' > gin
-	wait_for 10 has_lines serve.out 1
-	assert_equal "$(cat serve.out)" "$(printf '/lazy\tfirst')"
+	wait_for 10 has_lines serve.out 2
+	assert_equal "$(tail -n 1 serve.out)" "$(printf '/lazy\tfirst')"
 	assert contains serve.err 'connected on /lazy'
 }
 
@@ -164,6 +174,11 @@ load helpers
 	printf '/bad\t1\n/bad\t2\n/bad\t3\n/good\tlate\n' > in
 	run timeout 20 rxws-group -v --queue 2 -W 2 --retry-delay 0.05 "ws://127.0.0.1:$PY_PORT" < in
 	assert_failure 75
+	# It has exited: its log is whole, and /good was never opened.
+	assert_output --partial 'stdin 4 records'
+	refute_output --partial ':/good:'
+	# Every connection the server saw has ended, what it carried printed.
+	wait_for 10 eval '(( $(count_of py_server.out "^open ") == $(count_of py_server.out "^closed ") ))'
 	refute contains py_server.out 'late'
 }
 

@@ -269,6 +269,15 @@ lp(bytes([0x82, 0x01, 0x02]))             # a good one: [1, 2]
 		fi
 		assert_line 'close 1009'
 		assert contains serve.err 'over --max-size (1000): closing with 1009'
+		# A record after it comes round the loop: had the refused one gone
+		# to stdout, it would have come back as a stdin record before.
+		if [[ $f == object ]]; then
+			run timeout 10 "$PY" "$PEERS/ws_client.py" --binary "$item" --recv 1 "ws://127.0.0.1:$port/"
+			assert_output "$(printf 'open\nbinary %s\nclose 1000' "$item")"
+		else
+			run timeout 10 "$PY" "$PEERS/ws_client.py" --binary "$big" --recv 1 "ws://127.0.0.1:$port/"
+			assert_output "$(printf 'open\nbinary %s\nclose 1000' "$big")"
+		fi
 		refute contains serve.err 'stdin record'
 		kill "$pid"
 		wait "$pid" || true

@@ -168,9 +168,7 @@ tls() {
 }
 
 @test "a real browser: headless Chromium shows broadcast records and sends one back" {
-	if [[ ! -x /usr/bin/chromium ]]; then
-		skip "Chromium is not installed here (scripts/setup-deps installs it)"
-	fi
+	need_chromium
 	open_fifo in
 	start_serve in serve.out serve.err -v --static "$TOP/examples" /live
 	READY_FILE=$T/ready node "$PEERS/browser.js" "http://127.0.0.1:$PORT/" \
@@ -192,9 +190,7 @@ tls() {
 browser_exchange() {
 	local scheme=$1 query=$2 status=$3
 	shift 3
-	if [[ ! -x /usr/bin/chromium ]]; then
-		skip "Chromium is not installed here (scripts/setup-deps installs it)"
-	fi
+	need_chromium
 	open_fifo in
 	start_serve in serve.out serve.err -v --static "$TOP/examples" "$@" /live
 	IGNORE_CERTIFICATES=1 READY_FILE=$T/ready node "$PEERS/browser.js" \
@@ -231,6 +227,7 @@ browser_exchange() {
 }
 
 @test "subprotocols with a wscat-style client (node ws): chosen, refused with 400, or none without --protocol" {
+	need_node_modules ws
 	start_serve /dev/null serve.out serve.err -k -v --protocol chat.v1 /
 	run timeout 10 node "$PEERS/ws_node.js" client "ws://127.0.0.1:$PORT/" --protocol chat.v1 \
 		--text hi --recv 0

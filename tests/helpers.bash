@@ -58,13 +58,32 @@ teardown() {
 	done
 }
 
-# wait_for SECS CMD...: run CMD until it succeeds, at most SECS seconds.
+# now_ms [VAR]: milliseconds on a monotonic clock (the time since boot, to
+# 10 ms), printed or put in VAR (no process started then). Bounds of time
+# are measured with it: bash's $SECONDS counts whole seconds, so "1 s" by
+# it is anything from 0 to 2 s.
+now_ms() {
+	local _now_up
+	read -r _now_up _ < /proc/uptime
+	_now_up=$((10#${_now_up/./} * 10))
+	if (($#)); then printf -v "$1" %s "$_now_up"; else echo "$_now_up"; fi
+}
+
+# elapsed_ms START: milliseconds since START (a now_ms).
+elapsed_ms() {
+	echo $(($(now_ms) - $1))
+}
+
+# wait_for SECS CMD...: run CMD until it succeeds, at most SECS (whole)
+# seconds.
 wait_for() {
-	local limit=$1
+	local limit=$1 now deadline
 	shift
-	local deadline=$((SECONDS + limit))
+	now_ms now
+	deadline=$((now + limit * 1000))
 	until "$@"; do
-		if ((SECONDS >= deadline)); then
+		now_ms now
+		if ((now >= deadline)); then
 			echo "timed out after ${limit}s waiting for: $*" >&2
 			return 1
 		fi
@@ -82,6 +101,64 @@ wait_gone() {
 wait_status() {
 	STATUS=0
 	wait "$1" || STATUS=$?
+}
+
+# wait_still SECS QUIET_MS CMD...: waits, at most SECS seconds, until what
+# CMD prints has stayed the same for QUIET_MS milliseconds: for a flow that
+# should stop (a reader held back), where no event says it has.
+wait_still() {
+	local limit=$1 quiet=$2 now deadline last was since
+	shift 2
+	now_ms now
+	deadline=$((now + limit * 1000))
+	last=$("$@")
+	since=$now
+	while ((now - since < quiet)); do
+		if ((now >= deadline)); then
+			echo "timed out after ${limit}s waiting for a still: $* (last: $last)" >&2
+			return 1
+		fi
+		sleep 0.05
+		was=$last
+		last=$("$@")
+		now_ms now
+		[[ $last == "$was" ]] || since=$now
+	done
+}
+
+# refusal_barrier LOG URL: a client asks a running rxws-serve for URL, a
+# path it does not serve, and waits for the refusal in its LOG. The server
+# handles one event at a time: once the refusal is in LOG, so is whatever
+# it logged for what happened before the client connected.
+refusal_barrier() {
+	"$PY" "$PEERS/ws_client.py" --recv 0 "$2" > /dev/null 2>&1 || true
+	wait_for 10 contains "$1" "refused /${2#ws://*/}: "
+}
+
+# need_node_modules NAME...: node, and each node module NAME the peers
+# require (tests/package.json), can be found; if not, the test fails saying
+# what is missing and how to install it.
+need_node_modules() {
+	command -v node > /dev/null ||
+		fail "node is missing: install Debian's nodejs and npm (scripts/setup-deps does it)"
+	local m
+	for m in "$@"; do
+		node -e 'require.resolve(process.argv[1], { paths: [process.argv[2]] })' "$m" "$PEERS" 2> /dev/null ||
+			fail "node module $m is missing: run \`npm ci\` in tests/ (scripts/setup-deps does it)"
+	done
+}
+
+# need_chromium: the browser that tests/peers/browser.js drives is there;
+# if not, the test fails saying how to install it.
+need_chromium() {
+	[[ -x ${CHROMIUM:-/usr/bin/chromium} ]] ||
+		fail "Chromium is missing (${CHROMIUM:-/usr/bin/chromium}): apt-get install chromium (scripts/setup-deps does it)"
+	need_node_modules playwright-core
+	# The engines of playwright-core's package.json: it will not start on less.
+	local node_major
+	node_major=$(node -p 'process.versions.node.split(".")[0]')
+	((node_major >= 20)) ||
+		fail "playwright-core needs Node.js 20 or later, and node is $(node --version): install a newer nodejs"
 }
 
 # lines FILE: how many lines it has (0 when missing).

@@ -2,11 +2,26 @@
 // A real browser on the example page: headless Chromium, driven with
 // playwright-core. Loads URL, waits until the page is connected and shows
 // each text given with --expect, then sends --send through the page's form.
-// Prints what it saw, one line each; exits 1 on a timeout. With
+// Prints what it saw, one line each; exits 1 on a timeout, 2 (saying what
+// to install) when playwright-core or Chromium is missing. With
 // IGNORE_CERTIFICATES=1 it accepts any certificate (a test's own, for
 // https:// and wss://).
 "use strict";
-const { chromium } = require("playwright-core");
+const fs = require("fs");
+
+// A module of tests/package.json, or a message that says how to get it.
+function need(name) {
+  try {
+    return require(name);
+  } catch (err) {
+    if (err.code !== "MODULE_NOT_FOUND" || !err.message.includes(`'${name}'`)) throw err;
+    console.error(`node module ${name} is missing: run \`npm ci\` in tests/ (scripts/setup-deps does it)`);
+    process.exit(2);
+  }
+}
+
+const { chromium } = need("playwright-core");
+const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
 
 async function main() {
   const args = process.argv.slice(2);
@@ -17,8 +32,12 @@ async function main() {
     (flag === "--expect" ? expect : send).push(args.shift());
   }
   const ignore = process.env.IGNORE_CERTIFICATES === "1";
+  if (!fs.existsSync(executablePath)) {
+    console.error(`Chromium is missing (${executablePath}): apt-get install chromium (scripts/setup-deps does it)`);
+    process.exit(2);
+  }
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    executablePath,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
            "--no-first-run", "--disable-background-networking",
            "--disable-component-update", "--disable-sync"]
@@ -33,7 +52,7 @@ async function main() {
     console.log("page over " + protocol);
     await page.waitForSelector("#status.open", { timeout: 10000 });
     console.log(await page.textContent("#status"));
-    if (process.env.READY_FILE) require("fs").writeFileSync(process.env.READY_FILE, "");
+    if (process.env.READY_FILE) fs.writeFileSync(process.env.READY_FILE, "");
     for (const text of expect) {
       await page.waitForSelector(`#records li:text-is("${text}")`, { timeout: 10000 });
       console.log("saw " + text);

@@ -9,9 +9,22 @@
 //   ws_node.js server PORTFILE [--text T]... [--binary HEX]... [--compress]
 //     listens on 127.0.0.1 (port written to PORTFILE), sends what it is told
 //     to each client, prints "PATH text <json>" / "PATH binary <hex>".
+//   Exits 2, saying what to install, when the ws module is missing.
 "use strict";
 const fs = require("fs");
-const WebSocket = require("ws");
+
+// A module of tests/package.json, or a message that says how to get it.
+function need(name) {
+  try {
+    return require(name);
+  } catch (err) {
+    if (err.code !== "MODULE_NOT_FOUND" || !err.message.includes(`'${name}'`)) throw err;
+    console.error(`node module ${name} is missing: run \`npm ci\` in tests/ (scripts/setup-deps does it)`);
+    process.exit(2);
+  }
+}
+
+const WebSocket = need("ws");
 
 const [mode, where, ...rest] = process.argv.slice(2);
 const opts = { text: [], binary: [], recv: -1, compress: false, protocols: [] };
