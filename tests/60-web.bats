@@ -7,13 +7,7 @@ load helpers
 # A CA and a certificate for localhost and 127.0.0.1 it signed, made once.
 setup_file() {
 	local d=$BATS_FILE_TMPDIR
-	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/ca.key" -out "$d/ca.pem" \
-		-days 2 -subj "/CN=rxws test CA" 2> /dev/null
-	openssl req -newkey rsa:2048 -nodes -keyout "$d/server.key" -out "$d/server.csr" \
-		-subj "/CN=localhost" 2> /dev/null
-	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' > "$d/ext"
-	openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
-		-CAcreateserial -out "$d/server.pem" -days 2 -extfile "$d/ext" 2> /dev/null
+	make_test_ca "$d"
 	# A self-signed one nobody trusts.
 	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/self.key" -out "$d/self.pem" \
 		-days 2 -subj "/CN=localhost" -addext 'subjectAltName=DNS:localhost' 2> /dev/null

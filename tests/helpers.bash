@@ -270,3 +270,16 @@ stop_redis() {
 	wait_gone 10 "$REDIS_PID"
 	wait "$REDIS_PID" 2>/dev/null || true
 }
+
+# make_test_ca DIR: a CA (ca.pem, ca.key) and a certificate it signed for
+# localhost and 127.0.0.1 (server.pem, server.key), in DIR.
+make_test_ca() {
+	local d=$1
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/ca.key" -out "$d/ca.pem" \
+		-days 2 -subj "/CN=rxws test CA" 2> /dev/null
+	openssl req -newkey rsa:2048 -nodes -keyout "$d/server.key" -out "$d/server.csr" \
+		-subj "/CN=localhost" 2> /dev/null
+	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' > "$d/ext"
+	openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
+		-CAcreateserial -out "$d/server.pem" -days 2 -extfile "$d/ext" 2> /dev/null
+}

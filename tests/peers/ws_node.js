@@ -13,16 +13,7 @@
 "use strict";
 const fs = require("fs");
 
-// A module of tests/package.json, or a message that says how to get it.
-function need(name) {
-  try {
-    return require(name);
-  } catch (err) {
-    if (err.code !== "MODULE_NOT_FOUND" || !err.message.includes(`'${name}'`)) throw err;
-    console.error(`node module ${name} is missing: run \`npm ci\` in tests/ (scripts/setup-deps does it)`);
-    process.exit(2);
-  }
-}
+const need = require("./need");
 
 const WebSocket = need("ws");
 
