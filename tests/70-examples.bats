@@ -254,6 +254,18 @@ server() {
 	start_serve "$in" serve.out serve.err "$@"
 }
 
+@test "the README's source tree names every module of common/, and only those" {
+	local m listed
+	for m in "$TOP"/common/*.c; do
+		m=$(basename "$m" .c)
+		grep -qE "^      $m +[^ ]" "$TOP/README.md" || { echo "README.md does not list common/$m" >&2; return 1; }
+	done
+	listed=$(sed -n '/^    common\//,/^    tests\//s/^      \([a-z_0-9]*\) .*/\1/p' "$TOP/README.md")
+	for m in $listed; do
+		[[ -f $TOP/common/$m.c ]] || { echo "README.md lists common/$m, which is not there" >&2; return 1; }
+	done
+}
+
 @test "every example of README.md and the man pages is named, and run here or listed as not run" {
 	run extract_examples "$T/ex"
 	assert_success
