@@ -183,7 +183,7 @@ FUZZ_CFLAGS := $(RXWS_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
 FUZZ_TARGETS ?= $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
 # What the targets use of common/ (the parsers, and what they call).
-FUZZ_COMMON := base64 broker_url buf cbor_item cbor_json datatype deflate framing handshake http json \
+FUZZ_COMMON := base64 broker_url buf cbor_item cbor_json convert datatype deflate framing handshake http json \
 	json_cbor json_write log options proxy stack url utf8 wsframe
 FUZZ_OBJ := $(FUZZ_COMMON:%=$(FUZZ_BUILD)/common/%.o)
 

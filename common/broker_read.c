@@ -27,7 +27,7 @@
 #include <string.h>
 
 #include "cbor_item.h"
-#include "datatype.h"
+#include "convert.h"
 #include "log.h"
 #include "pathmap.h"
 #include "utf8.h"

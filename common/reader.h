@@ -14,7 +14,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "datatype.h"
+#include "convert.h"
 #include "framing.h"
 #include "inbox.h"
 #include "options.h"

@@ -20,7 +20,7 @@
 #include "buf.h"
 #include "cbor_item.h"
 #include "cbor_json.h"
-#include "datatype.h"
+#include "convert.h"
 #include "framing.h"
 #include "json.h"
 #include "json_cbor.h"
