@@ -119,6 +119,7 @@ first_delays() {
 @test "jitter from the first retry: two rxws-connect started together wait differently" {
 	local differ=0
 	for i in 1 2 3 4 5; do
+		rm -f a.err b.err	# the waits must not see the last pair's lines
 		rxws-connect -v -r --retry-delay 10 ws://127.0.0.1:1/ 2> a.err &
 		local a=$!
 		rxws-connect -v -r --retry-delay 10 ws://127.0.0.1:1/ 2> b.err &

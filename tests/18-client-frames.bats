@@ -92,6 +92,7 @@ frame() {
 	for c in "${cases[@]}"; do
 		IFS='|' read -r bytes code why <<< "$c"
 		start_raw_server --send "$bytes"
+		rm -f c.out c.err	# a case's wait must not see the last one's lines
 		timeout 20 rxws-connect -r "ws://127.0.0.1:$RAW_PORT/" > c.out 2> c.err &
 		local client=$!
 		PIDS+=($client)

@@ -248,14 +248,14 @@ lp(bytes([0x82, 0x01, 0x02]))             # a good one: [1, 2]
 		rm -f loop
 		mkfifo loop
 		if [[ $f == object ]]; then
-			rxws-serve -p 0 --object --max-size 1000 -k / <> loop 2> serve.err > loop &
+			rxws-serve -p 0 --object --max-size 1000 -k / <> loop 2> "serve-$f.err" > loop &
 		else
-			rxws-serve -p 0 --format $f --max-size 1000 -k / <> loop 2> serve.err > loop &
+			rxws-serve -p 0 --format $f --max-size 1000 -k / <> loop 2> "serve-$f.err" > loop &
 		fi
-		pid=$!
+		pid=$!	# (each its own log: an old one's "listening" would mislead)
 		PIDS+=($pid)
-		wait_for 10 contains serve.err 'listening on port'
-		port=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' serve.err)
+		wait_for 10 contains "serve-$f.err" 'listening on port'
+		port=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "serve-$f.err")
 		if [[ $f == object ]]; then
 			run timeout 10 "$PY" "$PEERS/ws_client.py" --binary "$item" --recv 1 "ws://127.0.0.1:$port/"
 			assert_output "$(printf 'open\nbinary %s\nclose 1000' "$item")"
@@ -268,7 +268,7 @@ lp(bytes([0x82, 0x01, 0x02]))             # a good one: [1, 2]
 			run timeout 10 "$PY" "$PEERS/ws_client.py" --binary "${big}00" --recv 1 "ws://127.0.0.1:$port/"
 		fi
 		assert_line 'close 1009'
-		assert contains serve.err 'over --max-size (1000): closing with 1009'
+		assert contains "serve-$f.err" 'over --max-size (1000): closing with 1009'
 		# A record after it comes round the loop: had the refused one gone
 		# to stdout, it would have come back as a stdin record before.
 		if [[ $f == object ]]; then
@@ -278,7 +278,7 @@ lp(bytes([0x82, 0x01, 0x02]))             # a good one: [1, 2]
 			run timeout 10 "$PY" "$PEERS/ws_client.py" --binary "$big" --recv 1 "ws://127.0.0.1:$port/"
 			assert_output "$(printf 'open\nbinary %s\nclose 1000' "$big")"
 		fi
-		refute contains serve.err 'stdin record'
+		refute contains "serve-$f.err" 'stdin record'
 		kill "$pid"
 		wait "$pid" || true
 	done

@@ -265,6 +265,7 @@ serve_unix() {
 	wait_for 10 test -S "$T/sock"
 	local i client until
 	for i in $(seq 1 20); do
+		rm -f c.err	# the wait below must not see the last client's lines
 		rxws-connect -v --unix "$T/sock" ws://localhost/ < "$NUMBERS" 2> c.err &
 		client=$!
 		# Signals are handled from the loop's set-up on (a SIGTERM
