@@ -61,6 +61,24 @@ static void on_opened(void *owner, struct client *c)
 		wsconn_rx_flow(&c->conn, false);
 }
 
+/* What the server's end of the stream left undelivered, sent or not. */
+static void say_left(struct wsconn *conn, size_t left)
+{
+	size_t unsent = wsconn_unsent(conn), unconfirmed = left - unsent;
+	const char *s = left == 1 ? "" : "s";
+
+	if (!unconfirmed)
+		wsconn_log(conn, LOG_WARN, "%zu record%s not sent: the server ended the stream",
+			   left, s);
+	else if (!unsent)
+		wsconn_log(conn, LOG_WARN, "%zu record%s sent and not confirmed: the server "
+			   "ended the stream", left, s);
+	else
+		wsconn_log(conn, LOG_WARN, "%zu records not delivered: the server ended the "
+			   "stream (%zu sent and not confirmed, %zu not sent)", left,
+			   unconfirmed, unsent);
+}
+
 static void on_ended(void *owner, struct client *c, enum client_end why)
 {
 	struct clientset *s = owner;
@@ -70,9 +88,7 @@ static void on_ended(void *owner, struct client *c, enum client_end why)
 	switch (why) {
 	case CLIENT_END_BY_SERVER:
 		if (left)
-			wsconn_log(&c->conn, LOG_WARN,
-				   "%zu record%s not sent: the server ended the stream",
-				   left, left == 1 ? "" : "s");
+			say_left(&c->conn, left);
 		wsconn_abandon(&c->conn, FATE_UNCONFIRMED, FATE_LOST);
 		if (s->cfg->tagged)
 			break;

@@ -545,10 +545,16 @@ static long write_some(struct wsconn *c, size_t budget)
 	return batch_send(c) ? -1 : wrote;
 }
 
-/* Drained: nothing unsent, and an acknowledging peer has confirmed all. */
+/*
+ * Drained: nothing unsent, and with an acknowledging peer, all confirmed
+ * both ways: it confirmed ours, and what it sent us is written out and
+ * acknowledged, since no ack may follow our close. (--drain-timeout bounds
+ * the wait for a stdout that does not move.)
+ */
 static bool drained(const struct wsconn *c)
 {
-	return !wsconn_unsent(c) && !(c->acks && c->inflight);
+	return !wsconn_unsent(c) &&
+	       !(c->acks && (c->inflight || c->n_marks || c->in_written > c->in_acked));
 }
 
 int wsconn_writeable(struct wsconn *c)
