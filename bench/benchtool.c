@@ -2,16 +2,21 @@
  * rxws-benchtool: the plain-POSIX helpers of the rxws benchmarks.
  *
  *   rxws-benchtool feed --lines N [--size S] [--stamp] [--rate R] [--wait-file F]
+ *                       [--pause-at K --pause-file G]
  *   rxws-benchtool feed --bytes N
  *   rxws-benchtool count (--lines | --bytes) [--expect N]
  *   rxws-benchtool time [-n RUNS] [--input TEXT] -- CMD [ARG...]
+ *   rxws-benchtool seq [--mark N]
+ *   rxws-benchtool stamp FILE -- CMD [ARG...]
  *
  * feed writes benchmark input to stdout: N lines of S bytes (newline
  * included), or N bytes of pseudo-random binary data. --stamp starts each
  * line with "SEQ TIMESTAMP " (CLOCK_MONOTONIC ns when the line was written),
  * --rate paces lines at R a second, --wait-file waits until F exists before
  * the first write (so that no line waits in a pipe before the reader is
- * ready).
+ * ready). --pause-at K --pause-file G writes the first K lines, then waits
+ * until G exists before the rest (so that a test can act at line K however
+ * fast the reader is).
  *
  * count reads stdin to its end and prints "units=N bytes=B first_ns=T0
  * last_ns=T1 rate=R": R is units a second between the first and the last
@@ -22,6 +27,17 @@
  * its stdin and stdout on /dev/null, and prints the median wall time and the
  * median CPU time (user + system, from wait4) in microseconds. Any run that
  * does not exit 0 is an error.
+ *
+ * seq reads lines that start with a number (as feed writes them) to the end
+ * of stdin, checks that each number is one more than the one before, and
+ * prints "lines=N first=S last=L first_ns=T0 last_ns=T1" (T0 and T1 as
+ * count's). --mark N adds "mark_ns=T", the time of the read that brought
+ * the line numbered N (an error if none did). A gap, a repeat, a line
+ * without a number or no line at all is an error.
+ *
+ * stamp writes the CLOCK_MONOTONIC time in ns to FILE, then executes CMD in
+ * its own place: the moment a process was started, on the clock of count,
+ * seq and feed --stamp.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -94,9 +110,9 @@ static void write_all(int fd, const void *buf, size_t len)
 /* --- feed -------------------------------------------------------------- */
 
 struct feed {
-	uint64_t lines, bytes, size, rate;
+	uint64_t lines, bytes, size, rate, pause_at;
 	bool stamp;
-	const char *wait_file;
+	const char *wait_file, *pause_file;
 };
 
 static void wait_for_file(const char *path)
@@ -129,6 +145,10 @@ static void feed_lines(const struct feed *f)
 	size_t per_block = f->rate ? 1 : BLOCK / f->size;
 	uint64_t start = now_ns();
 	for (uint64_t seq = 0; seq < f->lines;) {
+		if (f->pause_file && seq == f->pause_at)
+			wait_for_file(f->pause_file);
+		/* A block ends at the pause: the lines before it are written. */
+		uint64_t end = f->pause_file && seq < f->pause_at ? f->pause_at : f->lines;
 		if (f->rate) {
 			uint64_t due = start + seq * 1000000000ull / f->rate;
 			struct timespec ts = { .tv_sec = (time_t)(due / 1000000000u),
@@ -137,7 +157,7 @@ static void feed_lines(const struct feed *f)
 				;
 		}
 		size_t n = 0;
-		for (; n < per_block && seq < f->lines; n++, seq++)
+		for (; n < per_block && seq < end; n++, seq++)
 			make_line(f, buf + n * f->size, seq);
 		write_all(1, buf, n * f->size);
 	}
@@ -182,6 +202,10 @@ static int cmd_feed(int argc, char **argv)
 			f.rate = parse_u64(a, v);
 		else if (!strcmp(a, "--wait-file"))
 			f.wait_file = v;
+		else if (!strcmp(a, "--pause-at"))
+			f.pause_at = parse_u64(a, v);
+		else if (!strcmp(a, "--pause-file"))
+			f.pause_file = v;
 		else
 			die("feed: unknown option %s", a);
 	}
@@ -189,6 +213,8 @@ static int cmd_feed(int argc, char **argv)
 		die("feed: give one of --lines and --bytes");
 	if (f.size < 32 || f.size > 4096)
 		die("feed: --size must be 32..4096");
+	if (!f.pause_file != !f.pause_at || (f.pause_at && f.pause_at >= f.lines))
+		die("feed: --pause-at K (less than --lines) goes with --pause-file");
 	if (f.wait_file)
 		wait_for_file(f.wait_file);
 	if (f.lines)
@@ -339,16 +365,114 @@ static int cmd_time(int argc, char **argv)
 	return 0;
 }
 
+/* --- seq --------------------------------------------------------------- */
+
+#define SEQ_LINE_MAX 4096
+
+struct seq {
+	uint64_t lines, first, last, first_ns, last_ns;
+	uint64_t mark, mark_ns;		/* mark_ns: 0 until line number mark came */
+};
+
+/* One complete line, without its newline. */
+static void seq_line(struct seq *q, const char *p, size_t len)
+{
+	uint64_t v = 0;
+	size_t i = 0;
+	for (; i < len && i < 19 && p[i] >= '0' && p[i] <= '9'; i++)
+		v = v * 10 + (uint64_t)(p[i] - '0');
+	if (i == 0 || (i < len && p[i] != ' '))
+		die("seq: line %" PRIu64 " does not start with a number", q->lines + 1);
+	if (q->lines == 0)
+		q->first = v;
+	else if (v != q->last + 1)
+		die("seq: line %" PRIu64 " is number %" PRIu64 " after %" PRIu64, q->lines + 1, v,
+		    q->last);
+	q->last = v;
+	q->lines++;
+	if (v == q->mark && !q->mark_ns)
+		q->mark_ns = q->last_ns;
+}
+
+static int cmd_seq(int argc, char **argv)
+{
+	struct seq q = { 0 };
+	bool marked = false;
+	if (argc == 2 && !strcmp(argv[0], "--mark")) {
+		q.mark = parse_u64(argv[0], argv[1]);
+		marked = true;
+	} else if (argc != 0) {
+		die("seq: usage: seq [--mark N]");
+	}
+	/* A partial line is kept at the start of buf, so a read always has room
+	 * for at least a whole block after it. */
+	static char buf[SEQ_LINE_MAX + 256 * 1024];
+	size_t kept = 0;
+	for (;;) {
+		ssize_t n = read(0, buf + kept, sizeof buf - kept);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			die("read: %s", strerror(errno));
+		}
+		if (n == 0)
+			break;
+		q.last_ns = now_ns();
+		if (!q.first_ns)
+			q.first_ns = q.last_ns;
+		size_t end = kept + (size_t)n, start = 0;
+		for (char *nl; (nl = memchr(buf + start, '\n', end - start)) != NULL;
+		     start = (size_t)(nl - buf) + 1)
+			seq_line(&q, buf + start, (size_t)(nl - buf) - start);
+		kept = end - start;
+		if (kept > SEQ_LINE_MAX)
+			die("seq: line %" PRIu64 " is longer than %d bytes", q.lines + 1, SEQ_LINE_MAX);
+		memmove(buf, buf + start, kept);
+	}
+	if (kept)
+		die("seq: the last line has no newline");
+	if (!q.lines)
+		die("seq: no line");
+	if (marked && !q.mark_ns)
+		die("seq: no line numbered %" PRIu64, q.mark);
+	printf("lines=%" PRIu64 " first=%" PRIu64 " last=%" PRIu64 " first_ns=%" PRIu64
+	       " last_ns=%" PRIu64, q.lines, q.first, q.last, q.first_ns, q.last_ns);
+	if (marked)
+		printf(" mark_ns=%" PRIu64, q.mark_ns);
+	printf("\n");
+	return 0;
+}
+
+/* --- stamp ------------------------------------------------------------- */
+
+static int cmd_stamp(int argc, char **argv)
+{
+	if (argc < 3 || strcmp(argv[1], "--"))
+		die("stamp: usage: stamp FILE -- CMD [ARG...]");
+	FILE *f = fopen(argv[0], "w");
+	if (!f)
+		die("%s: %s", argv[0], strerror(errno));
+	fprintf(f, "%" PRIu64 "\n", now_ns());
+	if (fclose(f) != 0)
+		die("%s: %s", argv[0], strerror(errno));
+	execvp(argv[2], argv + 2);
+	die("%s: %s", argv[2], strerror(errno));
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_DFL);
 	if (argc < 2)
-		die("usage: %s feed|count|time [OPTIONS]", prog);
+		die("usage: %s feed|count|time|seq|stamp [OPTIONS]", prog);
 	if (!strcmp(argv[1], "feed"))
 		return cmd_feed(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "count"))
 		return cmd_count(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "time"))
 		return cmd_time(argc - 2, argv + 2);
-	die("unknown command %s (feed, count, time)", argv[1]);
+	if (!strcmp(argv[1], "seq"))
+		return cmd_seq(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "stamp"))
+		return cmd_stamp(argc - 2, argv + 2);
+	die("unknown command %s (feed, count, time, seq, stamp)", argv[1]);
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The node `ws` peer of the rxws benchmarks.
 //
-//   node peer.js serve [-p PORT] [--wait-clients N] [--bytes] [--chunk-size N] [-k] PATH
+//   node peer.js serve [-p PORT] [--wait-clients N] [--bytes] [--chunk-size N] [-k] [-r] [-c N] PATH
 //   node peer.js connect [-r] [--bytes] [--chunk-size N] [-k] URL
 //
 // The same semantics as rxws-serve PATH and rxws-connect URL, written the way
@@ -12,7 +12,8 @@
 //   port N" on stderr, does not read stdin before --wait-clients clients are
 //   on, and at the end of stdin closes every client with 1000 and exits. Like
 //   `rxws-serve --overflow block`, it stops reading stdin while a client's
-//   send buffer is full.
+//   send buffer is full. -r never reads stdin; -c N closes every client with
+//   1000 and exits once N records are written to stdout.
 // - connect writes each message it receives to stdout and sends each stdin
 //   record (unless -r); it exits 0 when the server closes with 1000, or after
 //   its own close handshake at the end of stdin.
@@ -38,7 +39,7 @@ function log(msg) {
 
 function usage(msg) {
   log(msg);
-  log('usage: peer.js serve [-p PORT] [--wait-clients N] [--bytes] [--chunk-size N] [-k] PATH');
+  log('usage: peer.js serve [-p PORT] [--wait-clients N] [--bytes] [--chunk-size N] [-k] [-r] [-c N] PATH');
   log('       peer.js connect [-r] [--bytes] [--chunk-size N] [-k] URL');
   process.exit(64);
 }
@@ -48,7 +49,7 @@ function parseArgs(argv) {
   if (mode !== 'serve' && mode !== 'connect') usage('mode must be serve or connect');
   const args = {
     mode, host: '127.0.0.1', port: 8888, waitClients: 0, bytes: false,
-    chunkSize: 4096, keepOpen: false, recvOnly: false, target: null,
+    chunkSize: 4096, keepOpen: false, recvOnly: false, count: 0, target: null,
   };
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i];
@@ -60,6 +61,7 @@ function parseArgs(argv) {
     else if (a === '--host') args.host = value();
     else if (a === '--wait-clients') args.waitClients = Number(value());
     else if (a === '--chunk-size') args.chunkSize = Number(value());
+    else if (a === '-c' || a === '--count') args.count = Number(value());
     else if (a === '--bytes') args.bytes = true;
     else if (a === '-k' || a === '--keep-open') args.keepOpen = true;
     else if (a === '-r' || a === '--recv-only') args.recvOnly = true;
@@ -152,6 +154,8 @@ function serve(args) {
   let reading = false;
   let waiting = false;
   let ended = false;
+  let written = 0;
+  let counted = false;
 
   const wss = new WebSocketServer({
     host: args.host, port: args.port, path: args.target,
@@ -160,13 +164,21 @@ function serve(args) {
   wss.on('listening', () => log(`notice: listening on port ${wss.address().port}`));
   wss.on('connection', (ws) => {
     clients.add(ws);
-    ws.on('message', (data, isBinary) => writeMessage(out, data, isBinary));
+    ws.on('message', (data, isBinary) => {
+      if (counted) return;
+      writeMessage(out, data, isBinary);
+      if (++written === args.count) {
+        counted = true;
+        ended = true;
+        for (const c of clients) c.close(1000);
+      }
+    });
     ws.on('close', () => {
       clients.delete(ws);
       if (ended && clients.size === 0) finish();
     });
     ws.on('error', (err) => log(`client: ${err.message}`));
-    if (!reading && clients.size >= args.waitClients) startReading();
+    if (!reading && !args.recvOnly && clients.size >= args.waitClients) startReading();
   });
 
   const broadcast = (record) => {
@@ -215,7 +227,7 @@ function serve(args) {
       for (const ws of clients) ws.close(1000);
     });
   };
-  if (args.waitClients === 0) startReading();
+  if (args.waitClients === 0 && !args.recvOnly) startReading();
 }
 
 function connect(args) {

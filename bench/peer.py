@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The Python websockets peer of the rxws benchmarks.
 
-    peer.py serve [-p PORT] [--wait-clients N] [--bytes] [--chunk-size N] [-k] PATH
+    peer.py serve [-p PORT] [--wait-clients N] [--bytes] [--chunk-size N] [-k] [-r] [-c N] PATH
     peer.py connect [-r] [--bytes] [--chunk-size N] URL
 
 The same semantics as rxws-serve PATH and rxws-connect URL, written the way a
@@ -12,7 +12,8 @@ careful user of python3-websockets 10.4 (legacy API) would:
   N" on stderr, does not read stdin before --wait-clients clients are on,
   and at the end of stdin closes every client with 1000 and exits. Like
   `rxws-serve --overflow block`, it stops reading stdin while a client's
-  write buffer is full.
+  write buffer is full. -r never reads stdin; -c N closes every client with
+  1000 and exits once N records are written to stdout.
 - connect writes each message it receives to stdout and sends each stdin
   record (unless -r); it exits 0 when the server closes with 1000, or after
   its own close handshake at the end of stdin.
@@ -113,6 +114,9 @@ async def serve(args):
     out = Output()
     clients = set()
     enough = asyncio.Event()
+    done = asyncio.Event()
+    counted = asyncio.Event()   # -c N records written: write no more
+    written = 0
 
     async def check_path(path, headers):
         if path.split("?")[0] != args.path:
@@ -120,12 +124,19 @@ async def serve(args):
         return None
 
     async def handler(ws, path):
+        nonlocal written
         clients.add(ws)
         if len(clients) >= args.wait_clients:
             enough.set()
         try:
             async for msg in ws:
+                if counted.is_set():
+                    continue
                 write_message(out, msg)
+                written += 1
+                if written == args.count:
+                    counted.set()
+                    done.set()
         except websockets.ConnectionClosed:
             pass
         finally:
@@ -137,20 +148,32 @@ async def serve(args):
                                 ping_timeout=PING) as server:
         port = server.sockets[0].getsockname()[1]
         log(f"notice: listening on port {port}")
-        if args.wait_clients > 0:
-            await enough.wait()
-        records = Records(args.bytes, args.chunk_size)
-        await records.open()
-        while batch := await records.read():
-            for record in batch:
-                websockets.broadcast(clients, record)
-            for ws in list(clients):    # --overflow block
-                try:
-                    await ws.drain()
-                except websockets.ConnectionClosed:
-                    pass
-        if args.keep_open:
-            await asyncio.Future()
+
+        async def feed():
+            try:
+                if args.wait_clients > 0:
+                    await enough.wait()
+                records = Records(args.bytes, args.chunk_size)
+                await records.open()
+                while batch := await records.read():
+                    for record in batch:
+                        websockets.broadcast(clients, record)
+                    for ws in list(clients):    # --overflow block
+                        try:
+                            await ws.drain()
+                        except websockets.ConnectionClosed:
+                            pass
+            except BaseException:
+                done.set()      # the error comes out of feeder.result()
+                raise
+            if not args.keep_open:
+                done.set()
+
+        feeder = None if args.recv_only else asyncio.create_task(feed())
+        await done.wait()
+        if feeder is not None and feeder.done():
+            feeder.result()
+        out.flush()
         await asyncio.gather(*(ws.close(1000) for ws in list(clients)))
     out.flush()
 
@@ -203,6 +226,9 @@ def main():
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("-p", "--port", type=int, default=8888)
     s.add_argument("--wait-clients", type=int, default=0)
+    s.add_argument("-r", "--recv-only", action="store_true")
+    s.add_argument("-c", "--count", type=int, default=0,
+                   help="exit after writing N records to stdout")
     c = sub.choices["connect"]
     c.add_argument("url")
     c.add_argument("-r", "--recv-only", action="store_true")
