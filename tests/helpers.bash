@@ -45,6 +45,8 @@ kib_below() {
 setup() {
 	T=$BATS_TEST_TMPDIR
 	PIDS=()
+	# Every program the test starts inherits it (see kill_marked).
+	export RXWS_TEST_MARK=$T
 	cd "$T" || return 1
 }
 
@@ -55,6 +57,19 @@ teardown() {
 	done
 	for pid in "${PIDS[@]}"; do
 		wait_gone 5 "$pid" || kill -KILL "$pid" 2>/dev/null || true
+	done
+	kill_marked
+}
+
+# kill_marked: kills what the test started and nobody ended: a tool under
+# timeout(1) whose timeout was killed, say. One left would hold bats'
+# output open, and the run would wait for it for ever.
+kill_marked() {
+	local env pid
+	# The shells of the test itself never exec'd with the mark.
+	for env in $(grep -lzx "RXWS_TEST_MARK=$RXWS_TEST_MARK" /proc/[0-9]*/environ 2>/dev/null); do
+		pid=${env#/proc/}
+		kill -KILL "${pid%/environ}" 2>/dev/null || true
 	done
 }
 
