@@ -724,10 +724,16 @@ static void deliver(struct wsconn *c, const unsigned char *p, size_t n)
 static int inflated(void *arg, const unsigned char *p, size_t n)
 {
 	struct wsconn *c = arg;
+	size_t max = c->cfg->max_size;
+	size_t room = max > c->rx.len ? max - c->rx.len : 0;
 
-	if (check_text(c, p, n))
+	/*
+	 * The first fault in the message decides how it fails, whatever the
+	 * pieces inflate came in: text up to --max-size is checked first.
+	 */
+	if (check_text(c, p, n < room ? n : room))
 		return 1;
-	if (buf_append(&c->rx, p, n))
+	if (n > room || buf_append(&c->rx, p, n))
 		return too_large(c, c->rx.len + n);
 	return 0;
 }

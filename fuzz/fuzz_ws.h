@@ -84,9 +84,11 @@ static inline int ws_inflated(void *arg, const unsigned char *p, size_t n)
 	struct ws_reading *w = arg;
 
 	CHECK(n > 0);
-	if (ws_text_piece(w, p, n))
+	/* The first fault decides, whatever the pieces: text up to the limit. */
+	size_t room = !w->limit ? n : w->limit > w->message.len ? w->limit - w->message.len : 0;
+	if (ws_text_piece(w, p, n < room ? n : room))
 		return 1;
-	if (w->limit && w->message.len + n > w->limit)
+	if (n > room)
 		return ws_fail(w, WS_CLOSE_TOO_BIG);
 	CHECK(buf_append(&w->message, p, n) == 0);
 	return 0;
