@@ -75,6 +75,18 @@ static _Noreturn void die(const char *fmt, ...)
 	exit(1);
 }
 
+/* Some bytes of stdin, 0 at its end; a read error ends the tool. */
+static size_t read_stdin(void *buf, size_t size)
+{
+	for (;;) {
+		ssize_t n = read(0, buf, size);
+		if (n >= 0)
+			return (size_t)n;
+		if (errno != EINTR)
+			die("read: %s", strerror(errno));
+	}
+}
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -248,12 +260,7 @@ static int cmd_count(int argc, char **argv)
 	static char buf[256 * 1024];
 	uint64_t units = 0, total = 0, first_units = 0, first = 0, last = 0;
 	for (;;) {
-		ssize_t n = read(0, buf, sizeof buf);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			die("read: %s", strerror(errno));
-		}
+		size_t n = read_stdin(buf, sizeof buf);
 		if (n == 0)
 			break;
 		last = now_ns();
@@ -409,12 +416,7 @@ static int cmd_seq(int argc, char **argv)
 	static char buf[SEQ_LINE_MAX + 256 * 1024];
 	size_t kept = 0;
 	for (;;) {
-		ssize_t n = read(0, buf + kept, sizeof buf - kept);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			die("read: %s", strerror(errno));
-		}
+		size_t n = read_stdin(buf + kept, sizeof buf - kept);
 		if (n == 0)
 			break;
 		q.last_ns = now_ns();
