@@ -548,8 +548,8 @@ static long write_some(struct wsconn *c, size_t budget)
 /*
  * Drained: nothing unsent, and with an acknowledging peer, all confirmed
  * both ways: it confirmed ours, and what it sent us is written out and
- * acknowledged, since no ack may follow our close. (--drain-timeout bounds
- * the wait for a stdout that does not move.)
+ * acknowledged, since no ack may follow our close. A stdout that does not
+ * move holds the close, as it holds the process's exit.
  */
 static bool drained(const struct wsconn *c)
 {
