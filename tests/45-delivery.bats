@@ -90,7 +90,7 @@ serve_unix() {
 	wait_for 10 contains c.err 'no answer to a ping'
 	wait_for 10 contains c.err 'retrying'
 	kill -CONT "$s1"
-	wait_gone 120 "$client"
+	wait_gone 120 "$client" || { tail -n 20 c.err s1.err >&2; false; }
 	wait_status "$client"
 	assert_equal "$STATUS" 0
 	run "$PY" "$PEERS/numbers.py" got "$N"
