@@ -53,7 +53,10 @@ DEPFLAGS := -MMD -MP
 LDLIBS += $(PKG_LIBS) -lm -pthread
 
 TOOLS := rxws-serve rxws-connect rxws-group
-COMMON_SRC := $(wildcard common/*.c)
+# common/ is in folders by layer (README.md, "Source tree"): base, ws,
+# records, broker, app, tools.
+LAYERS := base ws records broker app tools
+COMMON_SRC := $(foreach l,$(LAYERS),$(wildcard common/$(l)/*.c))
 COMMON_OBJ := $(COMMON_SRC:common/%.c=$(BUILD)/common/%.o)
 LIB := $(BUILD)/librxws.a
 BINS := $(TOOLS:%=$(BUILD)/%)
@@ -67,7 +70,7 @@ all: $(BINS)
 # rebuild it.)
 .SECONDARY: $(TOOLS:%=$(BUILD)/cmd/%.o)
 
-$(BUILD)/common/%.o: common/%.c $(BUILD)/common/%.d | $(BUILD)/common
+$(BUILD)/common/%.o: common/%.c $(BUILD)/common/%.d | $(LAYERS:%=$(BUILD)/common/%)
 	$(CC) $(CPPFLAGS) $(RXWS_CFLAGS) $(DEPFLAGS) $(CFLAGS) -c $< -o $@
 	touch $@
 
@@ -85,7 +88,7 @@ $(LIB): $(COMMON_OBJ)
 $(BUILD)/%: $(BUILD)/cmd/%.o $(LIB)
 	$(CC) $(RXWS_CFLAGS) $(CFLAGS) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
-$(BUILD)/common $(BUILD)/cmd:
+$(LAYERS:%=$(BUILD)/common/%) $(BUILD)/cmd:
 	mkdir -p $@
 
 deps:
@@ -183,13 +186,16 @@ FUZZ_CFLAGS := $(RXWS_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
 FUZZ_TARGETS ?= $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
 # What the targets use of common/ (the parsers, and what they call).
-FUZZ_COMMON := base64 broker_url buf cbor_item cbor_json convert datatype deflate framing handshake http json \
-	json_cbor json_write log options proxy stack url utf8 wsframe
+FUZZ_COMMON := base/base64 base/buf base/log base/url base/utf8 \
+	ws/deflate ws/handshake ws/http ws/proxy ws/wsframe \
+	records/cbor_item records/cbor_json records/convert records/datatype records/framing \
+	records/json records/json_cbor records/json_write records/stack \
+	broker/broker_url app/options
 FUZZ_OBJ := $(FUZZ_COMMON:%=$(FUZZ_BUILD)/common/%.o)
 
 .PHONY: fuzz-build fuzz-smoke fuzz-replay fuzz-seeds
 
-$(FUZZ_BUILD)/common/%.o: common/%.c $(FUZZ_BUILD)/common/%.d | $(FUZZ_BUILD)/common
+$(FUZZ_BUILD)/common/%.o: common/%.c $(FUZZ_BUILD)/common/%.d | $(LAYERS:%=$(FUZZ_BUILD)/common/%)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -c $< -o $@
 	touch $@
 
@@ -200,7 +206,7 @@ $(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_BUILD)/fuzz_%.d $(FUZZ_BUILD)/librxws
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) $< $(FUZZ_BUILD)/librxws.a $(LDLIBS) -o $@
 	touch $@
 
-$(FUZZ_BUILD)/common:
+$(LAYERS:%=$(FUZZ_BUILD)/common/%):
 	mkdir -p $@
 
 FUZZ_DEPS := $(FUZZ_OBJ:.o=.d) $(FUZZ_BINS:=.d)

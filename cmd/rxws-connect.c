@@ -1,8 +1,8 @@
 /*
  * rxws-connect: one WebSocket client between stdin/stdout and a URL.
  */
-#include "clientset.h"
-#include "tool.h"
+#include "app/tool.h"
+#include "tools/clientset.h"
 
 int main(int argc, char **argv)
 {

@@ -2,8 +2,8 @@
  * rxws-group: one WebSocket client per path of one server, records tagged
  * with their path both ways.
  */
-#include "clientset.h"
-#include "tool.h"
+#include "app/tool.h"
+#include "tools/clientset.h"
 
 int main(int argc, char **argv)
 {

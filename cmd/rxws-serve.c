@@ -1,8 +1,8 @@
 /*
  * rxws-serve: a WebSocket server between stdin/stdout and its clients.
  */
-#include "server.h"
-#include "tool.h"
+#include "app/tool.h"
+#include "tools/server.h"
 
 int main(int argc, char **argv)
 {

@@ -17,15 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "cbor_item.h"
-#include "cbor_json.h"
-#include "convert.h"
-#include "framing.h"
-#include "json.h"
-#include "json_cbor.h"
-#include "json_write.h"
-#include "options.h"
+#include "base/buf.h"
+#include "records/cbor_item.h"
+#include "records/cbor_json.h"
+#include "records/convert.h"
+#include "records/framing.h"
+#include "records/json.h"
+#include "records/json_cbor.h"
+#include "records/json_write.h"
+#include "app/options.h"
 
 #define CHECK(cond)							\
 	do {								\

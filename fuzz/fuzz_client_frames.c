@@ -34,8 +34,8 @@
  *  - without deflate, no more payload comes out than went in.
  */
 #include "fuzz_ws.h"
-#include "handshake.h"
-#include "proxy.h"
+#include "ws/handshake.h"
+#include "ws/proxy.h"
 
 #include <strings.h>
 

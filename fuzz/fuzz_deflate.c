@@ -38,8 +38,8 @@
  *     reference does.
  */
 #include "fuzz.h"
-#include "deflate.h"
-#include "http.h"
+#include "ws/deflate.h"
+#include "ws/http.h"
 
 #include <ctype.h>
 #include <strings.h>

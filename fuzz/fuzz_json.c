@@ -17,9 +17,9 @@
  *    input as a JSON string (json_put_string) reads back (json_string) as
  *    the input when it is UTF-8; as base64 (base64_put) it decodes back.
  */
-#include "base64.h"
+#include "base/base64.h"
 #include "fuzz.h"
-#include "utf8.h"
+#include "base/utf8.h"
 
 static const unsigned char before[] = "\xa1\x61x";	/* out's earlier content */
 

@@ -23,7 +23,7 @@
  *    and bytes, or for an object written as JSON, the same JSON.
  */
 #include "fuzz.h"
-#include "utf8.h"
+#include "base/utf8.h"
 
 static const unsigned char before[] = "/x\tearlier record\n";
 

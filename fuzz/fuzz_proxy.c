@@ -28,8 +28,8 @@
  *    the proxy's Authorization.
  */
 #include "fuzz.h"
-#include "http.h"
-#include "proxy.h"
+#include "ws/http.h"
+#include "ws/proxy.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

@@ -39,9 +39,9 @@
  *    control frames short, close payloads judged as RFC 6455 7.4 says.
  */
 #include "fuzz_ws.h"
-#include "framing.h"
-#include "handshake.h"
-#include "http.h"
+#include "records/framing.h"
+#include "ws/handshake.h"
+#include "ws/http.h"
 
 #include <ctype.h>
 #include <openssl/evp.h>

@@ -23,7 +23,7 @@
  *    (the bound is the payload's: an envelope may be larger).
  */
 #include "fuzz.h"
-#include "utf8.h"
+#include "base/utf8.h"
 
 struct ctx {
 	const struct config *cfg, *big;

@@ -18,7 +18,7 @@
  *    %-encoded) parse to the same parts.
  */
 #include "fuzz.h"
-#include "url.h"
+#include "base/url.h"
 
 #include <ctype.h>
 #include <strings.h>

@@ -20,7 +20,7 @@
  *    agrees with utf8_valid() on the whole.
  */
 #include "fuzz.h"
-#include "utf8.h"
+#include "base/utf8.h"
 
 /*
  * Whether s[0..n) (a valid text up to its last character, at most three

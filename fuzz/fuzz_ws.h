@@ -12,9 +12,9 @@
 #define RXWS_FUZZ_WS_H
 
 #include "fuzz.h"
-#include "deflate.h"
-#include "utf8.h"
-#include "wsframe.h"
+#include "ws/deflate.h"
+#include "base/utf8.h"
+#include "ws/wsframe.h"
 
 struct ws_reading {
 	struct wsframe_reader reader;

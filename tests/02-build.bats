@@ -4,7 +4,8 @@
 
 load helpers
 
-# build_objects DIR NAME...: builds common/NAME.o into DIR, quietly.
+# build_objects DIR NAME...: builds common/NAME.o (NAME: layer/module) into
+# DIR, quietly.
 build_objects() {
 	local dir=$1 name targets=()
 	shift
@@ -15,30 +16,30 @@ build_objects() {
 }
 
 @test "make: a header change rebuilds what includes it, and only that" {
-	build_objects "$T/b" reader base64
+	build_objects "$T/b" app/reader base/base64
 	# -W: as if wake_thread.h had just changed; -n: nothing is made.
-	run make -n --no-print-directory -C "$TOP" BUILD="$T/b" -W common/wake_thread.h \
-		"$T/b/common/reader.o" "$T/b/common/base64.o"
+	run make -n --no-print-directory -C "$TOP" BUILD="$T/b" -W common/base/wake_thread.h \
+		"$T/b/common/app/reader.o" "$T/b/common/base/base64.o"
 	assert_success
-	assert_output --partial "-o $T/b/common/reader.o"
-	refute_output --partial "-o $T/b/common/base64.o"
-	run make -q --no-print-directory -C "$TOP" BUILD="$T/b" "$T/b/common/reader.o" "$T/b/common/base64.o"
+	assert_output --partial "-o $T/b/common/app/reader.o"
+	refute_output --partial "-o $T/b/common/base/base64.o"
+	run make -q --no-print-directory -C "$TOP" BUILD="$T/b" "$T/b/common/app/reader.o" "$T/b/common/base/base64.o"
 	assert_success
 }
 
 @test "make: a second make with clang (make asan-build) makes nothing" {
 	command -v clang > /dev/null || skip "no clang"
-	make -s -C "$TOP" BUILD="$T/b" CC=clang "$T/b/common/base64.o"
-	run make -q --no-print-directory -C "$TOP" BUILD="$T/b" CC=clang "$T/b/common/base64.o"
+	make -s -C "$TOP" BUILD="$T/b" CC=clang "$T/b/common/base/base64.o"
+	run make -q --no-print-directory -C "$TOP" BUILD="$T/b" CC=clang "$T/b/common/base/base64.o"
 	assert_success
 }
 
 @test "make: an object without its list of headers is rebuilt" {
-	build_objects "$T/b" base64
-	rm "$T/b/common/base64.d"
-	run make -n --no-print-directory -C "$TOP" BUILD="$T/b" "$T/b/common/base64.o"
+	build_objects "$T/b" base/base64
+	rm "$T/b/common/base/base64.d"
+	run make -n --no-print-directory -C "$TOP" BUILD="$T/b" "$T/b/common/base/base64.o"
 	assert_success
-	assert_output --partial "-o $T/b/common/base64.o"
+	assert_output --partial "-o $T/b/common/base/base64.o"
 }
 
 @test "make: the libraries' pkg-config --cflags are on every compile line" {
@@ -48,7 +49,7 @@ build_objects() {
 		skip "pkg-config does not know every library"
 	flags=${flags% }
 	[[ -n $flags ]] || skip "the libraries need no flags here"
-	run make -n --no-print-directory -C "$TOP" BUILD="$T/b" "$T/b/common/base64.o"
+	run make -n --no-print-directory -C "$TOP" BUILD="$T/b" "$T/b/common/base/base64.o"
 	assert_success
 	assert_output --partial " $flags "
 }

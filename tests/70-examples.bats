@@ -254,15 +254,19 @@ server() {
 	start_serve "$in" serve.out serve.err "$@"
 }
 
-@test "the README's source tree names every module of common/, and only those" {
-	local m listed
-	for m in "$TOP"/common/*.c; do
-		m=$(basename "$m" .c)
-		grep -qE "^      $m +[^ ]" "$TOP/README.md" || { echo "README.md does not list common/$m" >&2; return 1; }
+@test "the README's source tree names every module of common/, in its layer, and only those" {
+	local src m layer listed
+	for src in "$TOP"/common/*/*.c; do
+		m=$(basename "$src" .c)
+		layer=$(basename "$(dirname "$src")")
+		# The module's line comes after its layer's heading, before the next one.
+		sed -n "/^      $layer\/ /,/^      [a-z]*\/ /p" "$TOP/README.md" | grep -qE "^        $m +[^ ]" ||
+			{ echo "README.md does not list common/$layer/$m under $layer/" >&2; return 1; }
 	done
-	listed=$(sed -n '/^    common\//,/^    tests\//s/^      \([a-z_0-9]*\) .*/\1/p' "$TOP/README.md")
+	listed=$(sed -n '/^    common\//,/^    tests\//s/^        \([a-z_0-9]*\) .*/\1/p' "$TOP/README.md")
 	for m in $listed; do
-		[[ -f $TOP/common/$m.c ]] || { echo "README.md lists common/$m, which is not there" >&2; return 1; }
+		compgen -G "$TOP/common/*/$m.c" > /dev/null ||
+			{ echo "README.md lists common/*/$m, which is not there" >&2; return 1; }
 	done
 }
 

@@ -1,0 +1,648 @@
+/*
+ * app: one process of any rxws tool, around one libwebsockets event loop
+ * (app.h).
+ */
+#include "app/app.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "app/reader.h"
+#include "app/writer.h"
+#include "base/buf.h"
+#include "base/inbox.h"
+#include "base/log.h"
+
+/* Stop reading the network above HIGH bytes waiting for stdout. */
+#define OUT_HIGH_WATER (4u << 20)
+#define OUT_LOW_WATER (1u << 20)
+/* Hand records to the writer early when a burst is this large. */
+#define OUT_SUBMIT_AT (64u << 10)
+/* How long close handshakes may take once the process is ending. */
+#define CLOSING_BOUND_US (3 * LWS_US_PER_SEC)
+/* Records that may wait between the reader and the loop, and in the loop. */
+#define INBOX_MAX 256
+#define PENDING_MAX 256
+
+struct app {
+	const struct config *cfg;
+	struct lws_context *ctx;
+	const struct tool_ops *ops;
+	void *tool;
+
+	struct inbox inbox;
+	struct ring pending;		/* taken from the inbox, not delivered */
+	struct reader reader;
+	struct writer writer;
+	struct stats stats;
+	struct buf out;			/* records not yet given to the writer */
+	uint64_t submitted;		/* bytes given to the writer, in all */
+	uint64_t awaiting;		/* where the last record written ends */
+	uint64_t reported;		/* how far the tool knows stdout was written */
+	struct converter conv;		/* for received messages */
+	uint64_t records_written;
+
+	enum app_phase phase;
+	int exit_code;			/* -1 until something decides it */
+	bool ran;			/* app_run was called: a run to settle */
+	bool done;
+	bool input_done;
+	bool pumping, pump_waiting;
+	bool rx_paused;
+
+	struct lws_protocols protocols[3];	/* the app's, the tool's, the end */
+	lws_sorted_usec_list_t sul_timeout, sul_drain, sul_closing, sul_tick;
+	lws_usec_t tick_us;
+
+	pthread_t signal_thread;
+	bool signal_thread_running;
+	atomic_bool signal_thread_ending;
+	atomic_int sig_stop, sig_report;
+};
+
+/* Each connection is a file: take all the files the system allows. */
+static void raise_file_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/*
+ * The signal thread is told to end with this signal rather than cancelled:
+ * the first cancellation loads libgcc_s, a cost every one-shot rxws-connect
+ * would pay at exit.
+ */
+#define SIG_END_THREAD SIGRTMIN
+
+static void handled_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIG_END_THREAD);
+}
+
+static void block_signals(void)
+{
+	sigset_t set;
+	handled_signals(&set);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+struct app *app_new(const struct config *cfg)
+{
+	struct app *a = calloc(1, sizeof(*a));
+
+	if (!a) {
+		log_error("out of memory");
+		return NULL;
+	}
+	a->cfg = cfg;
+	a->exit_code = -1;
+	/* Every thread made from now on inherits the mask: one takes them. */
+	block_signals();
+	raise_file_limit();
+	size_t inbox_cap = cfg->queue_len < INBOX_MAX ? cfg->queue_len : INBOX_MAX;
+	if (inbox_init(&a->inbox, inbox_cap)) {
+		log_error("out of memory");
+		free(a);
+		return NULL;
+	}
+	if (ring_init(&a->pending, PENDING_MAX)) {
+		log_error("out of memory");
+		inbox_destroy(&a->inbox);
+		free(a);
+		return NULL;
+	}
+	if (!cfg->wait_clients)
+		inbox_open_gate(&a->inbox);
+	converter_init(&a->conv, cfg);
+	/* RXWS_LWS_LOG: libwebsockets' own log levels (a bit mask), for debugging. */
+	const char *lws_levels = getenv("RXWS_LWS_LOG");
+	lws_set_log_level(lws_levels ? atoi(lws_levels)
+			  : cfg->verbosity >= 2 ? LLL_ERR | LLL_WARN : 0,
+			  log_lws_emit);
+	return a;
+}
+
+static void app_wake(struct app *a);
+
+/*
+ * The app's own protocol: lws tells every protocol when the loop was woken
+ * (lws_cancel_service: records from the reader, stdout's backlog, signals).
+ */
+static int app_callback(struct lws *wsi, enum lws_callback_reasons reason,
+			void *user, void *in, size_t len)
+{
+	(void)user;
+	(void)in;
+	(void)len;
+	if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED)
+		app_wake(lws_context_user(lws_get_context(wsi)));
+	return 0;
+}
+
+struct lws_context *app_create_context(struct app *a,
+				       struct lws_context_creation_info *info,
+				       const struct lws_protocols *tool_protocol)
+{
+	a->protocols[0] = (struct lws_protocols){ .name = "rxws-app", .callback = app_callback };
+	a->protocols[1] = *tool_protocol;
+	memset(&a->protocols[2], 0, sizeof(a->protocols[2]));
+	info->protocols = a->protocols;
+	info->user = a;
+	if (!info->pt_serv_buf_size)
+		info->pt_serv_buf_size = 64 * 1024;
+	a->ctx = lws_create_context(info);
+	if (a->ctx)
+		inbox_set_context(&a->inbox, a->ctx);
+	return a->ctx;
+}
+
+void app_set_tool(struct app *a, const struct tool_ops *ops, void *tool)
+{
+	a->ops = ops;
+	a->tool = tool;
+}
+
+/*
+ * A second SIGINT or SIGTERM: the user means it. Whatever stdout or the
+ * network are doing, the process ends now (with the signal's usual code),
+ * saying what it leaves undelivered; from this thread, which never blocks
+ * on them.
+ */
+static _Noreturn void exit_at_once(struct app *a, int sig)
+{
+	uint64_t pending = ledger_pending(&a->stats.ledger);
+
+	if (pending)
+		log_error("second signal: exiting at once; %llu record%s read and not "
+			  "delivered (lost)", (unsigned long long)pending, pending == 1 ? "" : "s");
+	stats_report_final(&a->stats, a->cfg->tool == TOOL_SERVE, a->cfg->verbosity >= 1);
+	_exit(128 + sig);
+}
+
+static void *signal_main(void *arg)
+{
+	struct app *a = arg;
+	sigset_t set;
+
+	handled_signals(&set);
+	for (;;) {
+		int sig;
+		if (sigwait(&set, &sig))
+			continue;
+		if (sig == SIG_END_THREAD) {
+			if (atomic_load(&a->signal_thread_ending))
+				break;
+			continue;	/* not ours */
+		}
+		if (sig == SIGUSR1)
+			atomic_store(&a->sig_report, 1);
+		else if (atomic_fetch_add(&a->sig_stop, 1) >= 1)
+			exit_at_once(a, sig);
+		lws_cancel_service(a->ctx);
+	}
+	return NULL;
+}
+
+static void on_count_reached(struct app *a);
+
+/*
+ * What reached stdout: the tool acknowledges the messages it covers, and
+ * asks to hear of the rest once written.
+ */
+static void output_progress(struct app *a)
+{
+	if (!a->writer.running || !a->ops || !a->ops->output_written ||
+	    a->awaiting <= a->reported)
+		return;
+	uint64_t written = writer_written(&a->writer);
+	if (written > a->reported) {
+		a->reported = written;
+		a->ops->output_written(a->tool, written);
+	}
+	if (a->awaiting > written)
+		writer_notify_written(&a->writer, a->awaiting);
+}
+
+static void flush_out(struct app *a)
+{
+	size_t backlog;
+
+	a->submitted += a->out.len;
+	if (writer_submit(&a->writer, &a->out, &backlog)) {
+		log_error("out of memory for stdout records");
+		app_stop(a, EXIT_SOFTWARE, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION);
+		return;
+	}
+	if (!a->rx_paused && backlog >= OUT_HIGH_WATER && a->ops) {
+		/* stdout is slower than the network: let TCP push back. */
+		a->rx_paused = true;
+		a->ops->rx_flow(a->tool, false);
+		writer_notify_when_low(&a->writer);
+	}
+	output_progress(a);
+}
+
+bool app_rx_paused(const struct app *a)
+{
+	return a->rx_paused;
+}
+
+const char *app_output(struct app *a, const char *path, size_t path_len,
+		       enum datatype type, bool binary,
+		       const unsigned char *data, size_t len, uint64_t *at)
+{
+	const struct config *cfg = a->cfg;
+
+	*at = 0;
+	/* Past --count: consumed, not written (rxws-connect(1), --count). */
+	if (cfg->count && a->records_written >= cfg->count)
+		return NULL;
+	const char *why = frame_to_record(&a->conv, &a->out, path, path_len,
+					  type, binary, data, len);
+	if (why)
+		return why;
+	if (a->ops->received)	/* broker hook */
+		a->ops->received(a->tool, path, path_len, binary, data, len);
+	a->records_written++;
+	stat_add(&a->stats.records_out, 1);
+	stat_add(&a->stats.bytes_out, len);
+	*at = a->awaiting = a->submitted + a->out.len;
+	if (a->out.len >= OUT_SUBMIT_AT)
+		flush_out(a);
+	if (cfg->count && a->records_written == cfg->count)
+		on_count_reached(a);
+	return NULL;
+}
+
+/*
+ * The loop ends: lws_service() may be about to poll until its next timer,
+ * so it is woken to see that at once.
+ */
+static void finish(struct app *a)
+{
+	a->done = true;
+	lws_cancel_service(a->ctx);
+}
+
+void app_check_done(struct app *a)
+{
+	if (a->phase == PHASE_RUNNING || a->done)
+		return;
+	if (a->ops->active(a->tool))
+		return;
+	if (a->phase == PHASE_DRAINING && a->ops->undelivered(a->tool))
+		return;
+	finish(a);
+}
+
+static void on_closing_bound(lws_sorted_usec_list_t *sul)
+{
+	struct app *a = lws_container_of(sul, struct app, sul_closing);
+	log_debug("closing handshakes took too long: ending anyway");
+	finish(a);
+}
+
+/* Only close handshakes are left: they get a short bound. */
+static void enter_closing(struct app *a)
+{
+	a->phase = PHASE_CLOSING;
+	inbox_stop(&a->inbox);
+	lws_sul_cancel(&a->sul_drain);
+	lws_sul_schedule(a->ctx, 0, &a->sul_closing, on_closing_bound,
+			 CLOSING_BOUND_US);
+}
+
+void app_stop(struct app *a, int exit_code, int close_code)
+{
+	if (a->exit_code < 0)
+		a->exit_code = exit_code;
+	if (a->phase == PHASE_CLOSING)
+		return;
+	size_t left = a->ops->undelivered(a->tool) + a->pending.len +
+		      inbox_count(&a->inbox);
+	if (left)
+		log_warn("%zu record%s not delivered yet: closing", left, left == 1 ? "" : "s");
+	enter_closing(a);
+	a->ops->close_all(a->tool, close_code);
+	app_check_done(a);
+}
+
+static void on_drain_timeout(lws_sorted_usec_list_t *sul)
+{
+	struct app *a = lws_container_of(sul, struct app, sul_drain);
+	size_t lost = a->ops->undelivered(a->tool);
+
+	if (!lost) {
+		enter_closing(a);
+		app_check_done(a);
+		return;
+	}
+	char when[64];
+	snprintf(when, sizeof(when), "within --drain-timeout (%g s)", a->cfg->drain_timeout);
+	if (!a->ops->report_undelivered || a->ops->report_undelivered(a->tool, when))
+		log_error("%zu record%s not delivered %s", lost, lost == 1 ? "" : "s", when);
+	if (a->exit_code < 0)
+		a->exit_code = EXIT_TEMPFAIL;
+	enter_closing(a);
+	a->ops->close_all(a->tool, LWS_CLOSE_STATUS_GOINGAWAY);
+	app_check_done(a);
+}
+
+void app_drain_timeout_pause(struct app *a)
+{
+	lws_sul_cancel(&a->sul_drain);
+}
+
+void app_drain_timeout_restart(struct app *a)
+{
+	if (a->phase == PHASE_DRAINING)
+		lws_sul_schedule(a->ctx, 0, &a->sul_drain, on_drain_timeout,
+				 (lws_usec_t)(a->cfg->drain_timeout * LWS_US_PER_SEC));
+}
+
+/* Sends what is queued, then closes every connection with close_code. */
+static void start_draining(struct app *a, int close_code)
+{
+	a->phase = PHASE_DRAINING;
+	app_drain_timeout_restart(a);
+	a->ops->drain(a->tool, close_code);
+	app_check_done(a);
+}
+
+static void on_input_ended(struct app *a, int status)
+{
+	if (status == 0 && a->cfg->keep_open) {
+		log_info("end of input: staying open (--keep-open)");
+		return;
+	}
+	if (status && a->exit_code < 0)
+		a->exit_code = status;
+	log_info("end of input: sending what is queued, then closing");
+	start_draining(a, status ? LWS_CLOSE_STATUS_UNEXPECTED_CONDITION
+				 : LWS_CLOSE_STATUS_NORMAL);
+}
+
+/*
+ * Reads no more stdin, but delivers what was read, then closes: --count
+ * reached, or a bad record under --strict that only the loop could see.
+ */
+static void end_input(struct app *a, int exit_code, int close_code)
+{
+	if (a->phase != PHASE_RUNNING)
+		return;
+	if (a->exit_code < 0 && exit_code)
+		a->exit_code = exit_code;
+	inbox_stop(&a->inbox);
+	app_pump(a);
+	a->input_done = true;
+	start_draining(a, close_code);
+}
+
+static void on_count_reached(struct app *a)
+{
+	log_info("%llu records written (--count): closing",
+		 (unsigned long long)a->cfg->count);
+	end_input(a, EXIT_OK, LWS_CLOSE_STATUS_NORMAL);
+}
+
+void app_bad_record(struct app *a, uint64_t recno, const char *why)
+{
+	if (reader_bad_record(&a->stats, a->cfg->strict, recno, why, NULL))
+		end_input(a, EXIT_DATAERR, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION);
+}
+
+void app_pump(struct app *a)
+{
+	if (a->ops->pump)	/* broker hook: it has its own phases */
+		a->ops->pump(a->tool);
+	if (a->phase != PHASE_RUNNING || a->pumping)
+		return;
+	a->pumping = true;
+	a->pump_waiting = false;
+	while (a->phase == PHASE_RUNNING) {
+		if (ring_empty(&a->pending) && !inbox_take(&a->inbox, &a->pending))
+			break;
+		if (a->ops->deliver(a->tool, ring_peek(&a->pending)) == DELIVER_LATER) {
+			a->pump_waiting = true;
+			break;
+		}
+		ring_pop(&a->pending);	/* the tool holds the reference now */
+	}
+	a->pumping = false;
+
+	int status;
+	if (ring_empty(&a->pending) && !a->input_done &&
+	    inbox_drained(&a->inbox, &status)) {
+		a->input_done = true;
+		on_input_ended(a, status);
+	}
+}
+
+bool app_input_ended(struct app *a)
+{
+	return a->input_done || (ring_empty(&a->pending) && inbox_drained(&a->inbox, NULL));
+}
+
+void app_open_input(struct app *a)
+{
+	inbox_open_gate(&a->inbox);
+}
+
+static void app_wake(struct app *a)
+{
+	if (atomic_exchange(&a->sig_report, 0))
+		stats_report(&a->stats, a->cfg->tool == TOOL_SERVE);
+
+	if (atomic_load(&a->sig_stop) && a->phase != PHASE_CLOSING) {
+		log_info("signal received: closing");
+		app_stop(a, EXIT_OK, LWS_CLOSE_STATUS_GOINGAWAY);
+	}
+
+	int err = a->writer.running ? writer_error(&a->writer) : 0;
+	if (err && a->phase != PHASE_CLOSING) {
+		if (err == EPIPE) {
+			log_info("stdout closed: closing");
+			app_stop(a, EXIT_OK, LWS_CLOSE_STATUS_GOINGAWAY);
+		} else {
+			log_error("cannot write stdout: %s", strerror(err));
+			app_stop(a, EXIT_IOERR, LWS_CLOSE_STATUS_GOINGAWAY);
+		}
+	}
+
+	output_progress(a);
+	if (a->rx_paused && writer_backlog(&a->writer) <= OUT_LOW_WATER) {
+		a->rx_paused = false;
+		a->ops->rx_flow(a->tool, true);
+	}
+	app_pump(a);
+}
+
+static void on_timeout(lws_sorted_usec_list_t *sul)
+{
+	struct app *a = lws_container_of(sul, struct app, sul_timeout);
+	log_error("still running after %g s (--timeout)", a->cfg->timeout);
+	app_stop(a, EXIT_TEMPFAIL, LWS_CLOSE_STATUS_GOINGAWAY);
+}
+
+static void on_tick(lws_sorted_usec_list_t *sul)
+{
+	struct app *a = lws_container_of(sul, struct app, sul_tick);
+	a->ops->tick(a->tool, lws_now_usecs());
+	/* A tool may wait for time to pass, not only for room. */
+	if (a->pump_waiting)
+		app_pump(a);
+	lws_sul_schedule(a->ctx, 0, &a->sul_tick, on_tick, a->tick_us);
+}
+
+/* Keepalive is checked a few times per period, at least once a second. */
+static lws_usec_t tick_period(const struct config *cfg)
+{
+	double shortest = cfg->ping_interval;
+	if (cfg->ping_timeout > 0 && cfg->ping_timeout < shortest)
+		shortest = cfg->ping_timeout;
+	lws_usec_t us = (lws_usec_t)(shortest * LWS_US_PER_SEC / 4);
+	if (us <= 0 || us > LWS_US_PER_SEC)
+		us = LWS_US_PER_SEC;
+	if (us < 20000)
+		us = 20000;
+	return us;
+}
+
+static int start_threads(struct app *a)
+{
+	if (writer_start(&a->writer, STDOUT_FILENO, a->ctx, OUT_LOW_WATER)) {
+		log_error("cannot start the stdout thread");
+		return -1;
+	}
+	if (pthread_create(&a->signal_thread, NULL, signal_main, a)) {
+		log_error("cannot start the signal thread");
+		return -1;
+	}
+	a->signal_thread_running = true;
+	if (!a->cfg->recv_only &&
+	    reader_start(&a->reader, STDIN_FILENO, a->cfg, &a->inbox, &a->stats)) {
+		log_error("cannot start the stdin thread");
+		return -1;
+	}
+	return 0;
+}
+
+int app_run(struct app *a)
+{
+	a->ran = true;
+	if (start_threads(a))
+		app_stop(a, EXIT_SOFTWARE, LWS_CLOSE_STATUS_GOINGAWAY);
+
+	if (a->cfg->timeout > 0)
+		lws_sul_schedule(a->ctx, 0, &a->sul_timeout, on_timeout,
+				 (lws_usec_t)(a->cfg->timeout * LWS_US_PER_SEC));
+	a->tick_us = tick_period(a->cfg);
+	lws_sul_schedule(a->ctx, 0, &a->sul_tick, on_tick, a->tick_us);
+
+	while (!a->done) {
+		if (lws_service(a->ctx, 0) < 0) {
+			log_error("the event loop failed");
+			if (a->exit_code < 0)
+				a->exit_code = EXIT_SOFTWARE;
+			break;
+		}
+		if (a->out.len)
+			flush_out(a);
+	}
+
+	if (a->ops && a->ops->finish)	/* broker hook */
+		a->ops->finish(a->tool);
+	reader_stop(&a->reader);
+	if (a->writer.running) {
+		size_t backlog;
+		writer_submit(&a->writer, &a->out, &backlog);
+		writer_finish(&a->writer);
+	}
+	lws_sul_cancel(&a->sul_timeout);
+	lws_sul_cancel(&a->sul_drain);
+	lws_sul_cancel(&a->sul_closing);
+	lws_sul_cancel(&a->sul_tick);
+	if (a->signal_thread_running) {
+		atomic_store(&a->signal_thread_ending, true);
+		pthread_kill(a->signal_thread, SIG_END_THREAD);
+		pthread_join(a->signal_thread, NULL);
+		a->signal_thread_running = false;
+	}
+	lws_context_destroy(a->ctx);
+	a->ctx = NULL;
+	return a->exit_code < 0 ? EXIT_OK : a->exit_code;
+}
+
+static int settle(struct app *a, int rc)
+{
+	struct ledger *l = &a->stats.ledger;
+	uint64_t lost = ledger_get(l, FATE_LOST) + ledger_pending(l);
+	uint64_t unconfirmed = ledger_get(l, FATE_UNCONFIRMED);
+
+	if (rc == EXIT_OK && (lost || unconfirmed)) {
+		log_error("%llu record%s not confirmed delivered: %llu unconfirmed, %llu lost",
+			  (unsigned long long)(lost + unconfirmed), lost + unconfirmed == 1 ? "" : "s",
+			  (unsigned long long)unconfirmed, (unsigned long long)lost);
+		rc = EXIT_TEMPFAIL;
+	}
+	stats_report_final(&a->stats, a->cfg->tool == TOOL_SERVE,
+			   a->cfg->verbosity >= 1 || rc == EXIT_TEMPFAIL);
+	return rc;
+}
+
+int app_end(struct app *a, int rc)
+{
+	if (!a)
+		return rc;
+	if (a->ctx) {
+		lws_context_destroy(a->ctx);
+		a->ctx = NULL;
+	}
+	inbox_destroy(&a->inbox);
+	ring_free(&a->pending);
+	buf_free(&a->out);
+	converter_free(&a->conv);
+	if (a->ran)
+		rc = settle(a, rc);
+	free(a);
+	return rc;
+}
+
+struct lws_context *app_context(const struct app *a)
+{
+	return a->ctx;
+}
+
+const struct config *app_config(const struct app *a)
+{
+	return a->cfg;
+}
+
+struct stats *app_stats(struct app *a)
+{
+	return &a->stats;
+}
+
+enum app_phase app_phase(const struct app *a)
+{
+	return a->phase;
+}
+
+enum datatype app_datatype_for(struct app *a, const char *path, size_t len)
+{
+	return converter_type_for(&a->conv, path, len);
+}

@@ -1,0 +1,60 @@
+/*
+ * writer: the thread that writes stdout.
+ *
+ * The loop builds whole records into its own buffer and submits it after
+ * each service pass; the thread writes what it gets with as few write(2)
+ * calls as it can, so a record is never split between writers and a slow
+ * stdout never blocks the loop. The loop reads the backlog to decide when
+ * to stop reading from the network; the thread wakes the loop once the
+ * backlog is low again, and when stdout breaks (EPIPE, even while idle).
+ * A small submission finding nothing queued is written at once, when
+ * stdout can take it without blocking.
+ */
+#ifndef RXWS_WRITER_H
+#define RXWS_WRITER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/wake_thread.h"
+
+struct lws_context;
+
+struct writer {
+	int fd;
+	struct wake_thread thread;	/* woken when idle and given work */
+	bool running;
+	pthread_mutex_t mu;
+	struct buf pending;	/* submitted by the loop */
+	struct buf writing;	/* owned by the thread while it writes */
+	size_t backlog;		/* bytes submitted and not yet written */
+	size_t low_water;
+	bool idle, stop, notify_on_low;
+	uint64_t written;	/* bytes written in all */
+	uint64_t notify_at;	/* wake the loop once written reaches it; 0: no */
+	int error;		/* errno of the write that failed */
+	struct lws_context *ctx;
+};
+
+int writer_start(struct writer *w, int fd, struct lws_context *ctx,
+		 size_t low_water);
+/*
+ * Moves local's bytes to the writer; local is left empty. Returns 0, or -1
+ * when out of memory; *backlog gets what is now waiting to be written.
+ */
+int writer_submit(struct writer *w, struct buf *local, size_t *backlog);
+size_t writer_backlog(struct writer *w);
+/* Bytes written to stdout so far. */
+uint64_t writer_written(struct writer *w);
+/* Asks for a wake-up (lws_cancel_service) once written reaches at. */
+void writer_notify_written(struct writer *w, uint64_t at);
+/* Asks for a wake-up (lws_cancel_service) once the backlog is low. */
+void writer_notify_when_low(struct writer *w);
+int writer_error(struct writer *w);
+/* Writes everything submitted, then stops the thread. */
+void writer_finish(struct writer *w);
+
+#endif

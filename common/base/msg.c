@@ -1,0 +1,180 @@
+/* msg: a message on its way out, and the ring of those waiting (msg.h). */
+#include "base/msg.h"
+
+#include <libwebsockets.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct msg *msg_new(const char *tag, size_t tag_len, size_t payload_len)
+{
+	size_t tag_room = tag ? tag_len + 1 : 0;
+	/* Keep the payload's headroom aligned for lws' header writes. */
+	size_t head = sizeof(struct msg) + tag_room;
+	head = (head + 15) & ~(size_t)15;
+	if (payload_len > SIZE_MAX - head - LWS_PRE)
+		return NULL;
+
+	struct msg *m = malloc(head + LWS_PRE + payload_len);
+	if (!m)
+		return NULL;
+	m->refs = 1;
+	m->fate = FATE_PENDING;
+	m->ledger = NULL;
+	m->kind = FRAME_TEXT;
+	m->recno = 0;
+	m->len = payload_len;
+	m->tag_len = tag ? tag_len : 0;
+	m->tag = NULL;
+	if (tag) {
+		m->tag = (char *)(m + 1);
+		memcpy(m->tag, tag, tag_len);
+		m->tag[tag_len] = '\0';
+	}
+	m->payload = (unsigned char *)m + head + LWS_PRE;
+	return m;
+}
+
+struct msg *msg_ref(struct msg *m)
+{
+	m->refs++;
+	return m;
+}
+
+void msg_unref(struct msg *m)
+{
+	if (!m || --m->refs)
+		return;
+	if (m->ledger) {
+		enum msg_fate fate = m->fate == FATE_PENDING ? FATE_LOST : (enum msg_fate)m->fate;
+		atomic_fetch_add_explicit(&m->ledger->settled[fate], 1, memory_order_relaxed);
+	}
+	free(m);
+}
+
+void msg_settle(struct msg *m, enum msg_fate fate)
+{
+	if (fate > m->fate)
+		m->fate = (unsigned char)fate;
+}
+
+void msg_count(struct msg *m, struct ledger *ledger)
+{
+	m->ledger = ledger;
+	atomic_fetch_add_explicit(&ledger->read, 1, memory_order_relaxed);
+}
+
+uint64_t ledger_get(struct ledger *l, enum msg_fate fate)
+{
+	return atomic_load_explicit(&l->settled[fate], memory_order_relaxed);
+}
+
+uint64_t ledger_pending(struct ledger *l)
+{
+	uint64_t settled = 0;
+	for (int f = FATE_DELIVERED; f < FATE_COUNT; f++)
+		settled += ledger_get(l, (enum msg_fate)f);
+	uint64_t read = atomic_load_explicit(&l->read, memory_order_relaxed);
+	return read > settled ? read - settled : 0;
+}
+
+#define RING_FIRST_SIZE 8
+
+int ring_init(struct ring *r, size_t cap)
+{
+	r->slots = NULL;
+	r->cap = cap ? cap : 1;
+	r->size = r->head = r->len = 0;
+	return 0;
+}
+
+static int ring_grow(struct ring *r)
+{
+	size_t size = r->size ? r->size * 2 : RING_FIRST_SIZE;
+	if (size > r->cap)
+		size = r->cap;
+	struct msg **slots = malloc(size * sizeof(*slots));
+	if (!slots)
+		return -1;
+	for (size_t i = 0; i < r->len; i++)
+		slots[i] = r->slots[(r->head + i) % r->size];
+	free(r->slots);
+	r->slots = slots;
+	r->size = size;
+	r->head = 0;
+	return 0;
+}
+
+void ring_free(struct ring *r)
+{
+	ring_clear(r, FATE_LOST);
+	free(r->slots);
+	r->slots = NULL;
+	r->size = 0;
+}
+
+int ring_push(struct ring *r, struct msg *m)
+{
+	if (r->len == r->size && ring_grow(r))
+		return -1;
+	r->slots[(r->head + r->len) % r->size] = m;
+	r->len++;
+	return 0;
+}
+
+struct msg *ring_peek(const struct ring *r)
+{
+	return r->len ? r->slots[r->head] : NULL;
+}
+
+struct msg *ring_at(const struct ring *r, size_t i)
+{
+	return r->slots[(r->head + i) % r->size];
+}
+
+struct msg *ring_pop(struct ring *r)
+{
+	if (!r->len)
+		return NULL;
+	struct msg *m = r->slots[r->head];
+	r->head = (r->head + 1) % r->size;
+	r->len--;
+	return m;
+}
+
+void ring_drop_at(struct ring *r, size_t i, enum msg_fate fate)
+{
+	if (i == 0 || i >= r->len)
+		return;
+	struct msg *m = ring_at(r, i);
+	msg_settle(m, fate);
+	msg_unref(m);
+	/* Shift the ones before it up by one: the head moves on. */
+	for (size_t k = i; k > 0; k--)
+		r->slots[(r->head + k) % r->size] = r->slots[(r->head + k - 1) % r->size];
+	r->head = (r->head + 1) % r->size;
+	r->len--;
+}
+
+size_t ring_truncate(struct ring *r, size_t i, enum msg_fate fate)
+{
+	size_t n = 0;
+	while (r->len > i) {
+		struct msg *m = ring_at(r, r->len - 1);
+		msg_settle(m, fate);
+		msg_unref(m);
+		r->len--;
+		n++;
+	}
+	return n;
+}
+
+size_t ring_clear(struct ring *r, enum msg_fate fate)
+{
+	size_t n = r->len;
+	while (r->len) {
+		struct msg *m = ring_pop(r);
+		msg_settle(m, fate);
+		msg_unref(m);
+	}
+	return n;
+}

@@ -1,0 +1,83 @@
+/*
+ * stats: the counters a user can ask for (SIGUSR1, at exit with -v, and
+ * whenever records were not delivered) (stats.h).
+ */
+#include "base/stats.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "base/log.h"
+
+enum { N_BASE = 20, N_COUNTERS = 27 };
+
+static void report(struct stats *s, bool is_server, bool final)
+{
+	struct ledger *l = &s->ledger;
+	uint64_t n[N_COUNTERS] = {
+		atomic_load_explicit(&l->read, memory_order_relaxed),
+		ledger_get(l, FATE_DELIVERED), ledger_get(l, FATE_DISCARDED),
+		ledger_get(l, FATE_DROPPED), ledger_get(l, FATE_UNCONFIRMED),
+		ledger_get(l, FATE_LOST), ledger_pending(l),
+		stat_get(&s->bytes_in), stat_get(&s->bad_in),
+		stat_get(&s->sent), stat_get(&s->bytes_sent), stat_get(&s->resent),
+		stat_get(&s->received), stat_get(&s->bytes_received),
+		stat_get(&s->bad_received), stat_get(&s->records_out),
+		stat_get(&s->bytes_out), stat_get(&s->reconnects),
+		stat_get(&s->clients_now), stat_get(&s->clients_total),
+		stat_get(&s->broker_appended), stat_get(&s->broker_read),
+		stat_get(&s->broker_duplicates), stat_get(&s->broker_gaps),
+		stat_get(&s->broker_lost), stat_get(&s->broker_bad),
+		stat_get(&s->broker_reconnects),
+	};
+	static const char *const keys[N_COUNTERS] = {
+		"records_in", "delivered", "discarded", "dropped", "unconfirmed", "lost",
+		"pending", "bytes_in", "bad_in", "sent", "bytes_sent", "resent",
+		"received", "bytes_received", "bad_received", "records_out",
+		"bytes_out", "reconnects", "clients_now", "clients_total",
+		"broker_appended", "broker_read", "broker_duplicates", "broker_gaps",
+		"broker_lost", "broker_bad", "broker_reconnects",
+	};
+	if (final) {
+		n[5] += n[6];
+		n[6] = 0;
+	}
+	struct log_attr attrs[N_COUNTERS];
+	for (int i = 0; i < N_COUNTERS; i++)
+		attrs[i] = (struct log_attr){ .key = keys[i], .number = n[i], .is_number = true };
+
+	char broker[256] = "";
+	if (s->broker)
+		snprintf(broker, sizeof(broker),
+			 "; broker: appended %" PRIu64 ", read %" PRIu64 ", %" PRIu64 " duplicates, "
+			 "%" PRIu64 " gaps (%" PRIu64 " records lost), %" PRIu64 " bad, %" PRIu64 " reconnects",
+			 n[20], n[21], n[22], n[23], n[24], n[25], n[26]);
+
+	char peers[96];
+	if (is_server)
+		snprintf(peers, sizeof(peers), "clients %" PRIu64 " now, %" PRIu64 " in all",
+			 n[18], n[19]);
+	else
+		snprintf(peers, sizeof(peers), "%" PRIu64 " reconnects", n[17]);
+
+	log_report(attrs, s->broker ? N_COUNTERS : N_BASE,
+		   "stdin %" PRIu64 " records (%" PRIu64 " bytes, %" PRIu64 " bad): "
+		   "%" PRIu64 " delivered, %" PRIu64 " discarded, %" PRIu64 " dropped, "
+		   "%" PRIu64 " unconfirmed, %" PRIu64 " lost, %" PRIu64 " pending; "
+		   "sent %" PRIu64 " messages (%" PRIu64 " bytes, %" PRIu64 " again); "
+		   "received %" PRIu64 " messages (%" PRIu64 " bytes), %" PRIu64 " bad; "
+		   "stdout %" PRIu64 " records (%" PRIu64 " bytes); %s%s",
+		   n[0], n[7], n[8], n[1], n[2], n[3], n[4], n[5], n[6], n[9], n[10], n[11],
+		   n[12], n[13], n[14], n[15], n[16], peers, broker);
+}
+
+void stats_report(struct stats *s, bool is_server)
+{
+	report(s, is_server, false);
+}
+
+void stats_report_final(struct stats *s, bool is_server, bool shown)
+{
+	if (shown)
+		report(s, is_server, true);
+}

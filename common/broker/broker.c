@@ -1,0 +1,460 @@
+/*
+ * broker: the server's interface to the Redis broker (see broker.h), and
+ * the appender thread: the records the loop hands it go to Redis with
+ * pipelined XADDs, and stay queued until Redis acknowledged them.
+ */
+#include "broker/broker_impl.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <libwebsockets.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "base/log.h"
+
+/* XADDs in one pipelined batch. */
+#define APPEND_BATCH 512
+/* Entries the reader may have handed on that the loop has not taken. */
+#define HANDOFF_MAX 1024
+
+int stream_id_parse(const char *s, size_t len, struct stream_id *out)
+{
+	uint64_t part[2] = { 0, 0 };
+	int k = 0;
+	size_t digits = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '-' && k == 0 && digits) {
+			k = 1;
+			digits = 0;
+		} else if (s[i] >= '0' && s[i] <= '9' && digits < 19) {
+			part[k] = part[k] * 10 + (uint64_t)(s[i] - '0');
+			digits++;
+		} else {
+			return -1;
+		}
+	}
+	if (!digits)
+		return -1;
+	out->ms = part[0];
+	out->seq = part[1];
+	return 0;
+}
+
+void stream_id_format(struct stream_id id, char *buf, size_t len)
+{
+	snprintf(buf, len, "%" PRIu64 "-%" PRIu64, id.ms, id.seq);
+}
+
+bool broker_stopping(struct broker *b)
+{
+	return atomic_load(&b->stopping);
+}
+
+bool broker_sleep(struct broker *b, uint64_t us)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += (time_t)(us / 1000000);
+	until.tv_nsec += (long)(us % 1000000) * 1000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&b->mu);
+	while (!atomic_load(&b->stopping) &&
+	       pthread_cond_timedwait(&b->changed, &b->mu, &until) != ETIMEDOUT)
+		;
+	pthread_mutex_unlock(&b->mu);
+	return !broker_stopping(b);
+}
+
+void broker_wake_loop(struct broker *b)
+{
+	if (atomic_exchange(&b->loop_wants_wake, false))
+		lws_cancel_service(b->ctx);
+}
+
+void broker_want_wake(struct broker *b)
+{
+	atomic_store(&b->loop_wants_wake, true);
+}
+
+void broker_give_up(struct broker *b, const char *reason)
+{
+	pthread_mutex_lock(&b->mu);
+	if (!b->failure[0])
+		snprintf(b->failure, sizeof(b->failure), "%s", reason);
+	pthread_mutex_unlock(&b->mu);
+	lws_cancel_service(b->ctx);
+}
+
+const char *broker_failure(struct broker *b)
+{
+	pthread_mutex_lock(&b->mu);
+	const char *f = b->failure[0] ? b->failure : NULL;
+	pthread_mutex_unlock(&b->mu);
+	return f;
+}
+
+/* --- the queue (loop side appends, the appender pops) ------------------ */
+
+static struct pending_append *q_at(struct broker *b, size_t i)
+{
+	return &b->q[(b->q_head + i) % b->q_cap];
+}
+
+static void q_push(struct broker *b, struct msg *m, uint64_t seq, bool inbound)
+{
+	*q_at(b, b->q_len) = (struct pending_append){ m, seq, inbound };
+	b->q_len++;
+	if (inbound)
+		b->q_in++;
+	else
+		b->q_out++;
+	pthread_cond_broadcast(&b->changed);
+}
+
+int broker_append_out(struct broker *b, struct msg *m)
+{
+	pthread_mutex_lock(&b->mu);
+	if (b->q_out >= b->out_cap) {
+		pthread_mutex_unlock(&b->mu);
+		broker_want_wake(b);
+		return -1;
+	}
+	q_push(b, m, ++b->seq_out, false);
+	pthread_mutex_unlock(&b->mu);
+	return 0;
+}
+
+int broker_append_in(struct broker *b, const char *path, size_t path_len,
+		     bool binary, const unsigned char *data, size_t len)
+{
+	struct msg *m = msg_new(path, path_len, len);
+	bool over;
+
+	if (m) {
+		memcpy(m->payload, data, len);
+		m->kind = binary ? FRAME_BINARY : FRAME_TEXT;
+	}
+	pthread_mutex_lock(&b->mu);
+	over = !m || b->q_in >= b->in_cap;
+	if (!over)
+		q_push(b, m, ++b->seq_in, true);
+	uint64_t lost = over ? ++b->in_lost_logged : 0;
+	pthread_mutex_unlock(&b->mu);
+	if (!over)
+		return 0;
+	msg_unref(m);
+	stat_add(&b->stats->broker_lost, 1);
+	/* Rate-limited: the first, then every thousandth. */
+	if (lost == 1 || lost % 1000 == 0)
+		log_warn("broker %s: %" PRIu64 " client message%s not appended to %s: Redis is not keeping up",
+			 b->url->shown, lost, lost == 1 ? "" : "s", b->key_in);
+	return -1;
+}
+
+bool broker_in_full(struct broker *b)
+{
+	pthread_mutex_lock(&b->mu);
+	bool full = b->q_in >= b->in_cap / 2;
+	pthread_mutex_unlock(&b->mu);
+	if (full)
+		broker_want_wake(b);
+	return full;
+}
+
+size_t broker_take(struct broker *b, struct ring *into)
+{
+	return inbox_take(&b->handoff, into);
+}
+
+size_t broker_waiting(struct broker *b)
+{
+	return inbox_count(&b->handoff);
+}
+
+size_t broker_unacked(struct broker *b)
+{
+	pthread_mutex_lock(&b->mu);
+	size_t n = b->q_out;
+	pthread_mutex_unlock(&b->mu);
+	return n;
+}
+
+size_t broker_undelivered(struct broker *b)
+{
+	pthread_mutex_lock(&b->mu);
+	size_t n = b->q_out;
+	if (b->acked_out_seq && stream_id_cmp(b->read_id, b->acked_out_id) < 0) {
+		uint64_t back = b->acked_out_seq > b->own_seen_seq
+			? b->acked_out_seq - b->own_seen_seq : 1;
+		n += (size_t)back;
+	}
+	pthread_mutex_unlock(&b->mu);
+	return n;
+}
+
+/* --- the appender thread ------------------------------------------------ */
+
+/* The arguments of one XADD; the numbers are written into num. */
+static void xadd_args(struct broker *b, const struct pending_append *p,
+		      char num[24], const char **argv, size_t *argvlen)
+{
+	const struct msg *m = p->m;
+	const char *path = m->tag ? m->tag : b->cfg->path;
+	size_t i = 0;
+
+	snprintf(num, 24, "%" PRIu64, p->seq);
+#define ARG(s, n) (argv[i] = (s), argvlen[i] = (n), i++)
+	ARG("XADD", 4);
+	ARG(p->inbound ? b->key_in : b->key_out, strlen(p->inbound ? b->key_in : b->key_out));
+	ARG("MAXLEN", 6);
+	ARG("~", 1);
+	ARG(b->maxlen, strlen(b->maxlen));
+	ARG("*", 1);
+	ARG("path", 4);
+	ARG(path, m->tag ? m->tag_len : strlen(path));
+	ARG("kind", 4);
+	ARG(m->kind == FRAME_BINARY ? "binary" : "text", m->kind == FRAME_BINARY ? 6 : 4);
+	ARG("data", 4);
+	ARG((const char *)m->payload, m->len);
+	ARG("src", 3);
+	ARG(b->src, strlen(b->src));
+	ARG("seq", 3);
+	ARG(num, strlen(num));
+#undef ARG
+}
+
+#define XADD_ARGC 16
+
+/*
+ * Sends the first n queued records and reads their answers. Returns how
+ * many Redis acknowledged (in order), with the id of the last P:out one.
+ */
+static size_t append_batch(struct broker *b, struct redis_link *l, size_t n,
+			   struct stream_id *last_out, bool *any_out)
+{
+	static _Thread_local char nums[APPEND_BATCH][24];
+	const char *argv[XADD_ARGC];
+	size_t argvlen[XADD_ARGC];
+	size_t acked = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct pending_append p;
+		pthread_mutex_lock(&b->mu);
+		p = *q_at(b, i);
+		pthread_mutex_unlock(&b->mu);
+		xadd_args(b, &p, nums[i], argv, argvlen);
+		if (redisAppendCommandArgv(l->c, XADD_ARGC, argv, argvlen) != REDIS_OK) {
+			link_fail(l, "out of memory for a pipelined XADD");
+			return 0;
+		}
+	}
+	*any_out = false;
+	for (; acked < n; acked++) {
+		redisReply *r = NULL;
+		if (redisGetReply(l->c, (void **)&r) != REDIS_OK)
+			r = NULL;
+		const char *err = link_reply_error(l, r);
+		if (!err && r->type != REDIS_REPLY_STRING)
+			err = "XADD answered something else than an id";
+		if (err) {
+			char why[300];
+			snprintf(why, sizeof(why), r ? "XADD refused: %s" : "%s", err);
+			if (r)
+				freeReplyObject(r);
+			link_fail(l, why);
+			break;
+		}
+		bool inbound;
+		pthread_mutex_lock(&b->mu);
+		inbound = q_at(b, acked)->inbound;
+		pthread_mutex_unlock(&b->mu);
+		if (!inbound) {
+			*any_out = true;
+			stream_id_parse(r->str, r->len, last_out);
+		}
+		freeReplyObject(r);
+	}
+	return acked;
+}
+
+/* Drops the first n records, which Redis has; the loop may have room again. */
+static void pop_acked(struct broker *b, size_t n, bool any_out,
+		      struct stream_id last_out)
+{
+	struct msg *done[APPEND_BATCH];
+
+	pthread_mutex_lock(&b->mu);
+	for (size_t i = 0; i < n; i++) {
+		struct pending_append *p = q_at(b, 0);
+		done[i] = p->m;
+		if (p->inbound) {
+			b->q_in--;
+		} else {
+			b->q_out--;
+			b->acked_out_seq = p->seq;
+		}
+		b->q_head = (b->q_head + 1) % b->q_cap;
+		b->q_len--;
+	}
+	if (any_out)
+		b->acked_out_id = last_out;
+	pthread_mutex_unlock(&b->mu);
+	/* Redis has them: a stdin record is delivered (to the cluster). */
+	for (size_t i = 0; i < n; i++) {
+		msg_settle(done[i], FATE_DELIVERED);
+		msg_unref(done[i]);
+	}
+	stat_add(&b->stats->broker_appended, n);
+	broker_wake_loop(b);
+}
+
+static void *append_main(void *arg)
+{
+	struct broker *b = arg;
+	struct redis_link *l = &b->append_link;
+
+	/*
+	 * Our own clients get our records through the stream: the reader
+	 * must know where it starts before anything of ours is there.
+	 */
+	pthread_mutex_lock(&b->mu);
+	while (b->role.append_out && !b->positioned && !atomic_load(&b->stopping))
+		pthread_cond_wait(&b->changed, &b->mu);
+	pthread_mutex_unlock(&b->mu);
+
+	while (!broker_stopping(b)) {
+		pthread_mutex_lock(&b->mu);
+		while (!b->q_len && !atomic_load(&b->stopping))
+			pthread_cond_wait(&b->changed, &b->mu);
+		size_t n = b->q_len < APPEND_BATCH ? b->q_len : APPEND_BATCH;
+		pthread_mutex_unlock(&b->mu);
+		if (!n || link_ensure(l))
+			break;
+		struct stream_id last_out = { 0, 0 };
+		bool any_out = false;
+		size_t acked = append_batch(b, l, n, &last_out, &any_out);
+		if (acked)
+			pop_acked(b, acked, any_out, last_out);
+	}
+	link_close(l);
+	return NULL;
+}
+
+/* --- start and stop ------------------------------------------------------ */
+
+static int random_src(char out[17])
+{
+	unsigned char r[8];
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		return -1;
+	for (int i = 0; i < 8; i++)
+		snprintf(out + 2 * i, 3, "%02x", r[i]);
+	return 0;
+}
+
+static void broker_free(struct broker *b)
+{
+	for (size_t i = 0; i < b->q_len; i++)
+		msg_unref(q_at(b, i)->m);
+	free(b->q);
+	inbox_destroy(&b->handoff);
+	pthread_mutex_destroy(&b->mu);
+	pthread_cond_destroy(&b->changed);
+	free(b->key_out);
+	free(b->key_in);
+	free(b);
+}
+
+struct broker *broker_start(const struct config *cfg, struct broker_role role,
+			    struct lws_context *ctx, struct stats *stats)
+{
+	struct broker *b = calloc(1, sizeof(*b));
+	if (!b) {
+		log_error("out of memory for the broker");
+		return NULL;
+	}
+	b->cfg = cfg;
+	b->url = &cfg->broker_url;
+	b->role = role;
+	b->ctx = ctx;
+	b->stats = stats;
+	stats->broker = true;
+	pthread_mutex_init(&b->mu, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&b->changed, &ca);
+	pthread_condattr_destroy(&ca);
+	/* The queue waiting for Redis: --queue records each way. */
+	b->out_cap = cfg->queue_len;
+	b->in_cap = 2 * cfg->queue_len;
+	b->q_cap = b->out_cap + b->in_cap;
+	snprintf(b->maxlen, sizeof(b->maxlen), "%" PRIu64, cfg->broker_maxlen);
+	if (inbox_init(&b->handoff, HANDOFF_MAX) ||
+	    !(b->q = calloc(b->q_cap, sizeof(*b->q))) || random_src(b->src) ||
+	    asprintf(&b->key_out, "%s:out", cfg->broker_prefix) < 0 ||
+	    asprintf(&b->key_in, "%s:in", cfg->broker_prefix) < 0) {
+		log_error("out of memory for the broker");
+		broker_free(b);
+		return NULL;
+	}
+	inbox_set_context(&b->handoff, ctx);
+	inbox_open_gate(&b->handoff);
+	link_init(&b->append_link, b, "appender");
+	link_init(&b->read_link, b, "reader");
+	log_info("broker %s: member %s, reading %s", b->url->shown, b->src,
+		 role.read_in ? b->key_in : b->key_out);
+	if (role.append_out)
+		log_info("broker %s: stdin records go to %s", b->url->shown, b->key_out);
+	if (role.append_in)
+		log_info("broker %s: what clients send goes to %s too", b->url->shown, b->key_in);
+
+	if (pthread_create(&b->read_thread, NULL, broker_read_main, b)) {
+		log_error("cannot start the broker's reader thread");
+		broker_free(b);
+		return NULL;
+	}
+	b->read_running = true;
+	if ((role.append_out || role.append_in) &&
+	    pthread_create(&b->append_thread, NULL, append_main, b)) {
+		log_error("cannot start the broker's appender thread");
+		broker_stop(b);
+		return NULL;
+	}
+	b->append_running = role.append_out || role.append_in;
+	return b;
+}
+
+static void interrupt(struct redis_link *l)
+{
+	/* The thread is blocked in a read, at most: end it now. */
+	if (l->fd >= 0)
+		shutdown(l->fd, SHUT_RDWR);
+}
+
+void broker_stop(struct broker *b)
+{
+	if (!b)
+		return;
+	pthread_mutex_lock(&b->mu);
+	atomic_store(&b->stopping, true);
+	interrupt(&b->append_link);
+	interrupt(&b->read_link);
+	pthread_cond_broadcast(&b->changed);
+	pthread_mutex_unlock(&b->mu);
+	inbox_stop(&b->handoff);
+	if (b->append_running)
+		pthread_join(b->append_thread, NULL);
+	if (b->read_running)
+		pthread_join(b->read_thread, NULL);
+	broker_free(b);
+}

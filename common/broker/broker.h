@@ -1,0 +1,83 @@
+/*
+ * broker: many rxws-serve processes on many machines serve one set of
+ * paths through Redis (--broker). This is the server's narrow interface to
+ * it; the Redis side runs in threads of its own, each on its own
+ * connection, so the event loop never waits for Redis.
+ *
+ * Keys, for --broker-prefix P: the stream P:out holds every record for the
+ * clients (fields path, kind, data, and src and seq for entries a member
+ * appended); the stream P:in holds what clients sent, when members append
+ * it (--broker-inbound). Both are capped with XADD MAXLEN ~ --broker-maxlen.
+ *
+ * The appender thread XADDs what the loop hands it (pipelined), and keeps
+ * every record until Redis acknowledged it: after a reconnect it sends
+ * again those that got no answer, with the same src and seq, so readers
+ * can drop the copies. The reader thread reads one stream from its last id
+ * (MULTI, XINFO STREAM, XRANGE, EXEC, which also says whether entries were
+ * trimmed past it: a gap, with its exact count), checks and deduplicates each entry, and
+ * hands batches of messages (tag = path, kind set) to the loop through a
+ * bounded inbox, waking it with lws_cancel_service(). Both reconnect with
+ * the clients' backoff (--retry-delay, --retry-max) and give up after
+ * --retries failures in a row, which ends the process with 69.
+ */
+#ifndef RXWS_BROKER_H
+#define RXWS_BROKER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app/options.h"
+#include "base/inbox.h"
+#include "base/msg.h"
+#include "base/stats.h"
+#include "broker/broker_url.h"
+
+struct lws_context;
+struct broker;
+
+/* What one process does with the broker. */
+struct broker_role {
+	bool append_out;	/* stdin records go to P:out */
+	bool append_in;		/* what clients send goes to P:in too */
+	bool read_in;		/* read P:in (--collect), else P:out */
+};
+
+/* Starts the threads. NULL when out of memory or threads (logged). */
+struct broker *broker_start(const struct config *cfg, struct broker_role role,
+			    struct lws_context *ctx, struct stats *stats);
+/* Ends the threads (at most a connection timeout), and frees everything. */
+void broker_stop(struct broker *b);
+
+/*
+ * Loop side. A stdin record for P:out: takes the reference (0), or -1
+ * when the queue waiting for Redis is full: offer it again when woken.
+ */
+int broker_append_out(struct broker *b, struct msg *m);
+/*
+ * A message a client sent, for P:in (copied). 0, or -1 when the queue is
+ * over twice its size (the record is lost; logged and counted).
+ */
+int broker_append_in(struct broker *b, const char *path, size_t path_len,
+		     bool binary, const unsigned char *data, size_t len);
+/* The P:in queue is full: stop reading clients until woken. */
+bool broker_in_full(struct broker *b);
+/* Moves entries read from the stream into the loop's ring; how many. */
+size_t broker_take(struct broker *b, struct ring *into);
+/* Entries read and not yet taken. */
+size_t broker_waiting(struct broker *b);
+/*
+ * Records of P:out this member appended that its own clients have not
+ * yet been offered: not acknowledged by Redis, or not read back yet.
+ */
+size_t broker_undelivered(struct broker *b);
+/* Records of P:out not yet acknowledged by Redis. */
+size_t broker_unacked(struct broker *b);
+/* The loop waits for progress (room, acknowledgements, reading): wake it. */
+void broker_want_wake(struct broker *b);
+/* Why the broker gave up (--retries), or NULL. */
+const char *broker_failure(struct broker *b);
+
+#endif

@@ -1,0 +1,110 @@
+/*
+ * broker_impl: what the broker's modules share (broker.c: the interface
+ * and the appender; broker_read.c: the reader; redis_link.c: one
+ * connection that keeps itself connected). Not for the rest of rxws.
+ */
+#ifndef RXWS_BROKER_IMPL_H
+#define RXWS_BROKER_IMPL_H
+
+#include <hiredis/hiredis.h>
+#include <time.h>
+
+#include "base/backoff.h"
+#include "broker/broker.h"
+
+/* A Redis stream entry id, ms-seq. */
+struct stream_id {
+	uint64_t ms, seq;
+};
+
+static inline int stream_id_cmp(struct stream_id a, struct stream_id b)
+{
+	if (a.ms != b.ms)
+		return a.ms < b.ms ? -1 : 1;
+	return a.seq < b.seq ? -1 : a.seq > b.seq;
+}
+/* 0, or -1 when s is not ms-seq. */
+int stream_id_parse(const char *s, size_t len, struct stream_id *out);
+/* "ms-seq" into buf (at least 42 bytes). */
+void stream_id_format(struct stream_id id, char *buf, size_t len);
+
+/* One connection to Redis, owned by one thread. */
+struct redis_link {
+	struct broker *b;
+	const char *role;		/* for logs: "appender", "reader" */
+	redisContext *c;		/* NULL while not connected */
+	int fd;				/* c's socket, -1; under b->mu for broker_stop */
+	unsigned generation;		/* connections made so far */
+	struct backoff bo;
+	long failures;			/* failed attempts in a row */
+	bool was_up;			/* a connection was lost: say so once it is back */
+	struct timespec up_since;
+	char reason[256];		/* why the last attempt or connection failed */
+};
+
+/* A record waiting for Redis' acknowledgement. */
+struct pending_append {
+	struct msg *m;
+	uint64_t seq;
+	bool inbound;			/* P:in; else P:out */
+};
+
+struct broker {
+	const struct config *cfg;
+	const struct broker_url *url;
+	struct broker_role role;
+	struct lws_context *ctx;
+	struct stats *stats;
+	char src[17];			/* this member's random instance id */
+	char *key_out, *key_in;
+	char maxlen[24];
+
+	pthread_mutex_t mu;
+	pthread_cond_t changed;		/* records queued, positioned, stopping */
+	atomic_bool stopping;
+	atomic_bool loop_wants_wake;
+	char failure[640];		/* why it gave up; "" while it has not */
+
+	/* Appender: a FIFO of records; the first `sent' are on the wire. */
+	struct pending_append *q;
+	size_t q_cap, q_head, q_len;
+	size_t q_out, q_in;		/* of q_len, for each stream */
+	size_t out_cap, in_cap;		/* limits of q_out and q_in */
+	uint64_t seq_out, seq_in;	/* last given (loop thread) */
+	uint64_t acked_out_seq;		/* last P:out record acknowledged */
+	struct stream_id acked_out_id;	/* and its id */
+	uint64_t in_lost_logged;
+	struct redis_link append_link;
+	pthread_t append_thread;
+	bool append_running;
+
+	/* Reader. */
+	bool positioned;		/* the reader knows where it starts */
+	struct inbox handoff;		/* entries for the loop */
+	struct stream_id read_id;	/* last entry handed on (or skipped) */
+	uint64_t own_seen_seq;		/* our own last P:out record read back */
+	struct redis_link read_link;
+	pthread_t read_thread;
+	bool read_running;
+};
+
+void link_init(struct redis_link *l, struct broker *b, const char *role);
+/* 0 when connected (AUTH, SELECT and PING done); -1 when stopping or given up. */
+int link_ensure(struct redis_link *l);
+/* The connection failed for reason: it is dropped, and logged. */
+void link_fail(struct redis_link *l, const char *reason);
+void link_close(struct redis_link *l);
+/* Why a reply is an error, or NULL; a NULL reply is the connection's error. */
+const char *link_reply_error(struct redis_link *l, const redisReply *r);
+
+/* Waits up to us microseconds; false when the broker is stopping. */
+bool broker_sleep(struct broker *b, uint64_t us);
+/* Gives up (--retries): the loop ends the process with 69. */
+void broker_give_up(struct broker *b, const char *reason);
+/* Wakes the loop when it asked for it. */
+void broker_wake_loop(struct broker *b);
+bool broker_stopping(struct broker *b);
+
+void *broker_read_main(void *arg);
+
+#endif

@@ -1,0 +1,223 @@
+/*
+ * broadcast: the clients of rxws-serve by path, and a record's way to every
+ * client of its path (broadcast.h).
+ */
+#include "tools/broadcast.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/options.h"
+#include "base/log.h"
+
+/*
+ * A client whose queue is full is given this long to catch up before it
+ * meets --overflow: a healthy client on a busy machine can fall behind for
+ * a moment, and judging it at once would drop what it was about to read.
+ */
+#define SLOW_GRACE_US (1 * LWS_US_PER_SEC)
+
+void broadcast_init(struct broadcast *b, const struct config *cfg, struct stats *stats)
+{
+	memset(b, 0, sizeof(*b));
+	b->cfg = cfg;
+	b->stats = stats;
+	pathmap_init(&b->paths);
+}
+
+static void free_path(void *value, void *arg)
+{
+	struct path_clients *p = value;
+	(void)arg;
+	free(p->path);
+	free(p);
+}
+
+void broadcast_free(struct broadcast *b)
+{
+	pathmap_each(&b->paths, free_path, NULL);
+	pathmap_free(&b->paths);
+}
+
+static struct path_clients *path_get(struct broadcast *b, const char *path, size_t len)
+{
+	struct path_clients *p = pathmap_get(&b->paths, path, len);
+	if (p)
+		return p;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->path = strndup(path, len);
+	p->len = len;
+	p->type = p->path ? config_type_for(b->cfg, p->path) : DATATYPE_STRING;
+	if (!p->path || pathmap_put(&b->paths, path, len, p)) {
+		free(p->path);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+int broadcast_join(struct broadcast *b, struct member *m, const char *path, size_t len)
+{
+	m->path = path_get(b, path, len);
+	if (!m->path)
+		return -1;
+	lws_dll2_add_tail(&m->node, &m->path->members);
+	b->n_members++;
+	return 0;
+}
+
+void broadcast_leave(struct broadcast *b, struct member *m)
+{
+	struct path_clients *p = m->path;
+
+	lws_dll2_remove(&m->node);
+	b->n_members--;
+	m->path = NULL;
+	if (p->members.count)
+		return;
+	pathmap_del(&b->paths, p->path, p->len);
+	free_path(p, NULL);
+}
+
+/* What it has not been sent is dropped; what it was sent, the close settles. */
+static void close_too_slow(struct broadcast *b, struct path_clients *p, struct wsconn *c)
+{
+	size_t dropped = ring_truncate(&c->queue, c->inflight, FATE_DROPPED);
+	log_warn("%s on %s is too slow (--queue %zu full): closing with 1008, %zu record%s dropped",
+		 c->peer, p->path, b->cfg->queue_len, dropped + 1, dropped ? "s" : "");
+	struct member *m = lws_container_of(c, struct member, conn);
+	if (m->away)
+		b->expel(b->owner, m);
+	else
+		wsconn_close(c, WS_CLOSE_POLICY, "too slow");
+}
+
+/*
+ * Records for a path with no client are discarded (as rxplus did), and
+ * said: at most a line per path per second, with the count.
+ */
+static void note_discard(struct broadcast *b, const char *path, size_t len)
+{
+	struct discards *d = &b->discards;
+	size_t i = 0;
+
+	while (i < d->n && !(d->path_len[i] == len && !memcmp(d->path[i], path, len)))
+		i++;
+	if (i == d->n) {
+		if (d->n == DISCARD_PATHS_MAX || len >= sizeof(d->path[0])) {
+			d->others++;
+			return;
+		}
+		memcpy(d->path[i], path, len);
+		d->path_len[i] = len;
+		d->count[i] = 0;
+		d->n++;
+	}
+	d->count[i]++;
+}
+
+void broadcast_report_discards(struct broadcast *b, lws_usec_t now, bool now_or_never)
+{
+	struct discards *d = &b->discards;
+
+	if ((!d->n && !d->others) || (!now_or_never && now - d->last < LWS_US_PER_SEC))
+		return;
+	d->last = now;
+	for (size_t i = 0; i < d->n; i++)
+		log_warn("%llu record%s for %.*s discarded: no client on the path",
+			 (unsigned long long)d->count[i], d->count[i] == 1 ? "" : "s",
+			 (int)d->path_len[i], d->path[i]);
+	if (d->others)
+		log_warn("%llu record%s for other paths discarded: no client on them",
+			 (unsigned long long)d->others, d->others == 1 ? "" : "s");
+	d->n = 0;
+	d->others = 0;
+}
+
+/* Counts c as full, and as lagging once it has been full for the grace. */
+static void note_fullness(struct wsconn *c, lws_usec_t now, size_t *full, size_t *lagging)
+{
+	if (!ring_full(&c->queue)) {
+		c->full_since = 0;
+		return;
+	}
+	(*full)++;
+	if (!c->full_since)
+		c->full_since = now;
+	else if (now - c->full_since >= SLOW_GRACE_US)
+		(*lagging)++;
+}
+
+bool broadcast_record(struct broadcast *b, struct msg *m, const char *path, size_t len)
+{
+	struct path_clients *p = pathmap_get(&b->paths, path, len);
+	enum overflow policy = b->cfg->overflow;
+	size_t open = 0, full = 0, lagging = 0;
+	lws_usec_t now = lws_now_usecs();
+
+	if (p) {
+		lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&p->members)) {
+			struct member *m = lws_container_of(d, struct member, node);
+			if (wsconn_open(&m->conn) || m->away) {
+				open++;
+				note_fullness(&m->conn, now, &full, &lagging);
+			}
+		} lws_end_foreach_dll(d);
+	}
+	if (!open) {
+		note_discard(b, path, len);
+		msg_settle(m, FATE_DISCARDED);
+		msg_unref(m);
+		return true;
+	}
+	if (full && (policy == OVERFLOW_BLOCK || full == open || lagging < full))
+		return false;
+
+	lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&p->members)) {
+		struct member *mb = lws_container_of(d, struct member, node);
+		struct wsconn *c = &mb->conn;
+		if ((wsconn_open(c) || mb->away) &&
+		    wsconn_push(c, msg_ref(m), policy) == PUSH_CLOSE) {
+			msg_settle(m, FATE_DROPPED);
+			msg_unref(m);
+			close_too_slow(b, p, c);
+		}
+	} lws_end_foreach_dll(d);
+	msg_unref(m);
+	return true;
+}
+
+struct each {
+	void (*fn)(struct member *m, void *arg);
+	void *arg;
+};
+
+static void each_of_path(void *value, void *arg)
+{
+	struct path_clients *p = value;
+	struct each *e = arg;
+
+	lws_start_foreach_dll_safe(struct lws_dll2 *, d, d1, lws_dll2_get_head(&p->members)) {
+		e->fn(lws_container_of(d, struct member, node), e->arg);
+	} lws_end_foreach_dll_safe(d, d1);
+}
+
+void broadcast_each(struct broadcast *b, void (*fn)(struct member *m, void *arg), void *arg)
+{
+	struct each e = { fn, arg };
+	pathmap_each(&b->paths, each_of_path, &e);
+}
+
+static void add_queued(struct member *m, void *arg)
+{
+	*(size_t *)arg += wsconn_queued(&m->conn);
+}
+
+size_t broadcast_queued(struct broadcast *b)
+{
+	size_t n = 0;
+	broadcast_each(b, add_queued, &n);
+	return n;
+}

@@ -1,0 +1,82 @@
+/*
+ * broadcast: the clients of rxws-serve by path, and a record's way to
+ * every client of its path.
+ *
+ * Each client has its own bounded queue. A client is too slow, and meets
+ * --overflow, only when its queue has stayed full for a second while
+ * another client of the path has room: when all are full, stdin is just
+ * faster than the network, and waiting (not reading stdin) loses nothing.
+ */
+#ifndef RXWS_BROADCAST_H
+#define RXWS_BROADCAST_H
+
+#include <libwebsockets.h>
+#include <stdbool.h>
+
+#include "base/pathmap.h"
+#include "records/datatype.h"
+#include "ws/wsconn.h"
+
+struct path_clients {
+	char *path;
+	size_t len;
+	enum datatype type;		/* of the records on this path */
+	lws_dll2_owner_t members;
+};
+
+/* One WebSocket client of the server. */
+struct member {
+	struct wsconn conn;
+	lws_dll2_t node;
+	struct path_clients *path;
+	bool away;			/* gone for now, its session kept: records wait */
+};
+
+/* Discards not said yet: a few paths, the rest together. */
+#define DISCARD_PATHS_MAX 16
+struct discards {
+	char path[DISCARD_PATHS_MAX][256];
+	size_t path_len[DISCARD_PATHS_MAX];
+	uint64_t count[DISCARD_PATHS_MAX];
+	size_t n;
+	uint64_t others;
+	lws_usec_t last;
+};
+
+struct broadcast {
+	const struct config *cfg;
+	struct stats *stats;
+	/* A member away too long to catch up: its owner ends it. */
+	void (*expel)(void *owner, struct member *m);
+	void *owner;
+	struct pathmap paths;		/* path -> struct path_clients */
+	size_t n_members;
+	struct discards discards;
+};
+
+void broadcast_init(struct broadcast *b, const struct config *cfg, struct stats *stats);
+void broadcast_free(struct broadcast *b);
+
+/* Adds a member on path (its wsconn set up by the caller). -1: no memory. */
+int broadcast_join(struct broadcast *b, struct member *m, const char *path, size_t len);
+void broadcast_leave(struct broadcast *b, struct member *m);
+
+/*
+ * Gives a record to every client of path: true when it is taken (queued,
+ * dropped by the policy, or discarded for want of a client), false when
+ * it must wait (the caller keeps its reference and offers it again).
+ */
+bool broadcast_record(struct broadcast *b, struct msg *m, const char *path, size_t len);
+
+/* Calls fn for each member (which may leave meanwhile). */
+void broadcast_each(struct broadcast *b, void (*fn)(struct member *m, void *arg),
+		    void *arg);
+/* Records queued, all members together. */
+size_t broadcast_queued(struct broadcast *b);
+/*
+ * Says what was discarded since the last time: at most once a second, or
+ * now (at the end) with now_or_never.
+ */
+void broadcast_report_discards(struct broadcast *b, lws_usec_t now, bool now_or_never);
+
+#endif

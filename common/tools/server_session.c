@@ -1,0 +1,262 @@
+/* server_session: rxws-serve's WebSocket clients and their sessions (server_session.h). */
+#include "tools/server_session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "tools/metrics.h"
+
+static uint64_t member_message(void *owner, struct wsconn *c, const unsigned char *p,
+			       size_t n, bool binary)
+{
+	struct server *s = owner;
+	struct member *m = lws_container_of(c, struct member, conn);
+	uint64_t at = 0;
+
+	if (s->cfg->send_only)
+		return 0;
+	const char *why = app_output(s->app, m->path->path, m->path->len, m->path->type,
+				     binary, p, n, &at);
+	if (why) {
+		stat_add(&app_stats(s->app)->bad_received, 1);
+		wsconn_log(c, LOG_WARN, "%s: %s: skipped", c->peer, why);
+	}
+	return at;
+}
+
+static void member_sent(void *owner, struct wsconn *c)
+{
+	struct server *s = owner;
+	(void)c;
+	app_pump(s->app);
+}
+
+static const struct wsconn_events member_events = {
+	.message = member_message,
+	.sent = member_sent,
+};
+
+static struct session *session_of(struct member *m)
+{
+	return lws_container_of(m, struct session, member);
+}
+
+/* The session ends: what it still holds is not delivered. */
+static void end_session(struct session *ss, const char *why)
+{
+	struct server *s = ss->s;
+	struct wsconn *c = &ss->member.conn;
+	size_t left = wsconn_queued(c);
+
+	if (left)
+		wsconn_log(c, LOG_WARN, "%s: %zu record%s not delivered: %s", c->peer, left,
+			   left == 1 ? "" : "s", why);
+	wsconn_log(c, LOG_INFO, "%s disconnected from %s", c->peer, ss->member.path->path);
+	c->log_path = NULL;	/* the path may go with its last member */
+	lws_sul_cancel(&ss->sul_expire);
+	if (ss->id[0])
+		pathmap_del(&s->sessions, ss->id, DELIVERY_SESSION_LEN);
+	broadcast_leave(&s->clients, &ss->member);
+	wsconn_free(c);
+	free(ss);
+	stat_add(&app_stats(s->app)->clients_now, (uint64_t)-1);
+	app_check_done(s->app);
+}
+
+static void on_expired(lws_sorted_usec_list_t *sul)
+{
+	struct session *ss = lws_container_of(sul, struct session, sul_expire);
+	char why[96];
+
+	if (!ss->member.away)
+		return;
+	snprintf(why, sizeof(why), "it did not come back within --resume-timeout (%g s)",
+		 ss->s->cfg->resume_timeout);
+	end_session(ss, app_phase(ss->s->app) == PHASE_RUNNING ? why : "the server is ending");
+}
+
+/* An away session that cannot catch up ends at the next turn of the loop. */
+void session_expel(void *owner, struct member *m)
+{
+	struct session *ss = session_of(m);
+	(void)owner;
+	lws_sul_schedule(app_context(ss->s->app), 0, &ss->sul_expire, on_expired, 0);
+}
+
+static struct session *new_session(struct server *s, const char *path, size_t len,
+				   const char *id, uint64_t first)
+{
+	struct session *ss = calloc(1, sizeof(*ss));
+
+	if (!ss || wsconn_init(&ss->member.conn, &s->ws, &member_events, s, NULL, false)) {
+		free(ss);
+		return NULL;
+	}
+	ss->s = s;
+	ss->member.conn.queue_seq = first;
+	if (id)
+		memcpy(ss->id, id, DELIVERY_SESSION_LEN);
+	if (broadcast_join(&s->clients, &ss->member, path, len))
+		goto fail;
+	if (id && pathmap_put(&s->sessions, ss->id, DELIVERY_SESSION_LEN, ss)) {
+		broadcast_leave(&s->clients, &ss->member);
+		goto fail;
+	}
+	stat_add(&app_stats(s->app)->clients_now, 1);
+	stat_add(&app_stats(s->app)->clients_total, 1);
+	return ss;
+fail:
+	wsconn_free(&ss->member.conn);
+	free(ss);
+	return NULL;
+}
+
+/* The session goes on on a new connection: the old one (if any) is let go. */
+static void take_over(struct session *ss, struct server_conn *sc)
+{
+	struct server_conn *old = ss->sc;
+
+	if (old) {
+		log_info("%s: its session moves to %s", old->peer, sc->peer);
+		old->session = NULL;
+		metrics_count_disconnect(app_stats(ss->s->app), &ss->member.conn);
+		wsconn_detach(&ss->member.conn);
+		lws_set_timeout(old->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+	}
+	lws_sul_cancel(&ss->sul_expire);
+	ss->member.away = false;
+	ss->sc = sc;
+	sc->session = ss;
+}
+
+/*
+ * The delivery offer of a client (delivery.h), answered: where the
+ * session's numbering stands both ways. NULL session: a new one is made.
+ */
+static void settle_resume(struct server *s, const struct session *ss,
+			  const struct delivery_offer *o, struct delivery_answer *a)
+{
+	/* Its messages: the same process resumes where we are; a new one where it is. */
+	a->received = ss && ss->client_instance == o->instance
+		? wsconn_received_count(&ss->member.conn) : o->first - 1;
+	/*
+	 * Ours: from what it has when it counts ours; from the first it has
+	 * not acknowledged when it restarted (at least once); a new session
+	 * goes on with the numbers it knows.
+	 */
+	if (o->peer == s->instance)
+		a->next = o->received + 1;
+	else
+		a->next = ss ? wsconn_first_held(&ss->member.conn) : 1;
+	a->instance = s->instance;
+}
+
+int session_open(struct server_conn *sc, const char *path, size_t len,
+		 const struct ws_agreement *agreed, struct refusal *refusal)
+{
+	struct server *s = sc->s;
+	struct delivery_offer offer;
+	struct delivery_answer answer = { 0 };
+	bool acks = !s->cfg->no_ack && delivery_offer_get(&sc->request, &offer);
+	struct session *ss = acks ? pathmap_get(&s->sessions, offer.session,
+						DELIVERY_SESSION_LEN) : NULL;
+	struct buf extra = { 0 };
+
+	if (ss && (ss->member.path->len != len || memcmp(ss->member.path->path, path, len))) {
+		*refusal = (struct refusal){ 409, "that session is on another path" };
+		return -1;
+	}
+	if (acks)
+		settle_resume(s, ss, &offer, &answer);
+	bool resumed = ss != NULL;
+	if (!ss && !(ss = new_session(s, path, len, acks ? offer.session : NULL,
+				      acks ? answer.next : 1)))
+		return -1;
+
+	struct buf *b = &s->scratch;
+	b->len = 0;
+	if (buf_reserve(b, LWS_PRE) ||
+	    (acks && (delivery_answer_put(&extra, &answer) || buf_append_byte(&extra, '\0')))) {
+		buf_free(&extra);
+		return -1;
+	}
+	b->len = LWS_PRE;
+	int rc = handshake_accept(b, &sc->request, agreed, acks ? (char *)extra.data : NULL);
+	buf_free(&extra);
+	if (rc || transport_write(&sc->link, b->data + LWS_PRE, b->len - LWS_PRE))
+		return -1;
+
+	take_over(ss, sc);
+	stat_add(&app_stats(s->app)->connects, 1);
+	stat_add(&app_stats(s->app)->resumes, resumed);
+	if (acks)
+		ss->client_instance = offer.instance;
+	struct member *m = &ss->member;
+	snprintf(m->conn.peer, sizeof(m->conn.peer), "%s", sc->peer);
+	snprintf(m->conn.peer_address, sizeof(m->conn.peer_address), "%s", sc->address);
+	m->conn.log_path = m->path->path;
+	sc->state = CONN_WEBSOCKET;
+	lws_set_timeout(sc->wsi, NO_PENDING_TIMEOUT, 0);
+	http_head_free(&sc->request);
+	struct wsconn_resume resume = { .out_next = answer.next, .in_next = answer.received + 1 };
+	uint64_t resent_before = m->conn.resent;
+	if (wsconn_attach(&m->conn, &sc->link, agreed->deflate ? &agreed->deflate_params : NULL,
+			  acks ? &resume : NULL))
+		return -1;
+	if (app_rx_paused(s->app))
+		wsconn_rx_flow(&m->conn, false);
+
+	char notes[256] = "";
+	size_t n = 0;
+	if (agreed->protocol[0])
+		n += (size_t)snprintf(notes, sizeof(notes), ", subprotocol %s", agreed->protocol);
+	if (acks && n < sizeof(notes))
+		n += (size_t)snprintf(notes + n, sizeof(notes) - n, resumed ? ", resumed" : ", acknowledged");
+	if (m->conn.resent > resent_before && n < sizeof(notes))
+		snprintf(notes + n, sizeof(notes) - n, ", sending %llu again",
+			 (unsigned long long)(m->conn.resent - resent_before));
+	wsconn_log(&m->conn, LOG_INFO, "%s connected on %s (%u on this path%s)", sc->peer,
+		   m->path->path, m->path->members.count, notes);
+	if (!resumed && s->cfg->wait_clients && s->clients.n_members == s->cfg->wait_clients) {
+		log_info("%zu clients connected (--wait-clients): reading stdin",
+			 s->clients.n_members);
+		app_open_input(s->app);
+	}
+	return 0;
+}
+
+/* Its connection is gone: the session waits for it, or ends. */
+void session_close(struct server_conn *sc)
+{
+	struct server *s = sc->s;
+	struct session *ss = sc->session;
+	struct wsconn *c = &ss->member.conn;
+
+	sc->session = NULL;
+	ss->sc = NULL;
+	metrics_count_disconnect(app_stats(s->app), c);
+	wsconn_detach(c);
+	bool resumable = ss->id[0] && !c->clean_close && s->cfg->resume_timeout > 0 &&
+			 app_phase(s->app) != PHASE_CLOSING;
+	if (!resumable) {
+		end_session(ss, c->clean_close ? "it closed" : "it is gone");
+		return;
+	}
+	ss->member.away = true;
+	wsconn_log(c, LOG_INFO, "%s is gone from %s: its session waits %g s (--resume-timeout)",
+		   c->peer, ss->member.path->path, s->cfg->resume_timeout);
+	lws_sul_schedule(app_context(s->app), 0, &ss->sul_expire, on_expired,
+			 (lws_usec_t)(s->cfg->resume_timeout * LWS_US_PER_SEC));
+}
+
+void session_free_away(struct member *m, void *arg)
+{
+	struct session *ss = session_of(m);
+	(void)arg;
+	/* Those on a connection ended with it; the away ones are left. */
+	lws_sul_cancel(&ss->sul_expire);
+	wsconn_free(&m->conn);
+	free(ss);
+}

@@ -1,0 +1,68 @@
+/*
+ * server_session: rxws-serve's WebSocket clients, each with its session:
+ * with a client that acknowledges (delivery.h) a session outlives its
+ * connection, its records waiting in its queue for --resume-timeout.
+ * Shared by server.c (connections, requests) and server_session.c.
+ */
+#ifndef RXWS_SERVER_SESSION_H
+#define RXWS_SERVER_SESSION_H
+
+#include "tools/server.h"
+#include "ws/http.h"
+#include "ws/httpd.h"
+#include "ws/transport.h"
+
+enum conn_state {
+	CONN_REQUEST,		/* reading an HTTP request */
+	CONN_FILE,		/* sending a --static file */
+	CONN_ANSWERED,		/* the last answer is out: the socket goes */
+	CONN_WEBSOCKET,
+};
+
+struct session;
+
+/* lws allocates one per connection (per-session data) and zeroes it. */
+struct server_conn {
+	struct server *s;
+	struct lws *wsi;
+	struct transport link;
+	enum conn_state state;
+	struct http_head request;
+	struct httpd_file file;
+	bool keep_alive;
+	struct session *session;	/* once it is a WebSocket */
+	char address[80];		/* host:port, or the socket's fd */
+	char peer[96];			/* "client " and its address */
+};
+
+/* A WebSocket client and its session. */
+struct session {
+	struct member member;
+	struct server *s;
+	struct server_conn *sc;		/* its connection; NULL while away */
+	char id[DELIVERY_SESSION_LEN + 1];	/* "": the client does not acknowledge */
+	uint64_t client_instance;
+	lws_sorted_usec_list_t sul_expire;
+};
+
+/* Why an opening handshake is refused rather than failed. */
+struct refusal {
+	int status;
+	const char *why;
+};
+
+/*
+ * The handshake of sc, admitted, becomes a client of path: a new session
+ * or the one it resumes. 0; or -1, with *refusal set when the client is to
+ * be refused with an HTTP status.
+ */
+int session_open(struct server_conn *sc, const char *path, size_t len,
+		 const struct ws_agreement *agreed, struct refusal *refusal);
+/* sc's connection is gone: its session waits for it, or ends. */
+void session_close(struct server_conn *sc);
+/* broadcast's expel: an away session ends at the next turn of the loop. */
+void session_expel(void *owner, struct member *m);
+/* At exit, for broadcast_each: frees a session whose client is away. */
+void session_free_away(struct member *m, void *arg);
+
+#endif

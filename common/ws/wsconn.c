@@ -1,0 +1,956 @@
+/* wsconn: one WebSocket session over a transport, either end (wsconn.h). */
+#include "ws/wsconn.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "base/log.h"
+#include "ws/delivery.h"
+
+/* Large messages go out in fragments of this size. */
+#define FRAGMENT (64u << 10)
+/*
+ * Small messages go out many to a write: framed here, sent as one buffer.
+ * One send(2) a message would cost more than everything else together.
+ */
+#define BATCH_MESSAGE_MAX (16u << 10)
+#define BATCH_BYTES (256u << 10)
+#define BATCH_COUNT 256
+/* Room after a batch for a ping and an ack riding on its write. */
+#define BATCH_CONTROL_ROOM (2 * (WS_HEAD_MAX + WS_CONTROL_MAX))
+
+/* Per writable callback, so one busy peer cannot starve the others. */
+#define WRITE_BUDGET_MSGS 256
+#define WRITE_BUDGET_BYTES (1u << 20)
+/* A buffer that once held a huge message is not kept at that size. */
+#define KEEP_CAPACITY (1u << 20)
+
+/* How long a close we sent waits for the peer's answer. */
+#define CLOSE_ANSWER_SECS 5
+/* How long the last bytes (a close frame) may take to leave. */
+#define FLUSH_BOUND_SECS 5
+
+/*
+ * Pings not yet answered. RFC 6455 5.5.3 lets a pong answer only the
+ * latest of several pings, but peers expect one each: a burst this long
+ * is answered in full, and beyond it only the newest are.
+ */
+#define PONGS_MAX 16
+
+struct pong_queue {
+	unsigned char len[PONGS_MAX];
+	unsigned char payload[PONGS_MAX][WS_CONTROL_MAX];
+	unsigned head, count;
+};
+
+void wsconn_log(const struct wsconn *c, enum log_level level, const char *fmt, ...)
+{
+	struct log_subject about = {
+		.peer = c->peer_address, .path = c->log_path,
+		.close_code = c->closing == WS_FAILING || c->close_pending ? c->close_code : 0,
+	};
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vabout(level, c->source, &about, fmt, ap);
+	va_end(ap);
+}
+
+static const char *const policy_words[] = {
+	[OVERFLOW_BLOCK] = "waiting",
+	[OVERFLOW_DROP_OLDEST] = "dropping the oldest records",
+	[OVERFLOW_DROP_NEWEST] = "dropping new records",
+	[OVERFLOW_CLOSE] = "closing",
+};
+
+int wsconn_init(struct wsconn *c, const struct wsconn_config *cfg,
+		const struct wsconn_events *ev, void *owner, const char *source,
+		bool client)
+{
+	memset(c, 0, sizeof(*c));
+	c->cfg = cfg;
+	c->ev = ev;
+	c->owner = owner;
+	c->source = source;
+	c->client = client;
+	c->queue_seq = 1;
+	c->rx.max = cfg->max_size;
+	c->reader.from_client = !client;
+	c->reader.max_message = cfg->max_size;
+	return ring_init(&c->queue, cfg->queue_len);
+}
+
+static void free_deflate(struct wsconn *c)
+{
+	if (c->deflate) {
+		deflate_stream_free(c->deflate);
+		free(c->deflate);
+		c->deflate = NULL;
+	}
+}
+
+void wsconn_free(struct wsconn *c)
+{
+	wsconn_abandon(c, FATE_UNCONFIRMED, FATE_LOST);
+	ring_free(&c->queue);
+	free_deflate(c);
+	free(c->pongs);
+	c->pongs = NULL;
+	buf_free(&c->rx);
+	buf_free(&c->tx);
+	buf_free(&c->zbuf);
+}
+
+size_t wsconn_queued(const struct wsconn *c)
+{
+	return c->queue.len;
+}
+
+size_t wsconn_unsent(const struct wsconn *c)
+{
+	return c->queue.len - c->inflight;
+}
+
+uint64_t wsconn_first_held(const struct wsconn *c)
+{
+	return c->queue_seq;
+}
+
+uint64_t wsconn_received_count(const struct wsconn *c)
+{
+	return c->in_seq;
+}
+
+bool wsconn_open(const struct wsconn *c)
+{
+	return c->link && c->closing == WS_OPEN && !c->close_pending;
+}
+
+static void want_writeable(struct wsconn *c)
+{
+	if (c->link)
+		lws_callback_on_writable(c->link->wsi);
+}
+
+static bool drained(const struct wsconn *c);
+
+/* The peer has the first n messages: they leave the queue, delivered. */
+static void confirm(struct wsconn *c, size_t n)
+{
+	if (n > c->inflight)
+		n = c->inflight;
+	for (size_t i = 0; i < n; i++) {
+		struct msg *m = ring_pop(&c->queue);
+		msg_settle(m, FATE_DELIVERED);
+		msg_unref(m);
+	}
+	c->queue_seq += n;
+	c->inflight -= n;
+	if (!n)
+		return;
+	if (c->close_when_empty && drained(c))
+		want_writeable(c);
+	if (c->ev->sent)
+		c->ev->sent(c->owner, c);
+}
+
+/* What was sent up to delivery number seq is confirmed. */
+static void confirm_upto(struct wsconn *c, uint64_t seq)
+{
+	if (seq >= c->queue_seq)
+		confirm(c, (size_t)(seq - c->queue_seq + 1));
+}
+
+/* What was sent leaves the queue with fate; the unsent stay. */
+static void settle_sent(struct wsconn *c, enum msg_fate fate)
+{
+	for (size_t i = 0; i < c->inflight; i++) {
+		struct msg *m = ring_pop(&c->queue);
+		msg_settle(m, fate);
+		msg_unref(m);
+	}
+	c->queue_seq += c->inflight;
+	c->inflight = 0;
+}
+
+void wsconn_abandon(struct wsconn *c, enum msg_fate sent_fate, enum msg_fate fate)
+{
+	if (c->head_started)
+		c->inflight++;
+	ring_truncate(&c->queue, c->inflight, fate);
+	settle_sent(c, sent_fate);
+	c->head_sent = 0;
+	c->head_started = c->head_compressed = false;
+}
+
+int wsconn_attach(struct wsconn *c, struct transport *link,
+		  const struct deflate_params *deflate,
+		  const struct wsconn_resume *resume)
+{
+	c->link = link;
+	c->rx.len = 0;
+	c->closing = WS_OPEN;
+	c->close_pending = c->flushing = c->clean_close = c->close_answered = false;
+	c->peer_close_code = 0;
+	c->ping_due = c->ping_outstanding = false;
+	c->ping_confirms = 0;
+	c->ack_due = false;
+	c->last_heard = lws_now_usecs();
+	c->reader.deflate = deflate != NULL;
+	wsframe_reader_reset(&c->reader);
+	free_deflate(c);
+	if (deflate) {
+		c->deflate = malloc(sizeof(*c->deflate));
+		if (!c->deflate)
+			return -1;
+		deflate_stream_init(c->deflate, deflate, !c->client);
+	}
+	c->acks = resume != NULL;
+	if (resume) {
+		/* The peer has what comes before out_next: it waits for its ack. */
+		uint64_t have = resume->out_next > c->queue_seq ? resume->out_next - c->queue_seq : 0;
+		size_t sent_before = c->inflight;
+		c->inflight = have < c->queue.len ? (size_t)have : c->queue.len;
+		if (sent_before > c->inflight) {
+			c->resent += sent_before - c->inflight;
+			stat_add(&c->cfg->stats->resent, sent_before - c->inflight);
+		}
+		/* Numbering goes on from the peer's next message. */
+		if (resume->in_next - 1 != c->in_seq) {
+			c->in_seq = c->in_written = c->in_acked = resume->in_next - 1;
+			c->n_marks = 0;
+		}
+	} else {
+		c->in_seq = c->in_written = c->in_acked = 0;
+		c->n_marks = 0;
+	}
+	if (wsconn_unsent(c) || c->close_when_empty || c->in_written > c->in_acked)
+		lws_callback_on_writable(link->wsi);
+	c->ack_due = c->acks && c->in_written > c->in_acked;
+	return 0;
+}
+
+static void shrink(struct buf *b)
+{
+	b->len = 0;
+	if (b->cap > KEEP_CAPACITY)
+		buf_free(b);
+}
+
+size_t wsconn_detach(struct wsconn *c)
+{
+	size_t unconfirmed = 0;
+
+	c->link = NULL;
+	/* A message whose first frame went cannot be sent again whole: it counts as sent. */
+	if (c->head_started) {
+		c->inflight++;
+		c->head_sent = 0;
+		c->head_started = false;
+	}
+	c->head_compressed = false;	/* its context is gone with the connection */
+	if (c->close_answered) {
+		confirm(c, c->inflight);
+	} else if (!c->acks && c->inflight) {
+		unconfirmed = c->inflight;
+		wsconn_log(c, LOG_WARN,
+			   "%s: %zu record%s sent on a connection that %s %s unconfirmed: "
+			   "the peer may not have read %s", c->peer, unconfirmed,
+			   unconfirmed == 1 ? "" : "s",
+			   c->clean_close ? "the peer closed" : "broke",
+			   unconfirmed == 1 ? "is" : "are", unconfirmed == 1 ? "it" : "them");
+		settle_sent(c, FATE_UNCONFIRMED);
+	}
+	if (c->pongs)
+		c->pongs->count = 0;
+	free_deflate(c);
+	shrink(&c->rx);
+	shrink(&c->tx);
+	shrink(&c->zbuf);
+	return unconfirmed;
+}
+
+static void note_drop(struct wsconn *c, enum overflow policy)
+{
+	if (!c->burst_drops++)
+		wsconn_log(c, LOG_WARN, "%s: queue full (--queue %zu): %s",
+		       c->peer, c->queue.cap, policy_words[policy]);
+}
+
+/* The oldest message that may still be dropped: unsent, not begun. */
+static size_t oldest_droppable(const struct wsconn *c)
+{
+	return c->inflight + (c->head_started || c->head_compressed ? 1 : 0);
+}
+
+enum push_result wsconn_push(struct wsconn *c, struct msg *m, enum overflow policy)
+{
+	if (ring_full(&c->queue)) {
+		size_t oldest = oldest_droppable(c);
+		switch (policy) {
+		case OVERFLOW_BLOCK:
+			return PUSH_FULL;
+		case OVERFLOW_CLOSE:
+			return PUSH_CLOSE;
+		case OVERFLOW_DROP_OLDEST:
+			if (oldest < c->queue.len) {
+				note_drop(c, policy);
+				if (oldest == 0) {
+					struct msg *old = ring_pop(&c->queue);
+					msg_settle(old, FATE_DROPPED);
+					msg_unref(old);
+				} else {
+					ring_drop_at(&c->queue, oldest, FATE_DROPPED);
+				}
+				break;
+			}
+			/* All sent and waiting to be confirmed: the new one goes. */
+			/* fall through */
+		case OVERFLOW_DROP_NEWEST:
+			note_drop(c, policy);
+			msg_settle(m, FATE_DROPPED);
+			msg_unref(m);
+			return PUSH_DROPPED;
+		}
+	}
+	if (ring_push(&c->queue, m)) {
+		wsconn_log(c, LOG_ERROR, "%s: out of memory for its queue", c->peer);
+		msg_settle(m, FATE_DROPPED);
+		msg_unref(m);
+		return PUSH_DROPPED;
+	}
+	want_writeable(c);
+	return PUSH_QUEUED;
+}
+
+/* ---- Writing ---- */
+
+/* Starts a batch of frames in c->tx, after lws' headroom. */
+static int batch_start(struct wsconn *c, size_t room)
+{
+	c->tx.len = 0;
+	if (buf_reserve(&c->tx, LWS_PRE + room + BATCH_CONTROL_ROOM))
+		return -1;
+	c->tx.len = LWS_PRE;
+	return 0;
+}
+
+static int mask_key(struct wsconn *c, unsigned char key[4])
+{
+	return c->client && getrandom(key, 4, 0) != 4 ? -1 : 0;
+}
+
+/* Appends one frame to the batch (room was reserved). */
+static void batch_frame(struct wsconn *c, enum ws_opcode op, bool fin, bool compressed,
+			const unsigned char *p, size_t n, const unsigned char *key)
+{
+	c->tx.len += wsframe_write(c->tx.data + c->tx.len, op, fin, compressed, p, n,
+				   c->client ? key : NULL);
+}
+
+static int batch_control(struct wsconn *c, enum ws_opcode op, const unsigned char *p,
+			 size_t n)
+{
+	unsigned char key[4];
+	if (mask_key(c, key) || buf_reserve(&c->tx, WS_HEAD_MAX + n))
+		return -1;
+	batch_frame(c, op, true, false, p, n, key);
+	return 0;
+}
+
+static int batch_send(struct wsconn *c)
+{
+	size_t n = c->tx.len - LWS_PRE;
+	return n ? transport_write(c->link, c->tx.data + LWS_PRE, n) : 0;
+}
+
+/* Sends one control frame on its own. */
+static int send_control(struct wsconn *c, enum ws_opcode op, const unsigned char *p,
+			size_t n)
+{
+	if (batch_start(c, WS_HEAD_MAX + n) || batch_control(c, op, p, n))
+		return -1;
+	return batch_send(c);
+}
+
+static int send_close(struct wsconn *c, unsigned code, const char *reason)
+{
+	unsigned char body[WS_CONTROL_MAX];
+	size_t n = 0;
+
+	/* No status (an empty close answered): an empty close. */
+	if (code && code != WS_CLOSE_NO_STATUS) {
+		size_t reason_len = reason ? strlen(reason) : 0;
+		body[0] = (unsigned char)(code >> 8);
+		body[1] = (unsigned char)code;
+		if (reason_len > sizeof(body) - 2)
+			reason_len = sizeof(body) - 2;
+		if (reason_len)	/* memcpy from NULL is undefined, even of 0 bytes */
+			memcpy(body + 2, reason, reason_len);
+		n = 2 + reason_len;
+	}
+	return send_control(c, WS_CLOSE, body, n);
+}
+
+/* The socket goes once lws has sent what it holds, in a bounded time. */
+static int flush_and_close(struct wsconn *c)
+{
+	if (!c->flushing) {
+		c->flushing = true;
+		transport_goodbye(c->link);
+		lws_set_timeout(c->link->wsi, PENDING_TIMEOUT_CLOSE_SEND, FLUSH_BOUND_SECS);
+	}
+	if (!transport_choked(c->link))
+		return -1;
+	want_writeable(c);
+	return 0;
+}
+
+/*
+ * The control frames owed, appended to the batch: pongs, an ack of what
+ * was written out, and a ping (keepalive, or for a peer that does not
+ * acknowledge, to confirm what was sent before it).
+ */
+static int batch_owed(struct wsconn *c)
+{
+	struct pong_queue *q = c->pongs;
+
+	while (q && q->count) {
+		unsigned i = q->head;
+		if (batch_control(c, WS_PONG, q->payload[i], q->len[i]))
+			return -1;
+		q->head = (q->head + 1) % PONGS_MAX;
+		q->count--;
+	}
+	if (c->ack_due && c->in_written > c->in_acked) {
+		unsigned char ack[DELIVERY_ACK_MAX];
+		if (batch_control(c, WS_PONG, ack, delivery_ack_put(ack, c->in_written)))
+			return -1;
+		c->in_acked = c->in_written;
+	}
+	c->ack_due = false;
+	if (!c->acks && c->inflight && !c->ping_outstanding)
+		c->ping_due = true;
+	if (c->ping_due) {
+		char ping[32];
+		int n = snprintf(ping, sizeof(ping), "rxws %" PRIu64, ++c->pings);
+		if (batch_control(c, WS_PING, (const unsigned char *)ping, (size_t)n))
+			return -1;
+		c->ping_confirms = c->inflight ? c->queue_seq + c->inflight - 1 : 0;
+		if (!c->ping_outstanding)
+			c->ping_asked_at = lws_now_usecs();
+		c->ping_due = false;
+		c->ping_outstanding = true;
+	}
+	return 0;
+}
+
+/*
+ * The first unsent message's bytes on the wire: its payload, or its
+ * compressed form (made once, when it is first looked at).
+ */
+static int wire_form(struct wsconn *c, struct msg *m, const unsigned char **p,
+		     size_t *n, bool *compressed)
+{
+	if (!c->head_started && !c->head_compressed &&
+	    c->deflate && m->len && deflate_can_compress(c->deflate)) {
+		c->zbuf.len = 0;
+		if (deflate_message(c->deflate, m->payload, m->len, &c->zbuf))
+			return -1;
+		c->head_compressed = true;
+	}
+	*compressed = c->head_compressed;
+	*p = c->head_compressed ? c->zbuf.data : m->payload;
+	*n = c->head_compressed ? c->zbuf.len : m->len;
+	return 0;
+}
+
+static enum ws_opcode opcode_of(const struct msg *m)
+{
+	return m->kind == FRAME_TEXT ? WS_TEXT : WS_BINARY;
+}
+
+/* The first unsent message is all on the wire: it waits for confirmation. */
+static void message_sent(struct wsconn *c, const struct msg *m)
+{
+	if (log_enabled(LOG_DEBUG))
+		wsconn_log(c, LOG_DEBUG, "%s: sent a %s message of %zu bytes%s (number %llu)", c->peer,
+			 m->kind == FRAME_TEXT ? "text" : "binary", m->len,
+			 c->head_compressed ? ", compressed" : "",
+			 (unsigned long long)(c->queue_seq + c->inflight));
+	stat_add(&c->cfg->stats->sent, 1);
+	stat_add(&c->cfg->stats->bytes_sent, m->len);
+	c->inflight++;
+	c->head_sent = 0;
+	c->head_started = c->head_compressed = false;
+}
+
+/*
+ * Writes the small unsent messages as whole frames, in one write; or, when
+ * the first is large, its next fragment; with the control frames owed
+ * riding on the same write. Returns how many bytes went, or -1.
+ */
+static long write_some(struct wsconn *c, size_t budget)
+{
+	unsigned char keys[4 * BATCH_COUNT];
+	size_t count = 0;
+
+	if ((c->client && getrandom(keys, sizeof(keys), 0) != (ssize_t)sizeof(keys)) ||
+	    batch_start(c, BATCH_BYTES + WS_HEAD_MAX))
+		return -1;
+	size_t room = budget < BATCH_BYTES ? budget : BATCH_BYTES;
+	while (c->inflight < c->queue.len && count < BATCH_COUNT) {
+		struct msg *m = ring_at(&c->queue, c->inflight);
+		const unsigned char *p;
+		size_t n;
+		bool compressed;
+		if (wire_form(c, m, &p, &n, &compressed))
+			return -1;
+		if (c->head_started || n > BATCH_MESSAGE_MAX)
+			break;
+		/* The first message goes whatever the budget: never an empty batch. */
+		if (count && c->tx.len - LWS_PRE + n + WS_HEAD_MAX > room)
+			break;
+		batch_frame(c, opcode_of(m), true, compressed, p, n, keys + 4 * count);
+		message_sent(c, m);
+		count++;
+	}
+	if (!count && c->inflight < c->queue.len) {
+		/* A large message: its next fragment, framed in the batch buffer. */
+		struct msg *m = ring_at(&c->queue, c->inflight);
+		const unsigned char *p;
+		size_t n;
+		bool compressed;
+		if (wire_form(c, m, &p, &n, &compressed))
+			return -1;
+		size_t left = n - c->head_sent;
+		size_t take = left > FRAGMENT ? FRAGMENT : left;
+		bool first = !c->head_started, last = take == left;
+		if (buf_reserve(&c->tx, take + WS_HEAD_MAX))
+			return -1;
+		batch_frame(c, first ? opcode_of(m) : WS_CONTINUATION, last,
+			    first && compressed, p + c->head_sent, take, keys);
+		c->head_started = true;
+		c->head_sent += take;
+		if (last)
+			message_sent(c, m);
+	}
+	long wrote = (long)(c->tx.len - LWS_PRE);
+	if (batch_owed(c))
+		return -1;
+	return batch_send(c) ? -1 : wrote;
+}
+
+/*
+ * Drained: nothing unsent, and with an acknowledging peer, all confirmed
+ * both ways: it confirmed ours, and what it sent us is written out and
+ * acknowledged, since no ack may follow our close. A stdout that does not
+ * move holds the close, as it holds the process's exit.
+ */
+static bool drained(const struct wsconn *c)
+{
+	return !wsconn_unsent(c) &&
+	       !(c->acks && (c->inflight || c->n_marks || c->in_written > c->in_acked));
+}
+
+int wsconn_writeable(struct wsconn *c)
+{
+	if (!c->link)
+		return 0;
+	if (c->flushing)
+		return flush_and_close(c);
+
+	switch (c->closing) {
+	case WS_OPEN:
+		break;
+	case WS_CLOSE_ANSWERING:
+		/* Acks of what was written first, then the close that answers. */
+		if (batch_start(c, 0) || batch_owed(c) || batch_send(c) ||
+		    send_close(c, c->peer_close_code, NULL))
+			return -1;
+		c->closing = WS_CLOSED;
+		c->clean_close = true;
+		return flush_and_close(c);
+	case WS_FAILING:
+		if (send_close(c, c->close_code, c->close_reason))
+			return -1;
+		return flush_and_close(c);
+	case WS_CLOSE_SENT:
+		/* Until the answer comes, pongs and acks are still owed. */
+		if (batch_start(c, 0) || batch_owed(c) || batch_send(c))
+			return -1;
+		return 0;
+	case WS_CLOSED:
+		return 0;
+	}
+	/* A close asked for goes after the message being sent, whole. */
+	if (c->close_pending && !c->head_started) {
+		c->close_pending = false;
+		c->closing = WS_CLOSE_SENT;
+		if (batch_start(c, 0) || batch_owed(c) || batch_send(c) ||
+		    send_close(c, c->close_code, c->close_reason))
+			return -1;
+		lws_set_timeout(c->link->wsi, PENDING_TIMEOUT_CLOSE_ACK, CLOSE_ANSWER_SECS);
+		return 0;
+	}
+
+	size_t budget = WRITE_BUDGET_BYTES;
+	size_t before = c->inflight;
+	bool wrote = false;
+	while (wsconn_unsent(c) && budget && c->inflight - before < WRITE_BUDGET_MSGS) {
+		long n = write_some(c, budget);
+		if (n < 0) {
+			wsconn_log(c, LOG_INFO, "%s: write failed", c->peer);
+			return -1;
+		}
+		wrote = true;
+		budget = (size_t)n >= budget ? 0 : budget - (size_t)n;
+		if (transport_choked(c->link))
+			break;
+	}
+	/* Owed control frames with no data to ride on. */
+	if (!wrote && (batch_start(c, 0) || batch_owed(c) || batch_send(c)))
+		return -1;
+
+	if (wsconn_unsent(c) || c->close_pending) {
+		want_writeable(c);
+	} else {
+		if (c->burst_drops) {
+			wsconn_log(c, LOG_WARN, "%s: %llu records dropped",
+			       c->peer, (unsigned long long)c->burst_drops);
+			c->burst_drops = 0;
+		}
+		if (c->close_when_empty && drained(c)) {
+			c->close_pending = true;
+			want_writeable(c);
+		}
+	}
+	return 0;
+}
+
+/* ---- Reading ---- */
+
+/* RFC 6455 7.1.7: fail the connection: our close with code, then the socket goes. */
+static int fail(struct wsconn *c, unsigned code, const char *why)
+{
+	stat_add(&c->cfg->stats->bad_received, 1);
+	c->closing = WS_FAILING;
+	c->close_code = code;
+	wsconn_log(c, LOG_WARN, "%s: %s: closing with %u", c->peer, why, code);
+	c->close_reason = code == WS_CLOSE_TOO_BIG ? "message too big"
+			: code == WS_CLOSE_INVALID_PAYLOAD ? "invalid UTF-8"
+			: "protocol error";
+	c->rx.len = 0;
+	/* Nothing more is read: what the peer sends now is not wanted. */
+	lws_rx_flow_control(c->link->wsi, 0);
+	want_writeable(c);
+	return 1;
+}
+
+/* size: how much the message has, or declares, so far. */
+static int too_large(struct wsconn *c, uint64_t size)
+{
+	char why[160];
+	snprintf(why, sizeof(why), "message of %llu bytes or more is over --max-size (%zu)",
+		 (unsigned long long)size, c->cfg->max_size);
+	return fail(c, WS_CLOSE_TOO_BIG, why);
+}
+
+static int check_text(struct wsconn *c, const unsigned char *p, size_t n)
+{
+	if (c->rx_binary || utf8_stream_feed(&c->rx_utf8, p, n))
+		return 0;
+	return fail(c, WS_CLOSE_INVALID_PAYLOAD, "text that is not UTF-8");
+}
+
+/* Where a received message ends in the output: acknowledged once written. */
+static void mark_output(struct wsconn *c, uint64_t at)
+{
+	if (!at) {
+		c->in_written = c->in_seq;
+	} else if (c->n_marks == WSCONN_MARKS) {
+		/* Full: the last mark moves on (the ack comes a little later). */
+		c->marks[WSCONN_MARKS - 1].at = at;
+		c->marks[WSCONN_MARKS - 1].seq = c->in_seq;
+	} else {
+		c->marks[c->n_marks].at = at;
+		c->marks[c->n_marks].seq = c->in_seq;
+		c->n_marks++;
+	}
+	if (c->acks && c->in_written > c->in_acked && !c->ack_due) {
+		c->ack_due = true;
+		want_writeable(c);
+	}
+}
+
+void wsconn_output_written(struct wsconn *c, uint64_t at)
+{
+	unsigned done = 0;
+
+	while (done < c->n_marks && c->marks[done].at <= at)
+		c->in_written = c->marks[done++].seq;
+	if (!done)
+		return;
+	memmove(c->marks, c->marks + done, (c->n_marks - done) * sizeof(c->marks[0]));
+	c->n_marks -= done;
+	if (c->acks && c->in_written > c->in_acked && !c->ack_due) {
+		c->ack_due = true;
+		want_writeable(c);
+	}
+}
+
+bool wsconn_awaits_output(const struct wsconn *c)
+{
+	return c->n_marks != 0;
+}
+
+static void deliver(struct wsconn *c, const unsigned char *p, size_t n)
+{
+	stat_add(&c->cfg->stats->received, 1);
+	stat_add(&c->cfg->stats->bytes_received, n);
+	c->in_seq++;
+	if (log_enabled(LOG_DEBUG))
+		wsconn_log(c, LOG_DEBUG, "%s: received a %s message of %zu bytes%s (number %llu)",
+			 c->peer, c->rx_binary ? "binary" : "text", n,
+			 c->rx_compressed ? ", compressed" : "", (unsigned long long)c->in_seq);
+	mark_output(c, c->ev->message(c->owner, c, p, n, c->rx_binary));
+}
+
+/* What a compressed message inflates to, piece by piece. */
+static int inflated(void *arg, const unsigned char *p, size_t n)
+{
+	struct wsconn *c = arg;
+	size_t max = c->cfg->max_size;
+	size_t room = max > c->rx.len ? max - c->rx.len : 0;
+
+	/*
+	 * The first fault in the message decides how it fails, whatever the
+	 * pieces inflate came in: text up to --max-size is checked first.
+	 */
+	if (check_text(c, p, n < room ? n : room))
+		return 1;
+	if (n > room || buf_append(&c->rx, p, n))
+		return too_large(c, c->rx.len + n);
+	return 0;
+}
+
+static int on_data(void *arg, const unsigned char *p, size_t n, bool first,
+		   bool final, bool binary, bool compressed)
+{
+	struct wsconn *c = arg;
+
+	/* The peer's close came first: nothing after it counts. */
+	if (c->closing == WS_CLOSE_ANSWERING || c->closing == WS_CLOSED)
+		return 0;
+	if (first) {
+		c->rx.len = 0;
+		c->rx_binary = binary;
+		c->rx_compressed = compressed;
+		utf8_stream_init(&c->rx_utf8);
+	}
+	if (c->rx_compressed) {
+		const char *why = NULL;
+		int rc = inflate_piece(c->deflate, p, n, final, inflated, c, &why);
+		if (rc < 0)
+			return fail(c, WS_CLOSE_INVALID_PAYLOAD, why);
+		if (rc)
+			return rc;
+	} else {
+		if (check_text(c, p, n))
+			return 1;
+		/* Most messages come whole: no copy before they are used. */
+		if (first && final) {
+			if (!c->rx_binary && !utf8_stream_complete(&c->rx_utf8))
+				return fail(c, WS_CLOSE_INVALID_PAYLOAD, "text that is not UTF-8");
+			deliver(c, p, n);
+			return 0;
+		}
+		if (buf_append(&c->rx, p, n))
+			return too_large(c, c->rx.len + n);
+	}
+	if (!final)
+		return 0;
+	if (!c->rx_binary && !utf8_stream_complete(&c->rx_utf8))
+		return fail(c, WS_CLOSE_INVALID_PAYLOAD, "text that is not UTF-8");
+	deliver(c, c->rx.data, c->rx.len);
+	shrink(&c->rx);
+	return 0;
+}
+
+static void heard(struct wsconn *c)
+{
+	c->last_heard = lws_now_usecs();
+}
+
+static int queue_pong(struct wsconn *c, const unsigned char *p, size_t n)
+{
+	struct pong_queue *q = c->pongs;
+
+	if (!q) {
+		q = c->pongs = calloc(1, sizeof(*q));
+		if (!q)
+			return 0;	/* a pong is owed, not vital */
+	}
+	if (q->count == PONGS_MAX) {	/* the oldest is superseded */
+		q->head = (q->head + 1) % PONGS_MAX;
+		q->count--;
+	}
+	unsigned i = (q->head + q->count) % PONGS_MAX;
+	memcpy(q->payload[i], p, n);
+	q->len[i] = (unsigned char)n;
+	q->count++;
+	want_writeable(c);
+	return 0;
+}
+
+/* A pong: an ack, or the answer to our last ping, or nothing we asked for. */
+static void on_pong(struct wsconn *c, const unsigned char *p, size_t n)
+{
+	uint64_t count;
+	char expected[32];
+
+	if (c->acks && delivery_ack_get(p, n, &count)) {
+		confirm_upto(c, count);
+		return;
+	}
+	int k = snprintf(expected, sizeof(expected), "rxws %" PRIu64, c->pings);
+	if (c->ping_outstanding && (size_t)k == n && !memcmp(p, expected, n)) {
+		c->ping_outstanding = false;
+		if (!c->acks && c->ping_confirms)
+			confirm_upto(c, c->ping_confirms);
+		/* More was sent meanwhile: the next ping confirms it. */
+		if (!c->acks && c->inflight)
+			want_writeable(c);
+	}
+}
+
+static int on_close_frame(struct wsconn *c, const unsigned char *p, size_t n)
+{
+	unsigned code = 0, fail_code;
+	const char *why = wsframe_close_parse(p, n, &code, &fail_code);
+
+	if (why)
+		return fail(c, fail_code, why);
+	if (c->closing == WS_CLOSE_SENT) {	/* the answer to ours, or its own */
+		c->closing = WS_CLOSED;
+		c->clean_close = true;
+		/*
+		 * An answer echoes our code (or none, or "going away"); a code
+		 * of failure (1009, ...) was sent before ours arrived, about
+		 * something it refused, and confirms nothing.
+		 */
+		c->close_answered = code == c->close_code || code == WS_CLOSE_NORMAL ||
+				    code == WS_CLOSE_GOING_AWAY || code == WS_CLOSE_NO_STATUS;
+		if (!c->close_answered)
+			wsconn_log(c, LOG_INFO, "%s closes with %u", c->peer, code);
+		return -1;
+	}
+	c->peer_close_code = code;
+	wsconn_log(c, LOG_DEBUG, "%s closes with %u%s", c->peer, code,
+		 code == WS_CLOSE_NO_STATUS ? " (no status)" : "");
+	c->closing = WS_CLOSE_ANSWERING;
+	want_writeable(c);
+	return 1;
+}
+
+static int on_control(void *arg, enum ws_opcode op, const unsigned char *p, size_t n)
+{
+	struct wsconn *c = arg;
+
+	switch (op) {
+	case WS_PING:
+		return c->closing == WS_OPEN ? queue_pong(c, p, n) : 0;
+	case WS_PONG:
+		on_pong(c, p, n);
+		return 0;
+	case WS_CLOSE:
+		return on_close_frame(c, p, n);
+	default:
+		return 0;
+	}
+}
+
+int wsconn_bytes(void *arg, unsigned char *p, size_t n)
+{
+	struct wsconn *c = arg;
+	static const struct wsframe_sink sink = { on_data, on_control, NULL };
+	struct wsframe_sink s = sink;
+	const char *why = NULL;
+
+	heard(c);
+	if (c->closing != WS_OPEN && c->closing != WS_CLOSE_SENT)
+		return 0;
+	s.arg = c;
+	switch (wsframe_read(&c->reader, p, n, &s, &why)) {
+	case WSFRAME_OK:
+		return 0;
+	case WSFRAME_STOPPED:
+		/* -1 from a sink: close now; 1: the state says what comes next. */
+		return c->closing == WS_CLOSED ? -1 : 0;
+	case WSFRAME_TOO_BIG:
+		too_large(c, c->reader.message_len);
+		return 0;
+	case WSFRAME_BAD:
+		fail(c, WS_CLOSE_PROTOCOL_ERROR, why);
+		return 0;
+	}
+	return 0;
+}
+
+/* ---- Closing, keepalive, flow ---- */
+
+void wsconn_close(struct wsconn *c, unsigned code, const char *reason)
+{
+	if (c->closing != WS_OPEN)
+		return;
+	c->close_pending = true;
+	c->close_code = code;
+	c->close_reason = reason;
+	want_writeable(c);
+}
+
+void wsconn_drain(struct wsconn *c, unsigned code)
+{
+	c->close_when_empty = true;
+	c->close_code = code;
+	c->close_reason = NULL;
+	want_writeable(c);
+}
+
+void wsconn_tick(struct wsconn *c, lws_usec_t now)
+{
+	const struct wsconn_config *cfg = c->cfg;
+
+	if (!c->link || c->closing != WS_OPEN)
+		return;
+	if (c->ping_outstanding) {
+		lws_usec_t limit = (lws_usec_t)(cfg->ping_timeout * LWS_US_PER_SEC);
+		if (cfg->ping_interval > 0 && limit > 0 && now - c->ping_asked_at >= limit &&
+		    now - c->last_heard >= limit) {
+			wsconn_log(c, LOG_WARN,
+			       "%s: no answer to a ping in %g s: dropping the connection",
+			       c->peer, cfg->ping_timeout);
+			c->ping_outstanding = false;
+			lws_set_timeout(c->link->wsi, PENDING_TIMEOUT_WS_PONG_CHECK_GET_PONG,
+					LWS_TO_KILL_ASYNC);
+		}
+		return;
+	}
+	if (cfg->ping_interval <= 0)
+		return;
+	if (now - c->last_heard >= (lws_usec_t)(cfg->ping_interval * LWS_US_PER_SEC)) {
+		/* The clock starts now, even if the socket is too full to send. */
+		c->ping_due = true;
+		want_writeable(c);
+	}
+}
+
+void wsconn_rx_flow(struct wsconn *c, bool enable)
+{
+	if (c->link && c->closing != WS_FAILING)
+		lws_rx_flow_control(c->link->wsi, enable);
+}

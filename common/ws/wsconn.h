@@ -1,0 +1,209 @@
+/*
+ * wsconn: one WebSocket session over a transport, either end.
+ *
+ * Its bounded queue of messages to send, under the --overflow policy,
+ * which keeps each message sent until the peer confirms it: an rxws peer
+ * acknowledges what it wrote out (delivery.h), any other peer answers a
+ * ping sent after it, or the close handshake completes. A connection that
+ * breaks leaves what it sent unconfirmed, unless the session resumes, and
+ * then what the peer lacks is sent again. It also acknowledges what it
+ * received, once its owner says it was written out;
+ * sending them as frames (many small ones to a write, large ones in
+ * fragments, compressed when permessage-deflate was agreed); reading
+ * frames, putting messages back together up to --max-size, checking text
+ * as UTF-8 at the first bad byte, inflating; answering every ping;
+ * keepalive; and the close handshake (RFC 6455 7): echoing a peer's close,
+ * waiting a bounded time for the answer to ours, failing the connection
+ * with 1002, 1007 or 1009 when the peer breaks the protocol.
+ *
+ * Its owner (a client or a server's connection) feeds it the socket's
+ * events and hears back through wsconn_events. The queue outlives the
+ * socket, so a client keeps it across reconnects.
+ */
+#ifndef RXWS_WSCONN_H
+#define RXWS_WSCONN_H
+
+#include <libwebsockets.h>
+#include <stdbool.h>
+
+#include "base/buf.h"
+#include "base/log.h"
+#include "base/msg.h"
+#include "base/stats.h"
+#include "base/utf8.h"
+#include "ws/deflate.h"
+#include "ws/transport.h"
+#include "ws/wsframe.h"
+
+/* What every connection of a process shares. */
+struct wsconn_config {
+	size_t queue_len;
+	size_t max_size;
+	double ping_interval, ping_timeout;	/* 0: no keepalive */
+	struct stats *stats;
+};
+
+struct wsconn;
+
+struct wsconn_events {
+	/*
+	 * A whole message came. Returns where it ends in the output (stdout's
+	 * byte count once it is written there), or 0 when it is consumed now.
+	 */
+	uint64_t (*message)(void *owner, struct wsconn *c, const unsigned char *p,
+			    size_t n, bool binary);
+	/* Messages left the queue: there is room for more. */
+	void (*sent)(void *owner, struct wsconn *c);
+};
+
+/* How a session resumes on a new connection (both ends speak delivery.h). */
+struct wsconn_resume {
+	uint64_t out_next;		/* the first of ours the peer lacks: sent again from it */
+	uint64_t in_next;		/* the number of the peer's next message */
+};
+
+/* Marks in the output of received messages, to acknowledge them once written. */
+#define WSCONN_MARKS 8
+
+enum push_result {
+	PUSH_QUEUED,		/* the queue took the reference */
+	PUSH_FULL,		/* block: the caller keeps its reference */
+	PUSH_DROPPED,		/* drop-newest: the reference was dropped */
+	PUSH_CLOSE,		/* close: the caller should close this peer */
+};
+
+enum wsconn_closing {
+	WS_OPEN,
+	WS_CLOSE_SENT,		/* ours is out: waiting for the peer's answer */
+	WS_CLOSE_ANSWERING,	/* the peer's came first: ours answers it */
+	WS_FAILING,		/* a protocol error: our close, then the socket goes */
+	WS_CLOSED,		/* both ways: the socket goes once flushed */
+};
+
+struct pong_queue;
+
+struct wsconn {
+	struct transport *link;		/* NULL while not connected */
+	bool client;			/* our frames are masked */
+	const struct wsconn_config *cfg;
+	const struct wsconn_events *ev;
+	void *owner;
+	const char *source;		/* log source; NULL: the process' */
+	char peer[128];			/* who, for log lines */
+	char peer_address[128];		/* its address alone (JSON logs) */
+	const char *log_path;		/* its path (JSON logs) */
+
+	/*
+	 * Not yet confirmed, oldest first: the first `inflight` were sent,
+	 * the rest not. The head's delivery number is queue_seq; the message
+	 * being sent is the first unsent.
+	 */
+	struct ring queue;
+	uint64_t queue_seq;
+	size_t inflight;
+	size_t head_sent;		/* bytes of its wire form already written */
+	bool head_started;		/* its first frame is out */
+	bool head_compressed;		/* its wire form is in zbuf */
+	bool acks;			/* the peer acknowledges (delivery.h) */
+	uint64_t resent;		/* messages sent again after a resume */
+	uint64_t burst_drops;
+	lws_usec_t full_since;		/* when its queue was first seen full; 0: not full */
+
+	struct wsframe_reader reader;
+	struct buf rx;			/* message being received */
+	bool rx_binary, rx_compressed;
+	struct utf8_stream rx_utf8;
+	struct deflate_stream *deflate;	/* NULL unless agreed */
+	struct buf tx;			/* frames being written */
+	struct buf zbuf;		/* a message's compressed form */
+
+	enum wsconn_closing closing;
+	bool close_pending;		/* send a close at the next chance */
+	bool close_when_empty;		/* ... once the queue is sent */
+	unsigned close_code;		/* ours */
+	const char *close_reason;
+	unsigned peer_close_code;	/* the peer's, when it closed first; 0: none */
+	bool flushing;			/* the socket goes once lws has sent all */
+
+	bool clean_close;		/* the close handshake completed */
+	/*
+	 * It answered our close: it read all we sent before it. (A peer that
+	 * closes first may not have read what was on its way.)
+	 */
+	bool close_answered;
+
+	lws_usec_t last_heard, ping_asked_at;
+	bool ping_due, ping_outstanding;
+	uint64_t pings;			/* pings sent: the last one's number */
+	uint64_t ping_confirms;		/* what the last ping's pong confirms (0: nothing) */
+	struct pong_queue *pongs;	/* pings waiting for their pong */
+
+	/* What we received: numbered, written out, acknowledged. */
+	uint64_t in_seq, in_written, in_acked;
+	struct { uint64_t at, seq; } marks[WSCONN_MARKS];
+	unsigned n_marks;
+	bool ack_due;
+};
+
+int wsconn_init(struct wsconn *c, const struct wsconn_config *cfg,
+		const struct wsconn_events *ev, void *owner, const char *source,
+		bool client);
+void wsconn_free(struct wsconn *c);
+
+/*
+ * The socket is up and the handshake done: frames flow. deflate: the
+ * parameters agreed, or NULL. resume: how an acknowledged session goes on,
+ * or NULL for a peer that does not acknowledge. -1: no memory.
+ */
+int wsconn_attach(struct wsconn *c, struct transport *link,
+		  const struct deflate_params *deflate,
+		  const struct wsconn_resume *resume);
+/*
+ * The socket is gone. What was sent is confirmed by a completed close
+ * handshake; otherwise, with an acknowledging peer, kept to be sent again
+ * when the session resumes; else settled as unconfirmed (how many is
+ * returned, and logged).
+ */
+size_t wsconn_detach(struct wsconn *c);
+/* Settles all it holds: what was sent with sent_fate, the rest with fate. */
+void wsconn_abandon(struct wsconn *c, enum msg_fate sent_fate, enum msg_fate fate);
+
+enum push_result wsconn_push(struct wsconn *c, struct msg *m, enum overflow policy);
+/* Messages not yet confirmed (sent or not). */
+size_t wsconn_queued(const struct wsconn *c);
+size_t wsconn_unsent(const struct wsconn *c);
+/* For the delivery offer: the first we hold, and how many we received. */
+uint64_t wsconn_first_held(const struct wsconn *c);
+uint64_t wsconn_received_count(const struct wsconn *c);
+/* The output has been written up to at: acknowledge what that covers. */
+void wsconn_output_written(struct wsconn *c, uint64_t at);
+bool wsconn_awaits_output(const struct wsconn *c);
+
+/*
+ * The socket's events. Each returns -1 when the socket should be closed
+ * now, else 0. wsconn_bytes takes what the transport decrypted (its
+ * signature is a transport_sink's, so it may be one).
+ */
+int wsconn_bytes(void *c, unsigned char *p, size_t n);
+int wsconn_received(struct wsconn *c, unsigned char *in, size_t n);
+int wsconn_writeable(struct wsconn *c);
+
+/* Close at the next chance, with a code (after the message being sent). */
+/* (Drain: an acknowledging peer must have confirmed everything first.) */
+void wsconn_close(struct wsconn *c, unsigned code, const char *reason);
+/* Send what is queued first, then close. */
+void wsconn_drain(struct wsconn *c, unsigned code);
+/* Keepalive: ping a quiet peer, drop one that stopped answering. */
+void wsconn_tick(struct wsconn *c, lws_usec_t now);
+void wsconn_rx_flow(struct wsconn *c, bool enable);
+/* Open, and not closing. */
+bool wsconn_open(const struct wsconn *c);
+/*
+ * A line about this connection: its peer address, path and (once it
+ * fails) close code are attributes of JSON logs; text lines say them in
+ * the message.
+ */
+void wsconn_log(const struct wsconn *c, enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif
