@@ -46,6 +46,22 @@ resent() {
 	sed -n 's/.*sent [0-9]* messages ([0-9]* bytes, \([0-9]*\) again).*/\1/p' "$1" | tail -n 1
 }
 
+# agrees LOG GOT: the summary in LOG claims no more than GOT, the records
+# the receiver wrote, shows: delivered at most the distinct records in GOT,
+# and GOT's duplicates at most the records LOG's tool sent again.
+agrees() {
+	local read delivered discarded dropped unconfirmed lost pending unique dups again
+	read -r read delivered discarded dropped unconfirmed lost pending <<< "$(summary "$1")"
+	[[ -n $read ]] || { echo "no summary in $1" >&2; return 1; }
+	unique=$(sort -u "$2" | wc -l)
+	dups=$(( $(wc -l < "$2") - unique ))
+	again=$(resent "$1")
+	(( delivered <= unique )) ||
+		{ echo "$1 claims $delivered delivered; $2 has $unique records" >&2; return 1; }
+	(( dups <= ${again:-0} )) ||
+		{ echo "$2 has $dups duplicates; $1 sent ${again:-0} again" >&2; return 1; }
+}
+
 # serve_unix IN ERR [ARGS...]: rxws-serve on $T/sock reading IN, appending
 # to got, logging to ERR (a background job's stdin must be given: it is
 # /dev/null otherwise). Sets SERVE_PID.
@@ -74,6 +90,7 @@ serve_unix() {
 	run "$PY" "$PEERS/numbers.py" got "$N" --max-dup 1024
 	assert_success
 	equation_holds c.err
+	agrees c.err got
 	assert_equal "$(summary c.err | cut -d' ' -f1,2)" "$N $N"
 	echo "# receiver killed: $output; sent again: $(resent c.err)" >&3
 }
@@ -96,6 +113,8 @@ serve_unix() {
 	run "$PY" "$PEERS/numbers.py" got "$N"
 	assert_success
 	equation_holds c.err
+	agrees c.err got
+	assert_equal "$(summary c.err | cut -d' ' -f1,2)" "$N $N"
 	echo "# receiver stopped: $output; sent again: $(resent c.err)" >&3
 }
 
@@ -119,6 +138,8 @@ serve_unix() {
 	run "$PY" "$PEERS/numbers.py" got "$N" --max-dup 1024
 	assert_success
 	equation_holds s.err
+	agrees s.err got
+	assert_equal "$(summary s.err | cut -d' ' -f1,2)" "$N $N"
 	assert contains s.err 'resumed'
 	echo "# receiver killed: $output; sent again: $(resent s.err)" >&3
 }
@@ -141,6 +162,8 @@ serve_unix() {
 	run "$PY" "$PEERS/numbers.py" got "$N"
 	assert_success
 	equation_holds s.err
+	agrees s.err got
+	assert_equal "$(summary s.err | cut -d' ' -f1,2)" "$N $N"
 	echo "# receiver stopped: $output; sent again: $(resent s.err)" >&3
 }
 
@@ -161,6 +184,8 @@ serve_unix() {
 	run "$PY" "$PEERS/numbers.py" got 334000 --max-dup 1024 --tags /a,/b,/c
 	assert_success
 	equation_holds g.err
+	agrees g.err got
+	assert_equal "$(summary g.err | cut -d' ' -f1,2)" "1002000 1002000"
 	echo "# group, receiver killed: $(echo $output); sent again: $(resent g.err)" >&3
 }
 
@@ -190,6 +215,9 @@ serve_unix() {
 	assert_equal "$STATUS" 0
 	run "$PY" "$PEERS/numbers.py" got 334000 --tags /a,/b,/c
 	assert_success
+	equation_holds s.err
+	agrees s.err got
+	assert_equal "$(summary s.err | cut -d' ' -f1,2)" "1002000 1002000"
 	echo "# group, receiver stopped: $(echo $output); sent again: $(resent s.err)" >&3
 }
 
