@@ -425,3 +425,55 @@ time.sleep(1000)' < out &
 		"http://127.0.0.1:$PORT/"
 	refute_output --partial 'Rxws-'
 }
+
+@test "an ack lost with its connection is sent again, unasked, on the resumed one" {
+	serve_unix /dev/null s.err -v -r -k /
+	wait_for 10 test -S "$T/sock"
+	run "$PY" "$PEERS/delivery_peer.py" --unix "$T/sock" ack-again
+	echo "$output"
+	assert_success
+	assert_line 'ok'
+}
+
+@test "connect to serve, the server stopped mid-stream while the client gives up on attempts, 50 times: no resumed stream stalls" {
+	# Attempts the client abandons queue up at the stopped server, which
+	# answers them all once continued: an ack sent on one of those, or on
+	# a connection that then broke, was once never repeated, and a client
+	# whose queue was full of records the server had waited for ever.
+	local i client s writer
+	seq 1 100000 > first
+	seq 100001 200000 > second
+	for i in $(seq 1 50); do
+		rm -f got c.err "$T/sock" feed
+		serve_unix /dev/null s$i.err -v -r -k "${FAST[@]:0:4}" /
+		s=$SERVE_PID
+		wait_for 10 test -S "$T/sock"
+		# Half the stream before the stop, half while stopped: the flood
+		# cannot be over before the stop, however fast the machine.
+		open_fifo feed
+		rxws-connect -v "${FAST[@]:0:8}" --connect-timeout 0.3 --unix "$T/sock" \
+			ws://localhost/ < feed 2> c.err &
+		client=$!
+		PIDS+=($client)
+		cat first > feed
+		wait_for 30 has_lines got 20000
+		kill -STOP "$s"
+		cat second > feed &
+		writer=$!
+		PIDS+=($writer)
+		# An attempt given up on while the server is stopped.
+		wait_for 10 contains c.err 'no connection within'
+		kill -CONT "$s"
+		wait_gone 30 "$writer"
+		close_fifo
+		wait_gone 30 "$client" || { echo "run $i stalled" >&2; tail -n 5 c.err s$i.err >&2; false; }
+		wait_status "$client"
+		assert_equal "$STATUS" 0
+		run "$PY" "$PEERS/numbers.py" got 200000
+		assert_success
+		equation_holds c.err
+		agrees c.err got
+		kill "$s"
+		wait_gone 10 "$s"
+	done
+}

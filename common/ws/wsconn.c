@@ -221,9 +221,16 @@ int wsconn_attach(struct wsconn *c, struct transport *link,
 		}
 		/* Numbering goes on from the peer's next message. */
 		if (resume->in_next - 1 != c->in_seq) {
-			c->in_seq = c->in_written = c->in_acked = resume->in_next - 1;
+			c->in_seq = c->in_written = resume->in_next - 1;
 			c->n_marks = 0;
 		}
+		/*
+		 * Our last ack may have gone down with the old connection (or
+		 * with an attempt the peer had given up on): the peer waits for
+		 * it, so it is sent again, at once. Acks are cumulative: one
+		 * more is harmless.
+		 */
+		c->in_acked = 0;
 	} else {
 		c->in_seq = c->in_written = c->in_acked = 0;
 		c->n_marks = 0;
