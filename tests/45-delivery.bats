@@ -477,3 +477,66 @@ time.sleep(1000)' < out &
 		wait_gone 10 "$s"
 	done
 }
+
+# slow_reader OUT: reads stdin at about 100 lines a second into OUT, and
+# leaves the rest when killed (its pipe's writer may be killed first).
+slow_reader() {
+	"$PY" -c '
+import sys, time
+with open(sys.argv[1], "w") as out:
+    for line in sys.stdin:
+        out.write(line)
+        out.flush()
+        time.sleep(0.01)' "$1"
+}
+
+# big_numbers N: N numbered records of 1 KiB (a pipe holds 64 of them).
+big_numbers() {
+	seq -f %01023.0f 1 "$1"
+}
+
+@test "rxws-serve stopped by SIGTERM while an acknowledging client writes slowly: delivered is what the client wrote, the rest unconfirmed, exit 75" {
+	big_numbers 1000 > in
+	serve_unix in s.err -v --wait-clients 1 /
+	wait_for 10 test -S "$T/sock"
+	rxws-connect -r --unix "$T/sock" ws://localhost/ 2> c.err | slow_reader got &
+	local pipeline=$!
+	PIDS+=($pipeline)
+	wait_for 30 has_lines got 50
+	kill -TERM "$SERVE_PID"
+	wait_gone 20 "$SERVE_PID"
+	wait_status "$SERVE_PID"
+	assert_equal "$STATUS" 75
+	# The reader gets all the client wrote before it dies.
+	pkill -KILL -f "rxws-connect -r --unix $T/sock" || true
+	wait_gone 30 "$pipeline"
+	equation_holds s.err
+	agrees s.err got
+	local read delivered discarded dropped unconfirmed lost pending
+	read -r read delivered discarded dropped unconfirmed lost pending <<< "$(summary s.err)"
+	echo "# the reader has $(lines got); the server: $delivered delivered, $unconfirmed unconfirmed" >&3
+	(( unconfirmed > 0 ))
+	assert contains s.err 'records not confirmed delivered'
+}
+
+@test "--drain-timeout with an acknowledging client that writes slowly: the error and the summary say the same, exit 75" {
+	big_numbers 1000 > in
+	serve_unix in s.err -v --wait-clients 1 --drain-timeout 1 /
+	wait_for 10 test -S "$T/sock"
+	rxws-connect -r --unix "$T/sock" ws://localhost/ 2> c.err | slow_reader got &
+	local pipeline=$!
+	PIDS+=($pipeline)
+	wait_gone 30 "$SERVE_PID"
+	wait_status "$SERVE_PID"
+	assert_equal "$STATUS" 75
+	pkill -KILL -f "rxws-connect -r --unix $T/sock" || true
+	wait_gone 30 "$pipeline"
+	equation_holds s.err
+	agrees s.err got
+	local read delivered discarded dropped unconfirmed lost pending said
+	read -r read delivered discarded dropped unconfirmed lost pending <<< "$(summary s.err)"
+	said=$(sed -n 's/.*error: \([0-9]*\) records\{0,1\} not delivered within --drain-timeout.*/\1/p' s.err)
+	echo "# the reader has $(lines got); the server said $said not delivered; $delivered delivered, $unconfirmed unconfirmed, $lost lost" >&3
+	assert_equal "$said" "$((unconfirmed + lost))"
+	assert_equal "$delivered" "$((read - said))"
+}

@@ -260,9 +260,13 @@ size_t wsconn_detach(struct wsconn *c)
 		c->head_started = false;
 	}
 	c->head_compressed = false;	/* its context is gone with the connection */
-	if (c->close_answered) {
+	/*
+	 * A peer that answered our close read all we sent before it; one that
+	 * acknowledges says what it wrote out, and only that confirms.
+	 */
+	if (c->close_answered && !c->acks)
 		confirm(c, c->inflight);
-	} else if (!c->acks && c->inflight) {
+	if (!c->acks && c->inflight) {
 		unconfirmed = c->inflight;
 		wsconn_log(c, LOG_WARN,
 			   "%s: %zu record%s sent on a connection that %s %s unconfirmed: "
