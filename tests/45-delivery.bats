@@ -540,3 +540,31 @@ big_numbers() {
 	assert_equal "$said" "$((unconfirmed + lost))"
 	assert_equal "$delivered" "$((read - said))"
 }
+
+@test "--overflow close: a stuck client's queued records and the new one count as dropped, not delivered" {
+	big_numbers 20000 > in
+	serve_unix in s.err -v --wait-clients 2 /
+	wait_for 10 test -S "$T/sock"
+	rxws-connect -r --unix "$T/sock" ws://localhost/ > fast.out 2> fast.err &
+	PIDS+=($!)
+	# The stuck client's stdout is a pipe nobody reads until the end.
+	rxws-connect -r --unix "$T/sock" ws://localhost/ 2> stuck.err |
+		{ wait_for 120 test -e "$T/go"; cat > stuck.out; } &
+	local stuck=$!
+	PIDS+=($stuck)
+	wait_gone 120 "$SERVE_PID"
+	wait_status "$SERVE_PID"
+	assert_equal "$STATUS" 0
+	assert contains s.err 'is too slow (--queue 1024 full): closing with 1008'
+	pkill -KILL -f "rxws-connect -r --unix $T/sock" || true
+	touch "$T/go"
+	wait_gone 30 "$stuck"
+	equation_holds s.err
+	local read delivered discarded dropped unconfirmed lost pending
+	read -r read delivered discarded dropped unconfirmed lost pending <<< "$(summary s.err)"
+	echo "# stuck client wrote $(lines stuck.out); the server: $delivered delivered, $dropped dropped" >&3
+	# Delivered means both clients have it: the stuck one has few.
+	(( delivered <= $(sort -u stuck.out | wc -l) + read - 1024 - 1 ))
+	(( dropped >= 1025 ))
+	(( delivered + dropped == read ))
+}

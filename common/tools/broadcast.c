@@ -81,17 +81,20 @@ void broadcast_leave(struct broadcast *b, struct member *m)
 	free_path(p, NULL);
 }
 
-/* What it has not been sent is dropped; what it was sent, the close settles. */
+/*
+ * What it has not been sent is dropped now, with the new record; what it
+ * was sent, when the connection ends, unless confirmed by then.
+ */
 static void close_too_slow(struct broadcast *b, struct path_clients *p, struct wsconn *c)
 {
-	size_t dropped = ring_truncate(&c->queue, c->inflight, FATE_DROPPED);
-	log_warn("%s on %s is too slow (--queue %zu full): closing with 1008, %zu record%s dropped",
-		 c->peer, p->path, b->cfg->queue_len, dropped + 1, dropped ? "s" : "");
+	size_t sent = c->inflight;
+	size_t dropped = wsconn_close_overflowed(c) + 1;
+	log_warn("%s on %s is too slow (--queue %zu full): closing with 1008, %zu record%s dropped"
+		 "%s", c->peer, p->path, b->cfg->queue_len, dropped, dropped == 1 ? "" : "s",
+		 sent ? " and those sent and not yet confirmed" : "");
 	struct member *m = lws_container_of(c, struct member, conn);
 	if (m->away)
 		b->expel(b->owner, m);
-	else
-		wsconn_close(c, WS_CLOSE_POLICY, "too slow");
 }
 
 /*

@@ -95,7 +95,10 @@ static void free_deflate(struct wsconn *c)
 
 void wsconn_free(struct wsconn *c)
 {
-	wsconn_abandon(c, FATE_UNCONFIRMED, FATE_LOST);
+	if (c->overflowed)
+		wsconn_abandon(c, FATE_DROPPED, FATE_DROPPED);
+	else
+		wsconn_abandon(c, FATE_UNCONFIRMED, FATE_LOST);
 	ring_free(&c->queue);
 	free_deflate(c);
 	free(c->pongs);
@@ -266,7 +269,11 @@ size_t wsconn_detach(struct wsconn *c)
 	 */
 	if (c->close_answered && !c->acks)
 		confirm(c, c->inflight);
-	if (!c->acks && c->inflight) {
+	if (c->overflowed && c->inflight) {
+		wsconn_log(c, LOG_WARN, "%s: %zu record%s sent and not confirmed: dropped "
+			   "(--overflow close)", c->peer, c->inflight, c->inflight == 1 ? "" : "s");
+		settle_sent(c, FATE_DROPPED);
+	} else if (!c->acks && c->inflight) {
 		unconfirmed = c->inflight;
 		wsconn_log(c, LOG_WARN,
 			   "%s: %zu record%s sent on a connection that %s %s unconfirmed: "
@@ -336,6 +343,15 @@ enum push_result wsconn_push(struct wsconn *c, struct msg *m, enum overflow poli
 	}
 	want_writeable(c);
 	return PUSH_QUEUED;
+}
+
+size_t wsconn_close_overflowed(struct wsconn *c)
+{
+	size_t dropped = ring_truncate(&c->queue, oldest_droppable(c), FATE_DROPPED);
+
+	c->overflowed = true;
+	wsconn_close(c, WS_CLOSE_POLICY, "too slow");
+	return dropped;
 }
 
 /* ---- Writing ---- */

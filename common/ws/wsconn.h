@@ -106,6 +106,11 @@ struct wsconn {
 	bool head_compressed;		/* its wire form is in zbuf */
 	bool acks;			/* the peer acknowledges (delivery.h) */
 	uint64_t resent;		/* messages sent again after a resume */
+	/*
+	 * Closed by --overflow close: what it holds is dropped, whatever
+	 * becomes of the connection, and its session ends.
+	 */
+	bool overflowed;
 	uint64_t burst_drops;
 	lws_usec_t full_since;		/* when its queue was first seen full; 0: not full */
 
@@ -169,6 +174,12 @@ size_t wsconn_detach(struct wsconn *c);
 void wsconn_abandon(struct wsconn *c, enum msg_fate sent_fate, enum msg_fate fate);
 
 enum push_result wsconn_push(struct wsconn *c, struct msg *m, enum overflow policy);
+/*
+ * --overflow close: closes with 1008. What it has not begun to send is
+ * dropped now (how many is returned); what it sent is dropped when the
+ * connection ends, unless the peer confirmed it by then.
+ */
+size_t wsconn_close_overflowed(struct wsconn *c);
 /* Messages not yet confirmed (sent or not). */
 size_t wsconn_queued(const struct wsconn *c);
 size_t wsconn_unsent(const struct wsconn *c);
