@@ -568,3 +568,97 @@ big_numbers() {
 	(( dropped >= 1025 ))
 	(( delivered + dropped == read ))
 }
+
+@test "stdout's count is of records written: a second SIGTERM with stdout blocked, and a server's stdout never read" {
+	big_numbers 2000 > in
+	start_serve in serve.out serve.err --wait-clients 1 /
+	# stdout: a pipe read only once the test says (go), all at once.
+	mkfifo out
+	{ wait_for 120 test -e "$T/go"; cat > got; } < out &
+	local reader=$!
+	PIDS+=($reader)
+	rxws-connect -r -v "ws://127.0.0.1:$PORT/" > out 2> c.err &
+	local client=$!
+	PIDS+=($client)
+	wait_for 10 contains c.err 'connected'
+	wait_for 30 eval "kill -USR1 $client; sleep 0.05; grep -qE 'received [0-9]{3,} messages' c.err"
+	kill -TERM "$client"
+	wait_for 10 contains c.err 'signal received: closing'
+	kill -TERM "$client"
+	wait_gone 5 "$client"
+	touch "$T/go"
+	wait_gone 10 "$reader"
+	# What the pipe held is what the summary says was written, no more.
+	local written
+	written=$(sed -n 's/.*stdout \([0-9]*\) records.*/\1/p' c.err | tail -n 1)
+	echo "# the client wrote $(lines got) records, and says $written" >&3
+	assert_equal "$(lines got)" "$written"
+	(( written < 2000 ))
+	assert contains c.err "records received and not written to stdout"
+
+	# rxws-serve -r into a pipe nobody reads: SIGTERM twice.
+	rm -f "$T/go"
+	mkfifo sout
+	{ wait_for 120 test -e "$T/go"; cat > sgot; } < sout &
+	reader=$!
+	PIDS+=($reader)
+	rxws-serve --unix "$T/sock2" -r -v / > sout 2> s2.err &
+	local server=$!
+	PIDS+=($server)
+	wait_for 10 test -S "$T/sock2"
+	rxws-connect --unix "$T/sock2" ws://localhost/ < in 2> c2.err &
+	PIDS+=($!)
+	wait_for 30 eval "kill -USR1 $server; sleep 0.05; grep -qE 'received [0-9]{3,} messages' s2.err"
+	kill -TERM "$server"
+	wait_for 10 contains s2.err 'signal received: closing'
+	kill -TERM "$server"
+	wait_gone 5 "$server"
+	touch "$T/go"
+	wait_gone 10 "$reader"
+	written=$(sed -n 's/.*stdout \([0-9]*\) records.*/\1/p' s2.err | tail -n 1)
+	echo "# the server wrote $(lines sgot) records, and says $written" >&3
+	assert_equal "$(lines sgot)" "$written"
+}
+
+@test "a receiving client killed (SIGKILL) again and again with a slow stdout leaves only whole records behind" {
+	"$PY" -c '
+for i in range(1, 100001):
+    print("%d %s" % (i, "x" * (i % 300)))' > in
+	serve_unix in s.err -v --wait-clients 1 --resume-timeout 30 /
+	wait_for 10 test -S "$T/sock"
+	local k pipeline before
+	for k in $(seq 1 8); do
+		before=$(lines got)
+		rxws-connect -r --session frag --unix "$T/sock" ws://localhost/ 2>> c.err |
+			"$PY" -c '
+import os, sys, time
+with open("got", "ab", buffering=0) as out:
+    while True:
+        b = os.read(0, 3000)
+        if not b:
+            break
+        out.write(b)
+        time.sleep(0.002)' &
+		pipeline=$!
+		PIDS+=($pipeline)
+		wait_for 30 eval "(( \$(lines got) >= $before + 2000 ))"
+		pkill -KILL -f "rxws-connect -r --session frag" || true
+		wait_gone 30 "$pipeline"
+	done
+	rxws-connect -r --session frag --unix "$T/sock" ws://localhost/ >> got 2>> c.err
+	wait_gone 60 "$SERVE_PID"
+	# Every line whole: its number, then as many x as the number says.
+	run "$PY" -c '
+bad = 0
+for line in open("got", "rb"):
+    n, _, xs = line.rstrip(b"\n").partition(b" ")
+    if not n.isdigit() or xs != b"x" * (int(n) % 300):
+        bad += 1
+        print("not whole:", line[:60])
+print("fragments:", bad)
+exit(1 if bad else 0)'
+	echo "$output" | tail -n 3
+	assert_success
+	run "$PY" "$PEERS/numbers.py" <(cut -d' ' -f1 got) 100000 --max-dup 100000
+	assert_success
+}

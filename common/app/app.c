@@ -41,12 +41,13 @@ struct app {
 	struct reader reader;
 	struct writer writer;
 	struct stats stats;
-	struct buf out;			/* records not yet given to the writer */
-	uint64_t submitted;		/* bytes given to the writer, in all */
+	struct outq out;		/* records not yet given to the writer */
 	uint64_t awaiting;		/* where the last record written ends */
 	uint64_t reported;		/* how far the tool knows stdout was written */
 	struct converter conv;		/* for received messages */
-	uint64_t records_written;
+	uint64_t records_written;	/* made into stdout records (--count) */
+	/* The same, for the signal thread: what a second signal leaves unwritten. */
+	atomic_uint_least64_t records_made;
 
 	enum app_phase phase;
 	int exit_code;			/* -1 until something decides it */
@@ -177,6 +178,20 @@ void app_set_tool(struct app *a, const struct tool_ops *ops, void *tool)
 }
 
 /*
+ * Records made for stdout that never reached it (stdout closed, a second
+ * signal): said, since the summary counts only what was written.
+ */
+static void report_unwritten(struct app *a, const char *when)
+{
+	uint64_t made = stat_get(&a->records_made);
+	uint64_t written = stat_get(&a->stats.records_out);
+
+	if (made > written)
+		log_warn("%s%llu record%s received and not written to stdout", when,
+			 (unsigned long long)(made - written), made - written == 1 ? "" : "s");
+}
+
+/*
  * A second SIGINT or SIGTERM: the user means it. Whatever stdout or the
  * network are doing, the process ends now (with the signal's usual code),
  * saying what it leaves undelivered; from this thread, which never blocks
@@ -189,6 +204,7 @@ static _Noreturn void exit_at_once(struct app *a, int sig)
 	if (pending)
 		log_error("second signal: exiting at once; %llu record%s read and not "
 			  "delivered (lost)", (unsigned long long)pending, pending == 1 ? "" : "s");
+	report_unwritten(a, "second signal: ");
 	stats_report_final(&a->stats, a->cfg->tool == TOOL_SERVE, a->cfg->verbosity >= 1);
 	_exit(128 + sig);
 }
@@ -241,7 +257,6 @@ static void flush_out(struct app *a)
 {
 	size_t backlog;
 
-	a->submitted += a->out.len;
 	if (writer_submit(&a->writer, &a->out, &backlog)) {
 		log_error("out of memory for stdout records");
 		app_stop(a, EXIT_SOFTWARE, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION);
@@ -271,17 +286,21 @@ const char *app_output(struct app *a, const char *path, size_t path_len,
 	/* Past --count: consumed, not written (rxws-connect(1), --count). */
 	if (cfg->count && a->records_written >= cfg->count)
 		return NULL;
-	const char *why = frame_to_record(&a->conv, &a->out, path, path_len,
+	uint64_t start = outq_end(&a->out);
+	const char *why = frame_to_record(&a->conv, &a->out.bytes, path, path_len,
 					  type, binary, data, len);
 	if (why)
 		return why;
+	if (outq_record_end(&a->out, start, len)) {
+		log_error("out of memory for stdout records");
+		app_stop(a, EXIT_SOFTWARE, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION);
+	}
 	if (a->ops->received)	/* broker hook */
 		a->ops->received(a->tool, path, path_len, binary, data, len);
 	a->records_written++;
-	stat_add(&a->stats.records_out, 1);
-	stat_add(&a->stats.bytes_out, len);
-	*at = a->awaiting = a->submitted + a->out.len;
-	if (a->out.len >= OUT_SUBMIT_AT)
+	stat_add(&a->records_made, 1);
+	*at = a->awaiting = outq_end(&a->out);
+	if (outq_len(&a->out) >= OUT_SUBMIT_AT)
 		flush_out(a);
 	if (cfg->count && a->records_written == cfg->count)
 		on_count_reached(a);
@@ -524,7 +543,8 @@ static lws_usec_t tick_period(const struct config *cfg)
 
 static int start_threads(struct app *a)
 {
-	if (writer_start(&a->writer, STDOUT_FILENO, a->ctx, OUT_LOW_WATER)) {
+	if (writer_start(&a->writer, STDOUT_FILENO, a->ctx, OUT_LOW_WATER,
+			 &a->stats.records_out, &a->stats.bytes_out)) {
 		log_error("cannot start the stdout thread");
 		return -1;
 	}
@@ -560,7 +580,7 @@ int app_run(struct app *a)
 				a->exit_code = EXIT_SOFTWARE;
 			break;
 		}
-		if (a->out.len)
+		if (outq_len(&a->out))
 			flush_out(a);
 	}
 
@@ -589,6 +609,7 @@ int app_run(struct app *a)
 
 static int settle(struct app *a, int rc)
 {
+	report_unwritten(a, "");
 	struct ledger *l = &a->stats.ledger;
 	uint64_t lost = ledger_get(l, FATE_LOST) + ledger_pending(l);
 	uint64_t unconfirmed = ledger_get(l, FATE_UNCONFIRMED);
@@ -614,7 +635,7 @@ int app_end(struct app *a, int rc)
 	}
 	inbox_destroy(&a->inbox);
 	ring_free(&a->pending);
-	buf_free(&a->out);
+	outq_free(&a->out);
 	converter_free(&a->conv);
 	if (a->ran)
 		rc = settle(a, rc);

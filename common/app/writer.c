@@ -2,20 +2,42 @@
 #include "app/writer.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <libwebsockets.h>
 #include <poll.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
+
+#include "base/stats.h"
 
 /* A buffer that once held a huge record is not kept at that size. */
 #define KEEP_CAPACITY (4u << 20)
+/* What one write(2) may take when stdout is not a pipe. */
+#define WRITE_MAX (1u << 20)
 
 static void wake_loop(struct writer *w)
 {
 	if (w->ctx)
 		lws_cancel_service(w->ctx);
+}
+
+/*
+ * How much a write can surely put in the pipe at once, whole. An empty
+ * pipe takes its capacity. Otherwise what is free cannot be known from
+ * the bytes unread (a pipe keeps them in page-sized slots that partial
+ * writes and reads leave partly filled), but a write of up to PIPE_BUF
+ * bytes is atomic: it goes in whole, or waits and then goes in whole.
+ */
+static size_t pipe_room(const struct writer *w)
+{
+	int unread = 0;
+
+	if (ioctl(w->fd, FIONREAD, &unread) == 0 && unread == 0)
+		return w->pipe_size;
+	return PIPE_BUF;
 }
 
 /* Writes all of p; returns 0 or an errno. */
@@ -40,6 +62,55 @@ static int write_all(int fd, const unsigned char *p, size_t n)
 	return 0;
 }
 
+/*
+ * n more bytes are out, and with them the records up to *done (NULL: no
+ * record ended in them). Called with mu held; true when the loop asked to
+ * be woken by now.
+ */
+static bool count_written(struct writer *w, size_t n, const struct out_mark *done)
+{
+	bool wake = false;
+
+	if (done && done->records > w->records_done) {
+		stat_add(w->records_out, done->records - w->records_done);
+		stat_add(w->payload_out, done->payload - w->payload_done);
+		w->records_done = done->records;
+		w->payload_done = done->payload;
+	}
+	w->written += n;
+	if (w->notify_on_low && w->backlog <= w->low_water) {
+		w->notify_on_low = false;
+		wake = true;
+	}
+	if (w->notify_at && w->written >= w->notify_at) {
+		w->notify_at = 0;
+		wake = true;
+	}
+	return wake;
+}
+
+/* Writes all of w->writing, a cut at a time; 0 or an errno. */
+static int write_queue(struct writer *w)
+{
+	struct outq *q = &w->writing;
+
+	while (outq_len(q)) {
+		size_t n = outq_cut(q, w->pipe_size ? pipe_room(w) : WRITE_MAX);
+		int err = write_all(w->fd, outq_data(q), n);
+		if (err)
+			return err;
+		struct out_mark done;
+		outq_take(q, n, &done);
+		pthread_mutex_lock(&w->mu);
+		w->backlog -= n;
+		bool wake = count_written(w, n, &done);
+		pthread_mutex_unlock(&w->mu);
+		if (wake)
+			wake_loop(w);
+	}
+	return 0;
+}
+
 /* Idle: wait for data, or for the reader of stdout to go away. */
 static bool wait_for_work(struct writer *w)
 {
@@ -59,7 +130,7 @@ static void *writer_main(void *arg)
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		if (!w->pending.len) {
+		if (!outq_len(&w->pending)) {
 			if (w->stop)
 				break;
 			if (!wait_for_work(w)) {
@@ -68,33 +139,19 @@ static void *writer_main(void *arg)
 			}
 			continue;
 		}
-		buf_swap(&w->pending, &w->writing);
+		/* writing is empty: this swaps, and cannot fail. */
+		outq_move(&w->writing, &w->pending);
 		pthread_mutex_unlock(&w->mu);
 
-		int err = write_all(w->fd, w->writing.data, w->writing.len);
+		int err = write_queue(w);
 
 		pthread_mutex_lock(&w->mu);
-		w->backlog -= w->writing.len;
-		if (!err)
-			w->written += w->writing.len;
-		w->writing.len = 0;
-		if (w->writing.cap > KEEP_CAPACITY)
-			buf_free(&w->writing);
+		if (w->writing.bytes.cap > KEEP_CAPACITY)
+			buf_free(&w->writing.bytes);
 		if (err) {
 			w->error = err;
 			break;
 		}
-		bool wake = false;
-		if (w->notify_on_low && w->backlog <= w->low_water) {
-			w->notify_on_low = false;
-			wake = true;
-		}
-		if (w->notify_at && w->written >= w->notify_at) {
-			w->notify_at = 0;
-			wake = true;
-		}
-		if (wake)
-			wake_loop(w);
 	}
 	pthread_mutex_unlock(&w->mu);
 	if (w->error)
@@ -102,13 +159,17 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-int writer_start(struct writer *w, int fd, struct lws_context *ctx,
-		 size_t low_water)
+int writer_start(struct writer *w, int fd, struct lws_context *ctx, size_t low_water,
+		 atomic_uint_least64_t *records_out, atomic_uint_least64_t *payload_out)
 {
 	memset(w, 0, sizeof(*w));
 	w->fd = fd;
 	w->ctx = ctx;
 	w->low_water = low_water;
+	w->records_out = records_out;
+	w->payload_out = payload_out;
+	int size = fcntl(fd, F_GETPIPE_SZ);
+	w->pipe_size = size > 0 ? (size_t)size : 0;
 	pthread_mutex_init(&w->mu, NULL);
 	if (wake_thread_start(&w->thread, writer_main, w)) {
 		pthread_mutex_destroy(&w->mu);
@@ -124,51 +185,48 @@ int writer_start(struct writer *w, int fd, struct lws_context *ctx,
  * PIPE_BUF bytes, a pipe or socket that polls writable takes it without
  * blocking; the thread's own buffers are empty, so order is kept. Bulk
  * stays with the thread, which writes while the loop reads on.
- * Returns how many bytes went.
+ * Returns whether the loop asked to be woken by now.
  */
 #define WRITE_NOW_MAX 1024
 _Static_assert(WRITE_NOW_MAX <= PIPE_BUF, "a write that might block");
-static size_t write_now(struct writer *w, const struct buf *local)
+static bool write_now(struct writer *w, struct outq *local)
 {
 	struct pollfd pfd = { .fd = w->fd, .events = POLLOUT };
-	if (w->backlog || w->error || local->len > WRITE_NOW_MAX ||
+	if (w->backlog || w->error || outq_len(local) > WRITE_NOW_MAX ||
 	    poll(&pfd, 1, 0) != 1 || pfd.revents != POLLOUT)
-		return 0;
-	ssize_t k = write(w->fd, local->data, local->len);
-	return k > 0 ? (size_t)k : 0;	/* errors: the thread meets them */
+		return false;
+	ssize_t k = write(w->fd, outq_data(local), outq_len(local));
+	if (k <= 0)
+		return false;	/* errors: the thread meets them */
+	struct out_mark done = { 0 };
+	outq_take(local, (size_t)k, &done);
+	return count_written(w, (size_t)k, done.records ? &done : NULL);
 }
 
-int writer_submit(struct writer *w, struct buf *local, size_t *backlog)
+int writer_submit(struct writer *w, struct outq *local, size_t *backlog)
 {
-	size_t n = local->len;
-	int rc = 0;
-	bool wake = false;
+	int rc = outq_seal(local);
+	bool wake_thread = false, wake = false;
 
 	pthread_mutex_lock(&w->mu);
-	size_t done = write_now(w, local);
-	w->written += done;
-	if (done) {
-		n -= done;
-		memmove(local->data, local->data + done, n);
-		local->len = n;
-	}
-	if (n && !w->error) {
-		/* Swapping hands the loop the writer's spare, empty buffer. */
-		if (!w->pending.len)
-			buf_swap(&w->pending, local);
-		else
-			rc = buf_append(&w->pending, local->data, n);
+	if (!rc)
+		wake = write_now(w, local);
+	size_t n = outq_len(local);
+	if (!rc && n && !w->error) {
+		rc = outq_move(&w->pending, local);
 		if (!rc) {
 			w->backlog += n;
-			wake = w->idle;
+			wake_thread = w->idle;
 		}
 	}
 	/* After an error, stdout is gone: nobody will read these. */
-	local->len = 0;
+	outq_take(local, outq_len(local), NULL);
 	*backlog = w->backlog;
 	pthread_mutex_unlock(&w->mu);
-	if (wake)
+	if (wake_thread)
 		wake_thread_wake(&w->thread);
+	if (wake)
+		wake_loop(w);
 	return rc;
 }
 
@@ -229,6 +287,6 @@ void writer_finish(struct writer *w)
 	wake_thread_join(&w->thread);
 	w->running = false;
 	pthread_mutex_destroy(&w->mu);
-	buf_free(&w->pending);
-	buf_free(&w->writing);
+	outq_free(&w->pending);
+	outq_free(&w->writing);
 }

@@ -1,35 +1,42 @@
 /*
  * writer: the thread that writes stdout.
  *
- * The loop builds whole records into its own buffer and submits it after
+ * The loop builds whole records into its own outq and submits it after
  * each service pass; the thread writes what it gets with as few write(2)
- * calls as it can, so a record is never split between writers and a slow
- * stdout never blocks the loop. The loop reads the backlog to decide when
- * to stop reading from the network; the thread wakes the loop once the
- * backlog is low again, and when stdout breaks (EPIPE, even while idle).
- * A small submission finding nothing queued is written at once, when
- * stdout can take it without blocking.
+ * calls as it can, each ending at the end of a record (outq.h), so a
+ * record is never split between writers, and a pipe gets no more than it
+ * has room for: a writer killed between two writes leaves whole records
+ * only (but for a record larger than PIPE_BUF that had to wait for room).
+ * The records and bytes written are counted as each write completes.
+ *
+ * A slow stdout never blocks the loop. The loop reads the backlog to
+ * decide when to stop reading from the network; the thread wakes the loop
+ * once the backlog is low again, and when stdout breaks (EPIPE, even while
+ * idle). A small submission finding nothing queued is written at once,
+ * when stdout can take it without blocking.
  */
 #ifndef RXWS_WRITER_H
 #define RXWS_WRITER_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "base/buf.h"
+#include "app/outq.h"
 #include "base/wake_thread.h"
 
 struct lws_context;
 
 struct writer {
 	int fd;
+	size_t pipe_size;	/* stdout is a pipe of this capacity; 0: not a pipe */
 	struct wake_thread thread;	/* woken when idle and given work */
 	bool running;
 	pthread_mutex_t mu;
-	struct buf pending;	/* submitted by the loop */
-	struct buf writing;	/* owned by the thread while it writes */
+	struct outq pending;	/* submitted by the loop */
+	struct outq writing;	/* owned by the thread while it writes */
 	size_t backlog;		/* bytes submitted and not yet written */
 	size_t low_water;
 	bool idle, stop, notify_on_low;
@@ -37,15 +44,20 @@ struct writer {
 	uint64_t notify_at;	/* wake the loop once written reaches it; 0: no */
 	int error;		/* errno of the write that failed */
 	struct lws_context *ctx;
+	/* Counted as writes complete: records and their payload bytes. */
+	atomic_uint_least64_t *records_out, *payload_out;
+	uint64_t records_done, payload_done;
 };
 
-int writer_start(struct writer *w, int fd, struct lws_context *ctx,
-		 size_t low_water);
+/* records_out, payload_out: where to count what was written. */
+int writer_start(struct writer *w, int fd, struct lws_context *ctx, size_t low_water,
+		 atomic_uint_least64_t *records_out, atomic_uint_least64_t *payload_out);
 /*
- * Moves local's bytes to the writer; local is left empty. Returns 0, or -1
- * when out of memory; *backlog gets what is now waiting to be written.
+ * Moves local's records (sealed here) to the writer; local is left empty.
+ * Returns 0, or -1 when out of memory; *backlog gets what is now waiting
+ * to be written.
  */
-int writer_submit(struct writer *w, struct buf *local, size_t *backlog);
+int writer_submit(struct writer *w, struct outq *local, size_t *backlog);
 size_t writer_backlog(struct writer *w);
 /* Bytes written to stdout so far. */
 uint64_t writer_written(struct writer *w);
