@@ -161,6 +161,66 @@ appended_at_least() {
 	contains m1.err 'appender connected again'
 }
 
+@test "Redis restarted without its data: every member reports the reset, the feeder's summary counts what it lost and it exits 75" {
+	start_redis
+	open_fifo in
+	local fast=(--retry-delay 0.05 --retry-max 0.2)
+	start_member m1 in "${fast[@]}" /
+	start_member m2 /dev/null -k --metrics "${fast[@]}" /
+	start_member m3 /dev/null -k "${fast[@]}" /
+	for m in m1 m2 m3; do
+		rxws-connect -r "${fast[@]}" "ws://127.0.0.1:${MPORT[$m]}/" > "c_$m.out" 2> "c_$m.err" &
+		PIDS+=($!)
+	done
+	for m in m1 m2 m3; do wait_for 10 has_clients "$m.err" 1; done
+
+	# 200,000 records at 50,000 a second.
+	"$PY" -c '
+import sys, time
+n, rate, t0, i = 200000, 50000, time.monotonic(), 1
+while i <= n:
+    due = min(n, int((time.monotonic() - t0) * rate) + 1)
+    sys.stdout.write("".join("%d\n" % k for k in range(i, due + 1)))
+    sys.stdout.flush()
+    i = due + 1
+    time.sleep(0.005)' > in &
+	local feeder=$!
+	PIDS+=($feeder)
+	wait_for 60 has_lines c_m1.out 50000
+	# m3 falls behind; then Redis loses everything.
+	kill -STOP "${MPID[m3]}"
+	wait_for 60 has_lines c_m1.out 100000
+	stop_redis KILL
+	rm -rf "$T/redis"
+	start_redis
+	wait_for 20 contains m1.err 'was reset'
+	kill -CONT "${MPID[m3]}"
+	wait_gone 60 "$feeder"
+	close_fifo
+	wait_gone 60 "${MPID[m1]}" || { tail -n 20 m1.err >&2; false; }
+	wait_status "${MPID[m1]}"
+	assert_equal "$STATUS" 75
+	assert contains m1.err "what it appended may not have reached every member"
+	# Every member says so, and counts it.
+	for m in m2 m3; do
+		wait_for 20 contains "$m.err" 'was reset (its epoch changed'
+		run counters "$m"
+		assert_output --partial ', 1 resets'
+		assert_output --regexp '[1-9][0-9]* gaps'
+	done
+	run curl -s --max-time 5 "http://127.0.0.1:${MPORT[m2]}/metrics"
+	assert_line 'rxws_broker_resets_total 1'
+	# The feeder's account: what it counts delivered, its own client has.
+	local delivered lost
+	delivered=$(sed -n 's/.*stdin 200000 records ([^)]*): \([0-9]*\) delivered.*/\1/p' m1.err)
+	lost=$(sed -n 's/.* \([0-9]*\) lost, 0 pending.*/\1/p' m1.err | tail -n 1)
+	wait_for 20 eval "(( \$(lines c_m1.out) >= $delivered ))"
+	echo "# feeder: $delivered delivered, $lost lost; clients: $(lines c_m1.out), $(lines c_m2.out), $(lines c_m3.out)" >&3
+	assert_equal "$(sort -un c_m1.out | wc -l)" "$delivered"
+	(( delivered + lost == 200000 ))
+	(( $(lines c_m3.out) < 200000 ))
+}
+
 @test "a member killed and restarted: its new clients get the records from then on; the others are not disturbed" {
 	start_redis
 	open_fifo in

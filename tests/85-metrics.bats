@@ -339,7 +339,7 @@ print(head.split(b"\r\n")[0].decode(), len(body))'
 	wait_for 20 contains serve.err 'reading rxws:out after id'
 	scrape m0.txt
 	assert_equal "$(value m0.txt rxws_broker_appended_total)" 0
-	assert_equal "$(grep -c '^# TYPE rxws_broker_' m0.txt)" 7
+	assert_equal "$(grep -c '^# TYPE rxws_broker_' m0.txt)" 8
 	printf 'one\ntwo\n' > in
 	wait_for 10 reaches rxws_broker_appended_total 2
 	wait_for 10 reaches rxws_broker_read_total 2

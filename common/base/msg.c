@@ -68,6 +68,16 @@ uint64_t ledger_get(struct ledger *l, enum msg_fate fate)
 	return atomic_load_explicit(&l->settled[fate], memory_order_relaxed);
 }
 
+void ledger_refate(struct ledger *l, enum msg_fate from, enum msg_fate to, uint64_t n)
+{
+	uint64_t had = ledger_get(l, from);
+
+	if (n > had)
+		n = had;
+	atomic_fetch_sub_explicit(&l->settled[from], n, memory_order_relaxed);
+	atomic_fetch_add_explicit(&l->settled[to], n, memory_order_relaxed);
+}
+
 uint64_t ledger_pending(struct ledger *l)
 {
 	uint64_t settled = 0;

@@ -62,6 +62,11 @@ void msg_count(struct msg *m, struct ledger *ledger);
 uint64_t ledger_get(struct ledger *l, enum msg_fate fate);
 /* Records read and not settled yet. */
 uint64_t ledger_pending(struct ledger *l);
+/*
+ * n records settled as from turn out to have met to (the broker lost
+ * what it had acknowledged): the account moves them.
+ */
+void ledger_refate(struct ledger *l, enum msg_fate from, enum msg_fate to, uint64_t n);
 
 /* What a full queue does with one more message (--overflow). */
 enum overflow {

@@ -9,7 +9,7 @@
 
 #include "base/log.h"
 
-enum { N_BASE = 20, N_COUNTERS = 27 };
+enum { N_BASE = 20, N_COUNTERS = 28 };
 
 static void report(struct stats *s, bool is_server, bool final)
 {
@@ -28,7 +28,7 @@ static void report(struct stats *s, bool is_server, bool final)
 		stat_get(&s->broker_appended), stat_get(&s->broker_read),
 		stat_get(&s->broker_duplicates), stat_get(&s->broker_gaps),
 		stat_get(&s->broker_lost), stat_get(&s->broker_bad),
-		stat_get(&s->broker_reconnects),
+		stat_get(&s->broker_reconnects), stat_get(&s->broker_resets),
 	};
 	static const char *const keys[N_COUNTERS] = {
 		"records_in", "delivered", "discarded", "dropped", "unconfirmed", "lost",
@@ -36,7 +36,7 @@ static void report(struct stats *s, bool is_server, bool final)
 		"received", "bytes_received", "bad_received", "records_out",
 		"bytes_out", "reconnects", "clients_now", "clients_total",
 		"broker_appended", "broker_read", "broker_duplicates", "broker_gaps",
-		"broker_lost", "broker_bad", "broker_reconnects",
+		"broker_lost", "broker_bad", "broker_reconnects", "broker_resets",
 	};
 	if (final) {
 		n[5] += n[6];
@@ -50,8 +50,9 @@ static void report(struct stats *s, bool is_server, bool final)
 	if (s->broker)
 		snprintf(broker, sizeof(broker),
 			 "; broker: appended %" PRIu64 ", read %" PRIu64 ", %" PRIu64 " duplicates, "
-			 "%" PRIu64 " gaps (%" PRIu64 " records lost), %" PRIu64 " bad, %" PRIu64 " reconnects",
-			 n[20], n[21], n[22], n[23], n[24], n[25], n[26]);
+			 "%" PRIu64 " gaps (%" PRIu64 " records lost), %" PRIu64 " bad, %" PRIu64 " reconnects, "
+			 "%" PRIu64 " resets",
+			 n[20], n[21], n[22], n[23], n[24], n[25], n[26], n[27]);
 
 	char peers[96];
 	if (is_server)

@@ -48,6 +48,7 @@ struct stats {
 	atomic_uint_least64_t broker_read;		/* entries handed on */
 	atomic_uint_least64_t broker_duplicates;	/* copies of a retried XADD */
 	atomic_uint_least64_t broker_gaps, broker_lost;	/* trimmed before read, or not appended */
+	atomic_uint_least64_t broker_resets;		/* the stream lost with Redis' data */
 	atomic_uint_least64_t broker_bad;		/* entries skipped */
 	atomic_uint_least64_t broker_reconnects;
 };

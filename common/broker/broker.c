@@ -102,6 +102,55 @@ const char *broker_failure(struct broker *b)
 	return f;
 }
 
+/* --- a reset stream ------------------------------------------------------- */
+
+void broker_note_reset(struct broker *b, uint64_t own_seq)
+{
+	stat_add(&b->stats->broker_resets, 1);
+	if (!b->role.append_out)
+		return;
+	pthread_mutex_lock(&b->mu);
+	if (!b->reset_pending) {
+		b->reset_pending = true;
+		b->reset_own_seq = own_seq;
+	}
+	pthread_mutex_unlock(&b->mu);
+}
+
+void broker_count_reset_losses(struct broker *b, uint64_t first_own_seq)
+{
+	pthread_mutex_lock(&b->mu);
+	if (!b->reset_pending) {
+		pthread_mutex_unlock(&b->mu);
+		return;
+	}
+	/*
+	 * Ours are appended in order, and those Redis did not acknowledge
+	 * are sent again into the new stream: what lies between the last
+	 * read back from the old stream and the first in the new one was
+	 * acknowledged and lost. At the end, with none of ours in the new
+	 * stream, every one acknowledged since is.
+	 */
+	uint64_t upto = first_own_seq ? first_own_seq - 1 : b->acked_out_seq;
+	uint64_t lost = upto > b->reset_own_seq ? upto - b->reset_own_seq : 0;
+	b->reset_pending = false;
+	pthread_mutex_unlock(&b->mu);
+	if (!lost)
+		return;
+	/* They counted as delivered once Redis had them: they were not. */
+	ledger_refate(&b->stats->ledger, FATE_DELIVERED, FATE_LOST, lost);
+	stat_add(&b->stats->broker_lost, lost);
+	log_error("broker %s: %" PRIu64 " record%s this member appended to %s %s lost "
+		  "with the stream before any member could be sure to read %s",
+		  b->url->shown, lost, lost == 1 ? "" : "s", b->key_out,
+		  lost == 1 ? "was" : "were", lost == 1 ? "it" : "them");
+}
+
+bool broker_was_reset(struct broker *b)
+{
+	return stat_get(&b->stats->broker_resets) != 0;
+}
+
 /* --- the queue (loop side appends, the appender pops) ------------------ */
 
 static struct pending_append *q_at(struct broker *b, size_t i)
@@ -456,5 +505,6 @@ void broker_stop(struct broker *b)
 		pthread_join(b->append_thread, NULL);
 	if (b->read_running)
 		pthread_join(b->read_thread, NULL);
+	broker_count_reset_losses(b, 0);
 	broker_free(b);
 }

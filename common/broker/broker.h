@@ -79,5 +79,10 @@ size_t broker_unacked(struct broker *b);
 void broker_want_wake(struct broker *b);
 /* Why the broker gave up (--retries), or NULL. */
 const char *broker_failure(struct broker *b);
+/*
+ * The stream was found reset (Redis lost it): what this member appended
+ * may not have reached every member.
+ */
+bool broker_was_reset(struct broker *b);
 
 #endif

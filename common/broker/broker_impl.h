@@ -80,6 +80,14 @@ struct broker {
 
 	/* Reader. */
 	bool positioned;		/* the reader knows where it starts */
+	/*
+	 * The stream was reset (Redis lost it) after our own record number
+	 * reset_own_seq was read back: those we appended after it, that Redis
+	 * acknowledged and lost, are counted once the first of ours in the
+	 * new stream says where it starts (or at the end).
+	 */
+	bool reset_pending;
+	uint64_t reset_own_seq;
 	struct inbox handoff;		/* entries for the loop */
 	struct stream_id read_id;	/* last entry handed on (or skipped) */
 	uint64_t own_seen_seq;		/* our own last P:out record read back */
@@ -106,5 +114,12 @@ void broker_wake_loop(struct broker *b);
 bool broker_stopping(struct broker *b);
 
 void *broker_read_main(void *arg);
+/*
+ * The reader found the stream reset; own_seq: our last record it had read
+ * back. Records of ours that Redis lost are counted from here.
+ */
+void broker_note_reset(struct broker *b, uint64_t own_seq);
+/* The first record of ours read after a reset, or 0 at the end: the losses counted. */
+void broker_count_reset_losses(struct broker *b, uint64_t first_own_seq);
 
 #endif

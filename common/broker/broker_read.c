@@ -18,6 +18,16 @@
  *
  * Entries a member appended carry src and seq: a copy left by a retried
  * XADD has a seq not above the last seen from its src, and is dropped.
+ *
+ * A stream can also be reset: Redis restarted without its data, the key
+ * deleted. New ids are usually above ours (they come from the clock), so
+ * the ids alone would not show it. The key P:epoch says which life of
+ * the stream this is: each read sets it to a new random value if it is
+ * missing (SET NX) and reads it, in the same transaction. An epoch other
+ * than ours, a stream whose entries-added fell below our ordinal, or whose
+ * last id went below ours, is a reset: a gap of a size nobody can know
+ * (what the old stream held after our last id is gone), logged and
+ * counted, and the new stream is read from its start.
  */
 #include "broker/broker_impl.h"
 
@@ -25,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "base/log.h"
 #include "base/pathmap.h"
@@ -33,6 +44,8 @@
 #include "records/convert.h"
 
 #define READ_BATCH 512
+/* An epoch: 16 random bytes, in hex. */
+#define EPOCH_LEN 32
 #define READ_BATCH_TEXT "512"
 /* How long XREAD waits for something new before it looks again. */
 #define BLOCK_MS "1000"
@@ -53,6 +66,8 @@ struct reader {
 	struct redis_link *l;
 	const char *key;
 	bool positioned;
+	char *epoch_key;
+	char epoch[EPOCH_LEN + 1];	/* the life of the stream we read */
 	struct stream_id last;		/* the last entry read */
 	uint64_t ordinal;		/* how many entries were added up to it */
 	struct pathmap srcs;
@@ -230,6 +245,7 @@ static void take_entry(struct reader *r, const redisReply *e)
 	if (src && src->len == strlen(r->b->src) && !memcmp(src->str, r->b->src, src->len)) {
 		const redisReply *seq = field(fields, "seq");
 		r->own_seen = strtoull(seq ? seq->str : "0", NULL, 10);
+		broker_count_reset_losses(r->b, r->own_seen);
 	}
 	const char *why;
 	struct msg *m = entry_message(r, fields, &why);
@@ -301,10 +317,29 @@ static bool stream_figures(const redisReply *info, struct stream_id *first,
 }
 
 /*
- * The transaction's answer (XINFO STREAM's, and XRANGE's or NULL): the
- * position, gaps, entries. false: not the answer expected.
+ * The stream is a new one: what the old one held after our last id is
+ * gone, and nobody can say how much that was. Read from its start.
  */
-static bool on_answer(struct reader *r, const redisReply *info,
+static void reset(struct reader *r, const char *why)
+{
+	struct broker *b = r->b;
+	char at[48];
+
+	stream_id_format(r->last, at, sizeof(at));
+	log_error("broker %s: %s was reset (%s): a gap after id %s of a size that cannot be "
+		  "known; reading the new stream from its start",
+		  b->url->shown, r->key, why, at);
+	stat_add(&b->stats->broker_gaps, 1);
+	broker_note_reset(b, r->own_seen);
+	r->last = (struct stream_id){ 0, 0 };
+	r->ordinal = 0;
+}
+
+/*
+ * The transaction's answer (the epoch, XINFO STREAM's, and XRANGE's or
+ * NULL): the position, gaps, entries. false: not the answer expected.
+ */
+static bool on_answer(struct reader *r, const redisReply *epoch, const redisReply *info,
 		      const redisReply *entries)
 {
 	struct broker *b = r->b;
@@ -312,9 +347,12 @@ static bool on_answer(struct reader *r, const redisReply *info,
 	uint64_t added, length;
 	char at[48];
 
-	if (!stream_figures(info, &first, &added, &length, &last_generated) ||
+	if (epoch->type != REDIS_REPLY_STRING || epoch->len != EPOCH_LEN ||
+	    !stream_figures(info, &first, &added, &length, &last_generated) ||
 	    (entries && entries->type != REDIS_REPLY_ARRAY))
 		return false;
+	bool new_epoch = r->epoch[0] && memcmp(r->epoch, epoch->str, EPOCH_LEN);
+	memcpy(r->epoch, epoch->str, EPOCH_LEN);
 
 	if (!r->positioned) {
 		/* From now on: what was added before is not ours to serve. */
@@ -331,13 +369,11 @@ static bool on_answer(struct reader *r, const redisReply *info,
 		pthread_mutex_unlock(&b->mu);
 		return true;
 	}
-	if (stream_id_cmp(last_generated, r->last) < 0) {
-		stream_id_format(r->last, at, sizeof(at));
-		log_warn("broker %s: %s was reset (its last id is below %s, ours): reading it from its start",
-			 b->url->shown, r->key, at);
-		r->last = (struct stream_id){ 0, 0 };
-		r->ordinal = 0;
-		return true;
+	if (new_epoch || stream_id_cmp(last_generated, r->last) < 0 || added < r->ordinal) {
+		reset(r, new_epoch ? "its epoch changed: Redis lost its data, or the key was deleted"
+			 : added < r->ordinal ? "fewer entries were ever added to it than we read"
+			 : "its last id is below ours");
+		return true;	/* the entries after our old id: read again from the start */
 	}
 	uint64_t trimmed = added - (length < added ? length : added);
 	bool past_us = length == 0 || stream_id_cmp(first, r->last) > 0;
@@ -367,24 +403,45 @@ static redisReply *reply(struct reader *r)
 	return a;
 }
 
+/* A random epoch, in hex: 0, or -1 without random numbers. */
+static int make_epoch(char out[EPOCH_LEN + 1])
+{
+	unsigned char bytes[EPOCH_LEN / 2];
+
+	if (getrandom(bytes, sizeof(bytes), 0) != (ssize_t)sizeof(bytes))
+		return -1;
+	for (size_t i = 0; i < sizeof(bytes); i++)
+		snprintf(out + 2 * i, 3, "%02x", bytes[i]);
+	return 0;
+}
+
 /* One read: 1 when entries came, 0 when none, -1 when the link failed. */
 static int read_once(struct reader *r)
 {
-	char after[48] = "(";
+	char after[48] = "(", proposal[EPOCH_LEN + 1];
 	const char *multi[] = { "MULTI" };
+	const char *set_epoch[] = { "SET", r->epoch_key, proposal, "NX" };
+	const char *get_epoch[] = { "GET", r->epoch_key };
 	const char *info[] = { "XINFO", "STREAM", r->key };
 	const char *range[] = { "XRANGE", r->key, after, "+", "COUNT", READ_BATCH_TEXT };
 	const char *exec[] = { "EXEC" };
 
+	/* A new life's epoch, should the stream's be gone: never an old one. */
+	if (make_epoch(proposal)) {
+		link_fail(r->l, "no random numbers for an epoch");
+		return -1;
+	}
 	if (r->positioned)
 		stream_id_format(r->last, after + 1, sizeof(after) - 1);
 	redisAppendCommandArgv(r->l->c, 1, multi, NULL);
+	redisAppendCommandArgv(r->l->c, 4, set_epoch, NULL);
+	redisAppendCommandArgv(r->l->c, 2, get_epoch, NULL);
 	redisAppendCommandArgv(r->l->c, 3, info, NULL);
 	if (r->positioned)
 		redisAppendCommandArgv(r->l->c, 6, range, NULL);
 	redisAppendCommandArgv(r->l->c, 1, exec, NULL);
 	/* +OK, then +QUEUED for each command, then EXEC's array. */
-	for (int i = 0; i < (r->positioned ? 3 : 2); i++) {
+	for (int i = 0; i < (r->positioned ? 5 : 4); i++) {
 		redisReply *q = reply(r);
 		if (!q)
 			return -1;
@@ -402,9 +459,9 @@ static int read_once(struct reader *r)
 	if (!a)
 		return -1;
 	bool was_positioned = r->positioned;
-	size_t want = was_positioned ? 2 : 1;
+	size_t want = was_positioned ? 4 : 3;
 	if (a->type != REDIS_REPLY_ARRAY || a->elements != want ||
-	    !on_answer(r, a->element[0], was_positioned ? a->element[1] : NULL)) {
+	    !on_answer(r, a->element[1], a->element[2], was_positioned ? a->element[3] : NULL)) {
 		char why[300];
 		snprintf(why, sizeof(why), "the read transaction answered in a form not expected%s%s",
 			 a->type == REDIS_REPLY_ERROR ? ": " : " (Redis 7.0 or later?)",
@@ -413,7 +470,7 @@ static int read_once(struct reader *r)
 		link_fail(r->l, why);
 		return -1;
 	}
-	int got = !was_positioned || r->n || a->element[1]->elements;
+	int got = !was_positioned || r->n || a->element[3]->elements;
 	freeReplyObject(a);
 	return got;
 }
@@ -450,6 +507,11 @@ void *broker_read_main(void *arg)
 	r->b = b;
 	r->l = &b->read_link;
 	r->key = b->role.read_in ? b->key_in : b->key_out;
+	if (asprintf(&r->epoch_key, "%s:epoch", b->cfg->broker_prefix) < 0) {
+		free(r);
+		broker_give_up(b, "out of memory for the broker's reader");
+		return NULL;
+	}
 	pathmap_init(&r->srcs);
 	converter_init(&r->conv, b->cfg);
 
@@ -470,6 +532,7 @@ void *broker_read_main(void *arg)
 	pathmap_each(&r->srcs, free_src, NULL);
 	pathmap_free(&r->srcs);
 	converter_free(&r->conv);
+	free(r->epoch_key);
 	free(r);
 	return NULL;
 }

@@ -299,14 +299,17 @@ static int broker(struct buf *b, struct stats *s)
 		       stat_get(&s->broker_read)) ||
 	       counter(b, "rxws_broker_duplicates_total", "Copies of a retried XADD, dropped.",
 		       stat_get(&s->broker_duplicates)) ||
-	       counter(b, "rxws_broker_gaps_total", "Gaps in the stream: entries trimmed before they were read.",
+	       counter(b, "rxws_broker_gaps_total", "Gaps in the stream: entries trimmed before they were read, or lost with a reset.",
 		       stat_get(&s->broker_gaps)) ||
 	       counter(b, "rxws_broker_lost_total", "Records lost in gaps, or never appended.",
 		       stat_get(&s->broker_lost)) ||
 	       counter(b, "rxws_broker_bad_total", "Bad stream entries, skipped.",
 		       stat_get(&s->broker_bad)) ||
 	       counter(b, "rxws_broker_reconnects_total", "Reconnects to Redis.",
-		       stat_get(&s->broker_reconnects));
+		       stat_get(&s->broker_reconnects)) ||
+	       counter(b, "rxws_broker_resets_total",
+		       "Times the stream was found reset: Redis lost it (restarted empty, the key deleted).",
+		       stat_get(&s->broker_resets));
 }
 
 /* lws 4.1 says "4.1.6-" and its build's hash, if any, after the dash. */

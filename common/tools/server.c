@@ -644,7 +644,13 @@ static void server_free(void *tool)
 	s->source = NULL;
 }
 
+static int verdict(void *tool, int exit_code)
+{
+	return server_broker_verdict(tool, exit_code);
+}
+
 const struct tool_kind server_kind = {
 	.start = start,
+	.verdict = verdict,
 	.free = server_free,
 };

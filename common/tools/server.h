@@ -73,5 +73,10 @@ void server_broker_received(void *tool, const char *path, size_t path_len,
 /* Reading clients stays off while PREFIX:in is full. */
 bool server_broker_holds_rx(struct server *s);
 void server_broker_finish(void *tool);
+/*
+ * The exit code, once the broker is stopped: 75 for a member that
+ * appended records to a stream that was then reset (Redis lost it).
+ */
+int server_broker_verdict(struct server *s, int exit_code);
 
 #endif

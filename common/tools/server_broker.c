@@ -165,6 +165,18 @@ bool server_broker_holds_rx(struct server *s)
 	return s->broker_rx_paused;
 }
 
+int server_broker_verdict(struct server *s, int exit_code)
+{
+	struct stats *st = app_stats(s->app);
+
+	if (exit_code != EXIT_OK || !s->cfg->broker || s->cfg->recv_only || s->cfg->collect ||
+	    !stat_get(&st->broker_resets) || !stat_get(&st->ledger.read))
+		return exit_code;
+	log_error("the broker's stream was reset while this member appended to it: "
+		  "what it appended may not have reached every member");
+	return EXIT_TEMPFAIL;
+}
+
 void server_broker_finish(void *tool)
 {
 	struct server *s = tool;
