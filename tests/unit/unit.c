@@ -165,6 +165,36 @@ const char *unit_show(const void *p, size_t n)
 	return out;
 }
 
+size_t unit_hex(const char *hex, unsigned char *out, size_t size)
+{
+	size_t n = 0;
+	int high = -1;
+
+	for (const char *p = hex; *p; p++) {
+		char c = *p;
+		int v = c >= '0' && c <= '9' ? c - '0'
+		      : c >= 'a' && c <= 'f' ? c - 'a' + 10
+		      : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		if (c == ' ')
+			continue;
+		if (v < 0 || (high < 0 && n == size)) {
+			fprintf(stderr, "unit_hex: bad digits, or too many: %s\n", hex);
+			abort();
+		}
+		if (high < 0) {
+			high = v;
+		} else {
+			out[n++] = (unsigned char)(high << 4 | v);
+			high = -1;
+		}
+	}
+	if (high >= 0) {
+		fprintf(stderr, "unit_hex: an odd number of digits: %s\n", hex);
+		abort();
+	}
+	return n;
+}
+
 /* Whether the test is one the arguments ask for (all, with none). */
 static bool chosen(const char *name, int argc, char **argv)
 {

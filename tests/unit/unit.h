@@ -94,4 +94,11 @@ void unit_case(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 const char *unit_show(const void *p, size_t n);
 
+/*
+ * The bytes that hex digits stand for ("a1 61 78 01": spaces are for the
+ * reader), into out; their number. A test's own table is wrong when the
+ * digits are odd or do not fit: that ends the binary.
+ */
+size_t unit_hex(const char *hex, unsigned char *out, size_t size);
+
 #endif
