@@ -2,9 +2,10 @@
 #
 #   make            build the tools into build/
 #   make demo       set up (Debian packages), build, run a server and a client
-#   make check      set up, build, the package and lintian, the whole test
-#                   suite on the package's tools, its memory-heavy part on
-#                   the sanitizer build, and a short run of each fuzz target
+#   make check      set up, build, the package and lintian, the unit tests,
+#                   the whole test suite on the package's tools, the unit
+#                   tests and the suite's memory-heavy part on the sanitizer
+#                   build, and a short run of each fuzz target
 #   make test       the unit tests, then the suite, on the plain build only
 #   make unit       the unit tests in C of the modules without I/O
 #                   (tests/unit/), on the plain build
