@@ -2,11 +2,16 @@
 #
 #   make            build the tools into build/
 #   make demo       set up (Debian packages), build, run a server and a client
-#   make check      set up, build, the package and lintian, the whole test
-#                   suite on the package's tools, its memory-heavy part on
-#                   the sanitizer build, and a short run of each fuzz target
-#   make test       the suite on the plain build only
-#   make asan       the suite with AddressSanitizer and UBSan builds
+#   make check      set up, build, the package and lintian, the unit tests,
+#                   the whole test suite on the package's tools, the unit
+#                   tests and the suite's memory-heavy part on the sanitizer
+#                   build, and a short run of each fuzz target
+#   make test       the unit tests, then the suite, on the plain build only
+#   make unit       the unit tests in C of the modules without I/O
+#                   (tests/unit/), on the plain build
+#   make asan       the unit tests and the suite with AddressSanitizer and
+#                   UBSan builds
+#   make asan-unit  the unit tests only, on the sanitizer build
 #   make fuzz       every fuzz target for a while (fuzz/README.md)
 #   make bench      benchmarks (bench/README.md)
 #   make install    PREFIX=/usr/local DESTDIR= (and the *DIR variables below)
@@ -61,7 +66,7 @@ COMMON_OBJ := $(COMMON_SRC:common/%.c=$(BUILD)/common/%.o)
 LIB := $(BUILD)/librxws.a
 BINS := $(TOOLS:%=$(BUILD)/%)
 
-.PHONY: all demo check test asan asan-build install uninstall clean deps bench fuzz deb lintian
+.PHONY: all demo check test unit asan asan-build asan-unit install uninstall clean deps bench fuzz deb lintian
 
 all: $(BINS)
 
@@ -104,18 +109,49 @@ check: deps
 	$(MAKE) all
 	scripts/check
 
-test: all
+test: all unit
 	tests/run
 
-# The plain build too: the valgrind test runs it.
+# ---- Unit tests: tests/unit/, one binary per module's file ----
+# Each test_NAME.c is linked with the harness (unit.c) and the library;
+# tests/unit/run runs every binary and says "N passed, N failed".
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
+UNIT_OBJ := $(UNIT_BINS:=.o) $(BUILD)/unit/unit.o
+.SECONDARY: $(UNIT_OBJ)
+
+$(BUILD)/unit/%.o: tests/unit/%.c $(BUILD)/unit/%.d | $(BUILD)/unit
+	$(CC) $(CPPFLAGS) $(RXWS_CFLAGS) $(DEPFLAGS) $(CFLAGS) -c $< -o $@
+	touch $@
+
+$(BUILD)/unit/test_%: $(BUILD)/unit/test_%.o $(BUILD)/unit/unit.o $(LIB)
+	$(CC) $(RXWS_CFLAGS) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/unit:
+	mkdir -p $@
+
+UNIT_DEPS := $(UNIT_OBJ:.o=.d)
+$(UNIT_DEPS): ;
+include $(wildcard $(UNIT_DEPS))
+
+unit: $(UNIT_BINS)
+	tests/unit/run $(UNIT_BINS)
+
+# The plain build too: the valgrind test runs it. asan-unit after
+# asan-build, not beside it: both make build-asan's library.
 asan: deps
 	$(MAKE) all asan-build
+	$(MAKE) asan-unit
 	RXWS_BUILD=build-asan tests/run
 
+ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+ASAN_LDFLAGS := -fsanitize=address,undefined
+
 asan-build:
-	$(MAKE) BUILD=build-asan CC=clang \
-		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-		LDFLAGS="-fsanitize=address,undefined" all
+	$(MAKE) BUILD=build-asan CC=clang CFLAGS="$(ASAN_CFLAGS)" LDFLAGS="$(ASAN_LDFLAGS)" all
+
+asan-unit:
+	$(MAKE) BUILD=build-asan CC=clang CFLAGS="$(ASAN_CFLAGS)" LDFLAGS="$(ASAN_LDFLAGS)" unit
 
 # The unit names the wrapper and the server where they are installed.
 install: all

@@ -42,8 +42,9 @@ declare -gA NOT_RUN=(
 # Not run within examples that are run:
 #  - readme-make: "make check" (it runs this suite, and more);
 #  - readme-build: "make asan", "make fuzz" and "make bench" (minutes
-#    each; make check runs the first two, CI the third), and "make clean"
-#    (it would remove the build these tests run).
+#    each; make check runs the first two, CI the third), "make unit" (make
+#    test and make check run it) and "make clean" (it would remove the
+#    build these tests run).
 
 setup_file() {
 	extract_examples "$BATS_FILE_TMPDIR/examples" 2> /dev/null || true
