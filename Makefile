@@ -1,6 +1,6 @@
 # rxws: WebSocket connections in Unix pipes.
 #
-#   make            build the tools into build/
+#   make            build the tools, and their shell completions, into build/
 #   make demo       set up (Debian packages), build, run a server and a client
 #   make check      set up, build, the package and lintian, the unit tests,
 #                   the whole test suite on the package's tools, the unit
@@ -65,10 +65,11 @@ COMMON_SRC := $(foreach l,$(LAYERS),$(wildcard common/$(l)/*.c))
 COMMON_OBJ := $(COMMON_SRC:common/%.c=$(BUILD)/common/%.o)
 LIB := $(BUILD)/librxws.a
 BINS := $(TOOLS:%=$(BUILD)/%)
+COMPLETIONS := $(addprefix $(BUILD)/completions/,rxws.bash _rxws $(TOOLS:%=%.fish))
 
 .PHONY: all demo check test unit asan asan-build asan-unit install uninstall clean deps bench fuzz deb lintian
 
-all: $(BINS)
+all: $(BINS) $(COMPLETIONS)
 
 # The tools' objects are made through a chain of pattern rules: keep them.
 # (Not every target: a missing object of the library would then not
@@ -95,6 +96,13 @@ $(BUILD)/%: $(BUILD)/cmd/%.o $(LIB)
 
 $(LAYERS:%=$(BUILD)/common/%) $(BUILD)/cmd:
 	mkdir -p $@
+
+# The bash, zsh and fish completions, made from the three tools' option
+# tables (--dump-options) by one run of scripts/completions. The tools of a
+# sanitizer build run here too: without LeakSanitizer, whose stop-the-world
+# at exit hangs now and then (scripts/check).
+$(COMPLETIONS) &: scripts/completions $(BINS)
+	ASAN_OPTIONS=detect_leaks=0 scripts/completions $(BUILD) $(BUILD)/completions
 
 deps:
 	scripts/setup-deps
@@ -162,10 +170,10 @@ install: all
 	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 $(wildcard man/*.7) $(DESTDIR)$(MANDIR)/man7/
 	for t in $(TOOLS); do \
-		install -m 644 completions/rxws.bash $(DESTDIR)$(BASH_COMPDIR)/$$t; \
-		install -m 644 completions/$$t.fish $(DESTDIR)$(FISH_COMPDIR)/$$t.fish; \
+		install -m 644 $(BUILD)/completions/rxws.bash $(DESTDIR)$(BASH_COMPDIR)/$$t; \
+		install -m 644 $(BUILD)/completions/$$t.fish $(DESTDIR)$(FISH_COMPDIR)/$$t.fish; \
 	done
-	install -m 644 completions/_rxws $(DESTDIR)$(ZSH_COMPDIR)/_rxws
+	install -m 644 $(BUILD)/completions/_rxws $(DESTDIR)$(ZSH_COMPDIR)/_rxws
 	install -m 755 systemd/rxws-serve-service $(DESTDIR)$(LIBEXECDIR)/
 	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
 		'systemd/rxws-serve@.service.in' > '$(DESTDIR)$(SYSTEMD_UNITDIR)/rxws-serve@.service'
@@ -226,7 +234,7 @@ FUZZ_COMMON := base/base64 base/buf base/log base/url base/utf8 \
 	ws/deflate ws/handshake ws/http ws/proxy ws/wsframe \
 	records/cbor_item records/cbor_json records/convert records/datatype records/framing \
 	records/json records/json_cbor records/json_write records/stack \
-	broker/broker_url app/options
+	broker/broker_url app/options app/options_dump
 FUZZ_OBJ := $(FUZZ_COMMON:%=$(FUZZ_BUILD)/common/%.o)
 
 .PHONY: fuzz-build fuzz-smoke fuzz-replay fuzz-seeds

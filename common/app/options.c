@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "app/options_dump.h"
 #include "records/datatype.h"
 
 #ifndef RXWS_VERSION
@@ -454,6 +455,23 @@ static int show_version(struct parse *p, const struct opt *o, const char *arg)
 	return -1;
 }
 
+static void dump_options(enum tool tool);
+
+/*
+ * --dump-options: this tool's rows of the table below as text, so that
+ * what is written after the table is made from it or checked against it:
+ * scripts/completions makes the shell completions from it, and the tests
+ * hold --help and the man pages to it (options_dump.h). It has no help
+ * line, so --help leaves it out: it is for programs, not people.
+ */
+static int show_dump(struct parse *p, const struct opt *o, const char *arg)
+{
+	(void)o, (void)arg;
+	dump_options(p->c->tool);
+	p->exit_code = EXIT_OK;
+	return -1;
+}
+
 static const char *const log_format_names[] = {
 	[LOG_TEXT] = "text",
 	[LOG_JSON] = "json",
@@ -616,6 +634,8 @@ static const struct opt opts[] = {
 	  HELP(NULL, "show this help and exit") },
 	{ "version", 0, FOR_ALL, OPT_CALLBACK(show_version, NULL),
 	  HELP(NULL, "show the version and exit") },
+	/* Hidden: no help line (show_dump() says why it is there). */
+	{ "dump-options", 0, FOR_ALL, OPT_CALLBACK(show_dump, NULL), HELP(NULL, NULL) },
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(*opts))
@@ -650,7 +670,7 @@ static void print_help(enum tool tool)
 		const struct opt *o = &opts[i];
 		if (o->type == OPTION_GROUP)
 			title = o->help;
-		if (o->type == OPTION_GROUP || !(o->tools & (1u << tool)))
+		if (o->type == OPTION_GROUP || !(o->tools & (1u << tool)) || !o->help)
 			continue;
 		if (title) {
 			printf("\n%s:\n", title);
@@ -670,6 +690,23 @@ static void print_help(enum tool tool)
 	printf("\nExit: 0 done, 64 usage, 65 bad input with --strict, 69 cannot bind or\n"
 	       "connect, 70 internal error, 74 I/O error, 75 timeout.\n"
 	       "See %s(1) and rxws(7).\n", t->name);
+}
+
+/* This tool's rows but the hidden ones (no help line), as options_dump.h says. */
+static void dump_options(enum tool tool)
+{
+	options_dump_tool(tool_texts[tool].name, tool_texts[tool].usage);
+	for (size_t i = 0; i < N_OPTS; i++) {
+		const struct opt *o = &opts[i];
+		if (o->type == OPTION_GROUP || !(o->tools & (1u << tool)) || !o->help)
+			continue;
+		const struct opt *d = definition(o);
+		options_dump_row(tool, &(struct option_row){
+			.long_name = o->long_name, .short_name = d->short_name,
+			.arg = o->arg, .help = o->help, .names = d->names, .n_names = d->n_names,
+			.repeatable = d->type == OPTION_LIST || d->type == OPTION_COUNTUP,
+			.one_of = (int)d->one_of });
+	}
 }
 
 /* Integers in struct config are of 4 or 8 bytes: ints, enums, size_t, uint64_t, long. */
