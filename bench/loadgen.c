@@ -8,7 +8,13 @@
  *   rxws-loadgen echo -n ROUNDS [--warmup W] [--size S] URL
  *
  * Common options: --timeout SECS (fail after SECS, default 600),
- * --concurrency K (handshakes in flight at once, default 64).
+ * --concurrency K (handshakes in flight at once, default 64), --source ADDR
+ * (repeatable: the connections bind to these local addresses, in turn,
+ * before they connect. Towards one server address and port, one source
+ * address has only the ports of Linux's ephemeral range, 28,232 by default,
+ * and the kernel's search for a free one slows as they fill up: a hundred
+ * thousand clients take many source addresses, 127.0.0.2, 127.0.0.3, ... on
+ * loopback).
  *
  * fanout: CLIENTS connections on URL receive stamped records ("SEQ TS ...",
  *   TS the CLOCK_MONOTONIC ns at which `rxws-benchtool feed --stamp` wrote
@@ -21,13 +27,18 @@
  *   that never end by themselves (rxws-serve -r relays of a broker).
  * With many URLs (fanout, idle), clients go to them in turn.
  * idle: opens CLIENTS connections, then holds them open and idle until
- *   SIGTERM or SIGINT; fails if one is refused or lost.
+ *   SIGTERM or SIGINT; fails if one is refused or lost. Once all are open
+ *   it prints "ready clients=N start_ns=T0 ready_ns=T1": T0 the
+ *   CLOCK_MONOTONIC time of the first connect, T1 that of the last open.
+ *   Its connections end with a reset (SO_LINGER 0): a close would leave
+ *   each one's source port in TIME_WAIT for a minute, and the next run
+ *   that binds the same --source could not have it.
  * echo: one connection; sends a stamped text record of S bytes, waits for
  *   the same record to come back, and repeats, W times unmeasured and then
  *   ROUNDS times measured; prints round-trip percentiles.
  *
- * --ready-file F is created (and "ready" printed) once every connection is
- * open, so that a script can wait for it.
+ * --ready-file F is created once every connection is open (after the
+ * "ready" line is printed and flushed), so that a script can wait for it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,9 +51,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <ev.h>
 #include <libwebsockets.h>
 
 #define MSG_MAX 4096
@@ -119,6 +132,8 @@ struct opts {
 	uint64_t rounds, warmup, size;	/* echo */
 	uint64_t concurrency, timeout_s;
 	const char *ready_file;
+	const char *sources[64];	/* local addresses to bind to, in turn */
+	unsigned n_sources;
 	bool self_close;
 	struct target {
 		char host[256], hostport[300], path[1024];
@@ -143,6 +158,7 @@ static struct {
 	volatile sig_atomic_t stop;
 	bool done, failed, ready;
 	uint64_t started, pending, opened, ended, errors;
+	uint64_t start_ns, ready_ns;	/* first connect, last open */
 	/* fanout */
 	uint64_t deliveries, first_stamp, last_rx, short_clients, bad_closes;
 	/* echo */
@@ -180,6 +196,14 @@ static void finish(void)
 
 /* --- connections ------------------------------------------------------- */
 
+/*
+ * No validity checks (lws' own pings, by default after 300 s): each one is a
+ * timer that lws inserts into a sorted list, at its end, walking the whole
+ * list, and at many thousands of connections those walks took half the load
+ * generator's time. The benchmarks end long before such a ping.
+ */
+static const lws_retry_bo_t no_validity = { .secs_since_valid_hangup = 0 };
+
 static void connect_one(void)
 {
 	const struct target *t = &g.o.urls[g.started % g.o.n_urls];
@@ -192,7 +216,11 @@ static void connect_one(void)
 		.origin = t->hostport,
 		.local_protocol_name = "loadgen",
 		.ietf_version_or_minus_one = -1,
+		.iface = g.o.n_sources ? g.o.sources[g.started % g.o.n_sources] : NULL,
+		.retry_and_idle_policy = &no_validity,
 	};
+	if (!g.started)
+		g.start_ns = now_ns();
 	g.started++;
 	g.pending++;
 	if (!lws_client_connect_via_info(&ci)) {
@@ -213,6 +241,13 @@ static void on_open(void)
 	g.opened++;
 	if (g.opened == g.o.clients) {
 		g.ready = true;
+		g.ready_ns = now_ns();
+		/* The line first: a script that sees the file reads it. */
+		if (g.o.mode != ECHO) {
+			printf("ready clients=%" PRIu64 " start_ns=%" PRIu64 " ready_ns=%" PRIu64 "\n",
+			       g.opened, g.start_ns, g.ready_ns);
+			fflush(stdout);
+		}
 		if (g.o.ready_file) {
 			int fd = open(g.o.ready_file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 			if (fd < 0) {
@@ -221,10 +256,6 @@ static void on_open(void)
 				return;
 			}
 			close(fd);
-		}
-		if (g.o.mode != ECHO) {
-			printf("ready clients=%" PRIu64 "\n", g.opened);
-			fflush(stdout);
 		}
 	}
 	connect_more();
@@ -342,6 +373,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		g.pending--;
 		c->open = true;
+		if (g.o.mode == IDLE) {
+			struct linger reset = { .l_onoff = 1, .l_linger = 0 };
+			setsockopt(lws_get_socket_fd(wsi), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+		}
 		on_open();
 		if (g.o.mode == ECHO)
 			lws_callback_on_writable(wsi);
@@ -402,13 +437,20 @@ static void on_signal(int sig)
 		lws_cancel_service(g.ctx);
 }
 
+/* The signals that libev's watchers catch instead of on_signal(). */
+static void on_ev_signal(void *handle, int signum)
+{
+	(void)handle;
+	on_signal(signum);
+}
+
 static _Noreturn void usage(const char *msg)
 {
 	fprintf(stderr, "rxws-loadgen: %s\n"
 		"usage: rxws-loadgen fanout -n CLIENTS --expect N [--ready-file F] [--self-close] URL...\n"
 		"       rxws-loadgen idle -n CLIENTS [--ready-file F] URL...\n"
 		"       rxws-loadgen echo -n ROUNDS [--warmup W] [--size S] URL\n"
-		"options: --timeout SECS (600), --concurrency K (64)\n", msg);
+		"options: --timeout SECS (600), --concurrency K (64), --source ADDR (repeatable)\n", msg);
 	exit(64);
 }
 
@@ -484,6 +526,11 @@ static void parse_args(struct opts *o, int argc, char **argv)
 			o->timeout_s = number(a, v);
 		else if (!strcmp(a, "--ready-file"))
 			o->ready_file = v;
+		else if (!strcmp(a, "--source")) {
+			if (o->n_sources == sizeof o->sources / sizeof *o->sources)
+				usage("too many --source");
+			o->sources[o->n_sources++] = v;
+		}
 		else
 			usage(a);
 	}
@@ -567,7 +614,22 @@ int main(int argc, char **argv)
 		  .per_session_data_size = sizeof(struct conn) },
 		{ 0 }
 	};
+	/*
+	 * lws on libev (epoll) rather than its own poll(): poll() goes over
+	 * every connection on each turn, so that at tens of thousands of
+	 * connections the load generator's own time grew as their square and
+	 * took more CPU than the server it measured.
+	 */
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	if (!loop) {
+		fprintf(stderr, "rxws-loadgen: cannot create the libev loop\n");
+		return 70;
+	}
+	void *foreign_loops[] = { loop };
 	struct lws_context_creation_info info = {
+		.options = LWS_SERVER_OPTION_LIBEV,
+		.foreign_loops = foreign_loops,
+		.signal_cb = on_ev_signal,
 		.port = CONTEXT_PORT_NO_LISTEN,
 		.protocols = protocols,
 		.pt_serv_buf_size = 64 * 1024,
@@ -583,12 +645,12 @@ int main(int argc, char **argv)
 			 (lws_usec_t)g.o.timeout_s * LWS_US_PER_SEC);
 	connect_more();
 	while (!g.done && !g.stop)
-		if (lws_service(g.ctx, 0) < 0)
-			break;
+		ev_run(loop, EVRUN_ONCE);
 	if (g.stop && g.o.mode != IDLE)
 		fail("interrupted");
 	int rc = report();
 	lws_sul_cancel(&g.sul_deadline);
 	lws_context_destroy(g.ctx);
+	ev_loop_destroy(loop);
 	return rc;
 }

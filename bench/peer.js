@@ -23,30 +23,42 @@
 // a binary frame, and received frames are written back to back. Writes to
 // stdout are gathered per event-loop turn: one write(2) for every message
 // that arrived together, and none held back while the loop waits.
+//
+// peer-uws.js takes its options, records and output from here (required as a
+// module, this file runs nothing).
 'use strict';
 
 const fs = require('fs');
+const path = require('path');
 const { isUtf8 } = require('buffer');
 const { WebSocket, WebSocketServer } = require('ws');
 
 const MAX_SIZE = 16 << 20;       // rxws --max-size default
 const HIGH_WATER = 1 << 20;      // bytes a client may have unsent before stdin pauses
 const NEWLINE = Buffer.from('\n');
+// The running script (peer.js, or peer-uws.js that requires this file).
+const NAME = path.basename(process.argv[1] || 'peer.js');
+const SERVE_USAGE = 'serve [-p PORT] [--wait-clients N] [--bytes] [--chunk-size N] [-k] [-r] [-c N] PATH';
+const CONNECT_USAGE = 'connect [-r] [--bytes] [--chunk-size N] [-k] URL';
 
 function log(msg) {
-  process.stderr.write(`peer.js: ${msg}\n`);
+  process.stderr.write(`${NAME}: ${msg}\n`);
 }
+
+let usageLines = [`usage: ${NAME} ${SERVE_USAGE}`, `       ${NAME} ${CONNECT_USAGE}`];
 
 function usage(msg) {
   log(msg);
-  log('usage: peer.js serve [-p PORT] [--wait-clients N] [--bytes] [--chunk-size N] [-k] [-r] [-c N] PATH');
-  log('       peer.js connect [-r] [--bytes] [--chunk-size N] [-k] URL');
+  for (const line of usageLines) log(line);
   process.exit(64);
 }
 
-function parseArgs(argv) {
+// parseArgs(argv[, modes]): the options of peer.js; modes, those the
+// running script has (serve and connect for peer.js).
+function parseArgs(argv, modes = ['serve', 'connect']) {
   const mode = argv[0];
-  if (mode !== 'serve' && mode !== 'connect') usage('mode must be serve or connect');
+  usageLines = modes.map((m, i) => `${i ? '      ' : 'usage:'} ${NAME} ${m === 'serve' ? SERVE_USAGE : CONNECT_USAGE}`);
+  if (!modes.includes(mode)) usage(`mode must be ${modes.join(' or ')}`);
   const args = {
     mode, host: '127.0.0.1', port: 8888, waitClients: 0, bytes: false,
     chunkSize: 4096, keepOpen: false, recvOnly: false, count: 0, target: null,
@@ -259,6 +271,10 @@ function connect(args) {
   });
 }
 
-const args = parseArgs(process.argv.slice(2));
-if (args.mode === 'serve') serve(args);
-else connect(args);
+module.exports = { MAX_SIZE, HIGH_WATER, log, parseArgs, Output, Records, writeMessage };
+
+if (require.main === module) {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.mode === 'serve') serve(args);
+  else connect(args);
+}
