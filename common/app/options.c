@@ -871,7 +871,8 @@ static void make_getopt_tables(enum tool tool, struct option *longopts, char *sh
 	shortopts[ns++] = ':';	/* tell a missing argument from an unknown option */
 	for (size_t i = 0; i < N_OPTS; i++) {
 		const struct opt *o = &opts[i];
-		if (!(o->tools & (1u << tool)))
+		/* Hidden rows are taken whole only (read_options): "--d" stays --drain-timeout. */
+		if (!(o->tools & (1u << tool)) || !o->help)
 			continue;
 		char short_name = definition(o)->short_name;
 		int has_arg = o->arg ? required_argument : no_argument;
@@ -907,6 +908,12 @@ static int read_options(struct parse *p, int argc, char **argv)
 	char shortopts[2 * N_OPTS + 3];
 
 	make_getopt_tables(tool, longopts, shortopts);
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		for (size_t k = 0; k < N_OPTS; k++)
+			if (!opts[k].help && opts[k].type != OPTION_GROUP &&
+			    (opts[k].tools & (1u << tool)) && argv[i][0] == '-' &&
+			    argv[i][1] == '-' && !strcmp(argv[i] + 2, opts[k].long_name))
+				return apply(p, &opts[k], NULL) ? -1 : 0;
 	opterr = 0;
 	optind = 1;
 	for (;;) {
