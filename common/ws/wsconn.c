@@ -438,11 +438,13 @@ static int flush_and_close(struct wsconn *c)
 }
 
 /*
- * The control frames owed, appended to the batch: pongs, an ack of what
- * was written out, and a ping (keepalive, or for a peer that does not
- * acknowledge, to confirm what was sent before it).
+ * The answers owed, appended to the batch: pongs to the peer's pings, and
+ * an ack of what was written out. They go before any data framed after
+ * them (RFC 6455 5.5.3: "as soon as is practical"), between the fragments
+ * of a long message if need be, so a peer's ping never waits behind
+ * messages queued after it.
  */
-static int batch_owed(struct wsconn *c)
+static int batch_answers(struct wsconn *c)
 {
 	struct pong_queue *q = c->pongs;
 
@@ -460,6 +462,16 @@ static int batch_owed(struct wsconn *c)
 		c->in_acked = c->in_written;
 	}
 	c->ack_due = false;
+	return 0;
+}
+
+/*
+ * Our ping, when one is due: keepalive, or for a peer that does not
+ * acknowledge, to confirm what was sent before it (so it goes after the
+ * batch's data).
+ */
+static int batch_ping(struct wsconn *c)
+{
 	if (!c->acks && c->inflight && !c->ping_outstanding)
 		c->ping_due = true;
 	if (c->ping_due) {
@@ -474,6 +486,12 @@ static int batch_owed(struct wsconn *c)
 		c->ping_outstanding = true;
 	}
 	return 0;
+}
+
+/* Every control frame owed, with no data to ride on. */
+static int batch_owed(struct wsconn *c)
+{
+	return batch_answers(c) || batch_ping(c);
 }
 
 /*
@@ -519,7 +537,8 @@ static void message_sent(struct wsconn *c, const struct msg *m)
 /*
  * Writes the small unsent messages as whole frames, in one write; or, when
  * the first is large, its next fragment; with the control frames owed
- * riding on the same write. Returns how many bytes went, or -1.
+ * riding on the same write: the answers first, our ping last. Returns how
+ * many bytes of data went, or -1.
  */
 static long write_some(struct wsconn *c, size_t budget)
 {
@@ -527,8 +546,9 @@ static long write_some(struct wsconn *c, size_t budget)
 	size_t count = 0;
 
 	if ((c->client && getrandom(keys, sizeof(keys), 0) != (ssize_t)sizeof(keys)) ||
-	    batch_start(c, BATCH_BYTES + WS_HEAD_MAX))
+	    batch_start(c, BATCH_BYTES + WS_HEAD_MAX) || batch_answers(c))
 		return -1;
+	size_t answers = c->tx.len - LWS_PRE;
 	size_t room = budget < BATCH_BYTES ? budget : BATCH_BYTES;
 	while (c->inflight < c->queue.len && count < BATCH_COUNT) {
 		struct msg *m = ring_at(&c->queue, c->inflight);
@@ -566,8 +586,8 @@ static long write_some(struct wsconn *c, size_t budget)
 		if (last)
 			message_sent(c, m);
 	}
-	long wrote = (long)(c->tx.len - LWS_PRE);
-	if (batch_owed(c))
+	long wrote = (long)(c->tx.len - LWS_PRE - answers);
+	if (batch_ping(c))
 		return -1;
 	return batch_send(c) ? -1 : wrote;
 }
