@@ -662,3 +662,30 @@ exit(1 if bad else 0)'
 	run "$PY" "$PEERS/numbers.py" <(cut -d' ' -f1 got) 100000 --max-dup 100000
 	assert_success
 }
+
+@test "a client away comes back while rxws-serve drains at the end of its input, and gets what it lacks" {
+	open_fifo feed
+	serve_unix feed s.err -v --wait-clients 1 "${FAST[@]:0:4}" /
+	wait_for 10 test -S "$T/sock"
+	rxws-connect -r -v "${FAST[@]}" --unix "$T/sock" ws://localhost/ > got 2> c.err &
+	local client=$!
+	PIDS+=($client)
+	seq 1 100 > feed
+	wait_for 10 has_lines got 100
+	kill -STOP "$client"
+	wait_for 10 contains s.err 'its session waits'
+	seq 101 500 > feed
+	close_fifo
+	wait_for 10 contains s.err 'end of input'
+	kill -CONT "$client"
+	wait_gone 20 "$SERVE_PID" || { cat s.err >&2; false; }
+	wait_status "$SERVE_PID"
+	assert_equal "$STATUS" 0
+	refute contains s.err 'shutting down'
+	wait_gone 10 "$client"
+	run "$PY" "$PEERS/numbers.py" got 500
+	assert_success
+	equation_holds s.err
+	agrees s.err got
+}
+

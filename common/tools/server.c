@@ -136,7 +136,9 @@ static int upgrade_request(struct server_conn *sc, const char *path, long len)
 
 	if (len < 0)
 		return refuse(sc, 400, "the request target is not a path", NULL);
-	if (app_phase(s->app) != PHASE_RUNNING)
+	/* Draining, a client away may still come back for what it lacks. */
+	if (app_phase(s->app) == PHASE_CLOSING ||
+	    (app_phase(s->app) == PHASE_DRAINING && !session_comes_back(sc)))
 		return refuse(sc, 503, "shutting down", path);
 	int status = handshake_check(&sc->request, &s->policy, &agreed, why, sizeof(why));
 	if (status != 101)

@@ -227,6 +227,16 @@ int session_open(struct server_conn *sc, const char *path, size_t len,
 	return 0;
 }
 
+bool session_comes_back(struct server_conn *sc)
+{
+	struct delivery_offer offer;
+
+	if (sc->s->cfg->no_ack || !delivery_offer_get(&sc->request, &offer))
+		return false;
+	struct session *ss = pathmap_get(&sc->s->sessions, offer.session, DELIVERY_SESSION_LEN);
+	return ss && ss->member.away;
+}
+
 /* Its connection is gone: the session waits for it, or ends. */
 void session_close(struct server_conn *sc)
 {

@@ -58,6 +58,8 @@ struct refusal {
  */
 int session_open(struct server_conn *sc, const char *path, size_t len,
 		 const struct ws_agreement *agreed, struct refusal *refusal);
+/* The handshake of sc resumes a session that waits for its client. */
+bool session_comes_back(struct server_conn *sc);
 /* sc's connection is gone: its session waits for it, or ends. */
 void session_close(struct server_conn *sc);
 /* broadcast's expel: an away session ends at the next turn of the loop. */
