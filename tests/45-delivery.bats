@@ -689,3 +689,35 @@ exit(1 if bad else 0)'
 	agrees s.err got
 }
 
+@test "a record the server refuses for good (1009) is given up at once, named, and the stream goes on" {
+	serve_unix /dev/null s.err -v -r -k --max-size 100 /
+	wait_for 10 test -S "$T/sock"
+	{ seq 1 4; printf '%0300d\n' 5; seq 6 10; } > in
+	local t0
+	t0=$(now_ms)
+	run rxws-connect -v --drain-timeout 20 --retry-delay 0.05 --unix "$T/sock" ws://localhost/ < in
+	echo "$output"
+	# Not after --drain-timeout: at once.
+	(( $(elapsed_ms "$t0") < 10000 ))
+	assert_equal "$status" 75
+	assert_line --partial 'stdin record 5 (300 bytes) refused with 1009 (message too big): not sent again'
+	assert_line --partial '9 delivered, 0 discarded, 0 dropped, 0 unconfirmed, 1 lost, 0 pending'
+	wait_for 10 has_lines got 9
+	assert_equal "$(tr '\n' ' ' < got)" "1 2 3 4 6 7 8 9 10 "
+}
+
+@test "a record the client refuses for good (1009) is given up by rxws-serve, named, and the stream goes on" {
+	{ seq 1 4; printf '%0300d\n' 5; seq 6 10; } > in
+	serve_unix in s.err -v --wait-clients 1 /
+	wait_for 10 test -S "$T/sock"
+	rxws-connect -r -v --max-size 100 --retry-delay 0.05 --unix "$T/sock" ws://localhost/ > got 2> c.err &
+	local client=$!
+	PIDS+=($client)
+	wait_gone 20 "$SERVE_PID" || { cat s.err c.err >&2; false; }
+	wait_status "$SERVE_PID"
+	assert_equal "$STATUS" 75
+	assert contains s.err 'stdin record 5 (300 bytes) refused with 1009 (message too big): not sent again'
+	assert_equal "$(summary s.err)" "10 9 0 0 0 1 0"
+	wait_gone 10 "$client"
+	assert_equal "$(tr '\n' ' ' < got)" "1 2 3 4 6 7 8 9 10 "
+}

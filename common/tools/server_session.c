@@ -248,7 +248,8 @@ void session_close(struct server_conn *sc)
 	ss->sc = NULL;
 	metrics_count_disconnect(app_stats(s->app), c);
 	wsconn_detach(c);
-	bool resumable = ss->id[0] && !c->clean_close && !c->overflowed &&
+	/* A client that refused a message comes back for the rest. */
+	bool resumable = ss->id[0] && (!c->clean_close || c->refused_code) && !c->overflowed &&
 			 s->cfg->resume_timeout > 0 && app_phase(s->app) != PHASE_CLOSING;
 	if (!resumable) {
 		end_session(ss, c->clean_close ? "it closed" : "it is gone");

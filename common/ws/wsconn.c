@@ -190,6 +190,36 @@ void wsconn_abandon(struct wsconn *c, enum msg_fate sent_fate, enum msg_fate fat
 	c->head_started = c->head_compressed = false;
 }
 
+/*
+ * The peer refused a message for good (note_refusal), and the session
+ * resumes: the first message it lacks is that one. It is given up, said
+ * with its record number, and the stream goes on with the next. true
+ * when there was one.
+ */
+static bool give_up_refused(struct wsconn *c)
+{
+	unsigned code = c->refused_code;
+
+	c->refused_code = 0;
+	if (c->inflight >= c->queue.len)
+		return false;
+	struct msg *m = ring_at(&c->queue, c->inflight);
+	char record[48] = "a message";
+	if (m->recno)
+		snprintf(record, sizeof(record), "stdin record %llu", (unsigned long long)m->recno);
+	wsconn_log(c, LOG_ERROR, "%s: %s (%zu bytes) refused with %u%s%s%s: not sent again",
+		   c->peer, record, m->len, code, c->refused_reason[0] ? " (" : "",
+		   c->refused_reason, c->refused_reason[0] ? ")" : "");
+	if (c->inflight == 0) {
+		struct msg *head = ring_pop(&c->queue);
+		msg_settle(head, FATE_LOST);
+		msg_unref(head);
+	} else {
+		ring_drop_at(&c->queue, c->inflight, FATE_LOST);
+	}
+	return true;
+}
+
 int wsconn_attach(struct wsconn *c, struct transport *link,
 		  const struct deflate_params *deflate,
 		  const struct wsconn_resume *resume)
@@ -218,6 +248,8 @@ int wsconn_attach(struct wsconn *c, struct transport *link,
 		uint64_t have = resume->out_next > c->queue_seq ? resume->out_next - c->queue_seq : 0;
 		size_t sent_before = c->inflight;
 		c->inflight = have < c->queue.len ? (size_t)have : c->queue.len;
+		if (c->refused_code && give_up_refused(c))
+			sent_before--;	/* it was sent, and will not be again */
 		if (sent_before > c->inflight) {
 			c->resent += sent_before - c->inflight;
 			stat_add(&c->cfg->stats->resent, sent_before - c->inflight);
@@ -235,6 +267,8 @@ int wsconn_attach(struct wsconn *c, struct transport *link,
 		 */
 		c->in_acked = 0;
 	} else {
+		/* Nothing is sent again: the refused message went unconfirmed. */
+		c->refused_code = 0;
 		c->in_seq = c->in_written = c->in_acked = 0;
 		c->n_marks = 0;
 	}
@@ -875,6 +909,25 @@ static void on_pong(struct wsconn *c, const unsigned char *p, size_t n)
 	}
 }
 
+/*
+ * A close that says a message itself was unacceptable (too big, not
+ * UTF-8, a kind it does not take): sent again, it would be refused again.
+ * Its reason is kept for the log line that gives the message up.
+ */
+static void note_refusal(struct wsconn *c, unsigned code, const unsigned char *p, size_t n)
+{
+	if (code != WS_CLOSE_TOO_BIG && code != WS_CLOSE_INVALID_PAYLOAD &&
+	    code != WS_CLOSE_UNSUPPORTED)
+		return;
+	c->refused_code = code;
+	size_t len = n > 2 ? n - 2 : 0;
+	if (len >= sizeof(c->refused_reason))
+		len = sizeof(c->refused_reason) - 1;
+	for (size_t i = 0; i < len; i++)	/* for a log line: printable only */
+		c->refused_reason[i] = p[2 + i] >= 0x20 && p[2 + i] < 0x7f ? (char)p[2 + i] : '?';
+	c->refused_reason[len] = '\0';
+}
+
 static int on_close_frame(struct wsconn *c, const unsigned char *p, size_t n)
 {
 	unsigned code = 0, fail_code;
@@ -882,6 +935,7 @@ static int on_close_frame(struct wsconn *c, const unsigned char *p, size_t n)
 
 	if (why)
 		return fail(c, fail_code, why);
+	note_refusal(c, code, p, n);
 	if (c->closing == WS_CLOSE_SENT) {	/* the answer to ours, or its own */
 		c->closing = WS_CLOSED;
 		c->clean_close = true;

@@ -111,6 +111,12 @@ struct wsconn {
 	 * becomes of the connection, and its session ends.
 	 */
 	bool overflowed;
+	/*
+	 * The peer closed saying a message was unacceptable (1003, 1007,
+	 * 1009; its reason): the one it lacks first is given up on resume.
+	 */
+	unsigned refused_code;
+	char refused_reason[64];
 	uint64_t burst_drops;
 	lws_usec_t full_since;		/* when its queue was first seen full; 0: not full */
 

@@ -33,6 +33,7 @@ enum ws_close {
 	WS_CLOSE_NORMAL = 1000,
 	WS_CLOSE_GOING_AWAY = 1001,
 	WS_CLOSE_PROTOCOL_ERROR = 1002,
+	WS_CLOSE_UNSUPPORTED = 1003,
 	WS_CLOSE_NO_STATUS = 1005,	/* never on the wire: an empty close */
 	WS_CLOSE_ABNORMAL = 1006,	/* never on the wire: no close at all */
 	WS_CLOSE_INVALID_PAYLOAD = 1007,
