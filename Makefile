@@ -234,7 +234,7 @@ FUZZ_COMMON := base/base64 base/buf base/log base/url base/utf8 \
 	ws/deflate ws/handshake ws/http ws/proxy ws/wsframe \
 	records/cbor_item records/cbor_json records/convert records/datatype records/framing \
 	records/json records/json_cbor records/json_write records/stack \
-	broker/broker_url app/options app/options_dump
+	records/record_config broker/broker_url
 FUZZ_OBJ := $(FUZZ_COMMON:%=$(FUZZ_BUILD)/common/%.o)
 
 .PHONY: fuzz-build fuzz-smoke fuzz-replay fuzz-seeds

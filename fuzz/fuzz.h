@@ -25,7 +25,7 @@
 #include "records/json.h"
 #include "records/json_cbor.h"
 #include "records/json_write.h"
-#include "app/options.h"
+#include "records/record_config.h"
 
 #define CHECK(cond)							\
 	do {								\
@@ -115,11 +115,9 @@ static struct type_rule fuzz_type_rules[] = {
  * --type /s*=string /b*=bytes /o*=object (tagged only). What settle()
  * refuses (raw with tags or objects) is turned into untagged bytes.
  */
-static inline void fuzz_config(struct config *c, uint8_t sel, size_t max_size)
+static inline void fuzz_config(struct record_config *c, uint8_t sel, size_t max_size)
 {
 	memset(c, 0, sizeof(*c));
-	c->tool = TOOL_SERVE;
-	c->progname = "fuzz";
 	c->framing = (enum framing)((sel & 7) % 6);
 	c->tagged = sel & 8;
 	c->datatype = (enum datatype)(((sel >> 4) & 3) % 3);
@@ -138,7 +136,7 @@ static inline void fuzz_config(struct config *c, uint8_t sel, size_t max_size)
 }
 
 /* The datatype of a path (not NUL-terminated), as the tools look it up. */
-static inline enum datatype fuzz_type_of(const struct config *c,
+static inline enum datatype fuzz_type_of(const struct record_config *c,
 					 const char *path, size_t len)
 {
 	char s[TAG_MAX + 1];
@@ -146,7 +144,7 @@ static inline enum datatype fuzz_type_of(const struct config *c,
 		len = TAG_MAX;
 	memcpy(s, path, len);
 	s[len] = '\0';
-	return config_type_for(c, s);
+	return record_config_type_for(c, s);
 }
 
 /* True when no head of the well-formed item p has an indefinite length. */
@@ -235,14 +233,14 @@ static int decoded_bad(void *ctx, uint64_t recno, const char *reason,
 }
 
 /* All of p as the stdin records of a tool with config c. */
-static inline void decode_all(const struct config *c, const unsigned char *p,
+static inline void decode_all(const struct record_config *c, const unsigned char *p,
 			      size_t n, struct decoded *out)
 {
 	struct decoder d;
 	const struct record_sink sink = { out, decoded_record, decoded_bad };
 
 	out->records = out->bads = 0;
-	decoder_init(&d, c->framing, c->tagged, config_json_texts(c), c->max_size);
+	decoder_init(&d, c->framing, c->tagged, record_config_json_texts(c), c->max_size);
 	decoder_feed(&d, p, n, &sink);
 	decoder_finish(&d, &sink);
 	decoder_free(&d);
@@ -254,7 +252,7 @@ static inline void decode_all(const struct config *c, const unsigned char *p,
  * a frame. The config c2 is the same as the writer's, with a larger
  * --max-size: JSON takes more room than the CBOR it stands for.
  */
-static inline void read_back(const struct config *c2, struct converter *conv,
+static inline void read_back(const struct record_config *c2, struct converter *conv,
 			     const unsigned char *out, size_t out_len,
 			     struct decoded *rec, struct outgoing *frame)
 {

@@ -29,7 +29,7 @@ static const unsigned char before[] = "/x\tearlier record\n";
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct config cfg, big;
+	struct record_config cfg, big;
 	uint8_t sel = take_byte(&data, &size), b1 = take_byte(&data, &size);
 	bool binary = b1 & 1;
 	const char *path = "/p";

@@ -26,7 +26,7 @@
 #include "base/utf8.h"
 
 struct ctx {
-	const struct config *cfg, *big;
+	const struct record_config *cfg, *big;
 	struct converter conv;		/* this tool's reader */
 	struct converter peer;		/* the peer's loop, writing stdout */
 	struct converter third;		/* reading that stdout back */
@@ -48,7 +48,7 @@ static int on_bad(void *ctx, uint64_t recno, const char *reason,
 static int on_record(void *p, const struct record *rec)
 {
 	struct ctx *x = p;
-	const struct config *cfg = x->cfg;
+	const struct record_config *cfg = x->cfg;
 	bool envelope = cfg->framing == FRAMING_JSON || cfg->framing == FRAMING_CBOR;
 	struct outgoing f;
 
@@ -99,7 +99,7 @@ static int on_record(void *p, const struct record *rec)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct config cfg, big;
+	struct record_config cfg, big;
 	uint8_t sel = take_byte(&data, &size);
 	struct ctx x = { .cfg = &cfg, .big = &big };
 	const struct record_sink sink = { &x, on_record, on_bad };
@@ -112,7 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	converter_init(&x.third, &big);
 	converter_init(&x.same, &cfg);
 
-	decoder_init(&d, cfg.framing, cfg.tagged, config_json_texts(&cfg),
+	decoder_init(&d, cfg.framing, cfg.tagged, record_config_json_texts(&cfg),
 		     cfg.max_size);
 	while (size) {
 		size_t k = cfg.framing == FRAMING_RAW && size > cfg.max_size

@@ -128,7 +128,7 @@ struct app *app_new(const struct config *cfg)
 	}
 	if (!cfg->wait_clients)
 		inbox_open_gate(&a->inbox);
-	converter_init(&a->conv, cfg);
+	converter_init(&a->conv, &cfg->rec);
 	/* RXWS_LWS_LOG: libwebsockets' own log levels (a bit mask), for debugging. */
 	const char *lws_levels = getenv("RXWS_LWS_LOG");
 	lws_set_log_level(lws_levels ? atoi(lws_levels)

@@ -246,22 +246,23 @@ static int parse_type_rule(struct config *c, const char *arg)
 	if (datatype_parse(name, strlen(name), &t))
 		return -1;
 	if (!eq) {
-		c->datatype = t;
+		c->rec.datatype = t;
 		return 0;
 	}
 	struct type_rule *rules = realloc(c->type_rules,
-					  (c->n_type_rules + 1) * sizeof(*rules));
+					  (c->rec.n_type_rules + 1) * sizeof(*rules));
 	if (!rules)
 		return -1;
 	c->type_rules = rules;
+	c->rec.type_rules = rules;
 	/* The glob is the argument up to '=': argv outlives the config. */
 	size_t glen = (size_t)(eq - arg);
 	char *glob = strndup(arg, glen);
 	if (!glob)
 		return -1;
-	rules[c->n_type_rules].glob = glob;
-	rules[c->n_type_rules].type = (enum datatype)t;
-	c->n_type_rules++;
+	rules[c->rec.n_type_rules].glob = glob;
+	rules[c->rec.n_type_rules].type = (enum datatype)t;
+	c->rec.n_type_rules++;
 	return 0;
 }
 
@@ -373,10 +374,10 @@ static void set_defaults(struct config *c, enum tool tool, const char *progname)
 	memset(c, 0, sizeof(*c));
 	c->tool = tool;
 	c->progname = progname;
-	c->datatype = DATATYPE_STRING;
-	c->framing = (enum framing)-1;
-	c->chunk_size = 4096;
-	c->max_size = 16u << 20;
+	c->rec.datatype = DATATYPE_STRING;
+	c->rec.framing = (enum framing)-1;
+	c->rec.chunk_size = 4096;
+	c->rec.max_size = 16u << 20;
 	c->queue_len = 1024;
 	c->overflow = tool == TOOL_SERVE ? OVERFLOW_CLOSE : OVERFLOW_BLOCK;
 	c->drain_timeout = 10;
@@ -418,14 +419,14 @@ static int parse_type_option(struct parse *p, const struct opt *o, const char *a
 		return usage_error(p, "--type GLOB=TYPE needs paths: '%s'", arg);
 	if (parse_type_rule(p->c, arg))
 		return bad_argument(p, o, arg);
-	return per_path ? 0 : choose(p, o->one_of, (int)p->c->datatype);
+	return per_path ? 0 : choose(p, o->one_of, (int)p->c->rec.datatype);
 }
 
 static int parse_format_option(struct parse *p, const struct opt *o, const char *arg)
 {
-	if (framing_parse(arg, &p->c->framing))
+	if (framing_parse(arg, &p->c->rec.framing))
 		return bad_argument(p, o, arg);
-	return choose(p, o->one_of, (int)p->c->framing);
+	return choose(p, o->one_of, (int)p->c->rec.framing);
 }
 
 static int parse_host_option(struct parse *p, const struct opt *o, const char *arg)
@@ -480,11 +481,11 @@ static const char *const log_format_names[] = {
 /* In the order of --help. */
 static const struct opt opts[] = {
 	OPT_GROUP("Records"),
-	{ "string", 0, FOR_ALL, OPT_SET(datatype, DATATYPE_STRING), ONE_OF(ONE_DATATYPE),
+	{ "string", 0, FOR_ALL, OPT_SET(rec.datatype, DATATYPE_STRING), ONE_OF(ONE_DATATYPE),
 	  HELP(NULL, "frames are text; records must be UTF-8 (default)") },
-	{ "bytes", 0, FOR_ALL, OPT_SET(datatype, DATATYPE_BYTES), ONE_OF(ONE_DATATYPE),
+	{ "bytes", 0, FOR_ALL, OPT_SET(rec.datatype, DATATYPE_BYTES), ONE_OF(ONE_DATATYPE),
 	  HELP(NULL, "frames are binary; records are any bytes") },
-	{ "object", 0, FOR_ALL, OPT_SET(datatype, DATATYPE_OBJECT), ONE_OF(ONE_DATATYPE),
+	{ "object", 0, FOR_ALL, OPT_SET(rec.datatype, DATATYPE_OBJECT), ONE_OF(ONE_DATATYPE),
 	  HELP(NULL, "frames are CBOR; records are JSON (line, nul) or CBOR") },
 	{ "type", 0, FOR_CONNECT, ONE_OF(ONE_DATATYPE),
 	  OPT_CALLBACK(parse_type_option, "string, bytes, object or GLOB=TYPE"),
@@ -494,12 +495,12 @@ static const struct opt opts[] = {
 	{ "format", 'f', FOR_ALL, ONE_OF(ONE_FRAMING),
 	  OPT_CALLBACK(parse_format_option, "line, nul, lp, raw, json or cbor"),
 	  HELP("FMT", "framing of stdin and stdout: line, nul, lp, raw, json, cbor") },
-	{ "null", '0', FOR_ALL, OPT_SET(framing, FRAMING_NUL), ONE_OF(ONE_FRAMING),
+	{ "null", '0', FOR_ALL, OPT_SET(rec.framing, FRAMING_NUL), ONE_OF(ONE_FRAMING),
 	  HELP(NULL, "same as --format nul") },
-	{ "chunk-size", 0, FOR_ALL, OPT_COUNT(chunk_size, 1, 1u << 30, "a size in bytes"),
+	{ "chunk-size", 0, FOR_ALL, OPT_COUNT(rec.chunk_size, 1, 1u << 30, "a size in bytes"),
 	  HELP("BYTES", "largest frame under --format raw (4096)") },
 	/* lp lengths are 32 bits. */
-	{ "max-size", 0, FOR_ALL, OPT_COUNT(max_size, 1, UINT32_MAX, "1 to 4294967295 bytes"),
+	{ "max-size", 0, FOR_ALL, OPT_COUNT(rec.max_size, 1, UINT32_MAX, "1 to 4294967295 bytes"),
 	  HELP("BYTES", "largest message from a peer or stdin (16M)") },
 	{ "strict", 0, FOR_ALL, OPT_BOOL(strict),
 	  HELP(NULL, "exit 65 on the first bad record instead of skipping it") },
@@ -809,32 +810,28 @@ static int settle(struct parse *p)
 	struct config *c = p->c;
 	enum tool tool = c->tool;
 
-	c->tagged = tool == TOOL_GROUP || (tool == TOOL_SERVE && !c->path);
+	struct record_config *rec = &c->rec;
+	rec->tagged = tool == TOOL_GROUP || (tool == TOOL_SERVE && !c->path);
 	if (c->path)
-		c->datatype = config_type_for(c, c->path);
-	if (c->framing == (enum framing)-1) {
-		if (c->datatype == DATATYPE_BYTES)
-			c->framing = c->tagged ? FRAMING_LP : FRAMING_RAW;
+		rec->datatype = record_config_type_for(rec, c->path);
+	if (rec->framing == (enum framing)-1) {
+		if (rec->datatype == DATATYPE_BYTES)
+			rec->framing = rec->tagged ? FRAMING_LP : FRAMING_RAW;
 		else
-			c->framing = FRAMING_LINE;
+			rec->framing = FRAMING_LINE;
 	}
-	if (c->framing == FRAMING_RAW && c->tagged)
+	if (rec->framing == FRAMING_RAW && rec->tagged)
 		return usage_error(p, "%s", tool == TOOL_GROUP
 				   ? "--format raw cannot carry tags: use lp, or rxws-connect for one path"
 				   : "--format raw cannot carry tags: use lp, or give one path");
-	if (c->framing == FRAMING_RAW) {
-		bool objects = c->datatype == DATATYPE_OBJECT;
-		for (size_t i = 0; i < c->n_type_rules; i++)
-			objects |= c->type_rules[i].type == DATATYPE_OBJECT;
-		if (objects)
-			return usage_error(p, "--format raw cannot carry objects: use line, lp, json or cbor");
-	}
+	if (rec->framing == FRAMING_RAW && record_config_has_objects(rec))
+		return usage_error(p, "--format raw cannot carry objects: use line, lp, json or cbor");
 	if (tool == TOOL_GROUP && c->recv_only && !c->n_paths)
 		return usage_error(p, "--recv-only opens only the PATHs given: give one at least");
 	if (c->retry_max < c->retry_delay)
 		c->retry_max = c->retry_delay;
-	if (c->chunk_size > c->max_size)
-		c->chunk_size = c->max_size;
+	if (rec->chunk_size > rec->max_size)
+		rec->chunk_size = rec->max_size;
 	if (c->path && c->path[0] != '/')
 		return usage_error(p, "PATH must start with '/': '%s'", c->path);
 	for (size_t i = 0; i < c->n_paths; i++) {
@@ -987,7 +984,7 @@ int config_parse(struct config *c, enum tool tool, int argc, char **argv, int *e
 
 void config_free(struct config *c)
 {
-	for (size_t i = 0; i < c->n_type_rules; i++)
+	for (size_t i = 0; i < c->rec.n_type_rules; i++)
 		free((char *)c->type_rules[i].glob);
 	free(c->type_rules);
 	free(c->allow_paths);
@@ -1000,26 +997,10 @@ void config_free(struct config *c)
 	c->host_unbracketed = NULL;
 	broker_url_free(&c->broker_url);
 	c->type_rules = NULL;
+	c->rec.type_rules = NULL;
+	c->rec.n_type_rules = 0;
 	c->allow_paths = c->paths = c->origins = c->headers = c->protocols = NULL;
 	c->token = NULL;
-}
-
-enum datatype config_type_for(const struct config *c, const char *path)
-{
-	for (size_t i = 0; i < c->n_type_rules; i++)
-		if (path && fnmatch(c->type_rules[i].glob, path, 0) == 0)
-			return c->type_rules[i].type;
-	return c->datatype;
-}
-
-bool config_json_texts(const struct config *c)
-{
-	if (c->framing != FRAMING_LINE && c->framing != FRAMING_NUL)
-		return false;
-	bool objects = c->datatype == DATATYPE_OBJECT;
-	for (size_t i = 0; i < c->n_type_rules; i++)
-		objects |= c->type_rules[i].type == DATATYPE_OBJECT;
-	return objects;
 }
 
 bool config_path_allowed(const struct config *c, const char *path)

@@ -17,8 +17,7 @@
 #include "base/log.h"
 #include "base/msg.h"
 #include "broker/broker_url.h"
-#include "records/datatype.h"
-#include "records/framing.h"
+#include "records/record_config.h"
 
 enum tool { TOOL_SERVE, TOOL_CONNECT, TOOL_GROUP };
 
@@ -33,23 +32,13 @@ enum {
 	EXIT_TEMPFAIL = 75,
 };
 
-struct type_rule {
-	const char *glob;
-	enum datatype type;
-};
-
 struct config {
 	enum tool tool;
 	const char *progname;
 
-	/* records */
-	enum datatype datatype;
-	struct type_rule *type_rules;	/* --type GLOB=TYPE, in order */
-	size_t n_type_rules;
-	enum framing framing;
-	bool tagged;
-	size_t chunk_size;
-	size_t max_size;
+	/* records: the records layer's own part */
+	struct record_config rec;
+	struct type_rule *type_rules;	/* rec's --type GLOB=TYPE rules, owned */
 	bool strict;
 
 	/* flow */
@@ -127,10 +116,6 @@ int config_parse(struct config *cfg, enum tool tool, int argc, char **argv,
 		 int *exit_code);
 void config_free(struct config *c);
 
-/* The datatype of records on a path: first --type GLOB=TYPE that matches. */
-enum datatype config_type_for(const struct config *c, const char *path);
-/* Whether stdin records of some paths are JSON texts (objects, line or nul). */
-bool config_json_texts(const struct config *c);
 /* Whether --allow-path lets a client use this path (true when none given). */
 bool config_path_allowed(const struct config *c, const char *path);
 

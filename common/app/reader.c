@@ -155,14 +155,14 @@ int reader_start(struct reader *r, int fd, const struct config *cfg,
 	r->cfg = cfg;
 	r->inbox = inbox;
 	r->stats = stats;
-	r->frame_size = cfg->framing == FRAMING_RAW ? cfg->chunk_size : 0;
+	r->frame_size = cfg->rec.framing == FRAMING_RAW ? cfg->rec.chunk_size : 0;
 	r->chunk_size = r->frame_size > READ_CHUNK ? r->frame_size : READ_CHUNK;
 	r->chunk = malloc(r->chunk_size);
 	if (!r->chunk)
 		return -1;
-	decoder_init(&r->dec, cfg->framing, cfg->tagged, config_json_texts(cfg),
-		     cfg->max_size);
-	converter_init(&r->conv, cfg);
+	decoder_init(&r->dec, cfg->rec.framing, cfg->rec.tagged, record_config_json_texts(&cfg->rec),
+		     cfg->rec.max_size);
+	converter_init(&r->conv, &cfg->rec);
 
 	if (wake_thread_start(&r->thread, reader_main, r)) {
 		free(r->chunk);

@@ -194,7 +194,7 @@ static struct msg *entry_message(struct reader *r, const redisReply *fields,
 		return NULL;
 	if (!data)
 		return *why = "no data field", NULL;
-	if (data->len > cfg->max_size)
+	if (data->len > cfg->rec.max_size)
 		return *why = "data over --max-size", NULL;
 	enum datatype type = converter_type_for(&r->conv, path->str, path->len);
 	if (!kind)
@@ -513,7 +513,7 @@ void *broker_read_main(void *arg)
 		return NULL;
 	}
 	pathmap_init(&r->srcs);
-	converter_init(&r->conv, b->cfg);
+	converter_init(&r->conv, &b->cfg->rec);
 
 	while (!broker_stopping(b)) {
 		if (link_ensure(r->l))

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "app/options.h"
 #include "base/base64.h"
 #include "base/utf8.h"
 #include "records/cbor_item.h"
@@ -12,11 +11,12 @@
 #include "records/json.h"
 #include "records/json_cbor.h"
 #include "records/json_write.h"
+#include "records/record_config.h"
 
-void converter_init(struct converter *c, const struct config *cfg)
+void converter_init(struct converter *c, const struct record_config *rc)
 {
 	memset(c, 0, sizeof(*c));
-	c->cfg = cfg;
+	c->rc = rc;
 }
 
 void converter_free(struct converter *c)
@@ -28,15 +28,15 @@ void converter_free(struct converter *c)
 enum datatype converter_type_for(struct converter *c, const char *tag,
 				 size_t len)
 {
-	const struct config *cfg = c->cfg;
-	if (!tag || !cfg->n_type_rules)
-		return cfg->datatype;
+	const struct record_config *rc = c->rc;
+	if (!tag || !rc->n_type_rules)
+		return rc->datatype;
 	if (c->have_last && strlen(c->last_tag) == len &&
 	    !memcmp(c->last_tag, tag, len))
 		return c->last_type;
 	memcpy(c->last_tag, tag, len);
 	c->last_tag[len] = '\0';
-	c->last_type = config_type_for(cfg, c->last_tag);
+	c->last_type = record_config_type_for(rc, c->last_tag);
 	c->have_last = true;
 	return c->last_type;
 }
@@ -44,10 +44,10 @@ enum datatype converter_type_for(struct converter *c, const char *tag,
 static const char *check_size(struct converter *c, size_t len)
 {
 	static _Thread_local char why[80];
-	if (len <= c->cfg->max_size)
+	if (len <= c->rc->max_size)
 		return NULL;
 	snprintf(why, sizeof(why), "%zu bytes is over --max-size (%zu)", len,
-		 c->cfg->max_size);
+		 c->rc->max_size);
 	return why;
 }
 
@@ -73,7 +73,7 @@ static const char *plain_record(struct converter *c, enum datatype type,
 		return check_size(c, len);
 	case DATATYPE_OBJECT:
 		out->kind = FRAME_BINARY;
-		if (c->cfg->framing != FRAMING_LINE && c->cfg->framing != FRAMING_NUL)
+		if (c->rc->framing != FRAMING_LINE && c->rc->framing != FRAMING_NUL)
 			return cbor_check(data, len, NULL);
 		c->scratch.len = 0;
 		if ((why = json_to_cbor(data, len, &c->scratch)))
@@ -328,7 +328,7 @@ static const char *envelope_to_frame(struct converter *c, bool json,
 				     const unsigned char *p, size_t n,
 				     struct outgoing *out)
 {
-	const struct config *cfg = c->cfg;
+	const struct record_config *rc = c->rc;
 	struct envelope e = { .type = -1 };
 	const char *why = json ? parse_json_envelope(c, p, n, &e)
 			       : parse_cbor_envelope(c, p, n, &e);
@@ -338,7 +338,7 @@ static const char *envelope_to_frame(struct converter *c, bool json,
 		return "envelope without \"data\"";
 	out->tag = NULL;
 	out->tag_len = 0;
-	if (cfg->tagged) {
+	if (rc->tagged) {
 		if (!e.has_tag)
 			return "envelope without \"tag\"";
 		if ((why = tag_problem(c->tag, e.tag_len)))
@@ -354,7 +354,7 @@ static const char *envelope_to_frame(struct converter *c, bool json,
 const char *record_to_frame(struct converter *c, const struct record *rec,
 			    struct outgoing *out)
 {
-	switch (c->cfg->framing) {
+	switch (c->rc->framing) {
 	case FRAMING_JSON:
 		return envelope_to_frame(c, true, rec->data, rec->len, out);
 	case FRAMING_CBOR:
@@ -382,7 +382,7 @@ static const char *put_envelope(struct converter *c, struct buf *out,
 				enum datatype type, bool binary,
 				const unsigned char *data, size_t len)
 {
-	bool json = c->cfg->framing == FRAMING_JSON;
+	bool json = c->rc->framing == FRAMING_JSON;
 	int as = !binary ? DATATYPE_STRING : DATATYPE_BYTES;
 	/* A binary message on an --object path is an object if it is CBOR. */
 	if (binary && type == DATATYPE_OBJECT && !cbor_check(data, len, NULL))
@@ -431,11 +431,11 @@ const char *frame_to_record(struct converter *c, struct buf *out,
 			    enum datatype type, bool binary,
 			    const unsigned char *data, size_t len)
 {
-	const struct config *cfg = c->cfg;
+	const struct record_config *rc = c->rc;
 	static _Thread_local char why_kind[64];
 	const char *why;
 
-	if (cfg->framing == FRAMING_JSON || cfg->framing == FRAMING_CBOR)
+	if (rc->framing == FRAMING_JSON || rc->framing == FRAMING_CBOR)
 		return put_envelope(c, out, path, path_len, type, binary, data, len);
 
 	if (binary != (type != DATATYPE_STRING)) {
@@ -444,9 +444,9 @@ const char *frame_to_record(struct converter *c, struct buf *out,
 			 datatype_name(type));
 		return why_kind;
 	}
-	const char *tag = cfg->tagged ? path : NULL;
+	const char *tag = rc->tagged ? path : NULL;
 	if (type == DATATYPE_OBJECT) {
-		if (cfg->framing == FRAMING_LINE || cfg->framing == FRAMING_NUL) {
+		if (rc->framing == FRAMING_LINE || rc->framing == FRAMING_NUL) {
 			c->scratch.len = 0;
 			if ((why = cbor_to_json(data, len, &c->scratch)))
 				return why;
@@ -456,6 +456,6 @@ const char *frame_to_record(struct converter *c, struct buf *out,
 			return why;
 		}
 	}
-	return encode_record(out, cfg->framing, tag, path_len, data, len)
+	return encode_record(out, rc->framing, tag, path_len, data, len)
 		? "out of memory" : NULL;
 }

@@ -20,10 +20,10 @@
 #include "records/datatype.h"
 #include "records/framing.h"
 
-struct config;
+struct record_config;
 
 struct converter {
-	const struct config *cfg;
+	const struct record_config *rc;
 	struct buf scratch;	/* a converted payload */
 	struct buf spare;	/* a second one, for two-step conversions */
 	char tag[TAG_MAX + 1];	/* an envelope's tag */
@@ -33,7 +33,7 @@ struct converter {
 	bool have_last;
 };
 
-void converter_init(struct converter *c, const struct config *cfg);
+void converter_init(struct converter *c, const struct record_config *rc);
 void converter_free(struct converter *c);
 enum datatype converter_type_for(struct converter *c, const char *tag,
 				 size_t len);

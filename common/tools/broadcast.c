@@ -49,7 +49,7 @@ static struct path_clients *path_get(struct broadcast *b, const char *path, size
 		return NULL;
 	p->path = strndup(path, len);
 	p->len = len;
-	p->type = p->path ? config_type_for(b->cfg, p->path) : DATATYPE_STRING;
+	p->type = p->path ? record_config_type_for(&b->cfg->rec, p->path) : DATATYPE_STRING;
 	if (!p->path || pathmap_put(&b->paths, path, len, p)) {
 		free(p->path);
 		free(p);

@@ -90,7 +90,7 @@ static void on_ended(void *owner, struct client *c, enum client_end why)
 		if (left)
 			say_left(&c->conn, left);
 		wsconn_abandon(&c->conn, FATE_UNCONFIRMED, FATE_LOST);
-		if (s->cfg->tagged)
+		if (s->cfg->rec.tagged)
 			break;
 		/* Records it never read are not delivered either: 75 says so. */
 		bool unread = !s->cfg->recv_only && !app_input_ended(a);
@@ -101,7 +101,7 @@ static void on_ended(void *owner, struct client *c, enum client_end why)
 		break;
 	case CLIENT_END_BROKEN:
 		wsconn_abandon(&c->conn, FATE_UNCONFIRMED, FATE_LOST);
-		if (!s->cfg->tagged)
+		if (!s->cfg->rec.tagged)
 			app_stop(a, EXIT_UNAVAILABLE, 0);
 		else
 			s->broken++;
@@ -111,7 +111,7 @@ static void on_ended(void *owner, struct client *c, enum client_end why)
 			log_at(LOG_ERROR, c->source, "%zu record%s not delivered",
 			       left, left == 1 ? "" : "s");
 		wsconn_abandon(&c->conn, FATE_UNCONFIRMED, FATE_LOST);
-		if (!s->cfg->tagged)
+		if (!s->cfg->rec.tagged)
 			app_stop(a, EXIT_UNAVAILABLE, 0);
 		else
 			s->gave_up++;	/* the others go on; the exit code says it */
@@ -120,7 +120,7 @@ static void on_ended(void *owner, struct client *c, enum client_end why)
 		break;
 	}
 	/* -r: with every path ended, nothing can open one again (--oneshot: none may). */
-	if (s->cfg->tagged && (s->cfg->recv_only || s->cfg->oneshot) && !cs_active(s)) {
+	if (s->cfg->rec.tagged && (s->cfg->recv_only || s->cfg->oneshot) && !cs_active(s)) {
 		bool unread = !s->cfg->recv_only && !app_input_ended(a);
 		if (unread && !s->broken && !s->gave_up)
 			log_warn("every path has ended before the end of standard input: "
@@ -173,7 +173,7 @@ static struct client *add_client(struct clientset *s, const char *tag)
 			tag, source))
 		goto fail;
 	m->label_len = strlen(m->client.label);
-	m->type = tag ? config_type_for(s->cfg, tag) : s->cfg->datatype;
+	m->type = record_config_type_for(&s->cfg->rec, tag);
 	if (tag && pathmap_put(&s->by_path, tag, strlen(tag), m)) {
 		client_free(&m->client);
 		goto fail;
@@ -246,7 +246,7 @@ static int settle(struct clientset *s, int *exit_code)
 		return -1;
 	}
 	s->ws = (struct wsconn_config){
-		.queue_len = cfg->queue_len, .max_size = cfg->max_size,
+		.queue_len = cfg->queue_len, .max_size = cfg->rec.max_size,
 		.ping_interval = cfg->ping_interval, .ping_timeout = cfg->ping_timeout,
 		.stats = app_stats(s->app),
 	};
@@ -442,7 +442,7 @@ static int make_clients(struct clientset *s, int *exit_code)
 	free(source);
 	if (settle(s, exit_code))
 		return -1;
-	if (!s->cfg->tagged)
+	if (!s->cfg->rec.tagged)
 		return add_client(s, NULL) ? 0 : -1;
 
 	/*

@@ -548,7 +548,7 @@ static int start(void *tool, struct app *app, int *exit_code)
 	s->app = app;
 	s->cfg = cfg;
 	s->ws = (struct wsconn_config){
-		.queue_len = cfg->queue_len, .max_size = cfg->max_size,
+		.queue_len = cfg->queue_len, .max_size = cfg->rec.max_size,
 		.ping_interval = cfg->ping_interval, .ping_timeout = cfg->ping_timeout,
 		.stats = app_stats(app),
 	};
