@@ -58,9 +58,9 @@ DEPFLAGS := -MMD -MP
 LDLIBS += $(PKG_LIBS) -lm -pthread
 
 TOOLS := rxws-serve rxws-connect rxws-group
-# common/ is in folders by layer (README.md, "Source tree"): base, ws,
-# records, broker, app, tools.
-LAYERS := base ws records broker app tools
+# common/ is in folders by layer (README.md, "Source tree"), each using
+# only those before it here (tests/02-build.bats holds them to it).
+LAYERS := base records ws broker app tools
 COMMON_SRC := $(foreach l,$(LAYERS),$(wildcard common/$(l)/*.c))
 COMMON_OBJ := $(COMMON_SRC:common/%.c=$(BUILD)/common/%.o)
 LIB := $(BUILD)/librxws.a

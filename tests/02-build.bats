@@ -53,3 +53,23 @@ build_objects() {
 	assert_success
 	assert_output --partial " $flags "
 }
+
+@test "layers: no module of common/ includes one of a layer after its own (the Makefile's LAYERS)" {
+	local layers src layer inc rank_of_layer rank_of_inc bad=0
+	read -ra layers <<< "$(sed -n 's/^LAYERS := //p' "$TOP/Makefile")"
+	(( ${#layers[@]} >= 6 ))
+	declare -A rank
+	for i in "${!layers[@]}"; do rank[${layers[$i]}]=$i; done
+	for src in "$TOP"/common/*/*.[ch]; do
+		layer=$(basename "$(dirname "$src")")
+		[[ -n ${rank[$layer]:-} ]] || { echo "common/$layer is not in LAYERS" >&2; return 1; }
+		while read -r inc; do
+			[[ -n ${rank[$inc]:-} ]] || continue
+			if (( rank[$inc] > rank[$layer] )); then
+				echo "${src#"$TOP"/} includes $inc/, a layer after $layer/" >&2
+				bad=1
+			fi
+		done < <(sed -n 's/^#include "\([a-z]*\)\/.*/\1/p' "$src")
+	done
+	(( bad == 0 ))
+}

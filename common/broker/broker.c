@@ -423,7 +423,7 @@ static void broker_free(struct broker *b)
 	free(b);
 }
 
-struct broker *broker_start(const struct config *cfg, struct broker_role role,
+struct broker *broker_start(const struct broker_config *cfg, struct broker_role role,
 			    struct lws_context *ctx, struct stats *stats)
 {
 	struct broker *b = calloc(1, sizeof(*b));
@@ -432,7 +432,7 @@ struct broker *broker_start(const struct config *cfg, struct broker_role role,
 		return NULL;
 	}
 	b->cfg = cfg;
-	b->url = &cfg->broker_url;
+	b->url = cfg->url;
 	b->role = role;
 	b->ctx = ctx;
 	b->stats = stats;
@@ -447,11 +447,11 @@ struct broker *broker_start(const struct config *cfg, struct broker_role role,
 	b->out_cap = cfg->queue_len;
 	b->in_cap = 2 * cfg->queue_len;
 	b->q_cap = b->out_cap + b->in_cap;
-	snprintf(b->maxlen, sizeof(b->maxlen), "%" PRIu64, cfg->broker_maxlen);
+	snprintf(b->maxlen, sizeof(b->maxlen), "%" PRIu64, cfg->maxlen);
 	if (inbox_init(&b->handoff, HANDOFF_MAX) ||
 	    !(b->q = calloc(b->q_cap, sizeof(*b->q))) || random_src(b->src) ||
-	    asprintf(&b->key_out, "%s:out", cfg->broker_prefix) < 0 ||
-	    asprintf(&b->key_in, "%s:in", cfg->broker_prefix) < 0) {
+	    asprintf(&b->key_out, "%s:out", cfg->prefix) < 0 ||
+	    asprintf(&b->key_in, "%s:in", cfg->prefix) < 0) {
 		log_error("out of memory for the broker");
 		broker_free(b);
 		return NULL;

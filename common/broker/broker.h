@@ -29,14 +29,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "app/options.h"
 #include "base/inbox.h"
 #include "base/msg.h"
 #include "base/stats.h"
 #include "broker/broker_url.h"
+#include "records/record_config.h"
 
 struct lws_context;
 struct broker;
+
+/* What the broker takes of the options. */
+struct broker_config {
+	const struct broker_url *url;	/* --broker */
+	const char *prefix;		/* --broker-prefix: of the keys */
+	uint64_t maxlen;		/* --broker-maxlen: XADD MAXLEN ~ */
+	size_t queue_len;		/* --queue: records waiting for Redis, each way */
+	const char *path;		/* single-path mode: the path of untagged records */
+	const struct record_config *rec;	/* what the entries of a path hold */
+	double retry_delay, retry_max;	/* reconnects, as the clients' */
+	long retries;			/* failures in a row before giving up; -1: never */
+};
 
 /* What one process does with the broker. */
 struct broker_role {
@@ -46,7 +58,7 @@ struct broker_role {
 };
 
 /* Starts the threads. NULL when out of memory or threads (logged). */
-struct broker *broker_start(const struct config *cfg, struct broker_role role,
+struct broker *broker_start(const struct broker_config *cfg, struct broker_role role,
 			    struct lws_context *ctx, struct stats *stats);
 /* Ends the threads (at most a connection timeout), and frees everything. */
 void broker_stop(struct broker *b);

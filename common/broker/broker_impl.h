@@ -50,7 +50,7 @@ struct pending_append {
 };
 
 struct broker {
-	const struct config *cfg;
+	const struct broker_config *cfg;
 	const struct broker_url *url;
 	struct broker_role role;
 	struct lws_context *ctx;

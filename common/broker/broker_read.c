@@ -182,7 +182,7 @@ static void free_src(void *value, void *arg)
 static struct msg *entry_message(struct reader *r, const redisReply *fields,
 				 const char **why)
 {
-	const struct config *cfg = r->b->cfg;
+	const struct broker_config *cfg = r->b->cfg;
 	const redisReply *path = field(fields, "path");
 	const redisReply *kind = field(fields, "kind");
 	const redisReply *data = field(fields, "data");
@@ -194,7 +194,7 @@ static struct msg *entry_message(struct reader *r, const redisReply *fields,
 		return NULL;
 	if (!data)
 		return *why = "no data field", NULL;
-	if (data->len > cfg->rec.max_size)
+	if (data->len > cfg->rec->max_size)
 		return *why = "data over --max-size", NULL;
 	enum datatype type = converter_type_for(&r->conv, path->str, path->len);
 	if (!kind)
@@ -382,7 +382,7 @@ static bool on_answer(struct reader *r, const redisReply *epoch, const redisRepl
 		stream_id_format(r->last, at, sizeof(at));
 		log_warn("broker %s: gap in %s: %" PRIu64 " record%s trimmed after id %s before this member read them (--broker-maxlen %" PRIu64 ")",
 			 b->url->shown, r->key, lost, lost == 1 ? " was" : "s were", at,
-			 b->cfg->broker_maxlen);
+			 b->cfg->maxlen);
 		stat_add(&b->stats->broker_gaps, 1);
 		stat_add(&b->stats->broker_lost, lost);
 		r->ordinal = trimmed;
@@ -507,13 +507,13 @@ void *broker_read_main(void *arg)
 	r->b = b;
 	r->l = &b->read_link;
 	r->key = b->role.read_in ? b->key_in : b->key_out;
-	if (asprintf(&r->epoch_key, "%s:epoch", b->cfg->broker_prefix) < 0) {
+	if (asprintf(&r->epoch_key, "%s:epoch", b->cfg->prefix) < 0) {
 		free(r);
 		broker_give_up(b, "out of memory for the broker's reader");
 		return NULL;
 	}
 	pathmap_init(&r->srcs);
-	converter_init(&r->conv, &b->cfg->rec);
+	converter_init(&r->conv, b->cfg->rec);
 
 	while (!broker_stopping(b)) {
 		if (link_ensure(r->l))

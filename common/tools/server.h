@@ -37,6 +37,7 @@ struct server {
 
 	/* --broker (server_broker.c) */
 	struct broker *broker;
+	struct broker_config broker_cfg;
 	struct ring broker_pending;	/* entries taken, not yet broadcast */
 	bool broker_pumping;
 	bool drain_deferred;		/* until our records came back */

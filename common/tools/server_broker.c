@@ -27,8 +27,13 @@ int server_broker_start(struct server *s)
 		.read_in = cfg->collect,
 	};
 
+	s->broker_cfg = (struct broker_config){
+		.url = &cfg->broker_url, .prefix = cfg->broker_prefix, .maxlen = cfg->broker_maxlen,
+		.queue_len = cfg->queue_len, .path = cfg->path, .rec = &cfg->rec,
+		.retry_delay = cfg->retry_delay, .retry_max = cfg->retry_max, .retries = cfg->retries,
+	};
 	ring_init(&s->broker_pending, PENDING_MAX);
-	s->broker = broker_start(cfg, role, app_context(s->app), app_stats(s->app));
+	s->broker = broker_start(&s->broker_cfg, role, app_context(s->app), app_stats(s->app));
 	return s->broker ? 0 : -1;
 }
 
