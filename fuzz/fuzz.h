@@ -3,7 +3,7 @@
  *
  * CHECK() states an invariant: when it fails, it says which and aborts, and
  * libFuzzer saves the input as a crash. The rest builds what the tools
- * build (a config as config_parse() would settle it, a decoder fed the way
+ * build (a config as options_parse() would settle it, a decoder fed the way
  * the reader thread feeds it) from a few bytes of the input, and compares
  * what a record or a frame becomes after a trip through the other side.
  */
@@ -110,9 +110,9 @@ static struct type_rule fuzz_type_rules[] = {
 };
 
 /*
- * A config from one byte, as config_parse() would leave it: bits 0-2 the
+ * A config from one byte, as options_parse() would leave it: bits 0-2 the
  * framing (mod 6), bit 3 tagged, bits 4-5 the datatype (mod 3), bit 6
- * --type /s*=string /b*=bytes /o*=object (tagged only). What settle()
+ * --type /s*=string /b*=bytes /o*=object (tagged only). What check_and_default()
  * refuses (raw with tags or objects) is turned into untagged bytes.
  */
 static inline void fuzz_config(struct record_config *c, uint8_t sel, size_t max_size)
@@ -236,14 +236,14 @@ static int decoded_bad(void *ctx, uint64_t recno, const char *reason,
 static inline void decode_all(const struct record_config *c, const unsigned char *p,
 			      size_t n, struct decoded *out)
 {
-	struct decoder d;
+	struct framing_decoder d;
 	const struct record_sink sink = { out, decoded_record, decoded_bad };
 
 	out->records = out->bads = 0;
-	decoder_init(&d, c->framing, c->tagged, record_config_json_texts(c), c->max_size);
-	decoder_feed(&d, p, n, &sink);
-	decoder_finish(&d, &sink);
-	decoder_free(&d);
+	framing_decoder_init(&d, c->framing, c->tagged, record_config_json_texts(c), c->max_size);
+	framing_decoder_feed(&d, p, n, &sink);
+	framing_decoder_finish(&d, &sink);
+	framing_decoder_free(&d);
 }
 
 /*

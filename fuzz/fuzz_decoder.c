@@ -12,28 +12,28 @@
  *  - record numbers go 1, 2, 3... over records and bad records alike;
  *  - no record is longer than --max-size (or framing_record_max(), for
  *    envelopes and JSON texts), and no tag longer than TAG_MAX;
- *    a tagged record has a valid tag (tag_problem), an untagged one none;
+ *    a tagged record has a valid tag (framing_tag_problem), an untagged one none;
  *  - line and json records hold no newline, nul records no NUL; every cbor
  *    record is one well-formed item (cbor_check);
- *  - a stop asked for by the sink is returned by decoder_feed, and nothing
+ *  - a stop asked for by the sink is returned by framing_decoder_feed, and nothing
  *    is handed on after it;
  *  - the input cut into chunks at arbitrary points gives the same records
  *    and bad records as the input fed whole (raw: the records put together
  *    are the input, one per read, none empty);
- *  - the records, written back with encode_record() and decoded again,
+ *  - the records, written back with framing_encode() and decoded again,
  *    are the same records, with no bad one.
  */
 #include "fuzz.h"
 
 struct run {
-	const struct decoder *dec;
+	const struct framing_decoder *dec;
 	uint64_t last_recno;
 	unsigned calls, stop_at;	/* stop at this callback; 0: never */
 	unsigned bads;
 	bool stopped;
 	struct buf events;	/* what was handed on, for comparing runs */
 	struct buf records;	/* the records only, without their numbers */
-	struct buf encoded;	/* the records as encode_record() writes them */
+	struct buf encoded;	/* the records as framing_encode() writes them */
 };
 
 static void put_u64(struct buf *b, uint64_t v)
@@ -62,13 +62,13 @@ static int next_call(struct run *r, uint64_t recno)
 static int on_record(void *ctx, const struct record *rec)
 {
 	struct run *r = ctx;
-	const struct decoder *d = r->dec;
+	const struct framing_decoder *d = r->dec;
 
 	CHECK(rec->len <= d->max_record);
 	CHECK(rec->len == 0 || rec->data != NULL);
 	if (d->tagged) {
 		CHECK(rec->tag != NULL && rec->tag_len <= TAG_MAX);
-		CHECK(tag_problem(rec->tag, rec->tag_len) == NULL);
+		CHECK(framing_tag_problem(rec->tag, rec->tag_len) == NULL);
 	} else {
 		CHECK(rec->tag == NULL && rec->tag_len == 0);
 	}
@@ -98,7 +98,7 @@ static int on_record(void *ctx, const struct record *rec)
 	put_field(&r->records, rec->data, rec->len);
 	/* Envelopes are written elsewhere; a json record is a line. */
 	enum framing as = d->framing == FRAMING_JSON ? FRAMING_LINE : d->framing;
-	CHECK(encode_record(&r->encoded, as, rec->tag, rec->tag_len,
+	CHECK(framing_encode(&r->encoded, as, rec->tag, rec->tag_len,
 			    rec->data, rec->len) == 0);
 	return next_call(r, rec->recno);
 }
@@ -135,14 +135,14 @@ static void decode(struct run *r, enum framing f, bool tagged, bool json_texts,
 		   size_t max_size, const uint8_t *p, size_t n, int seed,
 		   unsigned stop_at)
 {
-	struct decoder d;
+	struct framing_decoder d;
 	const struct record_sink sink = { r, on_record, on_bad };
 	uint32_t rng = (uint32_t)seed * 2654435761u + 1;
 	size_t most = seed < 0 ? n : seed == 0 ? 1 : 1 + (size_t)(seed & 0x3f) * (seed & 0x3f);
 
 	memset(r, 0, sizeof(*r));
 	r->stop_at = stop_at;
-	decoder_init(&d, f, tagged, json_texts, max_size);
+	framing_decoder_init(&d, f, tagged, json_texts, max_size);
 	r->dec = &d;
 	while (n) {
 		size_t k = most <= 1 ? most : 1 + rng_next(&rng) % most;
@@ -156,17 +156,17 @@ static void decode(struct run *r, enum framing f, bool tagged, bool json_texts,
 			k = n;
 		if (f == FRAMING_RAW && k > max_size)
 			k = max_size;
-		int rc = decoder_feed(&d, p, k, &sink);
+		int rc = framing_decoder_feed(&d, p, k, &sink);
 		CHECK(rc == (r->stopped ? 65 : 0));
 		if (rc)
 			goto out;
 		p += k;
 		n -= k;
 	}
-	int rc = decoder_finish(&d, &sink);
+	int rc = framing_decoder_finish(&d, &sink);
 	CHECK(rc == (r->stopped ? 65 : 0));
 out:
-	decoder_free(&d);
+	framing_decoder_free(&d);
 }
 
 static void run_free(struct run *r)

@@ -6,7 +6,7 @@
  * Input: byte 0 the config (fuzz_config: framing, tagged, datatype, --type
  * /s*=string /b*=bytes /o*=object); byte 1: bit 0 a binary frame (else
  * text), bits 1-7 the length of the path, which follows (0, or a path the
- * server refuses by tag_problem(): "/p"); the rest is the message. A text
+ * server refuses by framing_tag_problem(): "/p"); the rest is the message. A text
  * frame that is not UTF-8 never gets this far (the connection is closed
  * with 1007); an empty message is passed as NULL, as a message of empty
  * fragments is.
@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_config(&cfg, sel, 65536);
 	fuzz_config(&big, sel, (size_t)1 << 26);
 	if (path_len && path_len <= size &&
-	    !tag_problem((const char *)data, path_len)) {
+	    !framing_tag_problem((const char *)data, path_len)) {
 		path = (const char *)data;
 		data += path_len;
 		size -= path_len;

@@ -1,6 +1,6 @@
 /*
  * fuzz_proxy: the proxy settings a client reads (proxy.h): a --proxy URL
- * (proxy_settle() with it given), --noproxy lists (proxy_host_excluded()),
+ * (proxy_choose() with it given), --noproxy lists (proxy_host_excluded()),
  * and the CONNECT request made from them. The proxy's answer is read in
  * fuzz_client_frames.
  *
@@ -203,7 +203,7 @@ static void proxy_url(const char *url, bool tls, bool v6)
 {
 	struct proxy p;
 	bool use = true;
-	const char *why = proxy_settle(url, "", tls, v6 ? "::1" : "example.com",
+	const char *why = proxy_choose(url, "", tls, v6 ? "::1" : "example.com",
 				       tls ? 443 : 80, &p, &use);
 
 	if (why || !*url) {

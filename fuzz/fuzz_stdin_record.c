@@ -56,7 +56,7 @@ static int on_record(void *p, const struct record *rec)
 		return 0;
 	CHECK(f.len <= cfg->max_size);
 	if (cfg->tagged)
-		CHECK(f.tag && f.tag_len <= TAG_MAX && !tag_problem(f.tag, f.tag_len));
+		CHECK(f.tag && f.tag_len <= TAG_MAX && !framing_tag_problem(f.tag, f.tag_len));
 	else
 		CHECK(f.tag == NULL);
 	if (f.kind == FRAME_TEXT)
@@ -103,7 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t sel = take_byte(&data, &size);
 	struct ctx x = { .cfg = &cfg, .big = &big };
 	const struct record_sink sink = { &x, on_record, on_bad };
-	struct decoder d;
+	struct framing_decoder d;
 
 	fuzz_config(&cfg, sel, fuzz_max_size(take_byte(&data, &size)));
 	fuzz_config(&big, sel, (size_t)1 << 26);
@@ -112,18 +112,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	converter_init(&x.third, &big);
 	converter_init(&x.same, &cfg);
 
-	decoder_init(&d, cfg.framing, cfg.tagged, record_config_json_texts(&cfg),
+	framing_decoder_init(&d, cfg.framing, cfg.tagged, record_config_json_texts(&cfg),
 		     cfg.max_size);
 	while (size) {
 		size_t k = cfg.framing == FRAMING_RAW && size > cfg.max_size
 			 ? cfg.max_size : size;
-		CHECK(decoder_feed(&d, data, k, &sink) == 0);
+		CHECK(framing_decoder_feed(&d, data, k, &sink) == 0);
 		data += k;
 		size -= k;
 	}
-	CHECK(decoder_finish(&d, &sink) == 0);
+	CHECK(framing_decoder_finish(&d, &sink) == 0);
 
-	decoder_free(&d);
+	framing_decoder_free(&d);
 	converter_free(&x.conv);
 	converter_free(&x.peer);
 	converter_free(&x.third);

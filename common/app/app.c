@@ -607,7 +607,7 @@ int app_run(struct app *a)
 	return a->exit_code < 0 ? EXIT_OK : a->exit_code;
 }
 
-static int settle(struct app *a, int rc)
+static int final_account(struct app *a, int rc)
 {
 	report_unwritten(a, "");
 	struct ledger *l = &a->stats.ledger;
@@ -638,7 +638,7 @@ int app_end(struct app *a, int rc)
 	outq_free(&a->out);
 	converter_free(&a->conv);
 	if (a->ran)
-		rc = settle(a, rc);
+		rc = final_account(a, rc);
 	free(a);
 	return rc;
 }

@@ -5,7 +5,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <float.h>
-#include <fnmatch.h>
 #include <getopt.h>
 #include <libwebsockets.h>
 #include <math.h>
@@ -149,7 +148,7 @@ struct choice {
 	char given[64];		/* the first option that made it, as given */
 };
 
-/* What config_parse() knows on its way: where it writes, what it has seen. */
+/* What options_parse() knows on its way: where it writes, what it has seen. */
 struct parse {
 	struct config *c;
 	char now[64];		/* the option at hand, as given: for messages */
@@ -805,7 +804,7 @@ static int settle_broker(struct parse *p)
 }
 
 /* Checks across options, and the defaults that depend on others. */
-static int settle(struct parse *p)
+static int check_and_default(struct parse *p)
 {
 	struct config *c = p->c;
 	enum tool tool = c->tool;
@@ -835,7 +834,7 @@ static int settle(struct parse *p)
 	if (c->path && c->path[0] != '/')
 		return usage_error(p, "PATH must start with '/': '%s'", c->path);
 	for (size_t i = 0; i < c->n_paths; i++) {
-		const char *problem = tag_problem(c->paths[i], strlen(c->paths[i]));
+		const char *problem = framing_tag_problem(c->paths[i], strlen(c->paths[i]));
 		if (problem)
 			return usage_error(p, "bad PATH: %s", problem);
 	}
@@ -966,7 +965,7 @@ static int read_operands(struct parse *p, int nargs, char **args)
 	return 0;
 }
 
-int config_parse(struct config *c, enum tool tool, int argc, char **argv, int *exit_code)
+int options_parse(struct config *c, enum tool tool, int argc, char **argv, int *exit_code)
 {
 	bool given[N_OPTS] = { false };
 	struct parse p = { .c = c, .given = given };
@@ -977,12 +976,12 @@ int config_parse(struct config *c, enum tool tool, int argc, char **argv, int *e
 	if (!rc)
 		rc = read_operands(&p, argc - optind, argv + optind);
 	if (!rc)
-		rc = settle(&p);
+		rc = check_and_default(&p);
 	*exit_code = rc ? p.exit_code : EXIT_OK;
 	return rc;
 }
 
-void config_free(struct config *c)
+void options_free(struct config *c)
 {
 	for (size_t i = 0; i < c->rec.n_type_rules; i++)
 		free((char *)c->type_rules[i].glob);
@@ -1001,14 +1000,4 @@ void config_free(struct config *c)
 	c->rec.n_type_rules = 0;
 	c->allow_paths = c->paths = c->origins = c->headers = c->protocols = NULL;
 	c->token = NULL;
-}
-
-bool config_path_allowed(const struct config *c, const char *path)
-{
-	if (!c->n_allow_paths)
-		return true;
-	for (size_t i = 0; i < c->n_allow_paths; i++)
-		if (fnmatch(c->allow_paths[i], path, 0) == 0)
-			return true;
-	return false;
 }

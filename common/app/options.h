@@ -5,7 +5,7 @@
  * how its argument is read, the tools that take it and its help line, so
  * --help, the parser and the checks cannot drift apart. Defaults that
  * depend on other options (the framing, the overflow policy) are settled
- * by config_parse().
+ * by options_parse().
  */
 #ifndef RXWS_OPTIONS_H
 #define RXWS_OPTIONS_H
@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "base/log.h"
-#include "base/msg.h"
+#include "base/ring.h"
 #include "broker/broker_url.h"
 #include "records/record_config.h"
 
@@ -110,13 +110,10 @@ struct config {
 /*
  * 0: the tool runs with cfg. -1: it stops, with *exit_code: EXIT_OK after
  * --help or --version, EXIT_USAGE after a message on stderr (EXIT_SOFTWARE
- * when out of memory). Either way config_free(cfg) follows.
+ * when out of memory). Either way options_free(cfg) follows.
  */
-int config_parse(struct config *cfg, enum tool tool, int argc, char **argv,
+int options_parse(struct config *cfg, enum tool tool, int argc, char **argv,
 		 int *exit_code);
-void config_free(struct config *c);
-
-/* Whether --allow-path lets a client use this path (true when none given). */
-bool config_path_allowed(const struct config *c, const char *path);
+void options_free(struct config *c);
 
 #endif

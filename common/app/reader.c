@@ -77,7 +77,7 @@ static int feed(struct reader *r, size_t n, const struct record_sink *sink)
 	int rc = 0;
 
 	for (size_t off = 0; off < n && !rc; off += step)
-		rc = decoder_feed(&r->dec, r->chunk + off, n - off < step ? n - off : step, sink);
+		rc = framing_decoder_feed(&r->dec, r->chunk + off, n - off < step ? n - off : step, sink);
 	return rc;
 }
 
@@ -115,7 +115,7 @@ static void read_all(struct reader *r)
 			break;
 		}
 		if (n == 0) {
-			rc = decoder_finish(&r->dec, &sink);
+			rc = framing_decoder_finish(&r->dec, &sink);
 			if (rc > 0)
 				status = rc;
 			if (rc < 0)
@@ -160,13 +160,13 @@ int reader_start(struct reader *r, int fd, const struct config *cfg,
 	r->chunk = malloc(r->chunk_size);
 	if (!r->chunk)
 		return -1;
-	decoder_init(&r->dec, cfg->rec.framing, cfg->rec.tagged, record_config_json_texts(&cfg->rec),
+	framing_decoder_init(&r->dec, cfg->rec.framing, cfg->rec.tagged, record_config_json_texts(&cfg->rec),
 		     cfg->rec.max_size);
 	converter_init(&r->conv, &cfg->rec);
 
 	if (wake_thread_start(&r->thread, reader_main, r)) {
 		free(r->chunk);
-		decoder_free(&r->dec);
+		framing_decoder_free(&r->dec);
 		converter_free(&r->conv);
 		return -1;
 	}
@@ -187,6 +187,6 @@ void reader_stop(struct reader *r)
 		msg_unref(r->batch[i]);
 	r->n_batch = 0;
 	free(r->chunk);
-	decoder_free(&r->dec);
+	framing_decoder_free(&r->dec);
 	converter_free(&r->conv);
 }

@@ -26,7 +26,7 @@ struct reader {
 	const struct config *cfg;
 	struct inbox *inbox;
 	struct stats *stats;
-	struct decoder dec;
+	struct framing_decoder dec;
 	struct converter conv;
 	struct msg *batch[256];		/* records not yet in the inbox */
 	size_t n_batch;

@@ -14,7 +14,7 @@ int tool_main(enum tool which, const struct tool_kind *kind, void *tool,
 	struct app *app = NULL;
 	int rc;
 
-	if (config_parse(&cfg, which, argc, argv, &rc))
+	if (options_parse(&cfg, which, argc, argv, &rc))
 		goto out_config;
 	log_setup(cfg.name ? cfg.name : cfg.progname, cfg.verbosity, cfg.log_format);
 	rc = EXIT_SOFTWARE;
@@ -27,6 +27,6 @@ int tool_main(enum tool which, const struct tool_kind *kind, void *tool,
 	kind->free(tool);
 	rc = app_end(app, rc);
 out_config:
-	config_free(&cfg);
+	options_free(&cfg);
 	return rc;
 }

@@ -14,7 +14,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-#include "base/msg.h"
+#include "base/ring.h"
 
 struct lws_context;
 

@@ -1,7 +1,6 @@
 /*
  * msg: one WebSocket message on its way out, shared by every connection it
- * is broadcast to (reference counted, loop thread only once published), and
- * ring: the bounded FIFO of messages a connection has waiting.
+ * is broadcast to (reference counted, loop thread only once published).
  *
  * A message is one allocation: header, optional tag, headroom, then the
  * payload, so a message is never copied between stdin and the socket.
@@ -57,6 +56,8 @@ struct msg *msg_ref(struct msg *m);
 void msg_unref(struct msg *m);
 /* Records what happened to it at one destination (the worst one stays). */
 void msg_settle(struct msg *m, enum msg_fate fate);
+/* Settles it with fate and lets go of the reference: a destination is done with it. */
+void msg_done(struct msg *m, enum msg_fate fate);
 /* Counts a new stdin record in ledger. */
 void msg_count(struct msg *m, struct ledger *ledger);
 uint64_t ledger_get(struct ledger *l, enum msg_fate fate);
@@ -67,39 +68,5 @@ uint64_t ledger_pending(struct ledger *l);
  * what it had acknowledged): the account moves them.
  */
 void ledger_refate(struct ledger *l, enum msg_fate from, enum msg_fate to, uint64_t n);
-
-/* What a full queue does with one more message (--overflow). */
-enum overflow {
-	OVERFLOW_BLOCK,
-	OVERFLOW_DROP_OLDEST,
-	OVERFLOW_DROP_NEWEST,
-	OVERFLOW_CLOSE,
-};
-
-/* Slots are allocated as the queue fills, so idle peers cost little. */
-struct ring {
-	struct msg **slots;
-	size_t cap;		/* the limit (--queue) */
-	size_t size;		/* slots allocated */
-	size_t head, len;
-};
-
-int ring_init(struct ring *r, size_t cap);
-void ring_free(struct ring *r);	/* drops every reference it holds: lost */
-static inline bool ring_full(const struct ring *r) { return r->len == r->cap; }
-static inline bool ring_empty(const struct ring *r) { return r->len == 0; }
-/* Takes the caller's reference; the ring must not be full. -1: no memory. */
-int ring_push(struct ring *r, struct msg *m);
-struct msg *ring_peek(const struct ring *r);
-/* The i-th message from the head (i < len). */
-struct msg *ring_at(const struct ring *r, size_t i);
-/* Returns the reference to the caller. */
-struct msg *ring_pop(struct ring *r);
-/* Drops the i-th message from the head (0 < i < len), settled with fate. */
-void ring_drop_at(struct ring *r, size_t i, enum msg_fate fate);
-/* Drops the messages from the i-th on, settled with fate; how many. */
-size_t ring_truncate(struct ring *r, size_t i, enum msg_fate fate);
-/* Drops every message, settled with fate; returns how many there were. */
-size_t ring_clear(struct ring *r, enum msg_fate fate);
 
 #endif

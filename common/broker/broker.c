@@ -302,7 +302,7 @@ static size_t append_batch(struct broker *b, struct redis_link *l, size_t n,
 		pthread_mutex_unlock(&b->mu);
 		xadd_args(b, &p, nums[i], argv, argvlen);
 		if (redisAppendCommandArgv(l->c, XADD_ARGC, argv, argvlen) != REDIS_OK) {
-			link_fail(l, "out of memory for a pipelined XADD");
+			redis_link_fail(l, "out of memory for a pipelined XADD");
 			return 0;
 		}
 	}
@@ -311,7 +311,7 @@ static size_t append_batch(struct broker *b, struct redis_link *l, size_t n,
 		redisReply *r = NULL;
 		if (redisGetReply(l->c, (void **)&r) != REDIS_OK)
 			r = NULL;
-		const char *err = link_reply_error(l, r);
+		const char *err = redis_link_reply_error(l, r);
 		if (!err && r->type != REDIS_REPLY_STRING)
 			err = "XADD answered something else than an id";
 		if (err) {
@@ -319,7 +319,7 @@ static size_t append_batch(struct broker *b, struct redis_link *l, size_t n,
 			snprintf(why, sizeof(why), r ? "XADD refused: %s" : "%s", err);
 			if (r)
 				freeReplyObject(r);
-			link_fail(l, why);
+			redis_link_fail(l, why);
 			break;
 		}
 		bool inbound;
@@ -359,8 +359,7 @@ static void pop_acked(struct broker *b, size_t n, bool any_out,
 	pthread_mutex_unlock(&b->mu);
 	/* Redis has them: a stdin record is delivered (to the cluster). */
 	for (size_t i = 0; i < n; i++) {
-		msg_settle(done[i], FATE_DELIVERED);
-		msg_unref(done[i]);
+		msg_done(done[i], FATE_DELIVERED);
 	}
 	stat_add(&b->stats->broker_appended, n);
 	broker_wake_loop(b);
@@ -386,7 +385,7 @@ static void *append_main(void *arg)
 			pthread_cond_wait(&b->changed, &b->mu);
 		size_t n = b->q_len < APPEND_BATCH ? b->q_len : APPEND_BATCH;
 		pthread_mutex_unlock(&b->mu);
-		if (!n || link_ensure(l))
+		if (!n || redis_link_ensure(l))
 			break;
 		struct stream_id last_out = { 0, 0 };
 		bool any_out = false;
@@ -394,7 +393,7 @@ static void *append_main(void *arg)
 		if (acked)
 			pop_acked(b, acked, any_out, last_out);
 	}
-	link_close(l);
+	redis_link_close(l);
 	return NULL;
 }
 
@@ -458,8 +457,8 @@ struct broker *broker_start(const struct broker_config *cfg, struct broker_role 
 	}
 	inbox_set_context(&b->handoff, ctx);
 	inbox_open_gate(&b->handoff);
-	link_init(&b->append_link, b, "appender");
-	link_init(&b->read_link, b, "reader");
+	redis_link_init(&b->append_link, b, "appender");
+	redis_link_init(&b->read_link, b, "reader");
 	log_info("broker %s: member %s, reading %s", b->url->shown, b->src,
 		 role.read_in ? b->key_in : b->key_out);
 	if (role.append_out)

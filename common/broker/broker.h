@@ -30,7 +30,7 @@
 #include <stdint.h>
 
 #include "base/inbox.h"
-#include "base/msg.h"
+#include "base/ring.h"
 #include "base/stats.h"
 #include "broker/broker_url.h"
 #include "records/record_config.h"

@@ -96,14 +96,14 @@ struct broker {
 	bool read_running;
 };
 
-void link_init(struct redis_link *l, struct broker *b, const char *role);
+void redis_link_init(struct redis_link *l, struct broker *b, const char *role);
 /* 0 when connected (AUTH, SELECT and PING done); -1 when stopping or given up. */
-int link_ensure(struct redis_link *l);
+int redis_link_ensure(struct redis_link *l);
 /* The connection failed for reason: it is dropped, and logged. */
-void link_fail(struct redis_link *l, const char *reason);
-void link_close(struct redis_link *l);
+void redis_link_fail(struct redis_link *l, const char *reason);
+void redis_link_close(struct redis_link *l);
 /* Why a reply is an error, or NULL; a NULL reply is the connection's error. */
-const char *link_reply_error(struct redis_link *l, const redisReply *r);
+const char *redis_link_reply_error(struct redis_link *l, const redisReply *r);
 
 /* Waits up to us microseconds; false when the broker is stopping. */
 bool broker_sleep(struct broker *b, uint64_t us);

@@ -61,7 +61,7 @@ struct src_seen {
 	char key[];
 };
 
-struct reader {
+struct stream_reader {
 	struct broker *b;
 	struct redis_link *l;
 	const char *key;
@@ -93,7 +93,7 @@ static const redisReply *field(const redisReply *fields, const char *name)
 	return NULL;
 }
 
-static void bad_entry(struct reader *r, const char *id, const char *why)
+static void bad_entry(struct stream_reader *r, const char *id, const char *why)
 {
 	time_t now = time(NULL);
 
@@ -112,10 +112,10 @@ static void bad_entry(struct reader *r, const char *id, const char *why)
 		r->bad_hidden++;
 }
 
-static void forget_oldest_src(struct reader *r);
+static void forget_oldest_src(struct stream_reader *r);
 
 /* Whether (src, seq) was seen already; notes it otherwise. */
-static bool duplicate(struct reader *r, const redisReply *src, const redisReply *seq_field)
+static bool duplicate(struct stream_reader *r, const redisReply *src, const redisReply *seq_field)
 {
 	char *end;
 	char num[24];
@@ -162,7 +162,7 @@ static void find_oldest(void *value, void *arg)
 		o->s = s;
 }
 
-static void forget_oldest_src(struct reader *r)
+static void forget_oldest_src(struct stream_reader *r)
 {
 	struct oldest o = { NULL };
 	pathmap_each(&r->srcs, find_oldest, &o);
@@ -179,7 +179,7 @@ static void free_src(void *value, void *arg)
 }
 
 /* The message for a good entry; NULL with *why when it is bad. */
-static struct msg *entry_message(struct reader *r, const redisReply *fields,
+static struct msg *entry_message(struct stream_reader *r, const redisReply *fields,
 				 const char **why)
 {
 	const struct broker_config *cfg = r->b->cfg;
@@ -190,7 +190,7 @@ static struct msg *entry_message(struct reader *r, const redisReply *fields,
 
 	if (!path)
 		return *why = "no path field", NULL;
-	if ((*why = tag_problem(path->str, path->len)))
+	if ((*why = framing_tag_problem(path->str, path->len)))
 		return NULL;
 	if (!data)
 		return *why = "no data field", NULL;
@@ -219,7 +219,7 @@ static struct msg *entry_message(struct reader *r, const redisReply *fields,
 	return m;
 }
 
-static void take_entry(struct reader *r, const redisReply *e)
+static void take_entry(struct stream_reader *r, const redisReply *e)
 {
 	char id[64];
 	struct stream_id sid;
@@ -257,7 +257,7 @@ static void take_entry(struct reader *r, const redisReply *e)
 }
 
 /* Hands the batch to the loop and says how far we are. false: stopping. */
-static bool hand_on(struct reader *r)
+static bool hand_on(struct stream_reader *r)
 {
 	struct broker *b = r->b;
 	size_t n = r->n;
@@ -320,7 +320,7 @@ static bool stream_figures(const redisReply *info, struct stream_id *first,
  * The stream is a new one: what the old one held after our last id is
  * gone, and nobody can say how much that was. Read from its start.
  */
-static void reset(struct reader *r, const char *why)
+static void reset(struct stream_reader *r, const char *why)
 {
 	struct broker *b = r->b;
 	char at[48];
@@ -339,7 +339,7 @@ static void reset(struct reader *r, const char *why)
  * The transaction's answer (the epoch, XINFO STREAM's, and XRANGE's or
  * NULL): the position, gaps, entries. false: not the answer expected.
  */
-static bool on_answer(struct reader *r, const redisReply *epoch, const redisReply *info,
+static bool on_answer(struct stream_reader *r, const redisReply *epoch, const redisReply *info,
 		      const redisReply *entries)
 {
 	struct broker *b = r->b;
@@ -393,11 +393,11 @@ static bool on_answer(struct reader *r, const redisReply *epoch, const redisRepl
 }
 
 /* Reads one reply; NULL with the link failed when the connection did. */
-static redisReply *reply(struct reader *r)
+static redisReply *reply(struct stream_reader *r)
 {
 	redisReply *a = NULL;
 	if (redisGetReply(r->l->c, (void **)&a) != REDIS_OK || !a) {
-		link_fail(r->l, link_reply_error(r->l, NULL));
+		redis_link_fail(r->l, redis_link_reply_error(r->l, NULL));
 		return NULL;
 	}
 	return a;
@@ -416,7 +416,7 @@ static int make_epoch(char out[EPOCH_LEN + 1])
 }
 
 /* One read: 1 when entries came, 0 when none, -1 when the link failed. */
-static int read_once(struct reader *r)
+static int read_once(struct stream_reader *r)
 {
 	char after[48] = "(", proposal[EPOCH_LEN + 1];
 	const char *multi[] = { "MULTI" };
@@ -428,7 +428,7 @@ static int read_once(struct reader *r)
 
 	/* A new life's epoch, should the stream's be gone: never an old one. */
 	if (make_epoch(proposal)) {
-		link_fail(r->l, "no random numbers for an epoch");
+		redis_link_fail(r->l, "no random numbers for an epoch");
 		return -1;
 	}
 	if (r->positioned)
@@ -451,7 +451,7 @@ static int read_once(struct reader *r)
 			snprintf(why, sizeof(why), "MULTI refused: %s", q->str);
 		freeReplyObject(q);
 		if (refused) {
-			link_fail(r->l, why);
+			redis_link_fail(r->l, why);
 			return -1;
 		}
 	}
@@ -467,7 +467,7 @@ static int read_once(struct reader *r)
 			 a->type == REDIS_REPLY_ERROR ? ": " : " (Redis 7.0 or later?)",
 			 a->type == REDIS_REPLY_ERROR ? a->str : "");
 		freeReplyObject(a);
-		link_fail(r->l, why);
+		redis_link_fail(r->l, why);
 		return -1;
 	}
 	int got = !was_positioned || r->n || a->element[3]->elements;
@@ -476,19 +476,19 @@ static int read_once(struct reader *r)
 }
 
 /* Nothing new: wait in XREAD BLOCK until something is (or a second). */
-static int wait_for_more(struct reader *r)
+static int wait_for_more(struct stream_reader *r)
 {
 	char after[48];
 	stream_id_format(r->last, after, sizeof(after));
 	const char *argv[] = { "XREAD", "COUNT", "1", "BLOCK", BLOCK_MS, "STREAMS", r->key, after };
 	redisReply *a = redisCommandArgv(r->l->c, 8, argv, NULL);
-	const char *err = link_reply_error(r->l, a);
+	const char *err = redis_link_reply_error(r->l, a);
 	if (err) {
 		char why[300];
 		snprintf(why, sizeof(why), "%s", err);
 		if (a)
 			freeReplyObject(a);
-		link_fail(r->l, why);
+		redis_link_fail(r->l, why);
 		return -1;
 	}
 	freeReplyObject(a);
@@ -498,7 +498,7 @@ static int wait_for_more(struct reader *r)
 void *broker_read_main(void *arg)
 {
 	struct broker *b = arg;
-	struct reader *r = calloc(1, sizeof(*r));
+	struct stream_reader *r = calloc(1, sizeof(*r));
 
 	if (!r) {
 		broker_give_up(b, "out of memory for the broker's reader");
@@ -516,7 +516,7 @@ void *broker_read_main(void *arg)
 	converter_init(&r->conv, b->cfg->rec);
 
 	while (!broker_stopping(b)) {
-		if (link_ensure(r->l))
+		if (redis_link_ensure(r->l))
 			break;
 		int got = read_once(r);
 		if (got < 0)
@@ -528,7 +528,7 @@ void *broker_read_main(void *arg)
 	}
 	for (size_t i = 0; i < r->n; i++)
 		msg_unref(r->batch[i]);
-	link_close(r->l);
+	redis_link_close(r->l);
 	pathmap_each(&r->srcs, free_src, NULL);
 	pathmap_free(&r->srcs);
 	converter_free(&r->conv);

@@ -22,7 +22,7 @@
 /* A connection that stayed up this long starts the backoff over. */
 #define STABLE_S 1
 
-void link_init(struct redis_link *l, struct broker *b, const char *role)
+void redis_link_init(struct redis_link *l, struct broker *b, const char *role)
 {
 	memset(l, 0, sizeof(*l));
 	l->b = b;
@@ -45,7 +45,7 @@ static void set_fd(struct redis_link *l, int fd)
 	pthread_mutex_unlock(&l->b->mu);
 }
 
-void link_close(struct redis_link *l)
+void redis_link_close(struct redis_link *l)
 {
 	if (!l->c)
 		return;
@@ -54,7 +54,7 @@ void link_close(struct redis_link *l)
 	l->c = NULL;
 }
 
-const char *link_reply_error(struct redis_link *l, const redisReply *r)
+const char *redis_link_reply_error(struct redis_link *l, const redisReply *r)
 {
 	if (!r) {
 		if (l->c && l->c->err == REDIS_ERR_IO &&
@@ -74,7 +74,7 @@ static const char *handshake_step(struct redis_link *l, const char *what,
 				  int argc, const char **argv)
 {
 	redisReply *r = redisCommandArgv(l->c, argc, argv, NULL);
-	const char *err = link_reply_error(l, r);
+	const char *err = redis_link_reply_error(l, r);
 	if (err) {
 		if (!strncmp(err, "NOAUTH", 6))
 			snprintf(l->reason, sizeof(l->reason),
@@ -132,7 +132,7 @@ fail:
 	return l->reason;
 }
 
-int link_ensure(struct redis_link *l)
+int redis_link_ensure(struct redis_link *l)
 {
 	struct broker *b = l->b;
 	const char *shown = b->url->shown;
@@ -176,7 +176,7 @@ int link_ensure(struct redis_link *l)
 	return 0;
 }
 
-void link_fail(struct redis_link *l, const char *reason)
+void redis_link_fail(struct redis_link *l, const char *reason)
 {
 	struct broker *b = l->b;
 	char why[sizeof(l->reason)];
@@ -191,5 +191,5 @@ void link_fail(struct redis_link *l, const char *reason)
 		backoff_reset(&l->bo);
 	memcpy(l->reason, why, sizeof(why));
 	l->was_up = true;
-	link_close(l);
+	redis_link_close(l);
 }

@@ -77,7 +77,7 @@ static enum special_key special_key(const unsigned char *s, size_t n)
 	return KEY_OTHER;
 }
 
-struct level {
+struct cbor_level {
 	uint64_t left;		/* items still to come, when definite */
 	uint64_t count;		/* items seen */
 	bool indefinite;
@@ -102,7 +102,7 @@ static void walk_init(struct walk *w, const unsigned char *p, size_t n,
 	w->p = p;
 	w->n = n;
 	w->pos = 0;
-	stack_init(&w->levels, sizeof(struct level), CBOR_MAX_DEPTH,
+	stack_init(&w->levels, sizeof(struct cbor_level), CBOR_MAX_DEPTH,
 		   CBOR_TOO_DEEP);
 	w->incomplete = false;
 	w->at_least = 0;
@@ -114,7 +114,7 @@ static void walk_free(struct walk *w)
 	stack_free(&w->levels);
 }
 
-static void note_key(struct walk *w, struct level *map, const struct cbor_head *h,
+static void note_key(struct walk *w, struct cbor_level *map, const struct cbor_head *h,
 		     const unsigned char *body)
 {
 	unsigned char *flag = &w->flags->data[map->flag_at];
@@ -132,7 +132,7 @@ static void note_key(struct walk *w, struct level *map, const struct cbor_head *
 		map->keys[index] = special_key(body, (size_t)h->value);
 }
 
-static void close_map(struct walk *w, struct level *map)
+static void close_map(struct walk *w, struct cbor_level *map)
 {
 	uint64_t pairs = map->count / 2;
 	enum special_key a = map->keys[0], b = map->keys[1];
@@ -146,7 +146,7 @@ static void close_map(struct walk *w, struct level *map)
 /* An item is complete: count it in its parent; close what that completes. */
 static void item_done(struct walk *w)
 {
-	struct level *top;
+	struct cbor_level *top;
 	while ((top = stack_top(&w->levels))) {
 		top->count++;
 		if (top->indefinite || --top->left > 0)
@@ -185,7 +185,7 @@ static const char *walk_one(struct walk *w, bool whole)
 			return "malformed CBOR";
 		w->pos += h.size;
 		size_t rest = w->n - w->pos;
-		struct level *top = stack_top(&w->levels);
+		struct cbor_level *top = stack_top(&w->levels);
 
 		if (top && top->string_major) {
 			/* Chunks of an indefinite string: same major, definite. */
@@ -219,7 +219,7 @@ static const char *walk_one(struct walk *w, bool whole)
 				if (is_key && w->flags)
 					note_key(w, top, &h, NULL);
 				why = stack_push(&w->levels,
-						 &(struct level){ .indefinite = true,
+						 &(struct cbor_level){ .indefinite = true,
 								  .string_major = h.major });
 				if (why)
 					return why;
@@ -256,7 +256,7 @@ static const char *walk_one(struct walk *w, bool whole)
 				item_done(w);
 				continue;
 			}
-			struct level l = { .left = items, .indefinite = h.indefinite,
+			struct cbor_level l = { .left = items, .indefinite = h.indefinite,
 					   .is_map = h.major == CBOR_MAP };
 			if (l.is_map && w->flags) {
 				l.flag_at = w->flags->len;
@@ -271,7 +271,7 @@ static const char *walk_one(struct walk *w, bool whole)
 		case CBOR_TAG:
 			if (is_key && w->flags)
 				note_key(w, top, &h, NULL);
-			why = stack_push(&w->levels, &(struct level){ .left = 1 });
+			why = stack_push(&w->levels, &(struct cbor_level){ .left = 1 });
 			if (why)
 				return why;
 			continue;

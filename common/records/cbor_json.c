@@ -23,7 +23,7 @@
  */
 enum level_kind { L_ARRAY, L_OBJECT, L_PAIRS, L_TAG, L_TEXT, L_BYTES };
 
-struct level {
+struct json_level {
 	enum level_kind kind;
 	bool indefinite;
 	uint64_t left;		/* items still to come, when definite */
@@ -31,7 +31,7 @@ struct level {
 	size_t chunks_at;	/* L_BYTES: where its chunks start in byte_chunks */
 };
 
-struct writer {
+struct json_out {
 	const unsigned char *item;	/* the CBOR item, checked */
 	size_t item_len;
 	size_t at;			/* the next head to read in item */
@@ -42,15 +42,15 @@ struct writer {
 	struct buf byte_chunks;	/* an indefinite byte string, put together */
 };
 
-static int put(struct writer *w, const char *s)
+static int put(struct json_out *w, const char *s)
 {
 	return buf_append(w->json, s, strlen(s));
 }
 
 /* What goes before the next item in its container: a comma, a colon... */
-static int put_separator(struct writer *w)
+static int put_separator(struct json_out *w)
 {
-	struct level *top = stack_top(&w->levels);
+	struct json_level *top = stack_top(&w->levels);
 	if (!top)
 		return 0;
 	switch (top->kind) {
@@ -70,7 +70,7 @@ static int put_separator(struct writer *w)
 }
 
 /* What ends level l in JSON; a byte string's chunks, joined, first. */
-static int put_close(struct writer *w, struct level *l)
+static int put_close(struct json_out *w, struct json_level *l)
 {
 	switch (l->kind) {
 	case L_ARRAY: return put(w, "]");
@@ -92,9 +92,9 @@ static int put_close(struct writer *w, struct level *l)
 }
 
 /* An item is complete: close what it completes. */
-static int item_written(struct writer *w)
+static int item_written(struct json_out *w)
 {
-	struct level *top;
+	struct json_level *top;
 	while ((top = stack_top(&w->levels))) {
 		top->count++;
 		if (top->kind == L_PAIRS && !(top->count & 1) && put(w, "]"))
@@ -108,14 +108,14 @@ static int item_written(struct writer *w)
 	return 0;
 }
 
-static int put_uint(struct writer *w, uint64_t v)
+static int put_uint(struct json_out *w, uint64_t v)
 {
 	char s[24];
 	snprintf(s, sizeof(s), "%" PRIu64, v);
 	return put(w, s);
 }
 
-static int put_negint(struct writer *w, uint64_t v)
+static int put_negint(struct json_out *w, uint64_t v)
 {
 	if (v == UINT64_MAX)	/* -1 - v does not fit 64 bits */
 		return put(w, "-18446744073709551616");
@@ -125,7 +125,7 @@ static int put_negint(struct writer *w, uint64_t v)
 }
 
 /* A bignum's bytes as a decimal number (tag 3: -1 - n). */
-static int put_bignum(struct writer *w, const unsigned char *b, size_t n, bool neg)
+static int put_bignum(struct json_out *w, const unsigned char *b, size_t n, bool neg)
 {
 	uint32_t limb[BIGNUM_MAX_BYTES / 4 + 2] = { 0 };	/* little-endian */
 	int nl = 0;
@@ -174,7 +174,7 @@ static int put_bignum(struct writer *w, const unsigned char *b, size_t n, bool n
 }
 
 /* The shortest decimal that reads back as d; always looks like a float. */
-static int put_double(struct writer *w, double d)
+static int put_double(struct json_out *w, double d)
 {
 	if (isnan(d))
 		return put(w, "{\"$float\":\"NaN\"}");
@@ -192,7 +192,7 @@ static int put_double(struct writer *w, double d)
 	return put(w, s);
 }
 
-static int put_simple(struct writer *w, const struct cbor_head *h)
+static int put_simple(struct json_out *w, const struct cbor_head *h)
 {
 	char s[32];
 	switch (h->info) {
@@ -221,7 +221,7 @@ static int put_simple(struct writer *w, const struct cbor_head *h)
 }
 
 /* Tag 2 or 3 on a short definite byte string: a plain number. */
-static bool small_bignum(struct writer *w, const struct cbor_head *tag)
+static bool small_bignum(struct json_out *w, const struct cbor_head *tag)
 {
 	struct cbor_head b;
 	if (tag->value != 2 && tag->value != 3)
@@ -232,7 +232,7 @@ static bool small_bignum(struct writer *w, const struct cbor_head *tag)
 	return true;
 }
 
-static const char *write_item(struct writer *w)
+static const char *write_item(struct json_out *w)
 {
 	const char *oom = "out of memory";
 	const char *why;
@@ -241,7 +241,7 @@ static const char *write_item(struct writer *w)
 		struct cbor_head h;
 		cbor_read_head(w->item + w->at, w->item_len - w->at, &h);	/* checked */
 		w->at += h.size;
-		struct level *top = stack_top(&w->levels);
+		struct json_level *top = stack_top(&w->levels);
 		bool in_string = top && (top->kind == L_TEXT || top->kind == L_BYTES);
 
 		if (h.major == CBOR_SIMPLE && h.indefinite) {	/* break */
@@ -277,7 +277,7 @@ static const char *write_item(struct writer *w)
 		case CBOR_BYTES:
 		case CBOR_TEXT:
 			if (h.indefinite) {
-				struct level l = { .kind = h.major == CBOR_TEXT ? L_TEXT : L_BYTES,
+				struct json_level l = { .kind = h.major == CBOR_TEXT ? L_TEXT : L_BYTES,
 						   .indefinite = true,
 						   .chunks_at = w->byte_chunks.len };
 				if (h.major == CBOR_TEXT && put(w, "\""))
@@ -296,7 +296,7 @@ static const char *write_item(struct writer *w)
 			break;
 		case CBOR_ARRAY:
 		case CBOR_MAP: {
-			struct level l = { .kind = L_ARRAY, .indefinite = h.indefinite,
+			struct json_level l = { .kind = L_ARRAY, .indefinite = h.indefinite,
 					   .left = h.value };
 			if (h.major == CBOR_MAP) {
 				unsigned char flags = w->map_flags[w->next_map++];
@@ -335,7 +335,7 @@ static const char *write_item(struct writer *w)
 					return oom;
 			}
 			if ((why = stack_push(&w->levels,
-					      &(struct level){ .kind = L_TAG, .left = 1 })))
+					      &(struct json_level){ .kind = L_TAG, .left = 1 })))
 				return why;
 			continue;
 		default:
@@ -357,9 +357,9 @@ const char *cbor_to_json(const unsigned char *p, size_t n, struct buf *out)
 		buf_free(&flags);
 		return why;
 	}
-	struct writer w = { .item = p, .item_len = n, .json = out,
+	struct json_out w = { .item = p, .item_len = n, .json = out,
 			    .map_flags = flags.data };
-	stack_init(&w.levels, sizeof(struct level), CBOR_MAX_DEPTH, CBOR_TOO_DEEP);
+	stack_init(&w.levels, sizeof(struct json_level), CBOR_MAX_DEPTH, CBOR_TOO_DEEP);
 	size_t start = out->len;
 	why = write_item(&w);
 	if (why)

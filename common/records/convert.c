@@ -341,7 +341,7 @@ static const char *envelope_to_frame(struct converter *c, bool json,
 	if (rc->tagged) {
 		if (!e.has_tag)
 			return "envelope without \"tag\"";
-		if ((why = tag_problem(c->tag, e.tag_len)))
+		if ((why = framing_tag_problem(c->tag, e.tag_len)))
 			return why;
 		out->tag = c->tag;
 		out->tag_len = e.tag_len;
@@ -456,6 +456,6 @@ const char *frame_to_record(struct converter *c, struct buf *out,
 			return why;
 		}
 	}
-	return encode_record(out, rc->framing, tag, path_len, data, len)
+	return framing_encode(out, rc->framing, tag, path_len, data, len)
 		? "out of memory" : NULL;
 }

@@ -33,7 +33,7 @@ int framing_parse(const char *name, enum framing *out)
 	return -1;
 }
 
-const char *tag_problem(const char *tag, size_t len)
+const char *framing_tag_problem(const char *tag, size_t len)
 {
 	if (!len)
 		return "empty tag";
@@ -63,7 +63,7 @@ size_t framing_record_max(enum framing f, bool json_texts, size_t max_size)
 	return most > SIZE_MAX / 2 ? SIZE_MAX / 2 : (size_t)most;
 }
 
-void decoder_init(struct decoder *d, enum framing f, bool tagged,
+void framing_decoder_init(struct framing_decoder *d, enum framing f, bool tagged,
 		  bool json_texts, size_t max_size)
 {
 	memset(d, 0, sizeof(*d));
@@ -86,7 +86,7 @@ void decoder_init(struct decoder *d, enum framing f, bool tagged,
 	d->acc.max = d->max_record + (tagged ? TAG_MAX + 8 : 0);
 }
 
-void decoder_free(struct decoder *d)
+void framing_decoder_free(struct framing_decoder *d)
 {
 	buf_free(&d->acc);
 	if (d->skip)
@@ -101,7 +101,7 @@ static int bad(uint64_t recno, const char *reason,
 	return sink->on_bad(sink->ctx, recno, reason, NULL);
 }
 
-static const char *too_long(struct decoder *d, size_t len)
+static const char *too_long(struct framing_decoder *d, size_t len)
 {
 	snprintf(d->reason, sizeof(d->reason), "%zu bytes is over %s", len,
 		 d->bound);
@@ -109,7 +109,7 @@ static const char *too_long(struct decoder *d, size_t len)
 }
 
 /* A whole delimited record: split its tag off when tagged, and hand it on. */
-static int emit_delimited(struct decoder *d, const unsigned char *p, size_t n,
+static int emit_delimited(struct framing_decoder *d, const unsigned char *p, size_t n,
 			  const struct record_sink *sink)
 {
 	struct record r = { .recno = ++d->recno, .data = p, .len = n };
@@ -120,7 +120,7 @@ static int emit_delimited(struct decoder *d, const unsigned char *p, size_t n,
 			return bad(r.recno, "no tag: expected TAG<TAB>PAYLOAD", sink);
 		r.tag = (const char *)p;
 		r.tag_len = (size_t)(tab - p);
-		const char *problem = tag_problem(r.tag, r.tag_len);
+		const char *problem = framing_tag_problem(r.tag, r.tag_len);
 		if (problem)
 			return bad(r.recno, problem, sink);
 		r.data = tab + 1;
@@ -131,7 +131,7 @@ static int emit_delimited(struct decoder *d, const unsigned char *p, size_t n,
 	return sink->on_record(sink->ctx, &r);
 }
 
-static int feed_delimited(struct decoder *d, const unsigned char *p, size_t n,
+static int feed_delimited(struct framing_decoder *d, const unsigned char *p, size_t n,
 			  unsigned char delim, const struct record_sink *sink)
 {
 	while (n) {
@@ -181,7 +181,7 @@ static uint32_t be32(const unsigned char *p)
  * bytes are then counted off as they come, kept nowhere, and the record
  * after them is read as usual.
  */
-static int lp_field_start(struct decoder *d, const struct record_sink *sink)
+static int lp_field_start(struct framing_decoder *d, const struct record_sink *sink)
 {
 	size_t len = be32(d->hdr);
 	bool is_tag = d->tagged && !d->in_payload;
@@ -209,7 +209,7 @@ static int lp_field_start(struct decoder *d, const struct record_sink *sink)
 }
 
 /* An lp field body is complete: the tag waits for its payload. */
-static int lp_field_end(struct decoder *d, const struct record_sink *sink)
+static int lp_field_end(struct framing_decoder *d, const struct record_sink *sink)
 {
 	d->in_body = false;
 	if (d->tagged && !d->in_payload) {
@@ -235,7 +235,7 @@ static int lp_field_end(struct decoder *d, const struct record_sink *sink)
 			r.data += r.tag_len;
 			r.len -= r.tag_len;
 		}
-		problem = tag_problem(r.tag, r.tag_len);
+		problem = framing_tag_problem(r.tag, r.tag_len);
 	}
 	int rc = problem ? bad(r.recno, problem, sink)
 			 : sink->on_record(sink->ctx, &r);
@@ -243,7 +243,7 @@ static int lp_field_end(struct decoder *d, const struct record_sink *sink)
 	return rc;
 }
 
-static int feed_lp(struct decoder *d, const unsigned char *p, size_t n,
+static int feed_lp(struct framing_decoder *d, const unsigned char *p, size_t n,
 		   const struct record_sink *sink)
 {
 	while (n) {
@@ -278,7 +278,7 @@ static int feed_lp(struct decoder *d, const unsigned char *p, size_t n,
 }
 
 /* A CBOR item is malformed: nothing after it can be found reliably. */
-static int cbor_broken(struct decoder *d, const char *why,
+static int cbor_broken(struct framing_decoder *d, const char *why,
 		       const struct record_sink *sink)
 {
 	d->broken = true;
@@ -294,7 +294,7 @@ static int cbor_broken(struct decoder *d, const char *why,
  * It is reported before the bytes held are skipped: where it turns out
  * to be malformed must not decide whether it was too large.
  */
-static int cbor_too_large(struct decoder *d, uint64_t at_least,
+static int cbor_too_large(struct framing_decoder *d, uint64_t at_least,
 			  const struct record_sink *sink)
 {
 	if (!d->skip) {
@@ -322,7 +322,7 @@ static int cbor_too_large(struct decoder *d, uint64_t at_least,
 }
 
 /* A CBOR sequence (RFC 8742): each item is a record. */
-static int feed_cbor(struct decoder *d, const unsigned char *p, size_t n,
+static int feed_cbor(struct framing_decoder *d, const unsigned char *p, size_t n,
 		     const struct record_sink *sink)
 {
 	while (n && !d->broken) {
@@ -382,7 +382,7 @@ static int feed_cbor(struct decoder *d, const unsigned char *p, size_t n,
 	return 0;
 }
 
-int decoder_feed(struct decoder *d, const unsigned char *p, size_t n,
+int framing_decoder_feed(struct framing_decoder *d, const unsigned char *p, size_t n,
 		 const struct record_sink *sink)
 {
 	switch (d->framing) {
@@ -404,7 +404,7 @@ int decoder_feed(struct decoder *d, const unsigned char *p, size_t n,
 	return 0;
 }
 
-int decoder_finish(struct decoder *d, const struct record_sink *sink)
+int framing_decoder_finish(struct framing_decoder *d, const struct record_sink *sink)
 {
 	int rc = 0;
 
@@ -449,7 +449,7 @@ static void put_be32(unsigned char *p, uint32_t v)
 	p[3] = (unsigned char)v;
 }
 
-int encode_record(struct buf *out, enum framing f, const char *tag,
+int framing_encode(struct buf *out, enum framing f, const char *tag,
 		  size_t tag_len, const unsigned char *data, size_t len)
 {
 	static const unsigned char nothing[1];

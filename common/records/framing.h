@@ -73,7 +73,7 @@ struct record_sink {
 		      const char *then);
 };
 
-struct decoder {
+struct framing_decoder {
 	enum framing framing;
 	bool tagged;
 	size_t max_size;
@@ -102,19 +102,19 @@ struct decoder {
 	bool broken;			/* malformed: the rest cannot be split */
 };
 
-void decoder_init(struct decoder *d, enum framing f, bool tagged,
+void framing_decoder_init(struct framing_decoder *d, enum framing f, bool tagged,
 		  bool json_texts, size_t max_size);
-int decoder_feed(struct decoder *d, const unsigned char *p, size_t n,
+int framing_decoder_feed(struct framing_decoder *d, const unsigned char *p, size_t n,
 		 const struct record_sink *sink);
 /* End of input: a final record without a delimiter, or a truncated one. */
-int decoder_finish(struct decoder *d, const struct record_sink *sink);
-void decoder_free(struct decoder *d);
+int framing_decoder_finish(struct framing_decoder *d, const struct record_sink *sink);
+void framing_decoder_free(struct framing_decoder *d);
 
 /* NULL when tag is a valid path tag, else why not. */
-const char *tag_problem(const char *tag, size_t len);
+const char *framing_tag_problem(const char *tag, size_t len);
 
 /* Appends one record. Returns 0, or -1 when out of memory. */
-int encode_record(struct buf *out, enum framing f, const char *tag,
+int framing_encode(struct buf *out, enum framing f, const char *tag,
 		  size_t tag_len, const unsigned char *data, size_t len);
 
 #endif

@@ -1,6 +1,7 @@
 /* admission: whether a handshake gets in, or why not (admission.h). */
 #include "tools/admission.h"
 
+#include <fnmatch.h>
 #include <string.h>
 #include <strings.h>
 
@@ -43,11 +44,22 @@ static bool origin_allowed(const struct config *cfg, const struct http_head *r)
 	return false;
 }
 
+/* Whether --allow-path lets a client use this path (true when none given). */
+static bool path_allowed(const struct config *cfg, const char *path)
+{
+	if (!cfg->n_allow_paths)
+		return true;
+	for (size_t i = 0; i < cfg->n_allow_paths; i++)
+		if (fnmatch(cfg->allow_paths[i], path, 0) == 0)
+			return true;
+	return false;
+}
+
 bool admission_path_served(const struct config *cfg, const char *path, size_t len)
 {
-	if (tag_problem(path, len))
+	if (framing_tag_problem(path, len))
 		return false;
-	return cfg->path ? strcmp(path, cfg->path) == 0 : config_path_allowed(cfg, path);
+	return cfg->path ? strcmp(path, cfg->path) == 0 : path_allowed(cfg, path);
 }
 
 int admission_check(const struct config *cfg, const struct http_head *r,
@@ -61,7 +73,7 @@ int admission_check(const struct config *cfg, const struct http_head *r,
 		*why = "origin not allowed (--origin)";
 		return 403;
 	}
-	if ((*why = tag_problem(path, path_len)))
+	if ((*why = framing_tag_problem(path, path_len)))
 		return 400;
 	if (!admission_path_served(cfg, path, path_len)) {
 		*why = "path not served";

@@ -171,8 +171,7 @@ bool broadcast_record(struct broadcast *b, struct msg *m, const char *path, size
 	}
 	if (!open) {
 		note_discard(b, path, len);
-		msg_settle(m, FATE_DISCARDED);
-		msg_unref(m);
+		msg_done(m, FATE_DISCARDED);
 		return true;
 	}
 	if (full && (policy == OVERFLOW_BLOCK || full == open || lagging < full))
@@ -183,8 +182,7 @@ bool broadcast_record(struct broadcast *b, struct msg *m, const char *path, size
 		struct wsconn *c = &mb->conn;
 		if ((wsconn_open(c) || mb->away) &&
 		    wsconn_push(c, msg_ref(m), policy) == PUSH_CLOSE) {
-			msg_settle(m, FATE_DROPPED);
-			msg_unref(m);
+			msg_done(m, FATE_DROPPED);
 			close_too_slow(b, p, c);
 		}
 	} lws_end_foreach_dll(d);

@@ -10,7 +10,7 @@
 #include "ws/tls.h"
 
 /* One client of the set, and what its records are. */
-struct member {
+struct path_client {
 	struct client client;
 	enum datatype type;
 	size_t label_len;
@@ -19,16 +19,16 @@ struct member {
 
 static size_t cs_active(void *tool);
 
-static struct member *member_of(struct client *c)
+static struct path_client *member_of(struct client *c)
 {
-	return lws_container_of(c, struct member, client);
+	return lws_container_of(c, struct path_client, client);
 }
 
 static uint64_t member_message(void *owner, struct wsconn *conn, const unsigned char *p,
 			       size_t n, bool binary)
 {
 	struct clientset *s = owner;
-	struct member *m = member_of(lws_container_of(conn, struct client, conn));
+	struct path_client *m = member_of(lws_container_of(conn, struct client, conn));
 	uint64_t at = 0;
 
 	if (s->cfg->send_only)
@@ -154,12 +154,12 @@ static char *source_for(const struct clientset *s, const char *path)
 /* Makes the client for a path (tagged) or for the URL (untagged). */
 static struct client *add_client(struct clientset *s, const char *tag)
 {
-	struct member **list = realloc(s->members, (s->n_members + 1) * sizeof(*list));
+	struct path_client **list = realloc(s->members, (s->n_members + 1) * sizeof(*list));
 	if (!list)
 		return NULL;
 	s->members = list;
 
-	struct member *m = calloc(1, sizeof(*m));
+	struct path_client *m = calloc(1, sizeof(*m));
 	char *source = source_for(s, tag);
 	char *path = NULL;
 	if (!m || !source)
@@ -214,7 +214,7 @@ static int authorization(struct clientset *s)
 }
 
 /* What every client of the set shares: where, how, through what. */
-static int settle(struct clientset *s, int *exit_code)
+static int prepare_shared(struct clientset *s, int *exit_code)
 {
 	const struct config *cfg = s->cfg;
 	char why[300];
@@ -227,7 +227,7 @@ static int settle(struct clientset *s, int *exit_code)
 		return -1;
 	}
 	if (!cfg->unix_socket) {
-		const char *problem = proxy_settle(cfg->proxy, cfg->noproxy, s->url.tls,
+		const char *problem = proxy_choose(cfg->proxy, cfg->noproxy, s->url.tls,
 						   s->url.host, s->url.port, &s->proxy, &use_proxy);
 		if (problem) {
 			fprintf(stderr, "%s: proxy: %s\n", cfg->progname, problem);
@@ -284,7 +284,7 @@ static struct client *client_for(struct clientset *s, struct msg *m)
 {
 	if (!m->tag)
 		return &s->members[0]->client;
-	struct member *member = pathmap_get(&s->by_path, m->tag, m->tag_len);
+	struct path_client *member = pathmap_get(&s->by_path, m->tag, m->tag_len);
 	if (member)
 		return &member->client;
 	if (s->n_members >= s->cfg->max_paths) {
@@ -306,8 +306,7 @@ static enum deliver cs_deliver(void *tool, struct msg *m)
 	struct client *c = client_for(s, m);
 
 	if (!c) {	/* a bad record (logged): skipped by the rules */
-		msg_settle(m, FATE_DISCARDED);
-		msg_unref(m);
+		msg_done(m, FATE_DISCARDED);
 		return DELIVERED;
 	}
 	if (c->state == CLIENT_ENDED && s->cfg->oneshot) {
@@ -315,8 +314,7 @@ static enum deliver cs_deliver(void *tool, struct msg *m)
 			wsconn_log(&c->conn, LOG_WARN, "stdin record %llu: its path has ended "
 				   "(--oneshot): not sent, nor the path's next records",
 				   (unsigned long long)m->recno);
-		msg_settle(m, FATE_LOST);
-		msg_unref(m);
+		msg_done(m, FATE_LOST);
 		return DELIVERED;
 	}
 	/* A path the server ended, or new: (re)open it for this record. */
@@ -330,8 +328,7 @@ static enum deliver cs_deliver(void *tool, struct msg *m)
 		log_at(LOG_ERROR, c->source,
 		       "queue full (--queue %zu, --overflow close): giving up",
 		       s->cfg->queue_len);
-		msg_settle(m, FATE_DROPPED);
-		msg_unref(m);
+		msg_done(m, FATE_DROPPED);
 		app_stop(s->app, EXIT_TEMPFAIL, WS_CLOSE_POLICY);
 		return DELIVERED;
 	case PUSH_QUEUED:
@@ -440,7 +437,7 @@ static int make_clients(struct clientset *s, int *exit_code)
 		return -1;
 	log_set_source(source);
 	free(source);
-	if (settle(s, exit_code))
+	if (prepare_shared(s, exit_code))
 		return -1;
 	if (!s->cfg->rec.tagged)
 		return add_client(s, NULL) ? 0 : -1;

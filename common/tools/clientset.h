@@ -18,7 +18,7 @@
 #include "ws/client.h"
 #include "ws/proxy.h"
 
-struct member;
+struct path_client;
 
 struct clientset {
 	struct app *app;
@@ -28,7 +28,7 @@ struct clientset {
 	const char *query;		/* group: the URL's query, after each PATH */
 	size_t gave_up;			/* group: paths that gave up */
 	size_t broken;			/* group: paths --oneshot ended badly */
-	struct member **members;
+	struct path_client **members;
 	size_t n_members;
 	struct pathmap by_path;		/* group: tag -> member */
 	struct client_settings settings;

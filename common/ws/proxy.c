@@ -152,7 +152,7 @@ bool proxy_host_excluded(const char *list, const char *host)
 	return false;
 }
 
-const char *proxy_settle(const char *explicit, const char *noproxy, bool tls,
+const char *proxy_choose(const char *explicit, const char *noproxy, bool tls,
 			 const char *host, int port, struct proxy *out, bool *use)
 {
 	static const char *const for_tls[] = { "https_proxy", "HTTPS_PROXY", "all_proxy",

@@ -28,7 +28,7 @@ struct proxy {
  * (NULL: no_proxy). Returns NULL with *use saying whether to use one
  * (then out is filled), or why a proxy setting is unusable.
  */
-const char *proxy_settle(const char *explicit, const char *noproxy, bool tls,
+const char *proxy_choose(const char *explicit, const char *noproxy, bool tls,
 			 const char *host, int port, struct proxy *out, bool *use);
 void proxy_free(struct proxy *p);
 

@@ -148,8 +148,7 @@ static void confirm(struct wsconn *c, size_t n)
 		n = c->inflight;
 	for (size_t i = 0; i < n; i++) {
 		struct msg *m = ring_pop(&c->queue);
-		msg_settle(m, FATE_DELIVERED);
-		msg_unref(m);
+		msg_done(m, FATE_DELIVERED);
 	}
 	c->queue_seq += n;
 	c->inflight -= n;
@@ -173,8 +172,7 @@ static void settle_sent(struct wsconn *c, enum msg_fate fate)
 {
 	for (size_t i = 0; i < c->inflight; i++) {
 		struct msg *m = ring_pop(&c->queue);
-		msg_settle(m, fate);
-		msg_unref(m);
+		msg_done(m, fate);
 	}
 	c->queue_seq += c->inflight;
 	c->inflight = 0;
@@ -210,13 +208,7 @@ static bool give_up_refused(struct wsconn *c)
 	wsconn_log(c, LOG_ERROR, "%s: %s (%zu bytes) refused with %u%s%s%s: not sent again",
 		   c->peer, record, m->len, code, c->refused_reason[0] ? " (" : "",
 		   c->refused_reason, c->refused_reason[0] ? ")" : "");
-	if (c->inflight == 0) {
-		struct msg *head = ring_pop(&c->queue);
-		msg_settle(head, FATE_LOST);
-		msg_unref(head);
-	} else {
-		ring_drop_at(&c->queue, c->inflight, FATE_LOST);
-	}
+	ring_drop_at(&c->queue, c->inflight, FATE_LOST);
 	return true;
 }
 
@@ -351,28 +343,20 @@ enum push_result wsconn_push(struct wsconn *c, struct msg *m, enum overflow poli
 		case OVERFLOW_DROP_OLDEST:
 			if (oldest < c->queue.len) {
 				note_drop(c, policy);
-				if (oldest == 0) {
-					struct msg *old = ring_pop(&c->queue);
-					msg_settle(old, FATE_DROPPED);
-					msg_unref(old);
-				} else {
-					ring_drop_at(&c->queue, oldest, FATE_DROPPED);
-				}
+				ring_drop_at(&c->queue, oldest, FATE_DROPPED);
 				break;
 			}
 			/* All sent and waiting to be confirmed: the new one goes. */
 			/* fall through */
 		case OVERFLOW_DROP_NEWEST:
 			note_drop(c, policy);
-			msg_settle(m, FATE_DROPPED);
-			msg_unref(m);
+			msg_done(m, FATE_DROPPED);
 			return PUSH_DROPPED;
 		}
 	}
 	if (ring_push(&c->queue, m)) {
 		wsconn_log(c, LOG_ERROR, "%s: out of memory for its queue", c->peer);
-		msg_settle(m, FATE_DROPPED);
-		msg_unref(m);
+		msg_done(m, FATE_DROPPED);
 		return PUSH_DROPPED;
 	}
 	want_writeable(c);

@@ -28,7 +28,7 @@
 
 #include "base/buf.h"
 #include "base/log.h"
-#include "base/msg.h"
+#include "base/ring.h"
 #include "base/stats.h"
 #include "base/utf8.h"
 #include "ws/deflate.h"

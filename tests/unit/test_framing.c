@@ -78,17 +78,17 @@ static char *decoded(const struct setup *s, const void *in, size_t n, size_t pie
 {
 	struct log l = { .reasons = reasons };
 	const struct record_sink sink = { &l, on_record, on_bad };
-	struct decoder d;
+	struct framing_decoder d;
 	const unsigned char *p = in;
 
-	decoder_init(&d, s->f, s->tagged, s->json_texts, s->max_size);
+	framing_decoder_init(&d, s->f, s->tagged, s->json_texts, s->max_size);
 	for (size_t pos = 0; pos < n;) {
 		size_t k = piece && piece < n - pos ? piece : n - pos;
-		decoder_feed(&d, p + pos, k, &sink);
+		framing_decoder_feed(&d, p + pos, k, &sink);
 		pos += k;
 	}
-	decoder_finish(&d, &sink);
-	decoder_free(&d);
+	framing_decoder_finish(&d, &sink);
+	framing_decoder_free(&d);
 	buf_append_byte(&l.text, '\0');
 	return (char *)l.text.data;
 }
@@ -182,7 +182,7 @@ TEST(tag_problem_accepts_paths_and_says_what_is_wrong_with_others)
 
 	for (size_t i = 0; i < N_OF(t); i++) {
 		CASE("%s", unit_show(t[i].tag, t[i].len));
-		const char *why = tag_problem(t[i].tag, t[i].len);
+		const char *why = framing_tag_problem(t[i].tag, t[i].len);
 		if (t[i].words)
 			CHECK_FAILS(why, t[i].words);
 		else
@@ -191,9 +191,9 @@ TEST(tag_problem_accepts_paths_and_says_what_is_wrong_with_others)
 	memset(longest, 'a', sizeof(longest));
 	longest[0] = '/';
 	CASE("4096 bytes");
-	CHECK_OK(tag_problem(longest, TAG_MAX));
+	CHECK_OK(framing_tag_problem(longest, TAG_MAX));
 	CASE("4097 bytes");
-	CHECK_FAILS(tag_problem(longest, TAG_MAX + 1), "longer than 4096 bytes");
+	CHECK_FAILS(framing_tag_problem(longest, TAG_MAX + 1), "longer than 4096 bytes");
 }
 
 TEST(decoder_line_cuts_records_at_newlines_and_keeps_a_last_one_without)
@@ -225,19 +225,19 @@ TEST(decoder_line_drops_a_long_record_as_it_comes)
 	const char in[] = "abcdefghijklmnopqrstuvwxyz\nnext\nabcdefghij";
 	struct log l = { .reasons = false };
 	const struct record_sink sink = { &l, on_record, on_bad };
-	struct decoder d;
+	struct framing_decoder d;
 
 	check_any_cut(&s, in, sizeof(in) - 1);
 	check_decoded(&s, in, sizeof(in) - 1,
 		      "B1 26 bytes is over --max-size (4) / -\nR2 |next\n"
 		      "B3 10 bytes is over --max-size (4) / -\n");
 	/* Fed in small pieces, it is reported before its end is there. */
-	decoder_init(&d, FRAMING_LINE, false, false, 4);
-	decoder_feed(&d, U("abc"), 3, &sink);
-	decoder_feed(&d, U("de"), 2, &sink);
+	framing_decoder_init(&d, FRAMING_LINE, false, false, 4);
+	framing_decoder_feed(&d, U("abc"), 3, &sink);
+	framing_decoder_feed(&d, U("de"), 2, &sink);
 	buf_append_byte(&l.text, '\0');
 	CHECK_STR((char *)l.text.data, "B1\n");
-	decoder_free(&d);
+	framing_decoder_free(&d);
 	buf_free(&l.text);
 }
 
@@ -334,7 +334,7 @@ TEST(decoder_lp_reports_a_length_over_max_size_before_its_bytes_come)
 	size_t n = 0;
 	struct log l = { .reasons = true };
 	const struct record_sink sink = { &l, on_record, on_bad };
-	struct decoder d;
+	struct framing_decoder d;
 
 	n += lp_field(in + n, "1234", 4);
 	n += lp_field(in + n, "12345", 5);
@@ -345,11 +345,11 @@ TEST(decoder_lp_reports_a_length_over_max_size_before_its_bytes_come)
 		      "B3 length 10 is over --max-size (4) / skipping its 10 bytes\nR4 |ok\n");
 	check_any_cut(&s, in, n);
 	/* The header alone is enough. */
-	decoder_init(&d, FRAMING_LP, false, false, 4);
-	decoder_feed(&d, in + 17, 4, &sink);
+	framing_decoder_init(&d, FRAMING_LP, false, false, 4);
+	framing_decoder_feed(&d, in + 17, 4, &sink);
 	buf_append_byte(&l.text, '\0');
 	CHECK_STR((char *)l.text.data, "B1 length 10 is over --max-size (4) / skipping its 10 bytes\n");
-	decoder_free(&d);
+	framing_decoder_free(&d);
 	buf_free(&l.text);
 }
 
@@ -402,20 +402,20 @@ TEST(decoder_raw_makes_each_piece_a_record)
 {
 	struct log l = { .reasons = true };
 	const struct record_sink sink = { &l, on_record, on_bad };
-	struct decoder d;
+	struct framing_decoder d;
 
-	decoder_init(&d, FRAMING_RAW, false, false, 100);
-	decoder_feed(&d, U("abc\n"), 4, &sink);
-	decoder_feed(&d, U("\0d"), 2, &sink);
+	framing_decoder_init(&d, FRAMING_RAW, false, false, 100);
+	framing_decoder_feed(&d, U("abc\n"), 4, &sink);
+	framing_decoder_feed(&d, U("\0d"), 2, &sink);
 	CHECK_MEM(l.text.data, l.text.len, "R1 |abc\n\nR2 |\0d\n", 16);
 	/*
 	 * Nothing makes no record. (Its number is used up all the same: the
 	 * next record would be R4. Not checked.)
 	 */
-	decoder_feed(&d, U(""), 0, &sink);
-	decoder_finish(&d, &sink);
+	framing_decoder_feed(&d, U(""), 0, &sink);
+	framing_decoder_finish(&d, &sink);
 	CHECK_UINT(l.text.len, ==, 16);
-	decoder_free(&d);
+	framing_decoder_free(&d);
 	buf_free(&l.text);
 }
 
@@ -512,13 +512,13 @@ TEST(decoder_stops_when_the_sink_says_so)
 {
 	struct log l = { .reasons = false, .stop_at = 2 };
 	const struct record_sink sink = { &l, on_record, on_bad };
-	struct decoder d;
+	struct framing_decoder d;
 
-	decoder_init(&d, FRAMING_LINE, false, false, 100);
-	CHECK_INT(decoder_feed(&d, U("a\nb\nc\n"), 6, &sink), !=, 0);
+	framing_decoder_init(&d, FRAMING_LINE, false, false, 100);
+	CHECK_INT(framing_decoder_feed(&d, U("a\nb\nc\n"), 6, &sink), !=, 0);
 	buf_append_byte(&l.text, '\0');
 	CHECK_STR((char *)l.text.data, "R1 |a\nR2 |b\n");
-	decoder_free(&d);
+	framing_decoder_free(&d);
 	buf_free(&l.text);
 }
 
@@ -544,7 +544,7 @@ TEST(encode_record_writes_each_framing)
 	for (size_t i = 0; i < N_OF(t); i++) {
 		struct buf out = { 0 };
 		CASE("%s, %s", framing_name(t[i].f), t[i].tag ? t[i].tag : "untagged");
-		CHECK_INT(encode_record(&out, t[i].f, t[i].tag, t[i].tag ? strlen(t[i].tag) : 0,
+		CHECK_INT(framing_encode(&out, t[i].f, t[i].tag, t[i].tag ? strlen(t[i].tag) : 0,
 					U(t[i].data), t[i].len), ==, 0);
 		CHECK_MEM(out.data, out.len, t[i].want, t[i].want_len);
 		buf_free(&out);
@@ -564,7 +564,7 @@ TEST(encode_record_reads_back_through_the_decoder)
 			struct buf out = { 0 };
 			char want[256] = "";
 			for (size_t k = 0; k < N_OF(data); k++) {
-				encode_record(&out, fs[i], tagged ? tags[k] : NULL,
+				framing_encode(&out, fs[i], tagged ? tags[k] : NULL,
 					      tagged ? strlen(tags[k]) : 0, U(data[k]), strlen(data[k]));
 				snprintf(want + strlen(want), sizeof(want) - strlen(want), "R%zu %s|%s\n",
 					 k + 1, tagged ? tags[k] : "", data[k]);
