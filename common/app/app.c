@@ -104,28 +104,21 @@ static void block_signals(void)
 struct app *app_new(const struct config *cfg)
 {
 	struct app *a = calloc(1, sizeof(*a));
+	bool have_inbox = false;
 
-	if (!a) {
-		log_error("out of memory");
-		return NULL;
-	}
+	if (!a)
+		goto no_memory;
 	a->cfg = cfg;
 	a->exit_code = -1;
 	/* Every thread made from now on inherits the mask: one takes them. */
 	block_signals();
 	raise_file_limit();
 	size_t inbox_cap = cfg->queue_len < INBOX_MAX ? cfg->queue_len : INBOX_MAX;
-	if (inbox_init(&a->inbox, inbox_cap)) {
-		log_error("out of memory");
-		free(a);
-		return NULL;
-	}
-	if (ring_init(&a->pending, PENDING_MAX)) {
-		log_error("out of memory");
-		inbox_destroy(&a->inbox);
-		free(a);
-		return NULL;
-	}
+	if (inbox_init(&a->inbox, inbox_cap))
+		goto no_memory;
+	have_inbox = true;
+	if (ring_init(&a->pending, PENDING_MAX))
+		goto no_memory;
 	if (!cfg->wait_clients)
 		inbox_open_gate(&a->inbox);
 	converter_init(&a->conv, &cfg->rec);
@@ -135,6 +128,13 @@ struct app *app_new(const struct config *cfg)
 			  : cfg->verbosity >= 2 ? LLL_ERR | LLL_WARN : 0,
 			  log_lws_emit);
 	return a;
+
+no_memory:
+	log_error("out of memory");
+	if (have_inbox)
+		inbox_destroy(&a->inbox);
+	free(a);
+	return NULL;
 }
 
 static void app_wake(struct app *a);
