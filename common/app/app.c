@@ -307,6 +307,22 @@ const char *app_output(struct app *a, const char *path, size_t path_len,
 	return NULL;
 }
 
+uint64_t app_take_message(struct app *a, const struct wsconn *c, const char *path,
+			  size_t path_len, enum datatype type, bool binary,
+			  const unsigned char *data, size_t len)
+{
+	uint64_t at = 0;
+
+	if (a->cfg->send_only)
+		return 0;
+	const char *why = app_output(a, path, path_len, type, binary, data, len, &at);
+	if (why) {
+		stat_add(&a->stats.bad_received, 1);
+		wsconn_log(c, LOG_WARN, "%s: %s: skipped", c->peer, why);
+	}
+	return at;
+}
+
 /*
  * The loop ends: lws_service() may be about to poll until its next timer,
  * so it is woken to see that at once.

@@ -20,6 +20,7 @@
 #include "app/options.h"
 #include "base/msg.h"
 #include "base/stats.h"
+#include "ws/wsconn.h"
 #include "records/datatype.h"
 
 enum deliver { DELIVERED, DELIVER_LATER };
@@ -108,6 +109,14 @@ const char *app_output(struct app *a, const char *path, size_t path_len,
 		       enum datatype type, bool binary,
 		       const unsigned char *data, size_t len, uint64_t *at);
 bool app_rx_paused(const struct app *a);
+/*
+ * A message a peer sent on path: its stdout record (app_output), or
+ * nothing with -s. A bad one is said on c's log, counted, and skipped.
+ * Returns where its record ends in stdout's bytes (0: none to wait for).
+ */
+uint64_t app_take_message(struct app *a, const struct wsconn *c, const char *path,
+			  size_t path_len, enum datatype type, bool binary,
+			  const unsigned char *data, size_t len);
 
 /*
  * --broker: a member that reached the end of stdin first delivers the

@@ -29,17 +29,9 @@ static uint64_t member_message(void *owner, struct wsconn *conn, const unsigned 
 {
 	struct clientset *s = owner;
 	struct path_client *m = member_of(lws_container_of(conn, struct client, conn));
-	uint64_t at = 0;
 
-	if (s->cfg->send_only)
-		return 0;
-	const char *why = app_output(s->app, m->client.label, m->label_len, m->type,
-				     binary, p, n, &at);
-	if (why) {
-		stat_add(&app_stats(s->app)->bad_received, 1);
-		log_at(LOG_WARN, m->client.source, "%s: %s: skipped", conn->peer, why);
-	}
-	return at;
+	return app_take_message(s->app, conn, m->client.label, m->label_len, m->type,
+				binary, p, n);
 }
 
 static void member_sent(void *owner, struct wsconn *conn)

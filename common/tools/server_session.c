@@ -13,17 +13,9 @@ static uint64_t member_message(void *owner, struct wsconn *c, const unsigned cha
 {
 	struct server *s = owner;
 	struct member *m = lws_container_of(c, struct member, conn);
-	uint64_t at = 0;
 
-	if (s->cfg->send_only)
-		return 0;
-	const char *why = app_output(s->app, m->path->path, m->path->len, m->path->type,
-				     binary, p, n, &at);
-	if (why) {
-		stat_add(&app_stats(s->app)->bad_received, 1);
-		wsconn_log(c, LOG_WARN, "%s: %s: skipped", c->peer, why);
-	}
-	return at;
+	return app_take_message(s->app, c, m->path->path, m->path->len, m->path->type,
+				binary, p, n);
 }
 
 static void member_sent(void *owner, struct wsconn *c)
