@@ -39,7 +39,7 @@ void metrics_count_disconnect(struct stats *s, const struct wsconn *c)
 	/* The peer's close is the one it sent first; ours, one we sent first. */
 	if (c->peer_close_code)
 		stat_add(&s->disconnects[CLOSED_BY_CLIENT][close_slot(c->peer_close_code)], 1);
-	else if (c->closing != WS_OPEN)
+	else if (c->state > WS_CLOSE_DUE)
 		stat_add(&s->disconnects[CLOSED_BY_SERVER][close_slot(c->close_code)], 1);
 	else
 		stat_add(&s->broken, 1);

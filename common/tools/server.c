@@ -334,7 +334,7 @@ static int on_received(struct server_conn *sc, unsigned char *in, size_t len)
 		return 0;
 	case TRANSPORT_STOPPED:
 		if (sc->state == CONN_WEBSOCKET)
-			return sc->session->member.conn.closing == WS_CLOSED ? -1 : 0;
+			return wsconn_closed(&sc->session->member.conn) ? -1 : 0;
 		return sc->state == CONN_ANSWERED ? 0 : -1;
 	case TRANSPORT_ENDED:
 		return -1;

@@ -241,10 +241,10 @@ void session_close(struct server_conn *sc)
 	metrics_count_disconnect(app_stats(s->app), c);
 	wsconn_detach(c);
 	/* A client that refused a message comes back for the rest. */
-	bool resumable = ss->id[0] && (!c->clean_close || c->refused_code) && !c->overflowed &&
+	bool resumable = ss->id[0] && (c->end == WS_END_BROKEN || c->refused_code) && !c->overflowed &&
 			 s->cfg->resume_timeout > 0 && app_phase(s->app) != PHASE_CLOSING;
 	if (!resumable) {
-		end_session(ss, c->clean_close ? "it closed" : "it is gone");
+		end_session(ss, c->end != WS_END_BROKEN ? "it closed" : "it is gone");
 		return;
 	}
 	ss->member.away = true;

@@ -109,7 +109,7 @@ static void retry_later(struct client *c, const char *why)
 	c->wsi = NULL;
 	lws_sul_cancel(&c->sul_attempt);
 	dial_free(&c->dial);
-	if (c->closing_by_us || (c->conn.close_when_empty && !wsconn_queued(&c->conn))) {
+	if (c->closing_by_us || (wsconn_draining(&c->conn) && !wsconn_queued(&c->conn))) {
 		end(c, CLIENT_END_BY_US);
 		return;
 	}
@@ -187,7 +187,7 @@ static void attempt(struct client *c)
 void client_start(struct client *c)
 {
 	c->closing_by_us = false;
-	c->conn.close_when_empty = false;
+	wsconn_undrain(&c->conn);
 	c->failures = 0;
 	backoff_reset(&c->backoff);
 	attempt(c);
@@ -417,7 +417,7 @@ static int through_transport(struct client *c, unsigned char *p, size_t n)
 		/* Frames cannot have come yet: the server waits for our request. */
 		return upgrade(c);
 	case TRANSPORT_STOPPED:
-		return c->state == CLIENT_OPEN && c->conn.closing != WS_CLOSED ? 0 : -1;
+		return c->state == CLIENT_OPEN && !wsconn_closed(&c->conn) ? 0 : -1;
 	case TRANSPORT_ENDED:
 		return -1;
 	case TRANSPORT_FAILED:

@@ -51,7 +51,8 @@ void wsconn_log(const struct wsconn *c, enum log_level level, const char *fmt, .
 {
 	struct log_subject about = {
 		.peer = c->peer_address, .path = c->log_path,
-		.close_code = c->closing == WS_FAILING || c->close_pending ? c->close_code : 0,
+		.close_code = c->state == WS_FAILING || c->state == WS_FAILED ||
+			      c->state == WS_CLOSE_DUE ? c->close_code : 0,
 	};
 	va_list ap;
 
@@ -130,7 +131,7 @@ uint64_t wsconn_received_count(const struct wsconn *c)
 
 bool wsconn_open(const struct wsconn *c)
 {
-	return c->link && c->closing == WS_OPEN && !c->close_pending;
+	return c->link && c->state == WS_OPEN;
 }
 
 static void want_writeable(struct wsconn *c)
@@ -140,6 +141,12 @@ static void want_writeable(struct wsconn *c)
 }
 
 static bool drained(const struct wsconn *c);
+
+/* Its first frame is out: it cannot be dropped, and a close waits for it. */
+static bool head_started(const struct wsconn *c)
+{
+	return c->head_sent != 0;
+}
 
 /* The peer has the first n messages: they leave the queue, delivered. */
 static void confirm(struct wsconn *c, size_t n)
@@ -154,7 +161,7 @@ static void confirm(struct wsconn *c, size_t n)
 	c->inflight -= n;
 	if (!n)
 		return;
-	if (c->close_when_empty && drained(c))
+	if (c->drain && drained(c))
 		want_writeable(c);
 	if (c->ev->sent)
 		c->ev->sent(c->owner, c);
@@ -180,12 +187,12 @@ static void settle_sent(struct wsconn *c, enum msg_fate fate)
 
 void wsconn_abandon(struct wsconn *c, enum msg_fate sent_fate, enum msg_fate fate)
 {
-	if (c->head_started)
+	if (head_started(c))
 		c->inflight++;
 	ring_truncate(&c->queue, c->inflight, fate);
 	settle_sent(c, sent_fate);
 	c->head_sent = 0;
-	c->head_started = c->head_compressed = false;
+	c->head_compressed = false;
 }
 
 /*
@@ -218,12 +225,11 @@ int wsconn_attach(struct wsconn *c, struct transport *link,
 {
 	c->link = link;
 	c->rx.len = 0;
-	c->closing = WS_OPEN;
-	c->close_pending = c->flushing = c->clean_close = c->close_answered = false;
+	c->state = WS_OPEN;
+	c->end = WS_END_BROKEN;
 	c->peer_close_code = 0;
-	c->ping_due = c->ping_outstanding = false;
+	c->ping = WS_PING_NONE;
 	c->ping_confirms = 0;
-	c->ack_due = false;
 	c->last_heard = lws_now_usecs();
 	c->reader.deflate = deflate != NULL;
 	wsframe_reader_reset(&c->reader);
@@ -264,9 +270,8 @@ int wsconn_attach(struct wsconn *c, struct transport *link,
 		c->in_seq = c->in_written = c->in_acked = 0;
 		c->n_marks = 0;
 	}
-	if (wsconn_unsent(c) || c->close_when_empty || c->in_written > c->in_acked)
+	if (wsconn_unsent(c) || c->drain || (c->acks && c->in_written > c->in_acked))
 		lws_callback_on_writable(link->wsi);
-	c->ack_due = c->acks && c->in_written > c->in_acked;
 	return 0;
 }
 
@@ -283,17 +288,16 @@ size_t wsconn_detach(struct wsconn *c)
 
 	c->link = NULL;
 	/* A message whose first frame went cannot be sent again whole: it counts as sent. */
-	if (c->head_started) {
+	if (head_started(c)) {
 		c->inflight++;
 		c->head_sent = 0;
-		c->head_started = false;
 	}
 	c->head_compressed = false;	/* its context is gone with the connection */
 	/*
 	 * A peer that answered our close read all we sent before it; one that
 	 * acknowledges says what it wrote out, and only that confirms.
 	 */
-	if (c->close_answered && !c->acks)
+	if (c->end == WS_END_ANSWERED && !c->acks)
 		confirm(c, c->inflight);
 	if (c->overflowed && c->inflight) {
 		wsconn_log(c, LOG_WARN, "%s: %zu record%s sent and not confirmed: dropped "
@@ -305,7 +309,7 @@ size_t wsconn_detach(struct wsconn *c)
 			   "%s: %zu record%s sent on a connection that %s %s unconfirmed: "
 			   "the peer may not have read %s", c->peer, unconfirmed,
 			   unconfirmed == 1 ? "" : "s",
-			   c->clean_close ? "the peer closed" : "broke",
+			   c->end != WS_END_BROKEN ? "the peer closed" : "broke",
 			   unconfirmed == 1 ? "is" : "are", unconfirmed == 1 ? "it" : "them");
 		settle_sent(c, FATE_UNCONFIRMED);
 	}
@@ -328,7 +332,7 @@ static void note_drop(struct wsconn *c, enum overflow policy)
 /* The oldest message that may still be dropped: unsent, not begun. */
 static size_t oldest_droppable(const struct wsconn *c)
 {
-	return c->inflight + (c->head_started || c->head_compressed ? 1 : 0);
+	return c->inflight + (head_started(c) || c->head_compressed ? 1 : 0);
 }
 
 enum push_result wsconn_push(struct wsconn *c, struct msg *m, enum overflow policy)
@@ -441,14 +445,19 @@ static int send_close(struct wsconn *c, unsigned code, const char *reason)
 	return send_control(c, WS_CLOSE, body, n);
 }
 
-/* The socket goes once lws has sent what it holds, in a bounded time. */
-static int flush_and_close(struct wsconn *c)
+/*
+ * Our last close frame is written: the socket goes once lws has sent what
+ * it holds, in a bounded time.
+ */
+static void start_flushing(struct wsconn *c)
 {
-	if (!c->flushing) {
-		c->flushing = true;
-		transport_goodbye(c->link);
-		lws_set_timeout(c->link->wsi, PENDING_TIMEOUT_CLOSE_SEND, FLUSH_BOUND_SECS);
-	}
+	transport_goodbye(c->link);
+	lws_set_timeout(c->link->wsi, PENDING_TIMEOUT_CLOSE_SEND, FLUSH_BOUND_SECS);
+}
+
+/* -1 once all is flushed: the socket goes. */
+static int flushed(struct wsconn *c)
+{
 	if (!transport_choked(c->link))
 		return -1;
 	want_writeable(c);
@@ -473,13 +482,12 @@ static int batch_answers(struct wsconn *c)
 		q->head = (q->head + 1) % PONGS_MAX;
 		q->count--;
 	}
-	if (c->ack_due && c->in_written > c->in_acked) {
+	if (c->acks && c->in_written > c->in_acked) {
 		unsigned char ack[DELIVERY_ACK_MAX];
 		if (batch_control(c, WS_PONG, ack, delivery_ack_put(ack, c->in_written)))
 			return -1;
 		c->in_acked = c->in_written;
 	}
-	c->ack_due = false;
 	return 0;
 }
 
@@ -490,26 +498,26 @@ static int batch_answers(struct wsconn *c)
  */
 static int batch_ping(struct wsconn *c)
 {
-	if (!c->acks && c->inflight && !c->ping_outstanding)
-		c->ping_due = true;
-	if (c->ping_due) {
+	if (!c->acks && c->inflight && c->ping == WS_PING_NONE)
+		c->ping = WS_PING_DUE;
+	if (c->ping == WS_PING_DUE) {
 		char ping[32];
 		int n = snprintf(ping, sizeof(ping), "rxws %" PRIu64, ++c->pings);
 		if (batch_control(c, WS_PING, (const unsigned char *)ping, (size_t)n))
 			return -1;
 		c->ping_confirms = c->inflight ? c->queue_seq + c->inflight - 1 : 0;
-		if (!c->ping_outstanding)
-			c->ping_asked_at = lws_now_usecs();
-		c->ping_due = false;
-		c->ping_outstanding = true;
+		c->ping_asked_at = lws_now_usecs();
+		c->ping = WS_PING_AWAITED;
 	}
 	return 0;
 }
 
-/* Every control frame owed, with no data to ride on. */
-static int batch_owed(struct wsconn *c)
+/* Every control frame owed, with no data to ride on, in a write of its own. */
+static int send_owed(struct wsconn *c)
 {
-	return batch_answers(c) || batch_ping(c);
+	if (batch_start(c, 0) || batch_answers(c) || batch_ping(c))
+		return -1;
+	return batch_send(c);
 }
 
 /*
@@ -519,7 +527,7 @@ static int batch_owed(struct wsconn *c)
 static int wire_form(struct wsconn *c, struct msg *m, const unsigned char **p,
 		     size_t *n, bool *compressed)
 {
-	if (!c->head_started && !c->head_compressed &&
+	if (!head_started(c) && !c->head_compressed &&
 	    c->deflate && m->len && deflate_can_compress(c->deflate)) {
 		c->zbuf.len = 0;
 		if (deflate_message(c->deflate, m->payload, m->len, &c->zbuf))
@@ -549,7 +557,7 @@ static void message_sent(struct wsconn *c, const struct msg *m)
 	stat_add(&c->cfg->stats->bytes_sent, m->len);
 	c->inflight++;
 	c->head_sent = 0;
-	c->head_started = c->head_compressed = false;
+	c->head_compressed = false;
 }
 
 /*
@@ -575,7 +583,7 @@ static long write_some(struct wsconn *c, size_t budget)
 		bool compressed;
 		if (wire_form(c, m, &p, &n, &compressed))
 			return -1;
-		if (c->head_started || n > BATCH_MESSAGE_MAX)
+		if (head_started(c) || n > BATCH_MESSAGE_MAX)
 			break;
 		/* The first message goes whatever the budget: never an empty batch. */
 		if (count && c->tx.len - LWS_PRE + n + WS_HEAD_MAX > room)
@@ -594,12 +602,11 @@ static long write_some(struct wsconn *c, size_t budget)
 			return -1;
 		size_t left = n - c->head_sent;
 		size_t take = left > FRAGMENT ? FRAGMENT : left;
-		bool first = !c->head_started, last = take == left;
+		bool first = !head_started(c), last = take == left;
 		if (buf_reserve(&c->tx, take + WS_HEAD_MAX))
 			return -1;
 		batch_frame(c, first ? opcode_of(m) : WS_CONTINUATION, last,
 			    first && compressed, p + c->head_sent, take, keys);
-		c->head_started = true;
 		c->head_sent += take;
 		if (last)
 			message_sent(c, m);
@@ -626,41 +633,39 @@ int wsconn_writeable(struct wsconn *c)
 {
 	if (!c->link)
 		return 0;
-	if (c->flushing)
-		return flush_and_close(c);
 
-	switch (c->closing) {
+	switch (c->state) {
 	case WS_OPEN:
 		break;
-	case WS_CLOSE_ANSWERING:
-		/* Acks of what was written first, then the close that answers. */
-		if (batch_start(c, 0) || batch_owed(c) || batch_send(c) ||
-		    send_close(c, c->peer_close_code, NULL))
-			return -1;
-		c->closing = WS_CLOSED;
-		c->clean_close = true;
-		return flush_and_close(c);
-	case WS_FAILING:
-		if (send_close(c, c->close_code, c->close_reason))
-			return -1;
-		return flush_and_close(c);
-	case WS_CLOSE_SENT:
-		/* Until the answer comes, pongs and acks are still owed. */
-		if (batch_start(c, 0) || batch_owed(c) || batch_send(c))
-			return -1;
-		return 0;
-	case WS_CLOSED:
-		return 0;
-	}
-	/* A close asked for goes after the message being sent, whole. */
-	if (c->close_pending && !c->head_started) {
-		c->close_pending = false;
-		c->closing = WS_CLOSE_SENT;
-		if (batch_start(c, 0) || batch_owed(c) || batch_send(c) ||
-		    send_close(c, c->close_code, c->close_reason))
+	case WS_CLOSE_DUE:
+		/* A close asked for goes after the message being sent, whole. */
+		if (head_started(c))
+			break;
+		c->state = WS_CLOSE_SENT;
+		if (send_owed(c) || send_close(c, c->close_code, c->close_reason))
 			return -1;
 		lws_set_timeout(c->link->wsi, PENDING_TIMEOUT_CLOSE_ACK, CLOSE_ANSWER_SECS);
 		return 0;
+	case WS_CLOSE_ANSWERING:
+		/* Acks of what was written first, then the close that answers. */
+		if (send_owed(c) || send_close(c, c->peer_close_code, NULL))
+			return -1;
+		c->state = WS_CLOSED;
+		c->end = WS_END_CLEAN;
+		start_flushing(c);
+		return flushed(c);
+	case WS_FAILING:
+		if (send_close(c, c->close_code, c->close_reason))
+			return -1;
+		c->state = WS_FAILED;
+		start_flushing(c);
+		return flushed(c);
+	case WS_CLOSE_SENT:
+		/* Until the answer comes, pongs and acks are still owed. */
+		return send_owed(c);
+	case WS_FAILED:
+	case WS_CLOSED:
+		return flushed(c);
 	}
 
 	size_t budget = WRITE_BUDGET_BYTES;
@@ -678,10 +683,10 @@ int wsconn_writeable(struct wsconn *c)
 			break;
 	}
 	/* Owed control frames with no data to ride on. */
-	if (!wrote && (batch_start(c, 0) || batch_owed(c) || batch_send(c)))
+	if (!wrote && send_owed(c))
 		return -1;
 
-	if (wsconn_unsent(c) || c->close_pending) {
+	if (wsconn_unsent(c) || c->state == WS_CLOSE_DUE) {
 		want_writeable(c);
 	} else {
 		if (c->burst_drops) {
@@ -689,8 +694,8 @@ int wsconn_writeable(struct wsconn *c)
 			       c->peer, (unsigned long long)c->burst_drops);
 			c->burst_drops = 0;
 		}
-		if (c->close_when_empty && drained(c)) {
-			c->close_pending = true;
+		if (c->drain && drained(c)) {
+			c->state = WS_CLOSE_DUE;
 			want_writeable(c);
 		}
 	}
@@ -703,7 +708,7 @@ int wsconn_writeable(struct wsconn *c)
 static int fail(struct wsconn *c, unsigned code, const char *why)
 {
 	stat_add(&c->cfg->stats->bad_received, 1);
-	c->closing = WS_FAILING;
+	c->state = WS_FAILING;
 	c->close_code = code;
 	wsconn_log(c, LOG_WARN, "%s: %s: closing with %u", c->peer, why, code);
 	c->close_reason = code == WS_CLOSE_TOO_BIG ? "message too big"
@@ -733,10 +738,20 @@ static int check_text(struct wsconn *c, const unsigned char *p, size_t n)
 }
 
 /* Where a received message ends in the output: acknowledged once written. */
+/* What we received is written out (or consumed) up to seq: an ack is due. */
+static void written_upto(struct wsconn *c, uint64_t seq)
+{
+	bool was_due = c->in_written > c->in_acked;
+
+	c->in_written = seq;
+	if (c->acks && !was_due && seq > c->in_acked)
+		want_writeable(c);
+}
+
 static void mark_output(struct wsconn *c, uint64_t at)
 {
 	if (!at) {
-		c->in_written = c->in_seq;
+		written_upto(c, c->in_seq);
 	} else if (c->n_marks == WSCONN_MARKS) {
 		/* Full: the last mark moves on (the ack comes a little later). */
 		c->marks[WSCONN_MARKS - 1].at = at;
@@ -746,10 +761,6 @@ static void mark_output(struct wsconn *c, uint64_t at)
 		c->marks[c->n_marks].seq = c->in_seq;
 		c->n_marks++;
 	}
-	if (c->acks && c->in_written > c->in_acked && !c->ack_due) {
-		c->ack_due = true;
-		want_writeable(c);
-	}
 }
 
 void wsconn_output_written(struct wsconn *c, uint64_t at)
@@ -757,15 +768,13 @@ void wsconn_output_written(struct wsconn *c, uint64_t at)
 	unsigned done = 0;
 
 	while (done < c->n_marks && c->marks[done].at <= at)
-		c->in_written = c->marks[done++].seq;
+		done++;
 	if (!done)
 		return;
+	uint64_t seq = c->marks[done - 1].seq;
 	memmove(c->marks, c->marks + done, (c->n_marks - done) * sizeof(c->marks[0]));
 	c->n_marks -= done;
-	if (c->acks && c->in_written > c->in_acked && !c->ack_due) {
-		c->ack_due = true;
-		want_writeable(c);
-	}
+	written_upto(c, seq);
 }
 
 bool wsconn_awaits_output(const struct wsconn *c)
@@ -773,7 +782,7 @@ bool wsconn_awaits_output(const struct wsconn *c)
 	return c->n_marks != 0;
 }
 
-static void deliver(struct wsconn *c, const unsigned char *p, size_t n)
+static void hand_on(struct wsconn *c, const unsigned char *p, size_t n)
 {
 	stat_add(&c->cfg->stats->received, 1);
 	stat_add(&c->cfg->stats->bytes_received, n);
@@ -809,7 +818,7 @@ static int on_data(void *arg, const unsigned char *p, size_t n, bool first,
 	struct wsconn *c = arg;
 
 	/* The peer's close came first: nothing after it counts. */
-	if (c->closing == WS_CLOSE_ANSWERING || c->closing == WS_CLOSED)
+	if (c->state == WS_CLOSE_ANSWERING || c->state == WS_CLOSED)
 		return 0;
 	if (first) {
 		c->rx.len = 0;
@@ -831,7 +840,7 @@ static int on_data(void *arg, const unsigned char *p, size_t n, bool first,
 		if (first && final) {
 			if (!c->rx_binary && !utf8_stream_complete(&c->rx_utf8))
 				return fail(c, WS_CLOSE_INVALID_PAYLOAD, "text that is not UTF-8");
-			deliver(c, p, n);
+			hand_on(c, p, n);
 			return 0;
 		}
 		if (buf_append(&c->rx, p, n))
@@ -841,7 +850,7 @@ static int on_data(void *arg, const unsigned char *p, size_t n, bool first,
 		return 0;
 	if (!c->rx_binary && !utf8_stream_complete(&c->rx_utf8))
 		return fail(c, WS_CLOSE_INVALID_PAYLOAD, "text that is not UTF-8");
-	deliver(c, c->rx.data, c->rx.len);
+	hand_on(c, c->rx.data, c->rx.len);
 	shrink(&c->rx);
 	return 0;
 }
@@ -883,8 +892,8 @@ static void on_pong(struct wsconn *c, const unsigned char *p, size_t n)
 		return;
 	}
 	int k = snprintf(expected, sizeof(expected), "rxws %" PRIu64, c->pings);
-	if (c->ping_outstanding && (size_t)k == n && !memcmp(p, expected, n)) {
-		c->ping_outstanding = false;
+	if (c->ping == WS_PING_AWAITED && (size_t)k == n && !memcmp(p, expected, n)) {
+		c->ping = WS_PING_NONE;
 		if (!c->acks && c->ping_confirms)
 			confirm_upto(c, c->ping_confirms);
 		/* More was sent meanwhile: the next ping confirms it. */
@@ -920,24 +929,24 @@ static int on_close_frame(struct wsconn *c, const unsigned char *p, size_t n)
 	if (why)
 		return fail(c, fail_code, why);
 	note_refusal(c, code, p, n);
-	if (c->closing == WS_CLOSE_SENT) {	/* the answer to ours, or its own */
-		c->closing = WS_CLOSED;
-		c->clean_close = true;
+	if (c->state == WS_CLOSE_SENT) {	/* the answer to ours, or its own */
+		c->state = WS_CLOSED;
 		/*
 		 * An answer echoes our code (or none, or "going away"); a code
 		 * of failure (1009, ...) was sent before ours arrived, about
 		 * something it refused, and confirms nothing.
 		 */
-		c->close_answered = code == c->close_code || code == WS_CLOSE_NORMAL ||
-				    code == WS_CLOSE_GOING_AWAY || code == WS_CLOSE_NO_STATUS;
-		if (!c->close_answered)
+		bool answered = code == c->close_code || code == WS_CLOSE_NORMAL ||
+				code == WS_CLOSE_GOING_AWAY || code == WS_CLOSE_NO_STATUS;
+		c->end = answered ? WS_END_ANSWERED : WS_END_CLEAN;
+		if (!answered)
 			wsconn_log(c, LOG_INFO, "%s closes with %u", c->peer, code);
 		return -1;
 	}
 	c->peer_close_code = code;
 	wsconn_log(c, LOG_DEBUG, "%s closes with %u%s", c->peer, code,
 		 code == WS_CLOSE_NO_STATUS ? " (no status)" : "");
-	c->closing = WS_CLOSE_ANSWERING;
+	c->state = WS_CLOSE_ANSWERING;
 	want_writeable(c);
 	return 1;
 }
@@ -948,7 +957,7 @@ static int on_control(void *arg, enum ws_opcode op, const unsigned char *p, size
 
 	switch (op) {
 	case WS_PING:
-		return c->closing == WS_OPEN ? queue_pong(c, p, n) : 0;
+		return c->state == WS_OPEN || c->state == WS_CLOSE_DUE ? queue_pong(c, p, n) : 0;
 	case WS_PONG:
 		on_pong(c, p, n);
 		return 0;
@@ -967,7 +976,7 @@ int wsconn_bytes(void *arg, unsigned char *p, size_t n)
 	const char *why = NULL;
 
 	heard(c);
-	if (c->closing != WS_OPEN && c->closing != WS_CLOSE_SENT)
+	if (c->state != WS_OPEN && c->state != WS_CLOSE_DUE && c->state != WS_CLOSE_SENT)
 		return 0;
 	s.arg = c;
 	switch (wsframe_read(&c->reader, p, n, &s, &why)) {
@@ -975,7 +984,7 @@ int wsconn_bytes(void *arg, unsigned char *p, size_t n)
 		return 0;
 	case WSFRAME_STOPPED:
 		/* -1 from a sink: close now; 1: the state says what comes next. */
-		return c->closing == WS_CLOSED ? -1 : 0;
+		return c->state == WS_CLOSED ? -1 : 0;
 	case WSFRAME_TOO_BIG:
 		too_large(c, c->reader.message_len);
 		return 0;
@@ -990,9 +999,9 @@ int wsconn_bytes(void *arg, unsigned char *p, size_t n)
 
 void wsconn_close(struct wsconn *c, unsigned code, const char *reason)
 {
-	if (c->closing != WS_OPEN)
+	if (c->state != WS_OPEN && c->state != WS_CLOSE_DUE)
 		return;
-	c->close_pending = true;
+	c->state = WS_CLOSE_DUE;
 	c->close_code = code;
 	c->close_reason = reason;
 	want_writeable(c);
@@ -1000,26 +1009,41 @@ void wsconn_close(struct wsconn *c, unsigned code, const char *reason)
 
 void wsconn_drain(struct wsconn *c, unsigned code)
 {
-	c->close_when_empty = true;
+	c->drain = true;
 	c->close_code = code;
 	c->close_reason = NULL;
 	want_writeable(c);
+}
+
+bool wsconn_draining(const struct wsconn *c)
+{
+	return c->drain;
+}
+
+void wsconn_undrain(struct wsconn *c)
+{
+	c->drain = false;
+}
+
+bool wsconn_closed(const struct wsconn *c)
+{
+	return c->state == WS_CLOSED;
 }
 
 void wsconn_tick(struct wsconn *c, lws_usec_t now)
 {
 	const struct wsconn_config *cfg = c->cfg;
 
-	if (!c->link || c->closing != WS_OPEN)
+	if (!c->link || (c->state != WS_OPEN && c->state != WS_CLOSE_DUE))
 		return;
-	if (c->ping_outstanding) {
+	if (c->ping == WS_PING_AWAITED) {
 		lws_usec_t limit = (lws_usec_t)(cfg->ping_timeout * LWS_US_PER_SEC);
 		if (cfg->ping_interval > 0 && limit > 0 && now - c->ping_asked_at >= limit &&
 		    now - c->last_heard >= limit) {
 			wsconn_log(c, LOG_WARN,
 			       "%s: no answer to a ping in %g s: dropping the connection",
 			       c->peer, cfg->ping_timeout);
-			c->ping_outstanding = false;
+			c->ping = WS_PING_NONE;
 			lws_set_timeout(c->link->wsi, PENDING_TIMEOUT_WS_PONG_CHECK_GET_PONG,
 					LWS_TO_KILL_ASYNC);
 		}
@@ -1029,13 +1053,13 @@ void wsconn_tick(struct wsconn *c, lws_usec_t now)
 		return;
 	if (now - c->last_heard >= (lws_usec_t)(cfg->ping_interval * LWS_US_PER_SEC)) {
 		/* The clock starts now, even if the socket is too full to send. */
-		c->ping_due = true;
+		c->ping = WS_PING_DUE;
 		want_writeable(c);
 	}
 }
 
 void wsconn_rx_flow(struct wsconn *c, bool enable)
 {
-	if (c->link && c->closing != WS_FAILING)
+	if (c->link && c->state != WS_FAILING && c->state != WS_FAILED)
 		lws_rx_flow_control(c->link->wsi, enable);
 }

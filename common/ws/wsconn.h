@@ -72,12 +72,34 @@ enum push_result {
 	PUSH_CLOSE,		/* close: the caller should close this peer */
 };
 
-enum wsconn_closing {
+/* Where a connection stands in the closing handshake (RFC 6455 7). */
+enum wsconn_state {
 	WS_OPEN,
+	WS_CLOSE_DUE,		/* ours goes once the message being sent is whole */
 	WS_CLOSE_SENT,		/* ours is out: waiting for the peer's answer */
 	WS_CLOSE_ANSWERING,	/* the peer's came first: ours answers it */
-	WS_FAILING,		/* a protocol error: our close, then the socket goes */
-	WS_CLOSED,		/* both ways: the socket goes once flushed */
+	WS_FAILING,		/* a protocol error: our close goes at once */
+	WS_FAILED,		/* ... it went: the socket goes once flushed */
+	WS_CLOSED,		/* both ways: the socket goes (once flushed) */
+};
+
+/* What the end of a connection confirms. */
+enum wsconn_end {
+	WS_END_BROKEN,		/* no close handshake (or none yet) */
+	WS_END_CLEAN,		/* the close handshake completed */
+	/*
+	 * ... with the peer's close answering ours: it read all we sent
+	 * before it. (A peer that closes first may not have read what was
+	 * on its way.)
+	 */
+	WS_END_ANSWERED,
+};
+
+/* Our ping: keepalive, or (a peer that does not acknowledge) confirmation. */
+enum wsconn_ping {
+	WS_PING_NONE,
+	WS_PING_DUE,		/* goes with the next write */
+	WS_PING_AWAITED,	/* sent: its pong is awaited */
 };
 
 struct pong_queue;
@@ -102,7 +124,6 @@ struct wsconn {
 	uint64_t queue_seq;
 	size_t inflight;
 	size_t head_sent;		/* bytes of its wire form already written */
-	bool head_started;		/* its first frame is out */
 	bool head_compressed;		/* its wire form is in zbuf */
 	bool acks;			/* the peer acknowledges (delivery.h) */
 	uint64_t resent;		/* messages sent again after a resume */
@@ -128,23 +149,16 @@ struct wsconn {
 	struct buf tx;			/* frames being written */
 	struct buf zbuf;		/* a message's compressed form */
 
-	enum wsconn_closing closing;
-	bool close_pending;		/* send a close at the next chance */
-	bool close_when_empty;		/* ... once the queue is sent */
+	enum wsconn_state state;
+	enum wsconn_end end;
+	/* Asked to close once all is sent (and confirmed): kept across connections. */
+	bool drain;
 	unsigned close_code;		/* ours */
 	const char *close_reason;
 	unsigned peer_close_code;	/* the peer's, when it closed first; 0: none */
-	bool flushing;			/* the socket goes once lws has sent all */
-
-	bool clean_close;		/* the close handshake completed */
-	/*
-	 * It answered our close: it read all we sent before it. (A peer that
-	 * closes first may not have read what was on its way.)
-	 */
-	bool close_answered;
 
 	lws_usec_t last_heard, ping_asked_at;
-	bool ping_due, ping_outstanding;
+	enum wsconn_ping ping;
 	uint64_t pings;			/* pings sent: the last one's number */
 	uint64_t ping_confirms;		/* what the last ping's pong confirms (0: nothing) */
 	struct pong_queue *pongs;	/* pings waiting for their pong */
@@ -153,7 +167,6 @@ struct wsconn {
 	uint64_t in_seq, in_written, in_acked;
 	struct { uint64_t at, seq; } marks[WSCONN_MARKS];
 	unsigned n_marks;
-	bool ack_due;
 };
 
 int wsconn_init(struct wsconn *c, const struct wsconn_config *cfg,
@@ -210,6 +223,11 @@ int wsconn_writeable(struct wsconn *c);
 void wsconn_close(struct wsconn *c, unsigned code, const char *reason);
 /* Send what is queued first, then close. */
 void wsconn_drain(struct wsconn *c, unsigned code);
+/* Whether it was asked to drain; a drain given up (the queue is kept). */
+bool wsconn_draining(const struct wsconn *c);
+void wsconn_undrain(struct wsconn *c);
+/* Closed both ways: the socket goes now. */
+bool wsconn_closed(const struct wsconn *c);
 /* Keepalive: ping a quiet peer, drop one that stopped answering. */
 void wsconn_tick(struct wsconn *c, lws_usec_t now);
 void wsconn_rx_flow(struct wsconn *c, bool enable);
