@@ -721,3 +721,30 @@ exit(1 if bad else 0)'
 	wait_gone 10 "$client"
 	assert_equal "$(tr '\n' ' ' < got)" "1 2 3 4 6 7 8 9 10 "
 }
+
+@test "records past --count are acknowledged only with the records written before them" {
+	# 1 KiB records: a pipe holds 64 of them. The client takes 100
+	# (--count) and consumes the rest, which it may acknowledge only once
+	# the 100 are written: its stdout is never read, and it is killed.
+	big_numbers 300 > in
+	serve_unix in s.err -v --wait-clients 1 -k /
+	wait_for 10 test -S "$T/sock"
+	mkfifo out
+	{ wait_for 120 test -e "$T/go"; cat > got; } < out &
+	local reader=$!
+	PIDS+=($reader)
+	rxws-connect -r -c 100 -v --unix "$T/sock" ws://localhost/ > out 2> c.err &
+	local client=$!
+	PIDS+=($client)
+	# (SIGUSR1 before the client set up its handling of it would end it.)
+	wait_for 10 contains c.err 'connected'
+	wait_for 30 eval "kill -USR1 $client; sleep 0.05; grep -q 'received 300 messages' c.err"
+	kill -KILL "$client"
+	kill -TERM "$SERVE_PID"
+	wait_gone 20 "$SERVE_PID"
+	touch "$T/go"
+	wait_gone 10 "$reader"
+	equation_holds s.err
+	agrees s.err got
+	echo "# the reader has $(lines got); the server: $(summary s.err)" >&3
+}

@@ -283,9 +283,11 @@ const char *app_output(struct app *a, const char *path, size_t path_len,
 	const struct config *cfg = a->cfg;
 
 	*at = 0;
-	/* Past --count: consumed, not written (rxws-connect(1), --count). */
-	if (cfg->count && a->records_written >= cfg->count)
+	/* Past --count: not taken, so never acknowledged (rxws-connect(1), --count). */
+	if (cfg->count && a->records_written >= cfg->count) {
+		*at = WSCONN_NOT_TAKEN;
 		return NULL;
+	}
 	uint64_t start = outq_end(&a->out);
 	const char *why = frame_to_record(&a->conv, &a->out.bytes, path, path_len,
 					  type, binary, data, len);

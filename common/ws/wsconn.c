@@ -750,6 +750,12 @@ static void written_upto(struct wsconn *c, uint64_t seq)
 
 static void mark_output(struct wsconn *c, uint64_t at)
 {
+	/* Not taken (past --count): this one, and so none after it, is acknowledged. */
+	if (at == WSCONN_NOT_TAKEN)
+		return;
+	/* Consumed behind output still on its way: acknowledged with it. */
+	if (!at && c->n_marks)
+		at = c->marks[c->n_marks - 1].at;
 	if (!at) {
 		written_upto(c, c->in_seq);
 	} else if (c->n_marks == WSCONN_MARKS) {

@@ -25,6 +25,7 @@
 
 #include <libwebsockets.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "base/buf.h"
 #include "base/log.h"
@@ -48,13 +49,16 @@ struct wsconn;
 struct wsconn_events {
 	/*
 	 * A whole message came. Returns where it ends in the output (stdout's
-	 * byte count once it is written there), or 0 when it is consumed now.
+	 * byte count once it is written there), 0 when it is consumed now, or
+	 * WSCONN_NOT_TAKEN when it was not taken: never acknowledged.
 	 */
 	uint64_t (*message)(void *owner, struct wsconn *c, const unsigned char *p,
 			    size_t n, bool binary);
 	/* Messages left the queue: there is room for more. */
 	void (*sent)(void *owner, struct wsconn *c);
 };
+
+#define WSCONN_NOT_TAKEN UINT64_MAX
 
 /* How a session resumes on a new connection (both ends speak delivery.h). */
 struct wsconn_resume {
