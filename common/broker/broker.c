@@ -102,6 +102,22 @@ const char *broker_failure(struct broker *b)
 	return f;
 }
 
+/* What the links need of us (redis_link_owner). */
+static bool link_sleep(void *arg, uint64_t us)
+{
+	return broker_sleep(arg, us);
+}
+
+static bool link_stopping(void *arg)
+{
+	return broker_stopping(arg);
+}
+
+static void link_give_up(void *arg, const char *why)
+{
+	broker_give_up(arg, why);
+}
+
 /* --- a reset stream ------------------------------------------------------- */
 
 void broker_note_reset(struct broker *b, uint64_t own_seq)
@@ -457,8 +473,13 @@ struct broker *broker_start(const struct broker_config *cfg, struct broker_role 
 	}
 	inbox_set_context(&b->handoff, ctx);
 	inbox_open_gate(&b->handoff);
-	redis_link_init(&b->append_link, b, "appender");
-	redis_link_init(&b->read_link, b, "reader");
+	b->link_owner = (struct redis_link_owner){
+		.url = b->url, .retry_delay = cfg->retry_delay, .retry_max = cfg->retry_max,
+		.retries = cfg->retries, .reconnects = &stats->broker_reconnects, .mu = &b->mu,
+		.sleep = link_sleep, .stopping = link_stopping, .give_up = link_give_up, .arg = b,
+	};
+	redis_link_init(&b->append_link, &b->link_owner, "appender");
+	redis_link_init(&b->read_link, &b->link_owner, "reader");
 	log_info("broker %s: member %s, reading %s", b->url->shown, b->src,
 		 role.read_in ? b->key_in : b->key_out);
 	if (role.append_out)

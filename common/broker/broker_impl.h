@@ -1,7 +1,7 @@
 /*
  * broker_impl: what the broker's modules share (broker.c: the interface
- * and the appender; broker_read.c: the reader; redis_link.c: one
- * connection that keeps itself connected). Not for the rest of rxws.
+ * and the appender; broker_read.c: the reader; each on a redis_link).
+ * Not for the rest of rxws.
  */
 #ifndef RXWS_BROKER_IMPL_H
 #define RXWS_BROKER_IMPL_H
@@ -9,8 +9,8 @@
 #include <hiredis/hiredis.h>
 #include <time.h>
 
-#include "base/backoff.h"
 #include "broker/broker.h"
+#include "broker/redis_link.h"
 
 /* A Redis stream entry id, ms-seq. */
 struct stream_id {
@@ -27,20 +27,6 @@ static inline int stream_id_cmp(struct stream_id a, struct stream_id b)
 int stream_id_parse(const char *s, size_t len, struct stream_id *out);
 /* "ms-seq" into buf (at least 42 bytes). */
 void stream_id_format(struct stream_id id, char *buf, size_t len);
-
-/* One connection to Redis, owned by one thread. */
-struct redis_link {
-	struct broker *b;
-	const char *role;		/* for logs: "appender", "reader" */
-	redisContext *c;		/* NULL while not connected */
-	int fd;				/* c's socket, -1; under b->mu for broker_stop */
-	unsigned generation;		/* connections made so far */
-	struct backoff bo;
-	long failures;			/* failed attempts in a row */
-	bool was_up;			/* a connection was lost: say so once it is back */
-	struct timespec up_since;
-	char reason[256];		/* why the last attempt or connection failed */
-};
 
 /* A record waiting for Redis' acknowledgement. */
 struct pending_append {
@@ -74,6 +60,7 @@ struct broker {
 	uint64_t acked_out_seq;		/* last P:out record acknowledged */
 	struct stream_id acked_out_id;	/* and its id */
 	uint64_t in_lost_logged;
+	struct redis_link_owner link_owner;	/* what the links need of us */
 	struct redis_link append_link;
 	pthread_t append_thread;
 	bool append_running;
@@ -95,15 +82,6 @@ struct broker {
 	pthread_t read_thread;
 	bool read_running;
 };
-
-void redis_link_init(struct redis_link *l, struct broker *b, const char *role);
-/* 0 when connected (AUTH, SELECT and PING done); -1 when stopping or given up. */
-int redis_link_ensure(struct redis_link *l);
-/* The connection failed for reason: it is dropped, and logged. */
-void redis_link_fail(struct redis_link *l, const char *reason);
-void redis_link_close(struct redis_link *l);
-/* Why a reply is an error, or NULL; a NULL reply is the connection's error. */
-const char *redis_link_reply_error(struct redis_link *l, const redisReply *r);
 
 /* Waits up to us microseconds; false when the broker is stopping. */
 bool broker_sleep(struct broker *b, uint64_t us);

@@ -1,11 +1,5 @@
-/*
- * redis_link: one connection to Redis that keeps itself connected, for one
- * broker thread: connect, AUTH, SELECT and PING, then on any failure the
- * clients' backoff (--retry-delay, --retry-max) until it is back, giving
- * up after --retries failed attempts in a row. Each loss, each first
- * failure and each recovery is logged with its reason.
- */
-#include "broker/broker_impl.h"
+/* redis_link: one Redis connection that keeps itself connected (redis_link.h). */
+#include "broker/redis_link.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -22,13 +16,14 @@
 /* A connection that stayed up this long starts the backoff over. */
 #define STABLE_S 1
 
-void redis_link_init(struct redis_link *l, struct broker *b, const char *role)
+void redis_link_init(struct redis_link *l, const struct redis_link_owner *owner,
+		     const char *role)
 {
 	memset(l, 0, sizeof(*l));
-	l->b = b;
+	l->owner = owner;
 	l->role = role;
 	l->fd = -1;
-	backoff_init(&l->bo, b->cfg->retry_delay, b->cfg->retry_max);
+	backoff_init(&l->bo, owner->retry_delay, owner->retry_max);
 }
 
 static double seconds_since(const struct timespec *t)
@@ -40,9 +35,9 @@ static double seconds_since(const struct timespec *t)
 
 static void set_fd(struct redis_link *l, int fd)
 {
-	pthread_mutex_lock(&l->b->mu);
+	pthread_mutex_lock(l->owner->mu);
 	l->fd = fd;
-	pthread_mutex_unlock(&l->b->mu);
+	pthread_mutex_unlock(l->owner->mu);
 }
 
 void redis_link_close(struct redis_link *l)
@@ -92,7 +87,7 @@ static const char *handshake_step(struct redis_link *l, const char *what,
 /* NULL when connected, else why not (in l->reason). */
 static const char *try_connect(struct redis_link *l)
 {
-	const struct broker_url *u = l->b->url;
+	const struct broker_url *u = l->owner->url;
 	struct timeval connect_tv = { CONNECT_TIMEOUT_S, 0 };
 	struct timeval command_tv = { COMMAND_TIMEOUT_S, 0 };
 
@@ -134,11 +129,11 @@ fail:
 
 int redis_link_ensure(struct redis_link *l)
 {
-	struct broker *b = l->b;
-	const char *shown = b->url->shown;
+	const struct redis_link_owner *o = l->owner;
+	const char *shown = o->url->shown;
 
 	while (!l->c) {
-		if (broker_stopping(b))
+		if (o->stopping(o->arg))
 			return -1;
 		if (!try_connect(l)) {
 			if (l->failures || l->was_up)
@@ -146,21 +141,21 @@ int redis_link_ensure(struct redis_link *l)
 			else
 				log_info("broker %s: %s connected", shown, l->role);
 			if (l->was_up)
-				stat_add(&b->stats->broker_reconnects, 1);
+				atomic_fetch_add(o->reconnects, 1);
 			l->failures = 0;
 			l->generation++;
 			clock_gettime(CLOCK_MONOTONIC, &l->up_since);
 			return 0;
 		}
-		if (broker_stopping(b))
+		if (o->stopping(o->arg))
 			return -1;
 		l->failures++;
-		long retries = b->cfg->retries;
+		long retries = o->retries;
 		if (retries >= 0 && l->failures > retries) {
-			char why[sizeof(b->failure) + sizeof(l->reason)];
+			char why[640];
 			snprintf(why, sizeof(why), "cannot reach the broker %s: %s (gave up after %ld retr%s, --retries)",
 				 shown, l->reason, retries, retries == 1 ? "y" : "ies");
-			broker_give_up(b, why);
+			o->give_up(o->arg, why);
 			return -1;
 		}
 		uint64_t wait = backoff_next_us(&l->bo);
@@ -170,7 +165,7 @@ int redis_link_ensure(struct redis_link *l)
 		else
 			log_info("broker %s: %s cannot connect: %s; retrying in %.2g s",
 				 shown, l->role, l->reason, (double)wait / 1e6);
-		if (!broker_sleep(b, wait))
+		if (!o->sleep(o->arg, wait))
 			return -1;
 	}
 	return 0;
@@ -178,14 +173,14 @@ int redis_link_ensure(struct redis_link *l)
 
 void redis_link_fail(struct redis_link *l, const char *reason)
 {
-	struct broker *b = l->b;
+	const struct redis_link_owner *o = l->owner;
 	char why[sizeof(l->reason)];
 
 	/* reason may be l->reason, or the context's own text. */
 	snprintf(why, sizeof(why), "%s", reason);
-	if (!broker_stopping(b))
+	if (!o->stopping(o->arg))
 		log_warn("broker %s: %s lost the connection: %s; reconnecting",
-			 b->url->shown, l->role, why);
+			 o->url->shown, l->role, why);
 	/* Flapping connections keep backing off; stable ones start over. */
 	if (seconds_since(&l->up_since) >= STABLE_S)
 		backoff_reset(&l->bo);
