@@ -419,8 +419,9 @@ static int server_callback(struct lws *wsi, enum lws_callback_reasons reason,
 /* ---- The tool ---- */
 
 /* Stdin records and (--broker) stream entries both come this way. */
-enum deliver server_broadcast(struct server *s, struct msg *m)
+static enum deliver server_broadcast(void *server, struct msg *m)
 {
+	struct server *s = server;
 	const char *path = m->tag ? m->tag : s->cfg->path;
 	size_t len = m->tag ? m->tag_len : strlen(path);
 	return broadcast_record(&s->clients, m, path, len) ? DELIVERED : DELIVER_LATER;
@@ -429,8 +430,8 @@ enum deliver server_broadcast(struct server *s, struct msg *m)
 static enum deliver sv_deliver(void *tool, struct msg *m)
 {
 	struct server *s = tool;
-	if (s->broker)	/* stdin records go to Redis */
-		return server_broker_deliver(s, m);
+	if (server_broker_feeds(&s->broker))	/* stdin records go to Redis */
+		return server_broker_deliver(&s->broker, m);
 	return server_broadcast(s, m);
 }
 
@@ -464,23 +465,25 @@ static void tick_one(struct member *m, void *now)
 	wsconn_tick(&m->conn, *(lws_usec_t *)now);
 }
 
-void server_drain_clients(struct server *s, int code)
+static void server_drain_clients(void *server, int code)
 {
+	struct server *s = server;
 	unsigned c = (unsigned)code;
 	broadcast_each(&s->clients, drain_one, &c);
 }
 
 static void sv_drain(void *tool, int code)
 {
-	if (server_broker_drain(tool, code))
+	struct server *s = tool;
+	if (server_broker_drain(&s->broker, code))
 		return;
-	server_drain_clients(tool, code);
+	server_drain_clients(s, code);
 }
 
 static size_t sv_undelivered(void *tool)
 {
 	struct server *s = tool;
-	return broadcast_queued(&s->clients) + server_broker_undelivered(s);
+	return broadcast_queued(&s->clients) + server_broker_undelivered(&s->broker);
 }
 
 static void sv_close_all(void *tool, int code)
@@ -496,16 +499,18 @@ static size_t sv_active(void *tool)
 	return s->clients.n_members;
 }
 
-void server_rx_flow(struct server *s, bool enable)
+static void server_rx_flow(void *server, bool enable)
 {
+	struct server *s = server;
 	broadcast_each(&s->clients, rx_flow_one, &enable);
 }
 
 static void sv_rx_flow(void *tool, bool enable)
 {
-	if (enable && server_broker_holds_rx(tool))
+	struct server *s = tool;
+	if (enable && server_broker_holds_rx(&s->broker))
 		return;
-	server_rx_flow(tool, enable);
+	server_rx_flow(s, enable);
 }
 
 static void sv_tick(void *tool, lws_usec_t now)
@@ -513,13 +518,32 @@ static void sv_tick(void *tool, lws_usec_t now)
 	struct server *s = tool;
 	broadcast_each(&s->clients, tick_one, &now);
 	broadcast_report_discards(&s->clients, now, false);
-	server_broker_pump(s);	/* retries, failures */
+	server_broker_pump(&s->broker);	/* retries, failures */
 }
 
 static void sv_output_written(void *tool, uint64_t written)
 {
 	struct server *s = tool;
 	broadcast_each(&s->clients, written_one, &written);
+}
+
+static void sv_pump(void *tool)
+{
+	struct server *s = tool;
+	server_broker_pump(&s->broker);
+}
+
+static void sv_received(void *tool, const char *path, size_t path_len, bool binary,
+			const unsigned char *data, size_t len)
+{
+	struct server *s = tool;
+	server_broker_received(&s->broker, path, path_len, binary, data, len);
+}
+
+static void sv_finish(void *tool)
+{
+	struct server *s = tool;
+	server_broker_finish(&s->broker);
 }
 
 static const struct tool_ops server_ops = {
@@ -531,9 +555,16 @@ static const struct tool_ops server_ops = {
 	.rx_flow = sv_rx_flow,
 	.tick = sv_tick,
 	.output_written = sv_output_written,
-	.pump = server_broker_pump,
-	.received = server_broker_received,
-	.finish = server_broker_finish,
+	.pump = sv_pump,
+	.received = sv_received,
+	.finish = sv_finish,
+};
+
+/* What the broker's part asks of the server. */
+static const struct server_broker_ops broker_ops = {
+	.broadcast = server_broadcast,
+	.drain_clients = server_drain_clients,
+	.rx_flow = server_rx_flow,
 };
 
 /* The context and the listener: 0, or -1 with *exit_code (the reason logged). */
@@ -612,7 +643,7 @@ static int start(void *tool, struct app *app, int *exit_code)
 		return -1;
 	}
 	log_set_source(s->source);
-	if (cfg->broker && server_broker_start(s))
+	if (server_broker_start(&s->broker, app, &broker_ops, s))
 		return -1;
 	if (cfg->collect)
 		log_info("collecting through the broker");
@@ -633,7 +664,7 @@ static void server_free(void *tool)
 
 	if (!s->app)	/* never started */
 		return;
-	server_broker_finish(s);
+	server_broker_finish(&s->broker);
 	/* Said now: the last second's discards have no tick to say them. */
 	broadcast_report_discards(&s->clients, 0, true);
 	broadcast_each(&s->clients, session_free_away, NULL);
@@ -648,7 +679,8 @@ static void server_free(void *tool)
 
 static int verdict(void *tool, int exit_code)
 {
-	return server_broker_verdict(tool, exit_code);
+	struct server *s = tool;
+	return server_broker_verdict(&s->broker, exit_code);
 }
 
 const struct tool_kind server_kind = {

@@ -15,8 +15,8 @@
 
 #include "app/app.h"
 #include "app/tool.h"
-#include "broker/broker.h"
 #include "tools/broadcast.h"
+#include "tools/server_broker.h"
 #include "ws/delivery.h"
 #include "ws/handshake.h"
 
@@ -35,49 +35,10 @@ struct server {
 	uint64_t instance;		/* this process, for delivery */
 	double start_time;		/* seconds since the epoch (--metrics) */
 
-	/* --broker (server_broker.c) */
-	struct broker *broker;
-	struct broker_config broker_cfg;
-	struct ring broker_pending;	/* entries taken, not yet broadcast */
-	bool broker_pumping;
-	bool drain_deferred;		/* until our records came back */
-	bool drain_timeout_paused;	/* Redis has them: no timeout meanwhile */
-	int drain_code;
-	bool broker_rx_paused;		/* PREFIX:in is full */
-	uint64_t collect_bad;
+	struct server_broker broker;	/* --broker (server_broker.h) */
 };
 
 /* rxws-serve: start with a zeroed struct server. */
 extern const struct tool_kind server_kind;
-
-/* What server_broker.c uses of the server. */
-/* Every client of m's path gets it (DELIVERED), or it waits. */
-enum deliver server_broadcast(struct server *s, struct msg *m);
-void server_drain_clients(struct server *s, int close_code);
-void server_rx_flow(struct server *s, bool enable);
-
-/*
- * server_broker.c: the hooks through which the server uses the broker.
- * Each does nothing without --broker.
- */
-int server_broker_start(struct server *s);
-/* A stdin record under --broker: to Redis (full: DELIVER_LATER). */
-enum deliver server_broker_deliver(struct server *s, struct msg *m);
-/* Entries read from the stream: broadcast (or, --collect, written out). */
-void server_broker_pump(void *tool);
-/* Drains only once our own records came back; true when it took over. */
-bool server_broker_drain(struct server *s, int close_code);
-size_t server_broker_undelivered(struct server *s);
-/* A client's message, for PREFIX:in with --broker-inbound. */
-void server_broker_received(void *tool, const char *path, size_t path_len,
-			    bool binary, const unsigned char *data, size_t len);
-/* Reading clients stays off while PREFIX:in is full. */
-bool server_broker_holds_rx(struct server *s);
-void server_broker_finish(void *tool);
-/*
- * The exit code, once the broker is stopped: 75 for a member that
- * appended records to a stream that was then reset (Redis lost it).
- */
-int server_broker_verdict(struct server *s, int exit_code);
 
 #endif
