@@ -5,6 +5,9 @@
 # peer is the server; for rxws-serve it is a client of an echo server. Each
 # group of cases runs over TCP, a unix socket and TLS. The table:
 # tests/peers/conformance.py --list. A failed test shows the peer's TAP.
+# The ping group's frag-ping-race (issue 23) fills the tool's socket before
+# its pings, to have their pongs and the echoes wait in the tool together:
+# about a second of each run.
 
 load helpers
 

@@ -12,7 +12,10 @@ exact reaction each case asks for.
       case's frames and judges what the tool does: the frames it sends
       (masks included), its stdout, its exit status when the case says,
       and when it ends the TCP connection. Other connections the tool
-      makes (reconnects) are closed at once.
+      makes (reconnects) are closed at once. A case that needs an echo
+      (frag-ping-race) gives the tool no records: each line of its stdout
+      (a json envelope) goes back to its stdin as it comes, so that what
+      the peer sends comes back to it, as from rxws-serve.
 
   conformance.py client [OPTIONS] (--port P | --unix PATH) [--tls]
       The peer is a client of an echo server (rxws-serve -p 0 --format cbor
@@ -27,10 +30,19 @@ exact reaction each case asks for.
   --only GROUP[,GROUP], --case GLOB, --skip GLOB choose the cases; -v
   traces each case's frames and time.
 
+A case may hold back (frag-ping-race): the peer stops reading and sends
+messages to be echoed until the tool has written nothing for STALL s (what
+it wrote and the peer has not read is in the peer's receive queue, and over
+TCP in the tool's send queue, seen in /proc/net/tcp); then the case's
+frames, which the tool reads but cannot answer yet; then it reads again.
+
 Reactions ("expect" in the table):
   deliver   the messages come out whole: on the tool's stdout (server peer)
             or echoed back (client peer); nothing else does.
+            "deliver_sent": the messages are all those the peer sent.
   pongs     each ping gets exactly one pong with its payload, in order.
+            "pong_first": each pong comes before the echo of the message
+            inside which its ping was sent.
   fail      the tool sends a close frame with exactly this code, and the
             TCP connection ends within BOUND s once the peer has answered
             that close; no frame after the close. "fast": the close comes
@@ -45,6 +57,7 @@ Output is TAP, a last line "# N passed, M failed", exit 1 when a case failed.
 """
 import argparse
 import base64
+import fcntl
 import fnmatch
 import hashlib
 import json
@@ -58,6 +71,7 @@ import ssl
 import struct
 import subprocess
 import sys
+import termios
 import time
 import zlib
 
@@ -68,6 +82,11 @@ SEND_BOUND = 20.0     # sending one step of a case
 ROW_LIMIT = 90        # one case, whatever happens
 GROUP_PATH = "/x"     # the path rxws-group is given under the case's URL
 STDOUT_CAP = 64 << 20  # what is kept of the tool's stdout and stderr
+TICK = 0.01           # how often a wait looks at what no descriptor tells
+STALL = 0.15          # the tool has written nothing for this long: it cannot
+SETTLE = 0.1          # the tool turning what it has read into queued echoes
+FILL_MAX = 400        # filler messages at most, well under the tool's --queue 1024
+FILL_BURST = 8        # filler messages a write (8 x 16000 bytes: one batch of the tool's)
 
 # ---------------------------------------------------------------- vocabulary
 
@@ -91,6 +110,15 @@ def CLOSE(code=None, reason=b""):
 
 
 WAIT_CLOSE = "wait-close"   # a step: wait up to BOUND for the tool's close
+HOLD = "hold"               # a step: stop reading what the tool sends
+SETTLE_STEP = "settle"      # a step: wait for the tool to have read all, and queued its echo
+RESUME = "resume"           # a step: read again, until every echo and pong so far came
+
+
+def FILL(size):
+    """A step (after HOLD, against an echo): text messages of SIZE bytes,
+    until the tool can write no more (Session.fill)."""
+    return {"fill": size}
 
 
 def T(s):
@@ -217,6 +245,31 @@ def build_table():
          [F(9, binary_of(125))], {"pongs": [binary_of(125)]})
     case("pong-unsolicited", "ping", "an unsolicited pong: ignored, the next message delivered",
          [F(10, b"unasked"), F(1, b"after")], {"deliver": [T("after")]})
+    # Issue 23: the pong to a ping inside a fragmented message must go
+    # before that message's echo, even when both wait in the tool at once.
+    # They do when the tool cannot write: the peer stops reading and fills
+    # the tool's socket with echoes of 16000-byte messages (framed whole, so
+    # that once the tool stalls, little more than the echoes to come waits
+    # in its own queue, all for one write), sends its fragment, ping,
+    # fragment triples, lets their echoes queue up behind the pongs owed,
+    # and reads again. A writer that frames the queued messages before the
+    # pongs owed sends every echo of the round ahead of its pong. (The
+    # peer's receive buffer is set small, not grown by the kernel from one
+    # round to the next, so that each fill is short. A tool only slow for
+    # STALL s, not full, makes a round weaker, never a right tool fail.)
+    steps, pongs, pairs = [], [], []
+    for r in range(2):
+        steps += [HOLD, FILL(16000)]
+        for i in range(10):
+            head, ping = b"race %d-%d fragment1 " % (r, i), b"ping %d-%d" % (r, i)
+            steps += [F(1, head, fin=False), F(9, ping), F(0, b"fragment2")]
+            pongs.append(ping)
+            pairs.append((ping, head + b"fragment2"))
+        steps += [SETTLE_STEP, RESUME]
+    case("frag-ping-race", "ping",
+         "2 rounds of 10 [fragment, ping, fragment] sent while the tool cannot write (the peer "
+         "not reading, the tool's socket full of echoes): each pong before its message's echo",
+         steps, {"deliver_sent": True, "pongs": pongs, "pong_first": pairs}, relay=True, rcvbuf=1 << 16)
 
     # ---- utf8
     for id, seq, what in [("c0af", b"\xc0\xaf", "an overlong /"), ("eda080", b"\xed\xa0\x80", "a surrogate"),
@@ -540,6 +593,18 @@ def fmt_code(c):
 # ---------------------------------------------------------------- transport
 
 
+def ioctl_int(fd, request):
+    try:
+        return struct.unpack("i", fcntl.ioctl(fd, request, b"\0" * 4))[0]
+    except OSError:
+        return 0
+
+
+def proc_net_addr(addr):
+    """An IPv4 address as /proc/net/tcp writes it."""
+    return "%08X:%04X" % (struct.unpack("=I", socket.inet_aton(addr[0]))[0], addr[1])
+
+
 class Conn:
     """A connected socket, plain or TLS over memory BIOs: what we send goes
     out in the writes we choose, and no read hides in a TLS buffer."""
@@ -626,6 +691,37 @@ class Conn:
         if not raw:
             self.eof = True
 
+    def tcp_queues(self):
+        """(send queue, receive queue) in bytes of the tool's end of the
+        connection, from /proc/net/tcp; None unless it is TCP on this host."""
+        if self.sock.family != socket.AF_INET:
+            return None
+        try:
+            local = proc_net_addr(self.sock.getpeername())
+            remote = proc_net_addr(self.sock.getsockname())
+            with open("/proc/net/tcp") as f:
+                for line in f:
+                    x = line.split()
+                    if len(x) > 4 and x[1] == local and x[2] == remote:
+                        tx, rx = x[4].split(":")
+                        return int(tx, 16), int(rx, 16)
+        except (OSError, ValueError):
+            pass
+        return None
+
+    def unread_from_tool(self):
+        """Bytes the tool has written that we have not read: in our receive
+        queue, and over TCP in its send queue too (a unix socket's writer
+        queues straight into the reader's)."""
+        q = self.tcp_queues()
+        return ioctl_int(self.sock.fileno(), termios.FIONREAD) + (q[0] if q else 0)
+
+    def unread_by_tool(self):
+        """Bytes we have sent that the tool has not read (over a unix socket,
+        the memory they take: 0 once read)."""
+        q = self.tcp_queues()
+        return len(self.out) + ioctl_int(self.sock.fileno(), termios.TIOCOUTQ) + (q[1] if q else 0)
+
     def start_tls(self):
         if self.tls is not None:
             try:
@@ -646,13 +742,18 @@ class Conn:
 
 class Tool:
     """The tool under test as a child process: stdin records, stdout and
-    stderr collected, its exit seen through a pidfd."""
+    stderr collected, its exit seen through a pidfd. relay: an echo, each
+    stdout line (a json envelope) written back to its stdin as it comes."""
 
-    def __init__(self, cmd, stdin_bytes):
+    def __init__(self, cmd, stdin_bytes, relay=False):
         self.cmd = cmd
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if stdin_bytes else subprocess.DEVNULL,
+        self.relay = relay
+        self.to_stdin, self.line = bytearray(), bytearray()
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if stdin_bytes or relay else subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        if stdin_bytes:
+        if relay:
+            os.set_blocking(self.proc.stdin.fileno(), False)
+        elif stdin_bytes:
             try:
                 self.proc.stdin.write(stdin_bytes)
                 self.proc.stdin.flush()
@@ -668,6 +769,24 @@ class Tool:
     def fds(self):
         return list(self.pipes) + ([self.pidfd] if self.status is None else [])
 
+    def wfds(self):
+        return [self.proc.stdin.fileno()] if self.to_stdin and not self.proc.stdin.closed else []
+
+    def write_stdin(self):
+        try:
+            n = os.write(self.proc.stdin.fileno(), self.to_stdin)
+            del self.to_stdin[:n]
+        except BlockingIOError:
+            pass
+        except OSError:
+            self.to_stdin.clear()
+
+    def stdin_unread(self):
+        """Bytes written to its stdin that it has not read yet."""
+        if self.proc.stdin is None or self.proc.stdin.closed:
+            return 0
+        return len(self.to_stdin) + ioctl_int(self.proc.stdin.fileno(), termios.FIONREAD)
+
     def on_ready(self, fd):
         if fd == self.pidfd:
             self.status = self.proc.wait()
@@ -679,6 +798,11 @@ class Tool:
             return
         if d:
             buf = self.pipes[fd]
+            if self.relay and buf is self.out:
+                self.line += d
+                end = self.line.rfind(b"\n") + 1
+                self.to_stdin += self.line[:end]
+                del self.line[:end]
             # A tool that loops writing must not take the peer's memory.
             if len(buf) < STDOUT_CAP:
                 buf += d
@@ -755,27 +879,35 @@ class World:
         self.probe = None
         self.mem_before = self.mem_after = None
         self.killed = False
+        self.reading = True     # False: what the tool sends waits in the sockets
 
     def note(self, text):
         if self.opts.verbose:
             self.log.append(text)
 
-    def select_once(self, deadline):
+    def select_once(self, deadline, tick=None):
         rl = []
-        if self.conn is not None and not self.conn.eof:
+        if self.conn is not None and not self.conn.eof and self.reading:
             rl.append(self.conn.sock)
         if self.tool is not None:
             rl += self.tool.fds()
         if self.listener is not None and self.conn is not None:
             rl.append(self.listener)
         wl = [self.conn.sock] if self.conn is not None and self.conn.out and not self.conn.broken else []
+        if self.tool is not None:
+            wl += self.tool.wfds()
         timeout = max(0.0, deadline - time.monotonic())
+        if tick is not None:
+            timeout = min(timeout, tick)
         if not rl and not wl:
             time.sleep(min(timeout, 0.05))
             return
         r, w, _ = select.select(rl, wl, [], timeout)
-        if w:
-            self.conn.write_some()
+        for x in w:
+            if self.conn is not None and x is self.conn.sock:
+                self.conn.write_some()
+            else:
+                self.tool.write_stdin()
         for x in r:
             if self.conn is not None and x is self.conn.sock:
                 self.conn.read()
@@ -791,14 +923,16 @@ class World:
             else:
                 self.tool.on_ready(x)
 
-    def pump(self, until, bound):
+    def pump(self, until, bound, tick=None):
+        """Runs the loop until UNTIL() or BOUND s; with TICK, UNTIL is also
+        asked every TICK s (for what no descriptor tells)."""
         deadline = time.monotonic() + bound
         while True:
             if until():
                 return True
             if time.monotonic() >= deadline:
                 return False
-            self.select_once(deadline)
+            self.select_once(deadline, tick)
 
     def send(self, data, bound=SEND_BOUND):
         """Queues DATA and writes it (reading meanwhile); False when the
@@ -859,6 +993,8 @@ class Session:
         self.tool_masks = world.peer_is_server
         self.deflate = deflate
         self.msgs, self.pongs, self.pings = [], [], []
+        self.events = []        # ("pong", payload) and ("msg", (kind, data)), as they came
+        self.sent, self.sending, self.pings_sent = [], None, 0   # the peer's messages
         self.close = None       # (code or None, reason)
         self.problems = []
         self.partial = None
@@ -929,6 +1065,7 @@ class Session:
                 self.conn.queue(frame_bytes(10, payload, mask=not self.tool_masks))
             elif op == 10:
                 self.pongs.append(payload)
+                self.events.append(("pong", payload))
             else:
                 self.problem(f"it sent a frame of reserved opcode {op:#x}")
             return
@@ -966,6 +1103,7 @@ class Session:
                 except UnicodeDecodeError:
                     self.problem("it sent a text message that is not UTF-8")
             self.msgs.append((kind, data))
+            self.events.append(("msg", (kind, data)))
 
     def inflate(self, payload):
         d = self.deflate
@@ -1001,13 +1139,27 @@ class Session:
         assert out.endswith(b"\x00\x00\xff\xff")
         return out[:-4]
 
+    def track(self, op, data, fin):
+        """The messages the peer sends, as the tool should see them."""
+        if op == 9:
+            self.pings_sent += 1
+        elif op in (1, 2):
+            self.sending = ["text" if op == 1 else "binary", data]
+        elif op == 0 and self.sending is not None:
+            self.sending[1] += data
+        if op in (0, 1, 2) and fin and self.sending is not None:
+            self.sent.append(tuple(self.sending))
+            self.sending = None
+
     def encode(self, item):
         item = lazy(item)
         peer_mask = not self.tool_masks
         if "frame" in item:
             op, data, fin, rsv, mask, length = item["frame"]
+            self.track(op, data, fin)
             return frame_bytes(op, data, fin, rsv, peer_mask if mask is None else mask, length)
         data, op, frags, reset, rsv_cont = item["z"]
+        self.track(op, data, True)
         payload = self.compress(data, reset) if self.deflate is not None else data
         rsv = 4 if self.deflate is not None else 0
         size = -(-len(payload) // frags) if payload else 0
@@ -1026,16 +1178,84 @@ class Session:
         closed or the connection broke."""
         write = []
         for step in steps + [None]:
-            if step is WAIT_CLOSE or step is None:
-                if write and not self.closed_or_gone():
-                    self.w.note(f"send {len(write)} frames")
-                    self.w.send(b"".join(self.encode(i) for i in write))
-                write = []
-                if step is WAIT_CLOSE:
-                    self.w.pump(self.closed_or_gone, BOUND)
-                    self.fast = self.closed_or_gone()
-            else:
+            if isinstance(step, dict) and ("frame" in step or "z" in step or "lazy" in step):
                 write.append(step)
+                continue
+            if write and not self.closed_or_gone():
+                self.w.note(f"send {len(write)} frames")
+                self.w.send(b"".join(self.encode(i) for i in write))
+            write = []
+            if step is WAIT_CLOSE:
+                self.w.pump(self.closed_or_gone, BOUND)
+                self.fast = self.closed_or_gone()
+            elif self.closed_or_gone():
+                continue
+            elif step is HOLD:
+                self.w.reading = False
+            elif step is SETTLE_STEP:
+                self.settle()
+            elif step is RESUME:
+                self.resume()
+            elif step is not None:
+                self.fill(step["fill"])
+
+    def fill(self, size):
+        """While the peer does not read: sends text messages of SIZE bytes,
+        FILL_BURST a write, each write once the tool has written (most of)
+        the echoes of the one before, until it has written nothing for
+        STALL s: its socket is full, and what it could not write waits in
+        its socket library, or in its own queue, at most a burst (one write
+        of its own, with the echoes to come). Nothing tells the peer that
+        the tool has written nothing more, hence the wait. (Over TCP, what
+        the tool wrote may count twice for a moment, in its send queue and
+        in our receive queue: the goal moves by a burst from where it
+        started, not from where each burst finds it.)"""
+        w, c = self.w, self.conn
+        msg = text_of(size)
+        start = time.monotonic()
+        goal = c.unread_from_tool()
+        for n in range(0, FILL_MAX, FILL_BURST):
+            goal += size * FILL_BURST
+            last, since = c.unread_from_tool(), time.monotonic()
+
+            def echoed_or_stalled():
+                nonlocal last, since
+                now, v = time.monotonic(), c.unread_from_tool()
+                if v != last:
+                    last, since = v, now
+                return v >= goal - size // 2 or now - since >= STALL or c.broken or c.eof
+
+            c.queue(b"".join(self.encode(F(1, msg)) for _ in range(FILL_BURST)))
+            w.pump(echoed_or_stalled, SEND_BOUND, TICK)
+            if last < goal - size // 2 or c.broken or c.eof:
+                break
+        w.note(f"filled with {n + FILL_BURST} messages of {size} bytes in {time.monotonic() - start:.2f} s: "
+               f"{c.unread_from_tool()} bytes unread, {len(c.out)} not sent")
+
+    def resume(self):
+        """Reads again, until every echo and pong owed has come, and over
+        TCP the tool has seen all it sent acknowledged (what a next fill
+        counts from)."""
+        c = self.conn
+        self.w.reading = True
+        self.w.pump(lambda: (len(self.msgs) >= len(self.sent) and len(self.pongs) >= self.pings_sent
+                             and (c.tcp_queues() or (0,))[0] == 0) or self.closed_or_gone(),
+                    BOUND + total_size(self.sent) / (256 << 10), TICK)
+        self.w.note(f"read again: {len(self.msgs)} messages, {len(self.pongs)} pongs, "
+                    f"{c.unread_from_tool()} bytes unread")
+
+    def settle(self):
+        """Waits for the tool to have read what the peer sent and, as an
+        echo, to have queued it to send back: for the relay, until its
+        stdin is read; then SETTLE s more, since nothing tells the peer when
+        an echo reaches the tool's queue."""
+        w, c = self.w, self.conn
+        tool = w.tool
+        w.pump(lambda: not c.unread_by_tool() or c.broken or c.eof, BOUND, TICK)
+        if tool is not None and tool.relay:
+            w.pump(lambda: len(tool.records()) >= len(self.sent) and not tool.stdin_unread()
+                   or tool.status is not None, BOUND, TICK)
+        w.pump(lambda: False, SETTLE)
 
 
 # ---------------------------------------------------------------- judging
@@ -1050,7 +1270,7 @@ def judge_reaction(w, row, problems):
     connection. The tool's stdout is judged later, once it has exited."""
     s, e = w.session, row["expect"]
     conn = w.conn
-    deliver = [lazy(m) for m in e.get("deliver", [])]
+    deliver = s.sent if e.get("deliver_sent") else [lazy(m) for m in e.get("deliver", [])]
 
     def end_tcp(after):
         if w.peer_is_server:
@@ -1105,6 +1325,8 @@ def judge_reaction(w, row, problems):
     # what comes before the answer to that close is all there was.
     pongs = e.get("pongs", [])
     records = [lazy(m) for m in row["records"]] if w.peer_is_server else []
+    if w.peer_is_server and row.get("relay"):
+        records = deliver
     if w.peer_is_server:
         delivered = lambda: len(w.tool.records()) >= len(deliver)
         want_msgs = len(records)
@@ -1133,12 +1355,22 @@ def judge_reaction(w, row, problems):
             problems.append(f"expected it to send {fmt_msgs(records)}, got {fmt_msgs(s.msgs)}")
     elif s.msgs != deliver:
         problems.append(f"expected echoes {fmt_msgs(deliver)}, got {fmt_msgs(s.msgs)}")
+    late = []
+    for ping, msg in e.get("pong_first", []):
+        echo = ("msg", ("text", msg))
+        if ("pong", ping) in s.events and echo in s.events and \
+                s.events.index(echo) < s.events.index(("pong", ping)):
+            late.append(ping)
+    if late:
+        problems.append(f"expected each pong before the echo of the message its ping came inside, got "
+                        f"{len(late)} of {len(e['pong_first'])} after it ({', '.join(short(p) for p in late[:5])}"
+                        + (", ..." if len(late) > 5 else "") + ")")
 
 
 # ---------------------------------------------------------------- peer: server
 
 
-def make_listener(opts):
+def make_listener(opts, rcvbuf=None):
     if opts.unix:
         try:
             os.unlink(opts.unix)
@@ -1150,6 +1382,8 @@ def make_listener(opts):
         ls = socket.socket()
         ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         ls.bind(("127.0.0.1", 0))
+    if rcvbuf:
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)   # its connections inherit it
     ls.listen(16)
     ls.setblocking(False)
     return ls
@@ -1160,7 +1394,7 @@ def tool_command(opts, row, port):
     host = "localhost" if (opts.tls or opts.unix) else "127.0.0.1"
     url = f"{scheme}://{host}" + ("" if opts.unix else f":{port}") + f"/case/{row['id']}"
     cmd = list(opts.tool) + row["args"] + ["-f", "json"]
-    if not row["records"]:
+    if not row["records"] and not row.get("relay"):
         cmd.append("-r")
     if opts.tls:
         cmd += ["--cacert", opts.tls[0]]
@@ -1193,12 +1427,12 @@ def read_head(w, bound):
 
 def run_as_server(opts, row, problems, w_holder):
     """One case with the peer as the server of the tool."""
-    listener = make_listener(opts)
+    listener = make_listener(opts, row.get("rcvbuf"))
     try:
         port = None if opts.unix else listener.getsockname()[1]
         cmd = tool_command(opts, row, port)
         stdin = b"".join(record_line(opts, m) for m in row["records"])
-        tool = Tool(cmd, stdin)
+        tool = Tool(cmd, stdin, relay=row.get("relay", False))
         w = World(opts, True, tool)
         w_holder.append(w)
         try:
@@ -1335,7 +1569,10 @@ def judge_tool(opts, row, w, problems):
                             "of its connection, it had to be killed")
     elif "exit" in e and opts.kind == "connect" and tool.status != e["exit"]:
         problems.append(f"expected exit {e['exit']}, got exit {tool.status}")
-    deliver = [lazy(m) for m in e.get("deliver", [])]
+    if e.get("deliver_sent"):
+        deliver = w.session.sent if w.session is not None else []
+    else:
+        deliver = [lazy(m) for m in e.get("deliver", [])]
     got = tool.records()
     if got != deliver:
         problems.append(f"expected on stdout {fmt_msgs(deliver)}, got {fmt_msgs(got)}")
@@ -1352,11 +1589,16 @@ def judge_tool(opts, row, w, problems):
 # ---------------------------------------------------------------- peer: client
 
 
-def connect(opts):
+def connect(opts, rcvbuf=None):
     if opts.unix:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.settimeout(START_BOUND)
         sock.connect(opts.unix)
+    elif rcvbuf:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        sock.settimeout(START_BOUND)
+        sock.connect((opts.host, opts.port))
     else:
         sock = socket.create_connection((opts.host, opts.port), timeout=START_BOUND)
     return sock
@@ -1391,7 +1633,7 @@ def run_as_client(opts, row, problems, w_holder):
     w = World(opts, False)
     w_holder.append(w)
     try:
-        sock = connect(opts)
+        sock = connect(opts, row.get("rcvbuf"))
     except OSError as e:
         raise Fail(f"expected to connect, got {e}")
     w.conn = c = Conn(sock, opts.ssl_ctx, server_side=False)
@@ -1507,8 +1749,10 @@ def expect_summary(e):
         out.append(f"http {e['http']['status']}")
     if e.get("deliver"):
         out.append(f"deliver {len(e['deliver'])}")
+    if e.get("deliver_sent"):
+        out.append("deliver all")
     if e.get("pongs"):
-        out.append(f"pongs {len(e['pongs'])}")
+        out.append(f"pongs {len(e['pongs'])}" + (" first" if e.get("pong_first") else ""))
     return ", ".join(out) or "deliver 0"
 
 
