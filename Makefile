@@ -127,9 +127,12 @@ $(COMPLETIONS) &: scripts/completions $(BINS)
 deps:
 	$(Q)scripts/setup-deps
 
+# The build says one line, so that the demo is what shows (V=1: the
+# commands).
 demo: deps
-	$(Q)$(MAKE) all
-	$(Q)scripts/demo
+	$(call quiet,MAKE,$(BUILD)/ (the tools; make V=1 demo shows the commands))$(MAKE) \
+		$(if $(filter 1,$(V)),,-s) all
+	$(Q)RXWS_BUILD=$(BUILD) scripts/demo
 
 # The package, the suite on its tools, part of it on the sanitizer build,
 # and the fuzz smoke (scripts/check).

@@ -290,12 +290,29 @@ server() {
 	done
 }
 
-@test "README: make demo" {
+@test "README: make demo, its build one line (V=1: the commands), then the demo" {
 	example readme-make
 	grep -qx 'make demo .*' <<< "$EX"
-	run env RXWS_BUILD="${RXWS_BUILD:-build}" make -s -C "$TOP" demo
+	# A copy of the tree's build, with one file to compile again.
+	[[ -x $PLAIN_DIR/rxws-serve ]] || make -s -C "$TOP" all
+	cp -a "$PLAIN_DIR" "$T/b"
+	rm "$T/b/common/base/base64.o"
+	run make --no-print-directory -C "$TOP" BUILD="$T/b" demo
 	assert_success
 	assert_output --partial 'client got: hello from the server'
+	assert_output --partial 'server got: hello from a client'
+	assert_line "  MAKE $T/b/ (the tools; make V=1 demo shows the commands)"
+	refute_output --partial 'common/base/base64'
+	refute_output --partial 'Entering directory'
+	[[ $T/b/rxws-serve -nt $T/b/common/base/base64.o ]]
+	# -s: the demo alone; V=1: the commands.
+	run make -s --no-print-directory -C "$TOP" BUILD="$T/b" demo
+	assert_success
+	assert_equal "${lines[0]}" '# server to client: rxws-serve --wait-clients 1 /news < news'
+	rm "$T/b/common/base/base64.o"
+	run make --no-print-directory -C "$TOP" BUILD="$T/b" V=1 demo
+	assert_success
+	assert_line --regexp " -c common/base/base64\\.c -o $T/b/common/base/base64\\.o\$"
 	assert_output --partial 'server got: hello from a client'
 }
 
