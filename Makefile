@@ -37,6 +37,9 @@ BASH_COMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSH_COMPDIR ?= $(PREFIX)/share/zsh/site-functions
 FISH_COMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
+# Where rxws-serve@NAME.service reads NAME.conf: /etc/rxws for a system's
+# PREFIX, else under PREFIX. make install makes it, empty.
+CONFDIR ?= $(if $(filter /usr /usr/local,$(PREFIX)),/etc,$(PREFIX)/etc)/rxws
 
 CC ?= cc
 
@@ -184,11 +187,13 @@ asan-build:
 asan-unit:
 	$(MAKE) BUILD=build-asan CC=clang CFLAGS="$(ASAN_CFLAGS)" LDFLAGS="$(ASAN_LDFLAGS)" unit
 
-# The unit names the wrapper and the server where they are installed.
+# The unit names the wrapper and the server where they are installed, and
+# the configuration and its example.
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
 		$(DESTDIR)$(BASH_COMPDIR) $(DESTDIR)$(ZSH_COMPDIR) $(DESTDIR)$(FISH_COMPDIR) \
-		$(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSTEMD_UNITDIR) $(DESTDIR)$(DOCDIR)/examples
+		$(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSTEMD_UNITDIR) $(DESTDIR)$(DOCDIR)/examples \
+		$(DESTDIR)$(CONFDIR)
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)/
 	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 $(wildcard man/*.7) $(DESTDIR)$(MANDIR)/man7/
@@ -199,9 +204,10 @@ install: all
 	install -m 644 $(BUILD)/completions/_rxws $(DESTDIR)$(ZSH_COMPDIR)/_rxws
 	install -m 755 systemd/rxws-serve-service $(DESTDIR)$(LIBEXECDIR)/
 	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
+		-e 's|@CONFDIR@|$(CONFDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' \
 		'systemd/rxws-serve@.service.in' > '$(DESTDIR)$(SYSTEMD_UNITDIR)/rxws-serve@.service'
 	chmod 644 '$(DESTDIR)$(SYSTEMD_UNITDIR)/rxws-serve@.service'
-	install -m 644 examples/index.html $(DESTDIR)$(DOCDIR)/examples/
+	install -m 644 examples/index.html systemd/rxws-serve.conf $(DESTDIR)$(DOCDIR)/examples/
 
 uninstall:
 	for t in $(TOOLS); do \
@@ -210,8 +216,9 @@ uninstall:
 	done
 	rm -f $(DESTDIR)$(MANDIR)/man7/rxws.7 $(DESTDIR)$(ZSH_COMPDIR)/_rxws \
 		$(DESTDIR)$(LIBEXECDIR)/rxws-serve-service '$(DESTDIR)$(SYSTEMD_UNITDIR)/rxws-serve@.service' \
-		$(DESTDIR)$(DOCDIR)/examples/index.html
-	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
+		$(DESTDIR)$(DOCDIR)/examples/index.html $(DESTDIR)$(DOCDIR)/examples/rxws-serve.conf
+	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) \
+		$(DESTDIR)$(CONFDIR) 2>/dev/null
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -331,9 +331,16 @@ server() {
 		if [[ $line == 'make install'* ]]; then
 			[[ -x $T/pkg/usr/local/bin/rxws-serve && -f $T/pkg/usr/local/share/man/man7/rxws.7 ]]
 			[[ -f $T/pkg/usr/local/share/bash-completion/completions/rxws-group ]]
+			# The service's configuration: its directory, empty, and an example.
+			[[ -d $T/pkg/etc/rxws && -z $(ls -A "$T/pkg/etc/rxws") ]]
+			[[ -f $T/pkg/usr/local/share/doc/rxws/examples/rxws-serve.conf ]]
+			grep -qx 'EnvironmentFile=-/etc/rxws/%i.conf' "$T/pkg/usr/local/lib/systemd/system/rxws-serve@.service"
+			grep -q ' RXWS_CONFIG_EXAMPLE=/usr/local/share/doc/rxws/examples/rxws-serve.conf' \
+				"$T/pkg/usr/local/lib/systemd/system/rxws-serve@.service"
 		fi
 	done
 	[[ ! -e $T/pkg/usr/local/bin/rxws-serve && ! -e $T/pkg/usr/local/share/man/man1/rxws-connect.1 ]]
+	[[ ! -e $T/pkg/etc/rxws && ! -e $T/pkg/usr/local/share/doc/rxws ]]
 }
 
 @test "rxws-serve: a log file to the network, from the first client on (README, man)" {
