@@ -13,7 +13,10 @@
 # it, the hosts of the docs (example.org, hub, studio, proxy) are a local
 # rxws-serve, --host 0.0.0.0 is 127.0.0.1 (the tests stay on loopback),
 # files and sockets are in the test's directory, -W 10 is -W 3, and the
-# placeholders sensor-read and state-watch are small scripts.
+# placeholders sensor-read and state-watch are small scripts. The
+# examples/ of the README is the tree's; the man pages' installed
+# /usr/share/doc/rxws/examples/ is that of the package under test, when
+# the tools are a package's, else the tree's examples/ too.
 
 load helpers
 
@@ -58,7 +61,9 @@ setup() {
 	cd "$T" || return 1
 	mkdir -p bin
 	PATH=$T/bin:$PATH
-	export T TOP
+	DOC_EXAMPLES=$BUILD_DIR/../share/doc/rxws/examples/
+	[[ -f $DOC_EXAMPLES/index.html ]] || DOC_EXAMPLES=$TOP/examples/
+	export T TOP DOC_EXAMPLES
 }
 
 teardown() {
@@ -199,6 +204,7 @@ for sock in ("/tmp/rxws.sock", "/run/rxws.sock"):
 s = s.replace("/var/log/syslog", T + "/syslog")
 s = s.replace("/var/log/app.log", T + "/app.log")
 s = s.replace("--static examples/", "--static " + TOP + "/examples/")
+s = s.replace("--static /usr/share/doc/rxws/examples/", "--static " + os.environ["DOC_EXAMPLES"])
 s = s.replace("DESTDIR=/tmp/pkg", "DESTDIR=" + T + "/pkg")
 s = s.replace("-W 10", "-W 3")
 print(s)
@@ -537,10 +543,15 @@ assert pairs == [(b"/cam/1", b"\x01\x02"), (b"/log", b"up")], pairs'
 	assert_output --partial "$(date +%Y)"
 }
 
-@test "--static: the page of the source tree, and a chat room on /live (README, man)" {
+@test "--static: the page of the source tree (README) or the installed one (man), a chat room on /live" {
 	local name
 	for name in readme-static-chat serve-static-chat; do
 		example $name
+		if [[ $name == readme-* ]]; then
+			grep -q -- '--static examples/ ' <<< "$EX"
+		else
+			grep -q -- '--static /usr/share/doc/rxws/examples/ ' <<< "$EX"
+		fi
 		mkdir "$name" && cd "$name"
 		start_example "$(runnable "$EX")" /dev/null out err
 		PORT=$(listening err)
@@ -563,6 +574,11 @@ assert pairs == [(b"/cam/1", b"\x01\x02"), (b"/log", b"up")], pairs'
 	token=$(cat token)
 	for name in readme-static-tls serve-static-tls; do
 		example $name
+		if [[ $name == readme-* ]]; then
+			grep -q -- '--static examples/ ' <<< "$EX"
+		else
+			grep -q -- '--static /usr/share/doc/rxws/examples/ ' <<< "$EX"
+		fi
 		rm -f live
 		mkfifo live
 		start_example "$(runnable "$EX")" /dev/null out err
