@@ -24,7 +24,6 @@ declare -gA NOT_RUN=(
 	[readme-serve-mic]="arecord: needs a sound card and a microphone"
 	[serve-mic]="arecord: needs a sound card and a microphone"
 	[readme-connect-ipv6-audio]="aplay: needs a sound card (the URL's form, ws://[::1]:PORT/, runs in connect-record-ipv6)"
-	[connect-proxy-header]="wss://api.example.org: needs the internet, and a certificate from an authority this machine trusts"
 	[readme-source-tree]="a listing of the source tree, not a command"
 	[readme-install-deb]="installs system-wide: make check builds, installs and tests the package (scripts/check, tests/90-package.bats)"
 	[readme-service-feed-conf]="a configuration file of the systemd unit, not a command"
@@ -631,6 +630,20 @@ assert pairs == [(b"/cam/1", b"\x01\x02"), (b"/log", b"up")], pairs'
 		assert_output '1.5'
 		cd "$T"
 	done
+}
+
+@test "rxws-connect: through a proxy that wants credentials, to a server that wants a token (man)" {
+	example connect-proxy-credentials
+	echo 'from behind the proxy' > feed
+	echo 2f7c > token
+	server feed -v --compress --auth-token-file token --wait-clients 1 /feed
+	start_proxy --auth 'alice:s3cret'
+	run timeout 10 bash -c "$(runnable "$EX" | sed "s/@proxy:3128 /@127.0.0.1:$PROXY_PORT /")"
+	assert_success
+	assert_output 'from behind the proxy'
+	# The credentials went to the proxy, the token to the server.
+	assert_equal "$(cat proxy.log)" "CONNECT 127.0.0.1:$PORT auth=yes"
+	assert contains serve.err 'connected on /feed'
 }
 
 @test "rxws-connect: send the date, and end (README, man)" {
