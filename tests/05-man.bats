@@ -58,3 +58,28 @@ page_references() {
 		fi
 	done <<< "$refs"
 }
+
+# man_text TOOL START: from the line START (a regular expression) of
+# man/TOOL.1 to the next paragraph's .TP, on one line, in plain words.
+man_text() {
+	sed -n "/$2/,/^\\.TP/p" "$TOP/man/$1.1" | sed 's/^\.[A-Z]* //; s/\\-/-/g' | tr '\n' ' '
+}
+
+@test "each man page says --overflow's default for its tool, and what its 69 means" {
+	local tool default text
+	for tool in rxws-serve rxws-connect rxws-group; do
+		default=block
+		[[ $tool == rxws-serve ]] && default=close
+		text=$(man_text "$tool" '^\.BI \\-\\-overflow ')
+		[[ $text == *" $default (the default) "* ]] ||
+			fail "man/$tool.1, --overflow: no \"$default (the default)\": $text"
+		text=$(sed -n '/^\.SH "EXIT STATUS"/,/^\.SH SIGNALS/p' "$TOP/man/$tool.1" |
+			sed -n '/^\.B 69$/,/^\.TP/p' | sed 's/^\.[A-Z]* //; s/\\-/-/g' | tr '\n' ' ')
+		if [[ $tool == rxws-serve ]]; then
+			[[ $text == *"Cannot listen"* ]] || fail "man/$tool.1, EXIT STATUS 69: $text"
+		else
+			# A client never binds nor listens: 69 is about connecting.
+			[[ $text == *--retries* && ! $text =~ bind|listen ]] || fail "man/$tool.1, EXIT STATUS 69: $text"
+		fi
+	done
+}
