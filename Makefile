@@ -18,6 +18,10 @@
 #   make deb        the Debian package, build/deb/rxws_VERSION-REV_ARCH.deb
 #                   (debian/; from a copy of the tree in build/deb-src)
 #   make lintian    make deb, then lintian on the package: no errors
+#
+# make says a line per file it makes ("CC common/ws/wsconn.c"); make V=1
+# shows the commands instead (the Debian build does: debian/rules), and
+# make -s nothing but errors.
 
 VERSION := 0.1.0
 PREFIX ?= /usr/local
@@ -33,8 +37,27 @@ BASH_COMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSH_COMPDIR ?= $(PREFIX)/share/zsh/site-functions
 FISH_COMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
+# Where rxws-serve@NAME.service reads NAME.conf: /etc/rxws for a system's
+# PREFIX, else under PREFIX. make install makes it, empty.
+CONFDIR ?= $(if $(filter /usr /usr/local,$(PREFIX)),/etc,$(PREFIX)/etc)/rxws
 
 CC ?= cc
+
+# $(call quiet,WHAT,FILE) before a command: the line that says it instead,
+# "  WHAT FILE"; nothing under V=1 (the command shows) or -s. Q hides the
+# commands that need no line. make -n shows every command, as it is.
+V ?= 0
+ifeq ($(V),1)
+Q :=
+quiet =
+else
+Q := @
+ifneq ($(findstring s,$(firstword -$(MAKEFLAGS))),)
+quiet = @
+else
+quiet = @printf '  %-4s %s\n' '$(1)' '$(2)';
+endif
+endif
 PKGS := libwebsockets libcbor libssl libcrypto zlib hiredis
 CFLAGS ?= -O2 -g
 # The libraries' own flags come from pkg-config, once; without it (or a .pc
@@ -77,45 +100,48 @@ all: $(BINS) $(COMPLETIONS)
 .SECONDARY: $(TOOLS:%=$(BUILD)/cmd/%.o)
 
 $(BUILD)/common/%.o: common/%.c $(BUILD)/common/%.d | $(LAYERS:%=$(BUILD)/common/%)
-	$(CC) $(CPPFLAGS) $(RXWS_CFLAGS) $(DEPFLAGS) $(CFLAGS) -c $< -o $@
-	touch $@
+	$(call quiet,CC,$<)$(CC) $(CPPFLAGS) $(RXWS_CFLAGS) $(DEPFLAGS) $(CFLAGS) -c $< -o $@
+	$(Q)touch $@
 
 $(BUILD)/cmd/%.o: cmd/%.c $(BUILD)/cmd/%.d | $(BUILD)/cmd
-	$(CC) $(CPPFLAGS) $(RXWS_CFLAGS) $(DEPFLAGS) $(CFLAGS) -c $< -o $@
-	touch $@
+	$(call quiet,CC,$<)$(CC) $(CPPFLAGS) $(RXWS_CFLAGS) $(DEPFLAGS) $(CFLAGS) -c $< -o $@
+	$(Q)touch $@
 
 DEPS := $(COMMON_OBJ:.o=.d) $(TOOLS:%=$(BUILD)/cmd/%.d)
 $(DEPS): ;
 include $(wildcard $(DEPS))
 
 $(LIB): $(COMMON_OBJ)
-	$(AR) rcs $@ $^
+	$(call quiet,AR,$@)$(AR) rcs $@ $^
 
 $(BUILD)/%: $(BUILD)/cmd/%.o $(LIB)
-	$(CC) $(RXWS_CFLAGS) $(CFLAGS) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
+	$(call quiet,LD,$@)$(CC) $(RXWS_CFLAGS) $(CFLAGS) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
 $(LAYERS:%=$(BUILD)/common/%) $(BUILD)/cmd:
-	mkdir -p $@
+	$(Q)mkdir -p $@
 
 # The bash, zsh and fish completions, made from the three tools' option
 # tables (--dump-options) by one run of scripts/completions. The tools of a
 # sanitizer build run here too: without LeakSanitizer, whose stop-the-world
 # at exit hangs now and then (scripts/check).
 $(COMPLETIONS) &: scripts/completions $(BINS)
-	ASAN_OPTIONS=detect_leaks=0 scripts/completions $(BUILD) $(BUILD)/completions
+	$(call quiet,GEN,$(BUILD)/completions/)ASAN_OPTIONS=detect_leaks=0 scripts/completions $(BUILD) $(BUILD)/completions
 
 deps:
-	scripts/setup-deps
+	$(Q)scripts/setup-deps
 
+# The build says one line, so that the demo is what shows (V=1: the
+# commands).
 demo: deps
-	$(MAKE) all
-	scripts/demo
+	$(call quiet,MAKE,$(BUILD)/ (the tools; make V=1 demo shows the commands))$(MAKE) \
+		$(if $(filter 1,$(V)),,-s) all
+	$(Q)RXWS_BUILD=$(BUILD) scripts/demo
 
 # The package, the suite on its tools, part of it on the sanitizer build,
 # and the fuzz smoke (scripts/check).
 check: deps
-	$(MAKE) all
-	scripts/check
+	$(Q)$(MAKE) all
+	$(Q)scripts/check
 
 test: all unit
 	tests/run
@@ -129,14 +155,14 @@ UNIT_OBJ := $(UNIT_BINS:=.o) $(BUILD)/unit/unit.o
 .SECONDARY: $(UNIT_OBJ)
 
 $(BUILD)/unit/%.o: tests/unit/%.c $(BUILD)/unit/%.d | $(BUILD)/unit
-	$(CC) $(CPPFLAGS) $(RXWS_CFLAGS) $(DEPFLAGS) $(CFLAGS) -c $< -o $@
-	touch $@
+	$(call quiet,CC,$<)$(CC) $(CPPFLAGS) $(RXWS_CFLAGS) $(DEPFLAGS) $(CFLAGS) -c $< -o $@
+	$(Q)touch $@
 
 $(BUILD)/unit/test_%: $(BUILD)/unit/test_%.o $(BUILD)/unit/unit.o $(LIB)
-	$(CC) $(RXWS_CFLAGS) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(call quiet,LD,$@)$(CC) $(RXWS_CFLAGS) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/unit:
-	mkdir -p $@
+	$(Q)mkdir -p $@
 
 UNIT_DEPS := $(UNIT_OBJ:.o=.d)
 $(UNIT_DEPS): ;
@@ -161,11 +187,13 @@ asan-build:
 asan-unit:
 	$(MAKE) BUILD=build-asan CC=clang CFLAGS="$(ASAN_CFLAGS)" LDFLAGS="$(ASAN_LDFLAGS)" unit
 
-# The unit names the wrapper and the server where they are installed.
+# The unit names the wrapper and the server where they are installed, and
+# the configuration and its example.
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
 		$(DESTDIR)$(BASH_COMPDIR) $(DESTDIR)$(ZSH_COMPDIR) $(DESTDIR)$(FISH_COMPDIR) \
-		$(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSTEMD_UNITDIR) $(DESTDIR)$(DOCDIR)/examples
+		$(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSTEMD_UNITDIR) $(DESTDIR)$(DOCDIR)/examples \
+		$(DESTDIR)$(CONFDIR)
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)/
 	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 $(wildcard man/*.7) $(DESTDIR)$(MANDIR)/man7/
@@ -176,9 +204,10 @@ install: all
 	install -m 644 $(BUILD)/completions/_rxws $(DESTDIR)$(ZSH_COMPDIR)/_rxws
 	install -m 755 systemd/rxws-serve-service $(DESTDIR)$(LIBEXECDIR)/
 	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
+		-e 's|@CONFDIR@|$(CONFDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' \
 		'systemd/rxws-serve@.service.in' > '$(DESTDIR)$(SYSTEMD_UNITDIR)/rxws-serve@.service'
 	chmod 644 '$(DESTDIR)$(SYSTEMD_UNITDIR)/rxws-serve@.service'
-	install -m 644 examples/index.html $(DESTDIR)$(DOCDIR)/examples/
+	install -m 644 examples/index.html systemd/rxws-serve.conf $(DESTDIR)$(DOCDIR)/examples/
 
 uninstall:
 	for t in $(TOOLS); do \
@@ -187,8 +216,9 @@ uninstall:
 	done
 	rm -f $(DESTDIR)$(MANDIR)/man7/rxws.7 $(DESTDIR)$(ZSH_COMPDIR)/_rxws \
 		$(DESTDIR)$(LIBEXECDIR)/rxws-serve-service '$(DESTDIR)$(SYSTEMD_UNITDIR)/rxws-serve@.service' \
-		$(DESTDIR)$(DOCDIR)/examples/index.html
-	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
+		$(DESTDIR)$(DOCDIR)/examples/index.html $(DESTDIR)$(DOCDIR)/examples/rxws-serve.conf
+	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) \
+		$(DESTDIR)$(CONFDIR) 2>/dev/null
 
 clean:
 	rm -rf build build-asan build-fuzz
@@ -240,18 +270,18 @@ FUZZ_OBJ := $(FUZZ_COMMON:%=$(FUZZ_BUILD)/common/%.o)
 .PHONY: fuzz-build fuzz-smoke fuzz-replay fuzz-seeds
 
 $(FUZZ_BUILD)/common/%.o: common/%.c $(FUZZ_BUILD)/common/%.d | $(LAYERS:%=$(FUZZ_BUILD)/common/%)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -c $< -o $@
-	touch $@
+	$(call quiet,CC,$<)$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -c $< -o $@
+	$(Q)touch $@
 
 $(FUZZ_BUILD)/librxws.a: $(FUZZ_OBJ)
-	$(AR) rcs $@ $^
+	$(call quiet,AR,$@)$(AR) rcs $@ $^
 
 $(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_BUILD)/fuzz_%.d $(FUZZ_BUILD)/librxws.a
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) $< $(FUZZ_BUILD)/librxws.a $(LDLIBS) -o $@
-	touch $@
+	$(call quiet,CCLD,$@)$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) $< $(FUZZ_BUILD)/librxws.a $(LDLIBS) -o $@
+	$(Q)touch $@
 
 $(LAYERS:%=$(FUZZ_BUILD)/common/%):
-	mkdir -p $@
+	$(Q)mkdir -p $@
 
 FUZZ_DEPS := $(FUZZ_OBJ:.o=.d) $(FUZZ_BINS:=.d)
 $(FUZZ_DEPS): ;

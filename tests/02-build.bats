@@ -73,3 +73,37 @@ build_objects() {
 	done
 	(( bad == 0 ))
 }
+
+@test "make: a line per file, not the commands; V=1 shows the commands, -s nothing" {
+	run make --no-print-directory -C "$TOP" BUILD="$T/b" "$T/b/common/base/base64.o" "$T/b/common/base/buf.o"
+	assert_success
+	assert_output "$(printf '  CC   common/base/base64.c\n  CC   common/base/buf.c')"
+
+	run make --no-print-directory -C "$TOP" BUILD="$T/v" V=1 "$T/v/common/base/base64.o"
+	assert_success
+	assert_line --regexp "^(cc|gcc|clang).* -c common/base/base64\\.c -o $T/v/common/base/base64\\.o\$"
+	assert_line "mkdir -p $T/v/common/base"
+
+	run make -s --no-print-directory -C "$TOP" BUILD="$T/s" "$T/s/common/base/base64.o"
+	assert_success
+	assert_output ''
+	[[ -f $T/s/common/base/base64.o ]]
+}
+
+@test "make: the Debian build shows every command, with dpkg-buildflags' flags (blhc reads them)" {
+	command -v dpkg-buildflags > /dev/null || skip "no dpkg-buildflags"
+	command -v dh_auto_build > /dev/null || skip "no debhelper"
+	# What debian/rules runs for the build and the install (nothing is run).
+	run env -C "$TOP" DH_NO_ACT=1 debian/rules override_dh_auto_build override_dh_auto_install
+	assert_success
+	assert_line --regexp '^[[:space:]]*make .* V=1$'
+	assert_line --regexp '^[[:space:]]*make .*install .* V=1$'
+	# And what make then shows: the flags dh exports, on the command.
+	local flags
+	flags=$(cd "$TOP" && DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --export=sh)
+	run env -C "$TOP" bash -c "$flags
+		make --no-print-directory BUILD='$T/b' V=1 '$T/b/common/base/base64.o'"
+	assert_success
+	assert_line --regexp " -fstack-protector-strong .*-c common/base/base64\\.c -o $T/b/common/base/base64\\.o\$"
+	assert_line --partial ' -D_FORTIFY_SOURCE=2 '
+}

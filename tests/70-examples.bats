@@ -13,7 +13,10 @@
 # it, the hosts of the docs (example.org, hub, studio, proxy) are a local
 # rxws-serve, --host 0.0.0.0 is 127.0.0.1 (the tests stay on loopback),
 # files and sockets are in the test's directory, -W 10 is -W 3, and the
-# placeholders sensor-read and state-watch are small scripts.
+# placeholders sensor-read and state-watch are small scripts. The
+# examples/ of the README is the tree's; the man pages' installed
+# /usr/share/doc/rxws/examples/ is that of the package under test, when
+# the tools are a package's, else the tree's examples/ too.
 
 load helpers
 
@@ -21,7 +24,6 @@ declare -gA NOT_RUN=(
 	[readme-serve-mic]="arecord: needs a sound card and a microphone"
 	[serve-mic]="arecord: needs a sound card and a microphone"
 	[readme-connect-ipv6-audio]="aplay: needs a sound card (the URL's form, ws://[::1]:PORT/, runs in connect-record-ipv6)"
-	[connect-proxy-header]="wss://api.example.org: needs the internet, and a certificate from an authority this machine trusts"
 	[readme-source-tree]="a listing of the source tree, not a command"
 	[readme-install-deb]="installs system-wide: make check builds, installs and tests the package (scripts/check, tests/90-package.bats)"
 	[readme-service-feed-conf]="a configuration file of the systemd unit, not a command"
@@ -58,7 +60,9 @@ setup() {
 	cd "$T" || return 1
 	mkdir -p bin
 	PATH=$T/bin:$PATH
-	export T TOP
+	DOC_EXAMPLES=$BUILD_DIR/../share/doc/rxws/examples/
+	[[ -f $DOC_EXAMPLES/index.html ]] || DOC_EXAMPLES=$TOP/examples/
+	export T TOP DOC_EXAMPLES
 }
 
 teardown() {
@@ -199,6 +203,7 @@ for sock in ("/tmp/rxws.sock", "/run/rxws.sock"):
 s = s.replace("/var/log/syslog", T + "/syslog")
 s = s.replace("/var/log/app.log", T + "/app.log")
 s = s.replace("--static examples/", "--static " + TOP + "/examples/")
+s = s.replace("--static /usr/share/doc/rxws/examples/", "--static " + os.environ["DOC_EXAMPLES"])
 s = s.replace("DESTDIR=/tmp/pkg", "DESTDIR=" + T + "/pkg")
 s = s.replace("-W 10", "-W 3")
 print(s)
@@ -290,12 +295,29 @@ server() {
 	done
 }
 
-@test "README: make demo" {
+@test "README: make demo, its build one line (V=1: the commands), then the demo" {
 	example readme-make
 	grep -qx 'make demo .*' <<< "$EX"
-	run env RXWS_BUILD="${RXWS_BUILD:-build}" make -s -C "$TOP" demo
+	# A copy of the tree's build, with one file to compile again.
+	[[ -x $PLAIN_DIR/rxws-serve ]] || make -s -C "$TOP" all
+	cp -a "$PLAIN_DIR" "$T/b"
+	rm "$T/b/common/base/base64.o"
+	run make --no-print-directory -C "$TOP" BUILD="$T/b" demo
 	assert_success
 	assert_output --partial 'client got: hello from the server'
+	assert_output --partial 'server got: hello from a client'
+	assert_line "  MAKE $T/b/ (the tools; make V=1 demo shows the commands)"
+	refute_output --partial 'common/base/base64'
+	refute_output --partial 'Entering directory'
+	[[ $T/b/rxws-serve -nt $T/b/common/base/base64.o ]]
+	# -s: the demo alone; V=1: the commands.
+	run make -s --no-print-directory -C "$TOP" BUILD="$T/b" demo
+	assert_success
+	assert_equal "${lines[0]}" '# server to client: rxws-serve --wait-clients 1 /news < news'
+	rm "$T/b/common/base/base64.o"
+	run make --no-print-directory -C "$TOP" BUILD="$T/b" V=1 demo
+	assert_success
+	assert_line --regexp " -c common/base/base64\\.c -o $T/b/common/base/base64\\.o\$"
 	assert_output --partial 'server got: hello from a client'
 }
 
@@ -314,9 +336,16 @@ server() {
 		if [[ $line == 'make install'* ]]; then
 			[[ -x $T/pkg/usr/local/bin/rxws-serve && -f $T/pkg/usr/local/share/man/man7/rxws.7 ]]
 			[[ -f $T/pkg/usr/local/share/bash-completion/completions/rxws-group ]]
+			# The service's configuration: its directory, empty, and an example.
+			[[ -d $T/pkg/etc/rxws && -z $(ls -A "$T/pkg/etc/rxws") ]]
+			[[ -f $T/pkg/usr/local/share/doc/rxws/examples/rxws-serve.conf ]]
+			grep -qx 'EnvironmentFile=-/etc/rxws/%i.conf' "$T/pkg/usr/local/lib/systemd/system/rxws-serve@.service"
+			grep -q ' RXWS_CONFIG_EXAMPLE=/usr/local/share/doc/rxws/examples/rxws-serve.conf' \
+				"$T/pkg/usr/local/lib/systemd/system/rxws-serve@.service"
 		fi
 	done
 	[[ ! -e $T/pkg/usr/local/bin/rxws-serve && ! -e $T/pkg/usr/local/share/man/man1/rxws-connect.1 ]]
+	[[ ! -e $T/pkg/etc/rxws && ! -e $T/pkg/usr/local/share/doc/rxws ]]
 }
 
 @test "rxws-serve: a log file to the network, from the first client on (README, man)" {
@@ -513,10 +542,15 @@ assert pairs == [(b"/cam/1", b"\x01\x02"), (b"/log", b"up")], pairs'
 	assert_output --partial "$(date +%Y)"
 }
 
-@test "--static: the page of the source tree, and a chat room on /live (README, man)" {
+@test "--static: the page of the source tree (README) or the installed one (man), a chat room on /live" {
 	local name
 	for name in readme-static-chat serve-static-chat; do
 		example $name
+		if [[ $name == readme-* ]]; then
+			grep -q -- '--static examples/ ' <<< "$EX"
+		else
+			grep -q -- '--static /usr/share/doc/rxws/examples/ ' <<< "$EX"
+		fi
 		mkdir "$name" && cd "$name"
 		start_example "$(runnable "$EX")" /dev/null out err
 		PORT=$(listening err)
@@ -539,6 +573,11 @@ assert pairs == [(b"/cam/1", b"\x01\x02"), (b"/log", b"up")], pairs'
 	token=$(cat token)
 	for name in readme-static-tls serve-static-tls; do
 		example $name
+		if [[ $name == readme-* ]]; then
+			grep -q -- '--static examples/ ' <<< "$EX"
+		else
+			grep -q -- '--static /usr/share/doc/rxws/examples/ ' <<< "$EX"
+		fi
 		rm -f live
 		mkfifo live
 		start_example "$(runnable "$EX")" /dev/null out err
@@ -591,6 +630,20 @@ assert pairs == [(b"/cam/1", b"\x01\x02"), (b"/log", b"up")], pairs'
 		assert_output '1.5'
 		cd "$T"
 	done
+}
+
+@test "rxws-connect: through a proxy that wants credentials, to a server that wants a token (man)" {
+	example connect-proxy-credentials
+	echo 'from behind the proxy' > feed
+	echo 2f7c > token
+	server feed -v --compress --auth-token-file token --wait-clients 1 /feed
+	start_proxy --auth 'alice:s3cret'
+	run timeout 10 bash -c "$(runnable "$EX" | sed "s/@proxy:3128 /@127.0.0.1:$PROXY_PORT /")"
+	assert_success
+	assert_output 'from behind the proxy'
+	# The credentials went to the proxy, the token to the server.
+	assert_equal "$(cat proxy.log)" "CONNECT 127.0.0.1:$PORT auth=yes"
+	assert contains serve.err 'connected on /feed'
 }
 
 @test "rxws-connect: send the date, and end (README, man)" {

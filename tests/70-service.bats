@@ -13,6 +13,24 @@ WRAPPER=$BUILD_DIR/../libexec/rxws/rxws-serve-service
 UNIT=$BUILD_DIR/../lib/systemd/system/rxws-serve@.service
 [[ -f $UNIT ]] || UNIT=$TOP/systemd/rxws-serve@.service.in
 
+# The example configuration the package installed, or the tree's.
+EXAMPLE_CONF=$BUILD_DIR/../share/doc/rxws/examples/rxws-serve.conf
+[[ -f $EXAMPLE_CONF ]] || EXAMPLE_CONF=$TOP/systemd/rxws-serve.conf
+
+# unit_setting KEY: the value of the unit's KEY= line (one only).
+unit_setting() {
+	local v
+	v=$(sed -n "s/^$1=//p" "$UNIT")
+	[[ -n $v && $(wc -l <<< "$v") == 1 ]] || { echo "the unit has no single $1=" >&2; return 1; }
+	echo "$v"
+}
+
+# conf_env FILE: the KEY=value lines of FILE as systemd's EnvironmentFile=
+# reads them, for env(1): comments and blank lines left out.
+conf_env() {
+	grep -Ev '^[[:space:]]*([#;]|$)' "$1"
+}
+
 free_port() {
 	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -167,7 +185,8 @@ close 1000"
 	# The tree's unit with the paths make install would fill in; its man
 	# page (Documentation=) where man finds it.
 	if [[ $UNIT == *.in ]]; then
-		sed -e "s|@BINDIR@|$BUILD_DIR|g" -e "s|@LIBEXECDIR@|$TOP/systemd|g" "$UNIT" > 'rxws-serve@.service'
+		sed -e "s|@BINDIR@|$BUILD_DIR|g" -e "s|@LIBEXECDIR@|$TOP/systemd|g" \
+			-e "s|@CONFDIR@|/etc/rxws|g" -e "s|@DOCDIR@|/usr/share/doc/rxws|g" "$UNIT" > 'rxws-serve@.service'
 	else
 		cp "$UNIT" 'rxws-serve@.service'
 	fi
@@ -190,4 +209,81 @@ close 1000"
 	wait_status "$SERVE_PID"
 	assert_equal "$STATUS" 75
 	assert contains serve.err 'not delivered yet: closing'
+}
+
+@test "the unit: without NAME.conf it still starts, and the wrapper says what to write where (78, not restarted)" {
+	local env conf example
+	# A missing file is no error of systemd's; the wrapper is told where it is.
+	conf=$(unit_setting EnvironmentFile)
+	[[ $conf == -*/%i.conf ]]
+	env=$(unit_setting Environment)
+	[[ " $env " == *" RXWS_CONFIG=${conf#-} "* ]]
+	[[ " $(unit_setting RestartPreventExitStatus) " == *" 78 "* ]]
+	example=$(sed -n 's/.*RXWS_CONFIG_EXAMPLE=\([^ ]*\).*/\1/p' <<< "$env")
+	[[ $example == */examples/rxws-serve.conf ]]
+	# Installed (or unpacked beside the tools), the example is where the
+	# unit says.
+	[[ $example == @DOCDIR@/* || -f $example || -f ${BUILD_DIR%/usr/bin}$example ]]
+
+	# As the unit runs it for rxws-serve@feed, its configuration in $T/etc.
+	mkdir etc run
+	env=${env//%i/feed}
+	env=${env//@DOCDIR@/\/usr\/share\/doc\/rxws}
+	example=${example//@DOCDIR@/\/usr\/share\/doc\/rxws}
+	# shellcheck disable=SC2086 # the unit's assignments, split as systemd does
+	run env $env RXWS_CONFIG="$T/etc/feed.conf" RUNTIME_DIRECTORY="$T/run" \
+		"$WRAPPER" "$BUILD_DIR/rxws-serve"
+	assert_failure 78
+	assert_output "rxws-serve-service: no $T/etc/feed.conf: copy $example there and set its RXWS_OPTIONS, then: systemctl restart rxws-serve@feed (rxws-serve(1), RUNNING UNDER SYSTEMD)"
+
+	# A NAME.conf that sets no RXWS_OPTIONS.
+	echo 'RXWS_INPUT_MODE=0600' > etc/feed.conf
+	run env $env RXWS_CONFIG="$T/etc/feed.conf" RUNTIME_DIRECTORY="$T/run" \
+		"$WRAPPER" "$BUILD_DIR/rxws-serve"
+	assert_failure 78
+	assert_output --partial "rxws-serve-service: $T/etc/feed.conf sets no RXWS_OPTIONS: add the server's options and path there"
+	[[ ! -e run/input ]]
+}
+
+@test "service wrapper: RXWS_OPTIONS from a drop-in, without NAME.conf, is enough; RXWS_OPTIONS= takes the defaults" {
+	mkdir run
+	RXWS_CONFIG=$T/none.conf RXWS_OPTIONS='-v -p 0 /feed' RUNTIME_DIRECTORY=$T/run start_serve_wrapped
+	kill "$SERVE_PID"
+	wait_gone 10 "$SERVE_PID"
+	# Set, even to nothing, RXWS_OPTIONS is the administrator's choice.
+	: > empty.conf
+	RXWS_CONFIG=$T/empty.conf RXWS_OPTIONS= RUNTIME_DIRECTORY=$T/run start_serve_wrapped
+}
+
+@test "the example configuration: only the unit's keys, and a server runs from it as it is (but for its port)" {
+	local key
+	# The keys the wrapper and the unit know, set or commented out.
+	for key in $(sed -n 's/^#\{0,1\}\([A-Z_][A-Z0-9_]*\)=.*/\1/p' "$EXAMPLE_CONF"); do
+		case $key in
+		RXWS_OPTIONS | RXWS_INPUT | RXWS_INPUT_MODE | RXWS_COMMAND) ;;
+		*) fail "$EXAMPLE_CONF: $key is not a setting of the unit" ;;
+		esac
+	done
+	conf_env "$EXAMPLE_CONF" > conf.env
+	grep -Eq '^RXWS_OPTIONS=(.* )?-p 8888 ' conf.env
+	sed -i 's/-p 8888 /-v -p 0 /' conf.env
+	cp "$EXAMPLE_CONF" feed.conf
+
+	# As rxws-serve@feed would run, with the example as /etc/rxws/feed.conf.
+	mkdir run
+	local options
+	options=$(sed -n 's/^RXWS_OPTIONS=//p' conf.env)
+	# shellcheck disable=SC2046,SC2086 # KEY=value lines; the options split at white space
+	env $(grep -v '^RXWS_OPTIONS=' conf.env) RXWS_OPTIONS="$options" RXWS_CONFIG="$T/feed.conf" \
+		RUNTIME_DIRECTORY="$T/run" "$WRAPPER" "$BUILD_DIR/rxws-serve" $options 2> serve.err &
+	SERVE_PID=$!
+	PIDS+=("$SERVE_PID")
+	wait_for 10 contains serve.err 'listening on port' || { cat serve.err >&2; return 1; }
+	PORT=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' serve.err | head -n 1)
+	"$PY" "$PEERS/ws_client.py" --recv 1 "ws://127.0.0.1:$PORT/feed" > c.out &
+	PIDS+=($!)
+	wait_for 10 has_clients serve.err 1
+	echo 'from the example' > run/input
+	wait_for 10 contains c.out 'close'
+	assert contains c.out "text 'from the example'"
 }

@@ -15,7 +15,7 @@ installed_or_skip() {
 	dpkg-query -W rxws > /dev/null || fail "RXWS_BUILD=/usr/bin, but the rxws package is not installed"
 }
 
-@test "dpkg -L rxws lists the tools, pages, completions, example, unit and wrapper" {
+@test "dpkg -L rxws lists the tools, pages, completions, examples, unit, wrapper and /etc/rxws" {
 	installed_or_skip
 	run dpkg -L rxws
 	assert_success
@@ -31,6 +31,7 @@ installed_or_skip() {
 		/usr/share/fish/vendor_completions.d/rxws-connect.fish \
 		/usr/share/fish/vendor_completions.d/rxws-group.fish \
 		/usr/share/doc/rxws/copyright /usr/share/doc/rxws/examples/index.html \
+		/usr/share/doc/rxws/examples/rxws-serve.conf /etc/rxws \
 		"$UNIT" /usr/libexec/rxws/rxws-serve-service; do
 		assert_line "$f"
 		[[ -e $f ]] || fail "$f is listed but not there"
@@ -102,6 +103,8 @@ complete_words() {
 @test "systemd-analyze verify finds nothing to say about the installed unit" {
 	installed_or_skip
 	grep -qx 'ExecStart=/usr/libexec/rxws/rxws-serve-service /usr/bin/rxws-serve $RXWS_OPTIONS' "$UNIT"
+	grep -qx 'EnvironmentFile=-/etc/rxws/%i.conf' "$UNIT"
+	grep -qx 'Environment=RXWS_CONFIG=/etc/rxws/%i.conf RXWS_CONFIG_EXAMPLE=/usr/share/doc/rxws/examples/rxws-serve.conf' "$UNIT"
 	run systemd-analyze verify "$UNIT"
 	assert_success
 	assert_output ''
