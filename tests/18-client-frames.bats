@@ -108,13 +108,14 @@ frame() {
 }
 
 # refused_with WHY [ARGS...]: a raw server with ARGS makes rxws-connect give
-# up (exit 69), saying WHY.
+# up (exit 69; 77 for a 401), saying WHY.
 refused_with() {
-	local why=$1
+	local why=$1 code=69
 	shift
+	[[ $* == *"--status 401"* ]] && code=77
 	start_raw_server "$@"
 	run timeout 10 rxws-connect -r --retries 0 "ws://127.0.0.1:$RAW_PORT/"
-	assert_failure 69
+	assert_failure "$code"
 	assert_output --partial "$why"
 	stop_raw_server
 }

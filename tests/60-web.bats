@@ -107,7 +107,7 @@ tls() {
 	assert_output 'refused 401'
 	assert_equal "$(count_of serve.err 'missing or wrong token (HTTP 401)')" 7
 	run timeout 10 rxws-connect -r --retries 0 "ws://127.0.0.1:$PORT/"
-	assert_failure 69
+	assert_failure 77
 	assert_output --partial 'the server wants credentials: see --auth-token-file'
 	assert_equal "$(lines serve.out)" 0
 }

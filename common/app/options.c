@@ -596,7 +596,7 @@ static const struct opt opts[] = {
 	{ "unix", 0, FOR_CLIENTS, OPT_WORDING,
 	  HELP("SOCKET", "connect through a unix socket; the URL gives path and Host") },
 	{ "oneshot", 0, FOR_CLIENTS, OPT_BOOL(oneshot),
-	  HELP(NULL, "end when a connection ends: exit 0 on 1000, else 69") },
+	  HELP(NULL, "one attempt, no reconnect: exit 0 on a close 1000, else 69") },
 	{ "connect-timeout", 0, FOR_CLIENTS, OPT_SECS(connect_timeout, ABOVE_0, "seconds above 0"),
 	  HELP("SECS", "limit for one attempt, TCP and handshake (10)") },
 	{ "header", 0, FOR_CLIENTS,
@@ -687,9 +687,16 @@ static void print_help(enum tool tool)
 	}
 	printf("\nOptions that make one choice differently (--string --bytes, -f lp -0,\n"
 	       "-r -s, -q -v) exclude each other: a usage error.\n");
-	printf("\nExit: 0 done, 64 usage, 65 bad input with --strict, 69 cannot bind or\n"
-	       "connect, 70 internal error, 74 I/O error, 75 timeout.\n"
-	       "See %s(1) and rxws(7).\n", t->name);
+	/* Each code means one thing (the man page's EXIT STATUS says it whole). */
+	if (tool == TOOL_SERVE)
+		printf("\nExit: 0 done, 64 usage, 65 bad records skipped (or --strict), 69 cannot\n"
+		       "listen (or reach Redis), 70 internal error, 74 I/O error, 75 records not\n"
+		       "delivered, or a timeout.\n");
+	else
+		printf("\nExit: 0 done, 64 usage, 65 bad records skipped (or --strict), 69 cannot\n"
+		       "connect or refused, 70 internal error, 74 I/O error, 75 records not\n"
+		       "delivered, or a timeout, 77 refused for want of credentials (401, 403).\n");
+	printf("See %s(1) and rxws(7).\n", t->name);
 }
 
 /* This tool's rows but the hidden ones (no help line), as options_dump.h says. */

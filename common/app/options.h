@@ -30,6 +30,7 @@ enum {
 	EXIT_SOFTWARE = 70,
 	EXIT_IOERR = 74,
 	EXIT_TEMPFAIL = 75,
+	EXIT_NOPERM = 77,
 };
 
 struct config {

@@ -9,7 +9,7 @@
 
 #include "base/log.h"
 
-enum { N_BASE = 20, N_COUNTERS = 28 };
+enum { N_BASE = 21, N_COUNTERS = 29 };
 
 static void report(struct stats *s, bool is_server, bool final)
 {
@@ -25,7 +25,7 @@ static void report(struct stats *s, bool is_server, bool final)
 		stat_get(&s->bad_received), stat_get(&s->records_out),
 		stat_get(&s->bytes_out), stat_get(&s->reconnects),
 		stat_get(&s->clients_now), stat_get(&s->clients_total),
-		stat_get(&s->broker_appended), stat_get(&s->broker_read),
+		stat_get(&s->failed_attempts), stat_get(&s->broker_appended), stat_get(&s->broker_read),
 		stat_get(&s->broker_duplicates), stat_get(&s->broker_gaps),
 		stat_get(&s->broker_lost), stat_get(&s->broker_bad),
 		stat_get(&s->broker_reconnects), stat_get(&s->broker_resets),
@@ -35,7 +35,7 @@ static void report(struct stats *s, bool is_server, bool final)
 		"pending", "bytes_in", "bad_in", "sent", "bytes_sent", "resent",
 		"received", "bytes_received", "bad_received", "records_out",
 		"bytes_out", "reconnects", "clients_now", "clients_total",
-		"broker_appended", "broker_read", "broker_duplicates", "broker_gaps",
+		"failed_attempts", "broker_appended", "broker_read", "broker_duplicates", "broker_gaps",
 		"broker_lost", "broker_bad", "broker_reconnects", "broker_resets",
 	};
 	if (final) {
@@ -52,24 +52,27 @@ static void report(struct stats *s, bool is_server, bool final)
 			 "; broker: appended %" PRIu64 ", read %" PRIu64 ", %" PRIu64 " duplicates, "
 			 "%" PRIu64 " gaps (%" PRIu64 " records lost), %" PRIu64 " bad, %" PRIu64 " reconnects, "
 			 "%" PRIu64 " resets",
-			 n[20], n[21], n[22], n[23], n[24], n[25], n[26], n[27]);
+			 n[21], n[22], n[23], n[24], n[25], n[26], n[27], n[28]);
 
 	char peers[96];
 	if (is_server)
 		snprintf(peers, sizeof(peers), "clients %" PRIu64 " now, %" PRIu64 " in all",
 			 n[18], n[19]);
+	else if (n[20])
+		snprintf(peers, sizeof(peers), "%" PRIu64 " reconnect%s, %" PRIu64 " attempt%s failed",
+			 n[17], n[17] == 1 ? "" : "s", n[20], n[20] == 1 ? "" : "s");
 	else
-		snprintf(peers, sizeof(peers), "%" PRIu64 " reconnects", n[17]);
+		snprintf(peers, sizeof(peers), "%" PRIu64 " reconnect%s", n[17], n[17] == 1 ? "" : "s");
 
 	log_report(attrs, s->broker ? N_COUNTERS : N_BASE,
-		   "stdin %" PRIu64 " records (%" PRIu64 " bytes, %" PRIu64 " bad): "
+		   "stdin %" PRIu64 " record%s (%" PRIu64 " bytes, %" PRIu64 " bad): "
 		   "%" PRIu64 " delivered, %" PRIu64 " discarded, %" PRIu64 " dropped, "
 		   "%" PRIu64 " unconfirmed, %" PRIu64 " lost, %" PRIu64 " pending; "
 		   "sent %" PRIu64 " messages (%" PRIu64 " bytes, %" PRIu64 " again); "
 		   "received %" PRIu64 " messages (%" PRIu64 " bytes), %" PRIu64 " bad; "
-		   "stdout %" PRIu64 " records (%" PRIu64 " bytes); %s%s",
-		   n[0], n[7], n[8], n[1], n[2], n[3], n[4], n[5], n[6], n[9], n[10], n[11],
-		   n[12], n[13], n[14], n[15], n[16], peers, broker);
+		   "stdout %" PRIu64 " record%s (%" PRIu64 " bytes); %s%s",
+		   n[0], n[0] == 1 ? "" : "s", n[7], n[8], n[1], n[2], n[3], n[4], n[5], n[6], n[9], n[10], n[11],
+		   n[12], n[13], n[14], n[15], n[15] == 1 ? "" : "s", n[16], peers, broker);
 }
 
 void stats_report(struct stats *s, bool is_server)

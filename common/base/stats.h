@@ -35,6 +35,7 @@ struct stats {
 	atomic_uint_least64_t bad_received;		/* refused messages */
 	atomic_uint_least64_t records_out, bytes_out;	/* to stdout */
 	atomic_uint_least64_t reconnects;
+	atomic_uint_least64_t failed_attempts;		/* clients: attempts to connect that failed */
 	atomic_uint_least64_t clients_now, clients_total;
 	/* rxws-serve, shown by --metrics only (metrics.h counts them). */
 	atomic_uint_least64_t connects;			/* WebSocket handshakes accepted */

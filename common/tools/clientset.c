@@ -71,6 +71,12 @@ static void say_left(struct wsconn *conn, size_t left)
 			   unconfirmed, unsent);
 }
 
+/* The exit code of a refusal for good: 77 when not permitted, else 69. */
+static int refusal_exit(int status)
+{
+	return status == 401 || status == 403 || status == 407 ? EXIT_NOPERM : EXIT_UNAVAILABLE;
+}
+
 static void on_ended(void *owner, struct client *c, enum client_end why)
 {
 	struct clientset *s = owner;
@@ -108,16 +114,30 @@ static void on_ended(void *owner, struct client *c, enum client_end why)
 		else
 			s->gave_up++;	/* the others go on; the exit code says it */
 		break;
+	case CLIENT_END_REFUSED: {
+		/* Said already (client.c); what it held is not delivered. */
+		int code = refusal_exit(client_refusal(c));
+		if (left)
+			wsconn_log(&c->conn, LOG_ERROR, "%zu record%s not delivered: refused",
+				   left, left == 1 ? "" : "s");
+		wsconn_abandon(&c->conn, FATE_UNCONFIRMED, FATE_LOST);
+		if (!s->cfg->rec.tagged)
+			app_stop(a, code, 0);
+		else if (!s->refused_exit || code == EXIT_NOPERM)
+			s->refused_exit = code;	/* the others go on; the exit code says it */
+		break;
+	}
 	case CLIENT_END_BY_US:
 		break;
 	}
 	/* -r: with every path ended, nothing can open one again (--oneshot: none may). */
 	if (s->cfg->rec.tagged && (s->cfg->recv_only || s->cfg->oneshot) && !cs_active(s)) {
 		bool unread = !s->cfg->recv_only && !app_input_ended(a);
-		if (unread && !s->broken && !s->gave_up)
+		if (unread && !s->broken && !s->gave_up && !s->refused_exit)
 			log_warn("every path has ended before the end of standard input: "
 				 "the rest of it is not read");
-		app_stop(a, unread && !s->broken && !s->gave_up ? EXIT_TEMPFAIL : EXIT_OK, 0);
+		app_stop(a, unread && !s->broken && !s->gave_up && !s->refused_exit ? EXIT_TEMPFAIL
+										       : EXIT_OK, 0);
 	}
 	app_check_done(a);
 }
@@ -482,6 +502,10 @@ static int verdict(void *tool, int exit_code)
 {
 	struct clientset *s = tool;
 
+	if (exit_code == EXIT_OK && s->refused_exit) {
+		log_error("a path was refused for good: its records were lost");
+		return s->refused_exit;
+	}
 	if (exit_code == EXIT_OK && s->gave_up) {
 		log_error("%zu path%s gave up (--retries): records were lost",
 			  s->gave_up, s->gave_up == 1 ? "" : "s");

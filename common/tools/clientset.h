@@ -28,6 +28,7 @@ struct clientset {
 	const char *query;		/* group: the URL's query, after each PATH */
 	size_t gave_up;			/* group: paths that gave up */
 	size_t broken;			/* group: paths --oneshot ended badly */
+	int refused_exit;		/* group: a path refused for good: its exit code */
 	struct path_client **members;
 	size_t n_members;
 	struct pathmap by_path;		/* group: tag -> member */

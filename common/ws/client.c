@@ -126,11 +126,19 @@ static void retry_later(struct client *c, const char *why)
 	lws_sul_schedule(set->ctx, 0, &c->sul_retry, on_retry, wait);
 }
 
-/* A refusal that will not go away by retrying: said once, at the default level. */
-static bool permanent_refusal(const struct client *c)
+/*
+ * A refusal that will not go away by retrying: a wrong token, path or
+ * subprotocol, a request the server does not take. Not a timeout (408),
+ * nor "too many requests" (429), nor anything of the server's own (5xx).
+ */
+static bool permanent_refusal(int status)
 {
-	int status = c->handshake.answer.status;
-	return status >= 400 && status < 500 && status != 408 && status != 429;
+	return status >= 400 && status < 500 && status != 408 && status != 425 && status != 429;
+}
+
+int client_refusal(const struct client *c)
+{
+	return c->refused;
 }
 
 static void attempt_failed(struct client *c, const char *why)
@@ -140,11 +148,27 @@ static void attempt_failed(struct client *c, const char *why)
 			 "no connection within %g s (--connect-timeout)", c->set->connect_timeout);
 	else
 		snprintf(c->last_failure, sizeof(c->last_failure), "%s", why);
-	if (c->state == CLIENT_UPGRADING && permanent_refusal(c) && !c->refusal_logged) {
-		c->refusal_logged = true;
-		wsconn_log(&c->conn, LOG_WARN, "%s", c->last_failure);
-	}
 	c->failures++;
+	stat_add(&c->set->ws->stats->failed_attempts, 1);
+	if (c->state == CLIENT_UPGRADING && permanent_refusal(c->handshake.answer.status)) {
+		c->refused = c->handshake.answer.status;
+		wsconn_log(&c->conn, LOG_ERROR, "%s; not trying again: a refusal does not "
+			   "change by itself", c->last_failure);
+		c->wsi = NULL;
+		lws_sul_cancel(&c->sul_attempt);
+		dial_free(&c->dial);
+		end(c, CLIENT_END_REFUSED);
+		return;
+	}
+	if (c->set->oneshot && !c->ever_opened && !c->closing_by_us) {
+		wsconn_log(&c->conn, LOG_ERROR, "cannot connect: %s (--oneshot: one attempt)",
+			   c->last_failure);
+		c->wsi = NULL;
+		lws_sul_cancel(&c->sul_attempt);
+		dial_free(&c->dial);
+		end(c, CLIENT_END_GAVE_UP);
+		return;
+	}
 	retry_later(c, c->last_failure);
 }
 
@@ -342,7 +366,6 @@ static void on_established(struct client *c)
 	lws_sul_cancel(&c->sul_attempt);
 	c->state = CLIENT_OPEN;
 	c->failures = 0;
-	c->refusal_logged = false;
 	c->opened_at = lws_now_usecs();
 	if (c->ever_opened)
 		stat_add(&c->set->ws->stats->reconnects, 1);

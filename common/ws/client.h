@@ -58,6 +58,7 @@ enum client_end {
 	CLIENT_END_BY_SERVER,	/* the server closed with 1000 */
 	CLIENT_END_GAVE_UP,	/* --retries failures in a row */
 	CLIENT_END_BROKEN,	/* --oneshot: the connection ended without 1000 */
+	CLIENT_END_REFUSED,	/* a refusal that will not change by itself (client_refusal()) */
 	CLIENT_END_BY_US,	/* we closed it */
 };
 
@@ -93,7 +94,7 @@ struct client {
 	char last_failure[400];		/* why the last attempt failed */
 	char session[DELIVERY_SESSION_LEN + 1];
 	uint64_t server_instance;	/* the server process our count of its messages is from */
-	bool refusal_logged;		/* a permanent refusal was said once */
+	int refused;			/* the status of a refusal for good; 0: none */
 	lws_usec_t opened_at;
 	lws_sorted_usec_list_t sul_retry, sul_attempt;
 };
@@ -114,5 +115,7 @@ void client_drain(struct client *c, unsigned code);
 void client_close(struct client *c, unsigned code);
 /* Connecting, open, or waiting to retry. */
 bool client_active(const struct client *c);
+/* The HTTP status of the refusal that ended it (CLIENT_END_REFUSED). */
+int client_refusal(const struct client *c);
 
 #endif

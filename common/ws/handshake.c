@@ -166,8 +166,11 @@ static void printable(char *out, size_t size, const char *p, size_t n)
 	out[o] = '\0';
 }
 
-static const char *hint_for_status(int status, bool from_rxws)
+static const char *hint_for_status(int status, bool from_rxws, bool sent_credentials)
 {
+	if (status == 401 && sent_credentials)
+		return " (the server refused these credentials: check the token of --auth-token-file, "
+		       "or user:password@ in the URL)";
 	if (status == 401)
 		return " (the server wants credentials: see --auth-token-file, or user:password@ in the URL)";
 	if (status >= 300 && status < 400)
@@ -249,7 +252,8 @@ enum handshake_state handshake_response(struct client_handshake *h,
 		return fail(why, why_size, "the server answered HTTP %d%s%s%s, not 101%s",
 			    a->status, *reason ? " " : "", reason, text,
 			    hint_for_status(a->status, server && server_len >= 4 &&
-						       !strncasecmp(server, "rxws", 4)));
+						       !strncasecmp(server, "rxws", 4),
+					    o->authorization != NULL));
 	}
 	char expected[29];
 	size_t len;

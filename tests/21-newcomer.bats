@@ -1,0 +1,48 @@
+#!/usr/bin/env bats
+# What a newcomer meets in the first hour: a refusal is not an outage, a
+# clean leave is not a failure, a server says that it started and why it
+# ends, skipped records show in the exit status, -c waits for its N, and
+# messages say what to do. Exit codes mean one thing each (the man pages'
+# EXIT STATUS).
+
+load helpers
+
+@test "a wrong token: exit 77 at once, one attempt, and the hint says the token was refused" {
+	echo secret > token
+	echo wrong > badtoken
+	start_serve /dev/null serve.out serve.err -k --auth-token-file token /ticks
+	local t0
+	t0=$(now_ms)
+	run -77 --separate-stderr timeout 20 rxws-connect --auth-token-file badtoken \
+		"ws://127.0.0.1:$PORT/ticks" <<< tick
+	(( $(elapsed_ms "$t0") < 5000 ))
+	assert_regex "$stderr" 'HTTP 401 .*the server refused these credentials.*not trying again'
+	refute_regex "$stderr" 'wants credentials'
+	assert_equal "$(count_of serve.err 'refused /ticks')" 1
+	# Without a token the hint says how to give one.
+	run -77 --separate-stderr timeout 20 rxws-connect "ws://127.0.0.1:$PORT/ticks" <<< tick
+	assert_regex "$stderr" 'the server wants credentials: see --auth-token-file'
+}
+
+@test "an outage keeps its retries and its 75; a refused path of rxws-group ends that path, the others deliver, exit 69" {
+	port=$(free_port)
+	run -75 --separate-stderr timeout 20 rxws-connect --drain-timeout 1 --retry-delay 0.05 \
+		"ws://127.0.0.1:$port/x" <<< tick
+	assert_regex "$stderr" 'retrying|not delivered within --drain-timeout'
+	start_serve /dev/null serve.out serve.err -k --allow-path '/ok*'
+	run -69 --separate-stderr timeout 20 rxws-group --retry-delay 0.05 "ws://127.0.0.1:$PORT" /ok /no \
+		< <(printf '/ok\tone\n/no\ttwo\n/ok\tthree\n')
+	assert_regex "$stderr" 'HTTP 404.*not trying again'
+	assert_regex "$stderr" 'a path was refused for good'
+	wait_for 10 has_lines serve.out 2
+	assert_equal "$(cat serve.out)" "$(printf '/ok\tone\n/ok\tthree')"
+}
+
+@test "--oneshot makes one attempt: the server down is exit 69 at once, with the reason" {
+	port=$(free_port)
+	local t0
+	t0=$(now_ms)
+	run -69 --separate-stderr timeout 20 rxws-connect --oneshot "ws://127.0.0.1:$port/" <<< tick
+	(( $(elapsed_ms "$t0") < 3000 ))
+	assert_regex "$stderr" 'cannot connect: .*refused.*\(--oneshot: one attempt\)'
+}
