@@ -46,3 +46,40 @@ load helpers
 	(( $(elapsed_ms "$t0") < 3000 ))
 	assert_regex "$stderr" 'cannot connect: .*refused.*\(--oneshot: one attempt\)'
 }
+
+@test "a client that leaves by its own clean close is no delivery failure: what it did not take is discarded, exit 0" {
+	need_node_modules ws
+	open_fifo in
+	start_serve in serve.out serve.err -v -k /n
+	node "$PEERS/ws_node.js" client "ws://127.0.0.1:$PORT/n" --recv 1 > node.out &
+	local node=$!
+	PIDS+=($node)
+	wait_for 10 contains serve.err ' connected on /n'
+	seq 1 1000 > in
+	wait_gone 10 "$node"
+	assert contains node.out 'text "1"'
+	wait_for 10 contains serve.err 'disconnected from /n'
+	kill -TERM "$SERVE_PID"
+	wait_gone 10 "$SERVE_PID"
+	wait_status "$SERVE_PID"
+	assert_equal "$STATUS" 0
+	refute contains serve.err 'unconfirmed: the peer may not'
+	assert contains serve.err 'left (1000)'
+	run grep 'stdin 1000 records' serve.err
+	assert_output --regexp ' 0 unconfirmed, 0 lost, 0 pending'
+	# A connection that breaks is still a failure: a python client killed.
+	start_serve in serve2.out serve2.err -v -k /n
+	"$PY" "$PEERS/ws_sink.py" client "ws://127.0.0.1:$PORT/n" got > py.out &
+	local py=$!
+	PIDS+=($py)
+	wait_for 10 contains serve2.err ' connected on /n'
+	kill -STOP "$py"
+	seq 1 100000 > in
+	wait_for 30 eval "kill -USR1 $SERVE_PID; sleep 0.05; grep -qE 'sent [0-9]{3,} messages' serve2.err"
+	kill -KILL "$py"
+	wait_for 10 contains serve2.err 'disconnected from /n'
+	kill -TERM "$SERVE_PID"
+	wait_gone 10 "$SERVE_PID"
+	wait_status "$SERVE_PID"
+	assert_equal "$STATUS" 75
+}

@@ -42,7 +42,10 @@ static void end_session(struct session *ss, const char *why)
 	struct wsconn *c = &ss->member.conn;
 	size_t left = wsconn_queued(c);
 
-	if (left)
+	if (left && wsconn_peer_left(c))
+		wsconn_log(c, LOG_INFO, "%s: %zu record%s it had not taken: discarded", c->peer,
+			   left, left == 1 ? "" : "s");
+	else if (left)
 		wsconn_log(c, LOG_WARN, "%s: %zu record%s not delivered: %s", c->peer, left,
 			   left == 1 ? "" : "s", why);
 	wsconn_log(c, LOG_INFO, "%s disconnected from %s", c->peer, ss->member.path->path);

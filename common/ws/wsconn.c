@@ -94,10 +94,20 @@ static void free_deflate(struct wsconn *c)
 	}
 }
 
+bool wsconn_peer_left(const struct wsconn *c)
+{
+	unsigned code = c->peer_close_code;
+
+	return !c->client && c->end != WS_END_BROKEN &&
+	       (code == WS_CLOSE_NORMAL || code == WS_CLOSE_GOING_AWAY || code == WS_CLOSE_NO_STATUS);
+}
+
 void wsconn_free(struct wsconn *c)
 {
 	if (c->overflowed)
 		wsconn_abandon(c, FATE_DROPPED, FATE_DROPPED);
+	else if (wsconn_peer_left(c))
+		wsconn_abandon(c, FATE_DISCARDED, FATE_DISCARDED);
 	else
 		wsconn_abandon(c, FATE_UNCONFIRMED, FATE_LOST);
 	ring_free(&c->queue);
@@ -303,6 +313,10 @@ size_t wsconn_detach(struct wsconn *c)
 		wsconn_log(c, LOG_WARN, "%s: %zu record%s sent and not confirmed: dropped "
 			   "(--overflow close)", c->peer, c->inflight, c->inflight == 1 ? "" : "s");
 		settle_sent(c, FATE_DROPPED);
+	} else if (wsconn_peer_left(c) && c->inflight) {
+		wsconn_log(c, LOG_INFO, "%s left (%u) before confirming %zu record%s: discarded",
+			   c->peer, c->peer_close_code, c->inflight, c->inflight == 1 ? "" : "s");
+		settle_sent(c, FATE_DISCARDED);
 	} else if (!c->acks && c->inflight) {
 		unconfirmed = c->inflight;
 		wsconn_log(c, LOG_WARN,

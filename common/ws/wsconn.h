@@ -232,6 +232,12 @@ bool wsconn_draining(const struct wsconn *c);
 void wsconn_undrain(struct wsconn *c);
 /* Closed both ways: the socket goes now. */
 bool wsconn_closed(const struct wsconn *c);
+/*
+ * A client (we are the server) left by its own clean close (1000, 1001,
+ * or none): it chose not to take what was still on its way, which is
+ * discarded, as for a client that was never there; not a failure.
+ */
+bool wsconn_peer_left(const struct wsconn *c);
 /* Keepalive: ping a quiet peer, drop one that stopped answering. */
 void wsconn_tick(struct wsconn *c, lws_usec_t now);
 void wsconn_rx_flow(struct wsconn *c, bool enable);
