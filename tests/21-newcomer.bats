@@ -83,3 +83,42 @@ load helpers
 	wait_status "$SERVE_PID"
 	assert_equal "$STATUS" 75
 }
+
+@test "rxws-serve says at the default level that it started, where, and what it does with stdin; -q is quiet" {
+	run --separate-stderr timeout 5 rxws-serve -p 0 /chat < /dev/null
+	assert_success
+	assert_regex "$stderr" 'notice: listening on port [0-9]+ of 127\.0\.0\.1 \(ws://127\.0\.0\.1:[0-9]+/chat\): stdin goes to its clients, what they send to stdout'
+	run --separate-stderr timeout 5 rxws-serve -p 0 -r < /dev/null &
+	run --separate-stderr timeout 5 rxws-serve --unix "$T/s" -p 0 < /dev/null
+	assert_regex "$stderr" "notice: listening on $T/s \\(/ and any other path\\): stdin records go to the clients of their tag's path, what clients send to stdout, tagged"
+	run --separate-stderr timeout 5 rxws-serve -q -p 0 /chat < /dev/null
+	assert_success
+	assert_equal "$stderr" ""
+}
+
+@test "rxws-serve on an empty stdin says why it ends at once" {
+	run --separate-stderr timeout 5 rxws-serve -p 0 /x < /dev/null
+	assert_success
+	assert_regex "$stderr" 'standard input was empty: closing \(-k keeps the server open; -r reads no standard input\)'
+	# A stdin with records ends as before, quietly.
+	run --separate-stderr timeout 5 rxws-serve -p 0 /x <<< record
+	refute_regex "$stderr" 'was empty'
+}
+
+@test "-c N does not end at the end of stdin: rxws-connect sends, then waits for its N answers; -W bounds the wait" {
+	# The server answers each record with two, a moment after it came.
+	mkfifo loop
+	rxws-serve -p 0 -k / < loop 2> serve.err | while read -r line; do
+		printf '%s-a\n%s-b\n' "$line" "$line"
+	done > loop &
+	PIDS+=($!)
+	wait_for 10 contains serve.err 'listening on port'
+	PORT=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' serve.err | head -n 1)
+	run --separate-stderr timeout 10 rxws-connect -c 4 "ws://127.0.0.1:$PORT/" < <(printf 'x\ny\n')
+	assert_success
+	assert_output "$(printf 'x-a\nx-b\ny-a\ny-b')"
+	# Fewer answers than asked for: -W ends the wait with 75.
+	run --separate-stderr timeout 10 rxws-connect -c 5 -W 1 "ws://127.0.0.1:$PORT/" < <(printf 'z\n')
+	assert_equal "$status" 75
+	assert_output "$(printf 'z-a\nz-b')"
+}

@@ -422,13 +422,26 @@ static void start_draining(struct app *a, int close_code)
 
 static void on_input_ended(struct app *a, int status)
 {
-	if (status == 0 && a->cfg->keep_open) {
+	const struct config *cfg = a->cfg;
+
+	if (status == 0 && cfg->keep_open) {
 		log_info("end of input: staying open (--keep-open)");
+		return;
+	}
+	/* Send, then wait for N answers: the most common pipeline of all. */
+	if (status == 0 && cfg->count && a->records_written < cfg->count) {
+		log_info("end of input: staying open until %llu records are written (--count)",
+			 (unsigned long long)cfg->count);
 		return;
 	}
 	if (status && a->exit_code < 0)
 		a->exit_code = status;
-	log_info("end of input: sending what is queued, then closing");
+	if (status == 0 && !stat_get(&a->stats.bytes_in))
+		log_notice("standard input was empty: closing (-k keeps %s open; "
+			   "-r reads no standard input)",
+			   cfg->tool == TOOL_SERVE ? "the server" : "the connection");
+	else
+		log_info("end of input: sending what is queued, then closing");
 	start_draining(a, status ? LWS_CLOSE_STATUS_UNEXPECTED_CONDITION
 				 : LWS_CLOSE_STATUS_NORMAL);
 }

@@ -523,7 +523,7 @@ static const struct opt opts[] = {
 	{ "send-only", 's', FOR_ALL, OPT_BOOL(send_only), ONE_OF(ONE_DIRECTION), CHOICE('s'),
 	  HELP(NULL, "discard what peers send") },
 	{ "count", 'c', FOR_ALL, OPT_COUNT(count, 1, UINT64_MAX, "a count from 1"),
-	  HELP("N", "exit 0 after writing N records to stdout") },
+	  HELP("N", "wait for N records written to stdout (past the end of stdin), then exit 0") },
 	{ "timeout", 'W', FOR_ALL, OPT_SECS(timeout, ABOVE_0, "seconds above 0"),
 	  HELP("SECS", "exit 75 if still running after SECS") },
 	{ "no-ack", 0, FOR_ALL, OPT_BOOL(no_ack),

@@ -567,6 +567,40 @@ static const struct server_broker_ops broker_ops = {
 	.rx_flow = server_rx_flow,
 };
 
+/*
+ * The one line a newcomer needs to see it runs (quiet with -q): where it
+ * listens, for which paths, and what it does with stdin and stdout.
+ */
+static void say_started(const struct config *cfg, int port)
+{
+	char where[300], url[300], does[200];
+	const char *path = cfg->path ? cfg->path : "/";
+
+	if (cfg->collect) {
+		log_notice("collecting what the clients of every member send, through the broker "
+			   "(--collect): listening nowhere");
+		return;
+	}
+	if (cfg->unix_socket) {
+		snprintf(where, sizeof(where), "listening on %s", cfg->unix_socket);
+		snprintf(url, sizeof(url), "%s%s", path, cfg->path ? "" : " and any other path");
+	} else {
+		bool v6 = strchr(cfg->host, ':') != NULL;
+		snprintf(where, sizeof(where), "listening on port %d of %s", port, cfg->host);
+		snprintf(url, sizeof(url), "%s://%s%s%s:%d%s%s", cfg->cert ? "wss" : "ws",
+			 v6 ? "[" : "", cfg->host, v6 ? "]" : "", port, path,
+			 cfg->path ? "" : " and any other path");
+	}
+	const char *in = cfg->recv_only ? "stdin is not read"
+		       : cfg->broker ? "stdin goes through the broker to every member's clients"
+		       : cfg->path ? "stdin goes to its clients" : "stdin records go to the clients of their tag's path";
+	const char *out = cfg->send_only ? "what clients send is discarded"
+			: cfg->path ? "what they send to stdout" : "what clients send to stdout, tagged";
+	snprintf(does, sizeof(does), "%s%s, %s", in,
+		 cfg->wait_clients && !cfg->recv_only ? " once --wait-clients are on" : "", out);
+	log_notice("%s (%s): %s", where, url, does);
+}
+
 /* The context and the listener: 0, or -1 with *exit_code (the reason logged). */
 static int start(void *tool, struct app *app, int *exit_code)
 {
@@ -645,14 +679,7 @@ static int start(void *tool, struct app *app, int *exit_code)
 	log_set_source(s->source);
 	if (server_broker_start(&s->broker, app, &broker_ops, s))
 		return -1;
-	if (cfg->collect)
-		log_info("collecting through the broker");
-	else if (cfg->unix_socket)
-		log_info("listening on %s", cfg->unix_socket);
-	else if (cfg->port == 0)
-		log_notice("listening on port %d", port);
-	else
-		log_info("listening");
+	say_started(cfg, port);
 	/* A service manager (systemd, Type=notify) may start what needs us now. */
 	notify_ready("listening as %s", s->source);
 	return 0;
