@@ -20,8 +20,9 @@ load helpers
 	printf '\xff\n' > bad
 	start_serve /dev/null serve.out serve.err -k /
 	run timeout 10 rxws-connect -q "ws://127.0.0.1:$PORT/" < bad
-	assert_success
-	assert_output ""
+	# Errors only: the one that says why the exit is not 0.
+	assert_failure 65
+	assert_output --regexp '^[^ ]*: error: 1 bad record of stdin skipped \(-q hid which\): exit 65$'
 	run timeout 10 rxws-connect "ws://127.0.0.1:$PORT/" < bad
 	assert_output --partial 'warning: stdin record 1'
 }

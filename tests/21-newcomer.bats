@@ -105,6 +105,16 @@ load helpers
 	refute_regex "$stderr" 'was empty'
 }
 
+@test "skipped records are not a clean run: exit 65, and a forgotten tag says what to do" {
+	run --separate-stderr timeout 5 rxws-serve -p 0 <<< hello
+	assert_equal "$status" 65
+	assert_regex "$stderr" 'stdin record 1: no tag: expected TAG<TAB>PAYLOAD; skipped \(multi-path mode: give a PATH, or tag each record\)'
+	assert_regex "$stderr" 'error: 1 bad record of stdin skipped \(said above\): exit 65'
+	# Good records alone: 0.
+	run --separate-stderr timeout 5 rxws-serve -p 0 <<< $'/a\thello'
+	assert_success
+}
+
 @test "-c N does not end at the end of stdin: rxws-connect sends, then waits for its N answers; -W bounds the wait" {
 	# The server answers each record with two, a moment after it came.
 	mkfifo loop
@@ -121,4 +131,13 @@ load helpers
 	run --separate-stderr timeout 10 rxws-connect -c 5 -W 1 "ws://127.0.0.1:$PORT/" < <(printf 'z\n')
 	assert_equal "$status" 75
 	assert_output "$(printf 'z-a\nz-b')"
+}
+
+@test "-q shows errors only, not the counters line, when a run fails" {
+	port=$(free_port)
+	run --separate-stderr timeout 10 rxws-connect -q --drain-timeout 0.5 --retry-delay 0.05 \
+		"ws://127.0.0.1:$port/" <<< tick
+	assert_equal "$status" 75
+	refute_regex "$stderr" 'info: |stdin 1 record'
+	assert_regex "$stderr" 'error: '
 }

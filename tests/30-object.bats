@@ -154,7 +154,7 @@ for env in [{"tag": "/p", "type": "string", "data": "s"},
 	start_py_server port --cbor
 	printf '%s\n' '{"ok":1}' '{"a":' '{"b":1} trailing' '' '[1,]' '"\ud800"' '{"ok":2}' > in
 	run timeout 10 rxws-connect --object "ws://127.0.0.1:$PY_PORT/o" < in
-	assert_success
+	assert_failure 65
 	assert_output --partial 'stdin record 2: unexpected end of JSON; skipped'
 	assert_output --partial 'stdin record 3: more after the JSON value; skipped'
 	assert_output --partial 'stdin record 4: empty: no JSON value; skipped'
@@ -202,7 +202,9 @@ lp(bytes([0x82, 0x01, 0x02]))             # a good one: [1, 2]
 	kib_below "$(vmhwm "$client")" 20000
 
 	printf '%s\n' "$(head -c 100000 /dev/zero | tr '\0' '[')" '{"ok":true}' > deep.json
-	rxws-connect --object "ws://127.0.0.1:$PY_PORT/j" < deep.json 2> d.err
+	local status=0
+	rxws-connect --object "ws://127.0.0.1:$PY_PORT/j" < deep.json 2> d.err || status=$?
+	assert_equal "$status" 65
 	assert contains d.err 'stdin record 1: nested deeper than 1000 levels'
 	wait_for 10 contains py_server.out "/j cbor {'ok': True}"
 }
@@ -299,11 +301,11 @@ for n in (1000, 1001):
     sys.stdout.buffer.write(cbor2.dumps({"type": "object", "data": b"o" * (n - 3)}))
 ' > in.cbor
 	run timeout 10 rxws-connect --format json --max-size 1000 "ws://127.0.0.1:$PORT/" < in.json
-	assert_success
+	assert_failure 65
 	assert_output --partial 'stdin record 2: 1001 bytes is over --max-size (1000); skipped'
 	refute_output --partial 'stdin record 1'
 	run timeout 10 rxws-connect --format cbor --max-size 1000 "ws://127.0.0.1:$PORT/" < in.cbor
-	assert_success
+	assert_failure 65
 	assert_output --partial 'stdin record 2: 1001 bytes is over --max-size (1000); skipped'
 	assert_output --partial 'stdin record 4: 1001 bytes is over --max-size (1000); skipped'
 	refute_output --partial 'stdin record 1'

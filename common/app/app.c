@@ -645,14 +645,25 @@ static int final_account(struct app *a, int rc)
 	uint64_t lost = ledger_get(l, FATE_LOST) + ledger_pending(l);
 	uint64_t unconfirmed = ledger_get(l, FATE_UNCONFIRMED);
 
+	uint64_t bad = stat_get(&a->stats.bad_in);
+
 	if (rc == EXIT_OK && (lost || unconfirmed)) {
 		log_error("%llu record%s not confirmed delivered: %llu unconfirmed, %llu lost",
 			  (unsigned long long)(lost + unconfirmed), lost + unconfirmed == 1 ? "" : "s",
 			  (unsigned long long)unconfirmed, (unsigned long long)lost);
 		rc = EXIT_TEMPFAIL;
 	}
+	/* A run that skipped records is not a clean run. */
+	if (rc == EXIT_OK && bad) {
+		log_error("%llu bad record%s of stdin skipped (%s): exit 65",
+			  (unsigned long long)bad, bad == 1 ? "" : "s",
+			  a->cfg->verbosity >= 0 ? "said above" : "-q hid which");
+		rc = EXIT_DATAERR;
+	}
+	/* -q is errors only: the counters are info, shown when asked (-v) or on a failure. */
 	stats_report_final(&a->stats, a->cfg->tool == TOOL_SERVE,
-			   a->cfg->verbosity >= 1 || rc == EXIT_TEMPFAIL);
+			   a->cfg->verbosity >= 1 ||
+			   (a->cfg->verbosity >= 0 && (rc == EXIT_TEMPFAIL || rc == EXIT_DATAERR)));
 	return rc;
 }
 

@@ -502,7 +502,7 @@ static const struct opt opts[] = {
 	{ "max-size", 0, FOR_ALL, OPT_COUNT(rec.max_size, 1, UINT32_MAX, "1 to 4294967295 bytes"),
 	  HELP("BYTES", "largest message from a peer or stdin (16M)") },
 	{ "strict", 0, FOR_ALL, OPT_BOOL(strict),
-	  HELP(NULL, "exit 65 on the first bad record instead of skipping it") },
+	  HELP(NULL, "exit 65 on the first bad record, not at the end (skipped)") },
 
 	OPT_GROUP("Flow"),
 	{ "queue", 0, FOR_ALL, OPT_COUNT(queue_len, 1, 1u << 24, "a count from 1"),

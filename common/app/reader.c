@@ -33,6 +33,12 @@ static int on_bad(void *ctx, uint64_t recno, const char *reason,
 		  const char *then)
 {
 	struct reader *r = ctx;
+
+	/* What a newcomer who forgot the tags (or the PATH) should do. */
+	if (!then && r->cfg->rec.tagged && !strncmp(reason, "no tag", 6))
+		then = r->cfg->tool == TOOL_SERVE
+			? "skipped (multi-path mode: give a PATH, or tag each record)"
+			: "skipped (tag each record with its path)";
 	return reader_bad_record(r->stats, r->cfg->strict, recno, reason, then);
 }
 
