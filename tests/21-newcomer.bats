@@ -141,3 +141,26 @@ load helpers
 	refute_regex "$stderr" 'info: |stdin 1 record'
 	assert_regex "$stderr" 'error: '
 }
+
+@test "messages say what to do: a busy port, a port below 1024, a bad group PATH, a path --allow-path refuses, plurals, attempts" {
+	start_serve /dev/null serve.out serve.err -k /
+	run --separate-stderr timeout 5 rxws-serve -p "$PORT" /
+	assert_equal "$status" 69
+	assert_regex "$stderr" 'Address already in use \(another program listens there: choose another --port, or -p 0 for a free one\)'
+	if command -v setpriv > /dev/null && id nobody > /dev/null 2>&1; then
+		run --separate-stderr timeout 5 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+			"$(command -v rxws-serve)" -p 81 /
+		assert_equal "$status" 69
+		assert_regex "$stderr" 'Permission denied \(a port below 1024 needs root or CAP_NET_BIND_SERVICE: use a port above 1023\)'
+	fi
+	run --separate-stderr rxws-group ws://127.0.0.1:1 a b
+	assert_equal "$status" 64
+	assert_regex "$stderr" "bad PATH 'a': "
+	run --separate-stderr timeout 10 rxws-serve -p 0 --allow-path '/ok' <<< $'/no\tone'
+	assert_regex "$stderr" 'record for /no discarded: not allowed by --allow-path'
+	run --separate-stderr timeout 10 rxws-serve -v -p 0 /x <<< one
+	assert_regex "$stderr" 'stdin 1 record \('
+	port=$(free_port)
+	run --separate-stderr timeout 10 rxws-connect -v --retries 3 --retry-delay 0.01 "ws://127.0.0.1:$port/" <<< tick
+	assert_regex "$stderr" '0 reconnects, 4 attempts failed'
+}

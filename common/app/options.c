@@ -507,9 +507,11 @@ static const struct opt opts[] = {
 	OPT_GROUP("Flow"),
 	{ "queue", 0, FOR_ALL, OPT_COUNT(queue_len, 1, 1u << 24, "a count from 1"),
 	  HELP("N", "messages a connection may have waiting (1024)") },
-	{ "overflow", 0, FOR_ALL,
+	{ "overflow", 0, FOR_CLIENTS,
 	  OPT_NAME(overflow, overflow_names, "block, drop-oldest, drop-newest or close"),
-	  HELP("POLICY", "full queue: block, drop-oldest, drop-newest, close") },
+	  HELP("POLICY", "full queue: block (default), drop-oldest, drop-newest, close") },
+	{ "overflow", 0, FOR_SERVE, OPT_WORDING,
+	  HELP("POLICY", "slow client: close (default), drop-oldest, drop-newest, block") },
 	{ "drain-timeout", 0, FOR_ALL, OPT_SECS(drain_timeout, 0, "seconds"),
 	  HELP("SECS", "at end of input, exit 75 if not delivered within SECS (10)") },
 	{ "ping-interval", 0, FOR_ALL, OPT_SECS(ping_interval, 0, "seconds"),
@@ -843,7 +845,7 @@ static int check_and_default(struct parse *p)
 	for (size_t i = 0; i < c->n_paths; i++) {
 		const char *problem = framing_tag_problem(c->paths[i], strlen(c->paths[i]));
 		if (problem)
-			return usage_error(p, "bad PATH: %s", problem);
+			return usage_error(p, "bad PATH '%s': %s", c->paths[i], problem);
 	}
 	if (!c->cert != !c->key)
 		return usage_error(p, "--cert and --key go together");

@@ -9,6 +9,7 @@
 
 #include "app/options.h"
 #include "base/log.h"
+#include "tools/admission.h"
 
 /*
  * A client whose queue is full is given this long to catch up before it
@@ -116,6 +117,7 @@ static void note_discard(struct broadcast *b, const char *path, size_t len)
 		memcpy(d->path[i], path, len);
 		d->path_len[i] = len;
 		d->count[i] = 0;
+		d->refused[i] = !admission_path_served(b->cfg, path, len);
 		d->n++;
 	}
 	d->count[i]++;
@@ -129,9 +131,11 @@ void broadcast_report_discards(struct broadcast *b, lws_usec_t now, bool now_or_
 		return;
 	d->last = now;
 	for (size_t i = 0; i < d->n; i++)
-		log_warn("%llu record%s for %.*s discarded: no client on the path",
+		log_warn("%llu record%s for %.*s discarded: %s",
 			 (unsigned long long)d->count[i], d->count[i] == 1 ? "" : "s",
-			 (int)d->path_len[i], d->path[i]);
+			 (int)d->path_len[i], d->path[i],
+			 d->refused[i] ? "not allowed by --allow-path, so no client can be on it"
+				       : "no client on the path");
 	if (d->others)
 		log_warn("%llu record%s for other paths discarded: no client on them",
 			 (unsigned long long)d->others, d->others == 1 ? "" : "s");

@@ -38,6 +38,7 @@ struct discards {
 	char path[DISCARD_PATHS_MAX][256];
 	size_t path_len[DISCARD_PATHS_MAX];
 	uint64_t count[DISCARD_PATHS_MAX];
+	bool refused[DISCARD_PATHS_MAX];	/* no client may be on it (--allow-path) */
 	size_t n;
 	uint64_t others;
 	lws_usec_t last;

@@ -109,9 +109,16 @@ static const char *bind_problem(int family, const char *addr, int port)
 		return strerror(errno);
 	int one = 1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	const char *problem = bind(fd, (struct sockaddr *)&ss, sl) ? strerror(errno) : NULL;
+	int err = bind(fd, (struct sockaddr *)&ss, sl) ? errno : 0;
 	close(fd);
-	return problem ? problem : "unknown error";
+	/* What to do about the two a newcomer meets. */
+	if (err == EADDRINUSE)
+		return "Address already in use (another program listens there: "
+		       "choose another --port, or -p 0 for a free one)";
+	if (err == EACCES && port < 1024)
+		return "Permission denied (a port below 1024 needs root or "
+		       "CAP_NET_BIND_SERVICE: use a port above 1023)";
+	return err ? strerror(err) : "unknown error";
 }
 
 /* The same for a unix socket; a socket that we do make is removed. */
