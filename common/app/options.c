@@ -393,6 +393,7 @@ static void set_defaults(struct config *c, enum tool tool, const char *progname)
 	c->resume_timeout = 30;
 	c->broker_prefix = "rxws";
 	c->broker_maxlen = 1000000;
+	c->history_bytes = 64u << 20;
 }
 
 static int choose(struct parse *p, enum one_of setting, int value)
@@ -568,6 +569,14 @@ static const struct opt opts[] = {
 	{ "protocol", 0, FOR_SERVE,
 	  OPT_LIST(protocols, n_protocols), CHECKED(is_token, "a token (RFC 6455 1.9)"),
 	  HELP("NAME", "accept this subprotocol (repeatable; an offer of none gets 400)") },
+
+	OPT_GROUP("History (what a client that comes late, or back, may ask for)"),
+	{ "history", 0, FOR_SERVE, OPT_COUNT(history, 0, 1u << 24, "a count"),
+	  HELP("N", "keep the last N messages of each path for replay (0: none)") },
+	{ "history-bytes", 0, FOR_SERVE, OPT_COUNT(history_bytes, 1, SIZE_MAX / 2, "a size in bytes"),
+	  HELP("BYTES", "the history's bound over all paths (64M)") },
+	{ "history-age", 0, FOR_SERVE, OPT_SECS(history_age, 0, "seconds"),
+	  HELP("SECS", "let go of messages older than SECS (0: no bound)") },
 
 	OPT_GROUP("Broker (many rxws-serve as one, through Redis)"),
 	{ "broker", 0, FOR_SERVE, OPT_STRING(broker),

@@ -76,6 +76,9 @@ struct config {
 	size_t n_origins;
 	const char *static_dir;
 	bool metrics;			/* GET /metrics and /healthz */
+	size_t history;			/* messages kept per path; 0: none */
+	size_t history_bytes;		/* over all paths */
+	double history_age;		/* seconds; 0: no bound */
 
 	/* broker (rxws-serve --broker) */
 	const char *broker;		/* the URL as given, or NULL */

@@ -40,10 +40,18 @@ struct ledger {
 
 struct msg {
 	unsigned refs;
+	/*
+	 * Of refs, those that keep the message for later (a history): the
+	 * record's fate is counted once only these are left, since a record
+	 * kept for replay was delivered (or not) already.
+	 */
+	unsigned kept;
 	unsigned char fate;		/* enum msg_fate */
+	bool notice;			/* ours, not a record: sent as is (no position) */
 	struct ledger *ledger;		/* a stdin record's; NULL: not counted */
 	enum frame_kind kind;
 	uint64_t recno;		/* stdin record number, for messages */
+	uint64_t pos;		/* its offset on its path (rxws(7), HISTORY); 0: none */
 	size_t len;
 	size_t tag_len;
 	char *tag;		/* NUL-terminated path, or NULL */
@@ -58,6 +66,9 @@ void msg_unref(struct msg *m);
 void msg_settle(struct msg *m, enum msg_fate fate);
 /* Settles it with fate and lets go of the reference: a destination is done with it. */
 void msg_done(struct msg *m, enum msg_fate fate);
+/* A reference that keeps it for later (msg.kept), and its release. */
+struct msg *msg_keep(struct msg *m);
+void msg_unkeep(struct msg *m);
 /* Counts a new stdin record in ledger. */
 void msg_count(struct msg *m, struct ledger *ledger);
 uint64_t ledger_get(struct ledger *l, enum msg_fate fate);

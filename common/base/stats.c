@@ -54,8 +54,14 @@ static void report(struct stats *s, bool is_server, bool final)
 			 "%" PRIu64 " resets",
 			 n[21], n[22], n[23], n[24], n[25], n[26], n[27], n[28]);
 
-	char peers[96];
-	if (is_server)
+	char peers[256];
+	uint64_t kept = stat_get(&s->history_messages), replays = stat_get(&s->replays);
+	if (is_server && (kept || replays))
+		snprintf(peers, sizeof(peers), "clients %" PRIu64 " now, %" PRIu64 " in all; "
+			 "history %" PRIu64 " messages (%" PRIu64 " bytes), %" PRIu64 " replays, %"
+			 PRIu64 " gaps", n[18], n[19], kept, stat_get(&s->history_bytes), replays,
+			 stat_get(&s->gaps_reported));
+	else if (is_server)
 		snprintf(peers, sizeof(peers), "clients %" PRIu64 " now, %" PRIu64 " in all",
 			 n[18], n[19]);
 	else if (n[20])

@@ -37,6 +37,10 @@ struct stats {
 	atomic_uint_least64_t reconnects;
 	atomic_uint_least64_t failed_attempts;		/* clients: attempts to connect that failed */
 	atomic_uint_least64_t clients_now, clients_total;
+	/* rxws-serve's history (rxws(7), HISTORY AND RECOVERY). */
+	atomic_uint_least64_t history_messages, history_bytes;	/* kept now */
+	atomic_uint_least64_t replays;			/* clients that asked for since or last */
+	atomic_uint_least64_t gaps_reported;		/* gaps told to clients */
 	/* rxws-serve, shown by --metrics only (metrics.h counts them). */
 	atomic_uint_least64_t connects;			/* WebSocket handshakes accepted */
 	atomic_uint_least64_t resumes;			/* of them, sessions resumed */
@@ -57,6 +61,11 @@ struct stats {
 static inline void stat_add(atomic_uint_least64_t *c, uint64_t n)
 {
 	atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+}
+
+static inline void stat_set(atomic_uint_least64_t *c, uint64_t v)
+{
+	atomic_store_explicit(c, v, memory_order_relaxed);
 }
 
 static inline uint64_t stat_get(atomic_uint_least64_t *c)

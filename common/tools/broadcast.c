@@ -18,24 +18,44 @@
  */
 #define SLOW_GRACE_US (1 * LWS_US_PER_SEC)
 
+static void free_path(void *value, void *arg)
+{
+	struct path_clients *p = value;
+	(void)arg;
+	history_path_free(&p->hist);
+	free(p->path);
+	free(p);
+}
+
+/* A path goes once it has neither clients nor messages kept. */
+static void path_maybe_gone(struct broadcast *b, struct path_clients *p)
+{
+	if (p->members.count || !history_unused(&p->hist))
+		return;
+	pathmap_del(&b->paths, p->path, p->len);
+	free_path(p, NULL);
+}
+
+static void history_unused_path(void *owner, struct path_history *ph)
+{
+	struct path_clients *p = lws_container_of(ph, struct path_clients, hist);
+	path_maybe_gone(owner, p);
+}
+
 void broadcast_init(struct broadcast *b, const struct config *cfg, struct stats *stats)
 {
 	memset(b, 0, sizeof(*b));
 	b->cfg = cfg;
 	b->stats = stats;
 	pathmap_init(&b->paths);
-}
-
-static void free_path(void *value, void *arg)
-{
-	struct path_clients *p = value;
-	(void)arg;
-	free(p->path);
-	free(p);
+	history_init(&b->history, cfg->history, cfg->history_bytes, cfg->history_age);
+	b->history.unused = history_unused_path;
+	b->history.owner = b;
 }
 
 void broadcast_free(struct broadcast *b)
 {
+	history_free(&b->history);
 	pathmap_each(&b->paths, free_path, NULL);
 	pathmap_free(&b->paths);
 }
@@ -51,6 +71,11 @@ static struct path_clients *path_get(struct broadcast *b, const char *path, size
 	p->path = strndup(path, len);
 	p->len = len;
 	p->type = p->path ? record_config_type_for(&b->cfg->rec, p->path) : DATATYPE_STRING;
+	/* A new life of the path: a new epoch (or the stream's). */
+	if (b->shared_epoch)
+		memcpy(p->epoch, b->shared_epoch, POSITION_EPOCH_LEN + 1);
+	else if (position_new_epoch(p->epoch))
+		snprintf(p->epoch, sizeof(p->epoch), "%016llx", (unsigned long long)(uintptr_t)p);
 	if (!p->path || pathmap_put(&b->paths, path, len, p)) {
 		free(p->path);
 		free(p);
@@ -76,10 +101,7 @@ void broadcast_leave(struct broadcast *b, struct member *m)
 	lws_dll2_remove(&m->node);
 	b->n_members--;
 	m->path = NULL;
-	if (p->members.count)
-		return;
-	pathmap_del(&b->paths, p->path, p->len);
-	free_path(p, NULL);
+	path_maybe_gone(b, p);
 }
 
 /*
@@ -102,7 +124,7 @@ static void close_too_slow(struct broadcast *b, struct path_clients *p, struct w
  * Records for a path with no client are discarded (as rxplus did), and
  * said: at most a line per path per second, with the count.
  */
-static void note_discard(struct broadcast *b, const char *path, size_t len)
+static void note_discard(struct broadcast *b, const char *path, size_t len, bool kept)
 {
 	struct discards *d = &b->discards;
 	size_t i = 0;
@@ -117,10 +139,12 @@ static void note_discard(struct broadcast *b, const char *path, size_t len)
 		memcpy(d->path[i], path, len);
 		d->path_len[i] = len;
 		d->count[i] = 0;
+		d->kept[i] = false;
 		d->refused[i] = !admission_path_served(b->cfg, path, len);
 		d->n++;
 	}
 	d->count[i]++;
+	d->kept[i] |= kept;
 }
 
 void broadcast_report_discards(struct broadcast *b, lws_usec_t now, bool now_or_never)
@@ -135,7 +159,8 @@ void broadcast_report_discards(struct broadcast *b, lws_usec_t now, bool now_or_
 			 (unsigned long long)d->count[i], d->count[i] == 1 ? "" : "s",
 			 (int)d->path_len[i], d->path[i],
 			 d->refused[i] ? "not allowed by --allow-path, so no client can be on it"
-				       : "no client on the path");
+				       : d->kept[i] ? "no client on the path (kept in the history)"
+						    : "no client on the path");
 	if (d->others)
 		log_warn("%llu record%s for other paths discarded: no client on them",
 			 (unsigned long long)d->others, d->others == 1 ? "" : "s");
@@ -157,6 +182,33 @@ static void note_fullness(struct wsconn *c, lws_usec_t now, size_t *full, size_t
 		(*lagging)++;
 }
 
+/* A member that takes live messages now (one catching up takes them from the history). */
+static bool takes_live(const struct member *m)
+{
+	return (wsconn_open(&m->conn) || m->away) && !m->replay_next;
+}
+
+/*
+ * The message's position on p (the next offset, unless the broker gave it
+ * one), and a place in the history: it is taken, so this happens once.
+ */
+static void number_and_keep(struct broadcast *b, struct path_clients *p, struct msg *m)
+{
+	if (!m->pos)
+		m->pos = p->last + 1;
+	p->last = m->pos;
+	history_add(&b->history, &p->hist, m, (uint64_t)lws_now_usecs());
+	stat_set(&b->stats->history_messages, b->history.messages);
+	stat_set(&b->stats->history_bytes, b->history.bytes);
+}
+
+void broadcast_expire(struct broadcast *b, uint64_t now_us)
+{
+	history_expire(&b->history, now_us);
+	stat_set(&b->stats->history_messages, b->history.messages);
+	stat_set(&b->stats->history_bytes, b->history.bytes);
+}
+
 bool broadcast_record(struct broadcast *b, struct msg *m, const char *path, size_t len)
 {
 	struct path_clients *p = pathmap_get(&b->paths, path, len);
@@ -164,27 +216,33 @@ bool broadcast_record(struct broadcast *b, struct msg *m, const char *path, size
 	size_t open = 0, full = 0, lagging = 0;
 	lws_usec_t now = lws_now_usecs();
 
+	/* With a history, a path with no client yet keeps its messages for one. */
+	if (!p && history_on(&b->history) && !m->notice)
+		p = path_get(b, path, len);
 	if (p) {
 		lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&p->members)) {
 			struct member *m = lws_container_of(d, struct member, node);
-			if (wsconn_open(&m->conn) || m->away) {
+			if (takes_live(m)) {
 				open++;
 				note_fullness(&m->conn, now, &full, &lagging);
 			}
 		} lws_end_foreach_dll(d);
 	}
 	if (!open) {
-		note_discard(b, path, len);
+		note_discard(b, path, len, p && history_on(&b->history));
+		if (p)
+			number_and_keep(b, p, m);
 		msg_done(m, FATE_DISCARDED);
 		return true;
 	}
 	if (full && (policy == OVERFLOW_BLOCK || full == open || lagging < full))
 		return false;
 
+	number_and_keep(b, p, m);
 	lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&p->members)) {
 		struct member *mb = lws_container_of(d, struct member, node);
 		struct wsconn *c = &mb->conn;
-		if ((wsconn_open(c) || mb->away) &&
+		if (takes_live(mb) &&
 		    wsconn_push(c, msg_ref(m), policy) == PUSH_CLOSE) {
 			msg_done(m, FATE_DROPPED);
 			close_too_slow(b, p, c);

@@ -15,13 +15,23 @@
 
 #include "base/pathmap.h"
 #include "records/datatype.h"
+#include "tools/history.h"
+#include "ws/position.h"
 #include "ws/wsconn.h"
 
+/*
+ * A path: its clients, and its messages' positions (rxws(7), HISTORY AND
+ * RECOVERY). It lives while it has clients or messages kept; its epoch is
+ * that of its life (or, --broker, of the stream).
+ */
 struct path_clients {
 	char *path;
 	size_t len;
 	enum datatype type;		/* of the records on this path */
 	lws_dll2_owner_t members;
+	char epoch[POSITION_EPOCH_LEN + 1];
+	uint64_t last;			/* the offset of its last message; 0: none yet */
+	struct path_history hist;
 };
 
 /* One WebSocket client of the server. */
@@ -30,6 +40,11 @@ struct member {
 	lws_dll2_t node;
 	struct path_clients *path;
 	bool away;			/* gone for now, its session kept: records wait */
+	/*
+	 * The offset it is to get next from the history, while it catches
+	 * up (it gets no live message meanwhile); 0: it is live.
+	 */
+	uint64_t replay_next;
 };
 
 /* Discards not said yet: a few paths, the rest together. */
@@ -39,6 +54,7 @@ struct discards {
 	size_t path_len[DISCARD_PATHS_MAX];
 	uint64_t count[DISCARD_PATHS_MAX];
 	bool refused[DISCARD_PATHS_MAX];	/* no client may be on it (--allow-path) */
+	bool kept[DISCARD_PATHS_MAX];		/* ... in the history, for one that comes */
 	size_t n;
 	uint64_t others;
 	lws_usec_t last;
@@ -53,6 +69,9 @@ struct broadcast {
 	struct pathmap paths;		/* path -> struct path_clients */
 	size_t n_members;
 	struct discards discards;
+	struct history history;		/* --history */
+	/* --broker: the stream's epoch, every path's; NULL: each its own. */
+	const char *shared_epoch;
 };
 
 void broadcast_init(struct broadcast *b, const struct config *cfg, struct stats *stats);
@@ -68,6 +87,9 @@ void broadcast_leave(struct broadcast *b, struct member *m);
  * it must wait (the caller keeps its reference and offers it again).
  */
 bool broadcast_record(struct broadcast *b, struct msg *m, const char *path, size_t len);
+
+/* Every so often: the history lets go of what passed --history-age. */
+void broadcast_expire(struct broadcast *b, uint64_t now_us);
 
 /* Calls fn for each member (which may leave meanwhile). */
 void broadcast_each(struct broadcast *b, void (*fn)(struct member *m, void *arg),

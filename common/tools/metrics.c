@@ -289,6 +289,21 @@ static int records(struct buf *b, struct stats *s)
 		       stat_get(&s->bytes_out));
 }
 
+/* --history (rxws(7), HISTORY AND RECOVERY). */
+static int history(struct buf *b, struct stats *s)
+{
+	return gauge(b, "rxws_history_messages", "Messages kept in the history, over all paths.",
+		     stat_get(&s->history_messages)) ||
+	       gauge(b, "rxws_history_bytes",
+		     "What the history holds, as its bound (--history-bytes) counts it.",
+		     stat_get(&s->history_bytes)) ||
+	       counter(b, "rxws_replays_total", "Clients that asked for what they missed (since, last).",
+		       stat_get(&s->replays)) ||
+	       counter(b, "rxws_gaps_reported_total",
+		       "Gaps told to clients: what they asked for was no longer kept.",
+		       stat_get(&s->gaps_reported));
+}
+
 static int broker(struct buf *b, struct stats *s)
 {
 	if (!s->broker)
@@ -333,7 +348,7 @@ int metrics_render(struct buf *out, const struct metrics_source *src)
 		   "When the process started, in seconds since the Unix epoch.") ||
 	    put(out, "rxws_start_time_seconds %.3f\n", src->start_time) ||
 	    records(out, src->stats) || clients(out, src) || connections(out, src->stats) ||
-	    broker(out, src->stats))
+	    history(out, src->stats) || broker(out, src->stats))
 		return -1;
 	return 0;
 }

@@ -518,6 +518,7 @@ static void sv_tick(void *tool, lws_usec_t now)
 	struct server *s = tool;
 	broadcast_each(&s->clients, tick_one, &now);
 	broadcast_report_discards(&s->clients, now, false);
+	broadcast_expire(&s->clients, (uint64_t)now);
 	server_broker_pump(&s->broker);	/* retries, failures */
 }
 
@@ -619,6 +620,7 @@ static int start(void *tool, struct app *app, int *exit_code)
 	};
 	s->policy = (struct ws_policy){
 		.protocols = cfg->protocols, .n_protocols = cfg->n_protocols,
+		.own = POSITION_SUBPROTOCOL,
 		.deflate = cfg->compress,
 	};
 	broadcast_init(&s->clients, cfg, app_stats(app));

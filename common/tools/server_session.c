@@ -7,6 +7,7 @@
 
 #include "base/log.h"
 #include "tools/metrics.h"
+#include "tools/replay.h"
 
 static uint64_t member_message(void *owner, struct wsconn *c, const unsigned char *p,
 			       size_t n, bool binary)
@@ -21,7 +22,7 @@ static uint64_t member_message(void *owner, struct wsconn *c, const unsigned cha
 static void member_sent(void *owner, struct wsconn *c)
 {
 	struct server *s = owner;
-	(void)c;
+	replay_refill(&s->clients, lws_container_of(c, struct member, conn));
 	app_pump(s->app);
 }
 
@@ -163,22 +164,38 @@ int session_open(struct server_conn *sc, const char *path, size_t len,
 		*refusal = (struct refusal){ 409, "that session is on another path" };
 		return -1;
 	}
+	/* What it missed, if it asks (a session that resumes has its own queue). */
+	struct replay_ask ask = { 0 };
+	struct replay_plan plan;
+	const char *why;
+	struct path_clients *known = pathmap_get(&s->clients.paths, path, len);
+	if (!ss && (replay_read_ask(&sc->request, &ask, &why) ||
+		    (known && replay_plan(known, &ask, &plan, &why)))) {
+		*refusal = (struct refusal){ 400, why };
+		return -1;
+	}
+	bool positions = !strcmp(agreed->protocol, POSITION_SUBPROTOCOL) || (acks && offer.pos);
 	if (acks)
 		settle_resume(s, ss, &offer, &answer);
+	answer.pos = positions;
 	bool resumed = ss != NULL;
 	if (!ss && !(ss = new_session(s, path, len, acks ? offer.session : NULL,
 				      acks ? answer.next : 1)))
 		return -1;
+	if (!resumed)	/* (its path is there now) */
+		replay_plan(ss->member.path, &ask, &plan, &why);
 
 	struct buf *b = &s->scratch;
 	b->len = 0;
 	if (buf_reserve(b, LWS_PRE) ||
-	    (acks && (delivery_answer_put(&extra, &answer) || buf_append_byte(&extra, '\0')))) {
+	    (acks && delivery_answer_put(&extra, &answer)) ||
+	    (!resumed && replay_headers(&extra, &plan)) ||
+	    buf_append_byte(&extra, '\0')) {
 		buf_free(&extra);
 		return -1;
 	}
 	b->len = LWS_PRE;
-	int rc = handshake_accept(b, &sc->request, agreed, acks ? (char *)extra.data : NULL);
+	int rc = handshake_accept(b, &sc->request, agreed, (char *)extra.data);
 	buf_free(&extra);
 	if (rc || transport_write(&sc->link, b->data + LWS_PRE, b->len - LWS_PRE))
 		return -1;
@@ -202,6 +219,9 @@ int session_open(struct server_conn *sc, const char *path, size_t len,
 		return -1;
 	if (app_rx_paused(s->app))
 		wsconn_rx_flow(&m->conn, false);
+	m->conn.pos_epoch = positions ? m->path->epoch : NULL;
+	if (!resumed)
+		replay_start(&s->clients, m, &plan);
 
 	char notes[256] = "";
 	size_t n = 0;

@@ -54,8 +54,9 @@ int delivery_offer_put(struct buf *out, const struct delivery_offer *o)
 	char line[256];
 	int n = snprintf(line, sizeof(line),
 			 DELIVERY_HEADER ": 1; session=%s; instance=%016" PRIx64 "; peer=%016" PRIx64
-			 "; received=%" PRIu64 "; first=%" PRIu64 "\r\n",
-			 o->session, o->instance, o->peer, o->received, o->first);
+			 "; received=%" PRIu64 "; first=%" PRIu64 "%s\r\n",
+			 o->session, o->instance, o->peer, o->received, o->first,
+			 o->pos ? "; pos=1" : "");
 	return n < 0 || (size_t)n >= sizeof(line) ? -1 : buf_append(out, line, (size_t)n);
 }
 
@@ -64,8 +65,8 @@ int delivery_answer_put(struct buf *out, const struct delivery_answer *a)
 	char line[200];
 	int n = snprintf(line, sizeof(line),
 			 DELIVERY_HEADER ": 1; instance=%016" PRIx64 "; received=%" PRIu64
-			 "; next=%" PRIu64 "\r\n",
-			 a->instance, a->received, a->next);
+			 "; next=%" PRIu64 "%s\r\n",
+			 a->instance, a->received, a->next, a->pos ? "; pos=1" : "");
 	return n < 0 || (size_t)n >= sizeof(line) ? -1 : buf_append(out, line, (size_t)n);
 }
 
@@ -133,6 +134,8 @@ bool delivery_offer_get(const struct http_head *h, struct delivery_offer *o)
 			return false;
 	memcpy(o->session, s, slen);
 	o->session[slen] = '\0';
+	uint64_t pos = 0;
+	o->pos = number(v, len, "pos", 10, &pos) && pos == 1;
 	return number(v, len, "instance", 16, &o->instance) && o->instance &&
 	       number(v, len, "peer", 16, &o->peer) &&
 	       number(v, len, "received", 10, &o->received) &&
@@ -143,8 +146,12 @@ bool delivery_answer_get(const struct http_head *h, struct delivery_answer *a)
 {
 	size_t len;
 	const char *v = version1(h, &len);
+	uint64_t pos = 0;
 
-	return v && number(v, len, "instance", 16, &a->instance) && a->instance &&
+	if (!v)
+		return false;
+	a->pos = number(v, len, "pos", 10, &pos) && pos == 1;
+	return number(v, len, "instance", 16, &a->instance) && a->instance &&
 	       number(v, len, "received", 10, &a->received) &&
 	       number(v, len, "next", 10, &a->next) && a->next;
 }

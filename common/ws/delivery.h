@@ -40,6 +40,7 @@ struct delivery_offer {
 	uint64_t peer;			/* the server process it heard from; 0: none */
 	uint64_t received;		/* messages of that server's it has */
 	uint64_t first;			/* its oldest message not acknowledged */
+	bool pos;			/* it wants positions (rxws(7), HISTORY: pos=1) */
 };
 
 /* What the server answers. */
@@ -47,6 +48,7 @@ struct delivery_answer {
 	uint64_t instance;		/* the server's process */
 	uint64_t received;		/* messages of the client's it has */
 	uint64_t next;			/* the number of its next message to the client */
+	bool pos;			/* messages come with their positions (pos=1) */
 };
 
 /* A random number for a process or a session; never 0. */

@@ -300,7 +300,13 @@ static int choose_protocol(const struct http_head *r, const struct ws_policy *po
 	struct buf offered = { 0 };
 
 	agreed->protocol[0] = '\0';
-	if (!policy->n_protocols || !http_field_count(r, "Sec-WebSocket-Protocol"))
+	if (!http_field_count(r, "Sec-WebSocket-Protocol"))
+		return 0;
+	if (policy->own && http_field_has_token(r, "Sec-WebSocket-Protocol", policy->own)) {
+		snprintf(agreed->protocol, sizeof(agreed->protocol), "%s", policy->own);
+		return 0;
+	}
+	if (!policy->n_protocols)
 		return 0;
 	for (size_t i = 0; i < r->n_fields; i++) {
 		const struct http_field *f = &r->fields[i];

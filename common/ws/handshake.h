@@ -70,6 +70,8 @@ enum handshake_state handshake_response(struct client_handshake *h,
 struct ws_policy {
 	const char *const *protocols;	/* --protocol; none: no subprotocol chosen */
 	size_t n_protocols;
+	/* A subprotocol of the server's own, chosen first when offered, whatever protocols says. */
+	const char *own;
 	bool deflate;
 };
 

@@ -117,6 +117,7 @@ void wsconn_free(struct wsconn *c)
 	buf_free(&c->rx);
 	buf_free(&c->tx);
 	buf_free(&c->zbuf);
+	buf_free(&c->posbuf);
 }
 
 size_t wsconn_queued(const struct wsconn *c)
@@ -202,7 +203,7 @@ void wsconn_abandon(struct wsconn *c, enum msg_fate sent_fate, enum msg_fate fat
 	ring_truncate(&c->queue, c->inflight, fate);
 	settle_sent(c, sent_fate);
 	c->head_sent = 0;
-	c->head_compressed = false;
+	c->head_compressed = c->head_in_zbuf = false;
 }
 
 /*
@@ -302,7 +303,8 @@ size_t wsconn_detach(struct wsconn *c)
 		c->inflight++;
 		c->head_sent = 0;
 	}
-	c->head_compressed = false;	/* its context is gone with the connection */
+	/* Its context is gone with the connection, and its position form with it. */
+	c->head_compressed = c->head_in_zbuf = false;
 	/*
 	 * A peer that answered our close read all we sent before it; one that
 	 * acknowledges says what it wrote out, and only that confirms.
@@ -333,6 +335,7 @@ size_t wsconn_detach(struct wsconn *c)
 	shrink(&c->rx);
 	shrink(&c->tx);
 	shrink(&c->zbuf);
+	shrink(&c->posbuf);
 	return unconfirmed;
 }
 
@@ -346,7 +349,7 @@ static void note_drop(struct wsconn *c, enum overflow policy)
 /* The oldest message that may still be dropped: unsent, not begun. */
 static size_t oldest_droppable(const struct wsconn *c)
 {
-	return c->inflight + (head_started(c) || c->head_compressed ? 1 : 0);
+	return c->inflight + (head_started(c) || c->head_in_zbuf ? 1 : 0);
 }
 
 enum push_result wsconn_push(struct wsconn *c, struct msg *m, enum overflow policy)
@@ -535,22 +538,58 @@ static int send_owed(struct wsconn *c)
 }
 
 /*
- * The first unsent message's bytes on the wire: its payload, or its
- * compressed form (made once, when it is first looked at).
+ * On a connection of rxws.pos (position.h), what m's frame starts with:
+ * its position and a newline; its length (0: none, a notice or a message
+ * without a position).
  */
-static int wire_form(struct wsconn *c, struct msg *m, const unsigned char **p,
-		     size_t *n, bool *compressed)
+static size_t prefix_of(const struct wsconn *c, const struct msg *m,
+			unsigned char out[POSITION_MAX + 1])
 {
-	if (!head_started(c) && !c->head_compressed &&
-	    c->deflate && m->len && deflate_can_compress(c->deflate)) {
-		c->zbuf.len = 0;
-		if (deflate_message(c->deflate, m->payload, m->len, &c->zbuf))
-			return -1;
-		c->head_compressed = true;
+	if (!c->pos_epoch || !m->pos || m->notice)
+		return 0;
+	size_t n = position_format((char *)out, c->pos_epoch, m->pos);
+	out[n++] = '\n';
+	return n;
+}
+
+/*
+ * The first unsent message's bytes on the wire: its payload, after the
+ * prefix (pre, pre_n) of its position; or, for a compressed message or a
+ * large positioned one, one form made once, when it is first looked at, in
+ * zbuf (compressed: its prefix and payload together).
+ */
+static int wire_form(struct wsconn *c, struct msg *m, const unsigned char **p, size_t *n,
+		     bool *compressed, unsigned char pre[POSITION_MAX + 1], size_t *pre_n)
+{
+	size_t plen = head_started(c) || c->head_in_zbuf ? 0 : prefix_of(c, m, pre);
+
+	if (!head_started(c) && !c->head_in_zbuf) {
+		bool compress = c->deflate && (m->len || plen) && deflate_can_compress(c->deflate);
+		if (compress || (plen && m->len + plen > BATCH_MESSAGE_MAX)) {
+			const unsigned char *in = m->payload;
+			size_t in_n = m->len;
+			if (plen) {
+				c->posbuf.len = 0;
+				if (buf_append(&c->posbuf, pre, plen) ||
+				    buf_append(&c->posbuf, m->payload, m->len))
+					return -1;
+				in = c->posbuf.data;
+				in_n = c->posbuf.len;
+			}
+			c->zbuf.len = 0;
+			if (!compress)
+				buf_swap(&c->zbuf, &c->posbuf);
+			else if (deflate_message(c->deflate, in, in_n, &c->zbuf))
+				return -1;
+			c->head_in_zbuf = true;
+			c->head_compressed = compress;
+			plen = 0;
+		}
 	}
+	*pre_n = plen;
 	*compressed = c->head_compressed;
-	*p = c->head_compressed ? c->zbuf.data : m->payload;
-	*n = c->head_compressed ? c->zbuf.len : m->len;
+	*p = c->head_in_zbuf ? c->zbuf.data : m->payload;
+	*n = c->head_in_zbuf ? c->zbuf.len : m->len;
 	return 0;
 }
 
@@ -571,7 +610,7 @@ static void message_sent(struct wsconn *c, const struct msg *m)
 	stat_add(&c->cfg->stats->bytes_sent, m->len);
 	c->inflight++;
 	c->head_sent = 0;
-	c->head_compressed = false;
+	c->head_compressed = c->head_in_zbuf = false;
 }
 
 /*
@@ -593,16 +632,18 @@ static long write_some(struct wsconn *c, size_t budget)
 	while (c->inflight < c->queue.len && count < BATCH_COUNT) {
 		struct msg *m = ring_at(&c->queue, c->inflight);
 		const unsigned char *p;
-		size_t n;
+		unsigned char pre[POSITION_MAX + 1];
+		size_t n, pre_n;
 		bool compressed;
-		if (wire_form(c, m, &p, &n, &compressed))
+		if (wire_form(c, m, &p, &n, &compressed, pre, &pre_n))
 			return -1;
-		if (head_started(c) || n > BATCH_MESSAGE_MAX)
+		if (head_started(c) || n + pre_n > BATCH_MESSAGE_MAX)
 			break;
 		/* The first message goes whatever the budget: never an empty batch. */
-		if (count && c->tx.len - LWS_PRE + n + WS_HEAD_MAX > room)
+		if (count && c->tx.len - LWS_PRE + pre_n + n + WS_HEAD_MAX > room)
 			break;
-		batch_frame(c, opcode_of(m), true, compressed, p, n, keys + 4 * count);
+		c->tx.len += wsframe_write2(c->tx.data + c->tx.len, opcode_of(m), true, compressed,
+					    pre, pre_n, p, n, c->client ? keys + 4 * count : NULL);
 		message_sent(c, m);
 		count++;
 	}
@@ -610,9 +651,11 @@ static long write_some(struct wsconn *c, size_t budget)
 		/* A large message: its next fragment, framed in the batch buffer. */
 		struct msg *m = ring_at(&c->queue, c->inflight);
 		const unsigned char *p;
-		size_t n;
+		unsigned char pre[POSITION_MAX + 1];
+		size_t n, pre_n;
 		bool compressed;
-		if (wire_form(c, m, &p, &n, &compressed))
+		/* (A large positioned message is whole in zbuf: no prefix here.) */
+		if (wire_form(c, m, &p, &n, &compressed, pre, &pre_n))
 			return -1;
 		size_t left = n - c->head_sent;
 		size_t take = left > FRAGMENT ? FRAGMENT : left;

@@ -33,6 +33,7 @@
 #include "base/stats.h"
 #include "base/utf8.h"
 #include "ws/deflate.h"
+#include "ws/position.h"
 #include "ws/transport.h"
 #include "ws/wsframe.h"
 
@@ -128,7 +129,8 @@ struct wsconn {
 	uint64_t queue_seq;
 	size_t inflight;
 	size_t head_sent;		/* bytes of its wire form already written */
-	bool head_compressed;		/* its wire form is in zbuf */
+	bool head_in_zbuf;		/* its wire form is in zbuf */
+	bool head_compressed;		/* ... compressed (RSV1) */
 	bool acks;			/* the peer acknowledges (delivery.h) */
 	uint64_t resent;		/* messages sent again after a resume */
 	/*
@@ -151,7 +153,13 @@ struct wsconn {
 	struct utf8_stream rx_utf8;
 	struct deflate_stream *deflate;	/* NULL unless agreed */
 	struct buf tx;			/* frames being written */
-	struct buf zbuf;		/* a message's compressed form */
+	struct buf zbuf;		/* a message's compressed (or positioned) form */
+	struct buf posbuf;		/* its position and payload, before compressing */
+	/*
+	 * rxws.pos (position.h): messages go out after their position in
+	 * this epoch (its path's); NULL: as they are.
+	 */
+	const char *pos_epoch;
 
 	enum wsconn_state state;
 	enum wsconn_end end;

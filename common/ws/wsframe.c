@@ -60,13 +60,26 @@ static void mask_copy(unsigned char *w, const unsigned char *p, size_t n,
 size_t wsframe_write(unsigned char *w, enum ws_opcode op, bool fin, bool compressed,
 		     const unsigned char *p, size_t n, const unsigned char *key)
 {
-	size_t head = frame_head(w, op, fin, compressed, n, key);
+	return wsframe_write2(w, op, fin, compressed, NULL, 0, p, n, key);
+}
 
-	if (key)
-		mask_copy(w + head, p, n, key, 0);
-	else if (n)
-		memcpy(w + head, p, n);
-	return head + n;
+size_t wsframe_write2(unsigned char *w, enum ws_opcode op, bool fin, bool compressed,
+		      const unsigned char *a, size_t an, const unsigned char *p, size_t n,
+		      const unsigned char *key)
+{
+	size_t head = frame_head(w, op, fin, compressed, an + n, key);
+
+	if (key) {
+		if (an)
+			mask_copy(w + head, a, an, key, 0);
+		mask_copy(w + head + an, p, n, key, (unsigned)(an & 3));
+	} else {
+		if (an)
+			memcpy(w + head, a, an);
+		if (n)
+			memcpy(w + head + an, p, n);
+	}
+	return head + an + n;
 }
 
 void wsframe_reader_reset(struct wsframe_reader *r)

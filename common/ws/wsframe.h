@@ -52,6 +52,10 @@ enum ws_close {
  */
 size_t wsframe_write(unsigned char *w, enum ws_opcode op, bool fin, bool compressed,
 		     const unsigned char *p, size_t n, const unsigned char *key);
+/* The same for a payload of two parts, a (an bytes) then p (n bytes). */
+size_t wsframe_write2(unsigned char *w, enum ws_opcode op, bool fin, bool compressed,
+		      const unsigned char *a, size_t an, const unsigned char *p, size_t n,
+		      const unsigned char *key);
 
 /*
  * Where the reader's output goes. Each returns 0 to go on, or non-zero to

@@ -65,13 +65,14 @@ TEST(delivery_answer_put_writes_the_header_line)
 TEST(delivery_offer_and_answer_read_back_what_was_written)
 {
 	static const struct delivery_offer offers[] = {
-		{ SESSION, 1, 0, 0, 1 },
+		{ SESSION, 1, 0, 0, 1, false },
 		{ "ffffffffffffffffffffffffffffffff", UINT64_MAX, UINT64_MAX, UINT64_MAX,
-		  UINT64_MAX },
-		{ "00000000000000000000000000000000", 0x123456789abcdef0, 7, 1000000, 999 },
+		  UINT64_MAX, true },
+		{ "00000000000000000000000000000000", 0x123456789abcdef0, 7, 1000000, 999, false },
 	};
 	static const struct delivery_answer answers[] = {
-		{ 1, 0, 1 }, { UINT64_MAX, UINT64_MAX, UINT64_MAX }, { 0xabc, 12, 13 },
+		{ 1, 0, 1, false }, { UINT64_MAX, UINT64_MAX, UINT64_MAX, true },
+		{ 0xabc, 12, 13, false },
 	};
 
 	for (size_t i = 0; i < N_OF(offers); i++) {
@@ -89,6 +90,7 @@ TEST(delivery_offer_and_answer_read_back_what_was_written)
 			CHECK_UINT(back.peer, ==, offers[i].peer);
 			CHECK_UINT(back.received, ==, offers[i].received);
 			CHECK_UINT(back.first, ==, offers[i].first);
+			CHECK(back.pos == offers[i].pos);
 		}
 		http_head_free(&h);
 		buf_free(&line);
@@ -106,6 +108,7 @@ TEST(delivery_offer_and_answer_read_back_what_was_written)
 			CHECK_UINT(back.instance, ==, answers[i].instance);
 			CHECK_UINT(back.received, ==, answers[i].received);
 			CHECK_UINT(back.next, ==, answers[i].next);
+			CHECK(back.pos == answers[i].pos);
 		}
 		http_head_free(&h);
 		buf_free(&line);
