@@ -159,6 +159,9 @@ appended_at_least() {
 	# Every member saw the loss and came back.
 	for m in m1 m2 m3; do contains "$m.err" 'lost the connection'; done
 	contains m1.err 'appender connected again'
+	# A record sent again was not appended again: no offset spent on a copy.
+	assert_equal "$(redis-cli -p "$REDIS_PORT" HGET rxws:offsets /)" 1000000
+	assert_equal "$(redis-cli -p "$REDIS_PORT" XLEN rxws:out)" 1000000
 }
 
 @test "Redis restarted without its data: every member reports the reset, the feeder's summary counts what it lost and it exits 75" {
@@ -404,4 +407,108 @@ while i <= n:
 	assert_equal "$STATUS" 0
 	wait_for 30 has_lines c1.out 400000
 	cmp c1.out in
+}
+
+# hc NAME MEMBER QUERY [ARGS...]: a python client asking positions (rxws.pos)
+# of MEMBER's /n with QUERY (?since=..., ?last=...), into NAME.out.
+hc() {
+	local name=$1 member=$2 query=$3
+	shift 3
+	"$PY" "$PEERS/history_client.py" --pos "$@" "ws://127.0.0.1:${MPORT[$member]}/n$query" \
+		> "$name.out" 2> "$name.err" &
+	PIDS+=($!)
+	eval "HPID_$name=$!"
+}
+
+# data_of FILE...: the numbers the clients got, without positions or notices.
+data_of() {
+	cat "$@" | awk '/^[0-9a-f]+:[0-9]+ / { print $2 }'
+}
+
+# last_pos FILE: the position of the last message in a client's output.
+last_pos() {
+	awk '/^[0-9a-f]+:[0-9]+ / { p = $1 } END { print p }' "$1"
+}
+
+@test "positions: every member gives a record the same one; a member that starts fills its history from the stream" {
+	start_redis
+	open_fifo in
+	start_member m1 in --history 1000 /n
+	start_member m2 /dev/null -r --history 1000 /n
+	seq 1 3000 > in
+	wait_for 60 eval "[[ \$(redis-cli -p $REDIS_PORT HGET rxws:offsets /n) == 3000 ]]"
+	local epoch
+	epoch=$(redis-cli -p "$REDIS_PORT" GET rxws:epoch | cut -c1-16)
+	# A member started now reads back the last 1,000 of /n.
+	start_member m3 /dev/null -r --history 1000 /n
+	wait_for 20 contains m3.err 'the history starts with'
+	for m in m1 m2 m3; do
+		hc "last_$m" "$m" '?last=1000' --recv 1000
+		eval "wait_gone 20 \$HPID_last_$m"
+		run sed -n 2p "last_$m.out"
+		assert_output "# Rxws-Position: $epoch:3000"
+		diff <(data_of "last_$m.out") <(seq 2001 3000)
+		# Each message's offset is its number.
+		awk '/^[0-9a-f]+:[0-9]+ / { split($1, p, ":"); if (p[2] != $2) exit 1 }' "last_$m.out"
+	done
+	# What goes beyond the history is a gap, the same on every member.
+	hc gap m3 "?since=$epoch:1500" --recv 1000
+	wait_gone 20 "$HPID_gap"
+	run sed -n 3p gap.out
+	assert_output "# Rxws-Gap: from=$epoch:1501; to=$epoch:2000; count=500; reason=trimmed"
+	# An entry another program appended has no offset: live only, with an empty position.
+	hc live m2 '' --recv 1
+	wait_for 10 contains live.out '^!live '
+	redis-cli -p "$REDIS_PORT" XADD rxws:out '*' path /n data hello > /dev/null
+	wait_gone 10 "$HPID_live"
+	run tail -n 1 live.out
+	assert_output ' hello'
+}
+
+@test "three members on one Redis: a client of a member killed (SIGKILL) resumes on another, every number once, in order" {
+	start_redis
+	open_fifo in
+	start_member m1 in --history 50000 /n
+	start_member m2 /dev/null -r --history 50000 /n
+	start_member m3 /dev/null -r --history 50000 /n
+	hc first m2 '?last=1' --until 40000
+	wait_for 10 has_clients m2.err 1
+	local round
+	seq 1 20000 > in
+	wait_for 60 eval "(( \$(data_of first.out | wc -l) >= 5000 ))"
+	kill -KILL "${MPID[m2]}"
+	wait_for 10 contains first.out '^close '
+	seq 20001 40000 > in
+	local since
+	since=$(last_pos first.out)
+	hc second m3 "?since=$since" --until 40000
+	wait_gone 60 "$HPID_second" || { tail -n 3 second.out >&2; false; }
+	refute grep -q '^!gap' second.out
+	diff <(data_of first.out second.out) <(seq 1 40000)
+	echo "# killed after $(data_of first.out | wc -l) records; resumed on m3 from $since: $(data_of second.out | wc -l) more, 0 duplicates, 0 gaps" >&3
+}
+
+@test "Redis restarted without its data: a new epoch; a client of rxws.pos is told the gap, of unknown size" {
+	start_redis
+	open_fifo in
+	local fast=(--retry-delay 0.05 --retry-max 0.2)
+	start_member m1 in --history 100 "${fast[@]}" /n
+	hc c m1 '' --until after
+	wait_for 10 has_clients m1.err 1
+	seq 1 10 > in
+	wait_for 20 eval "(( \$(data_of c.out | wc -l) == 10 ))"
+	local old
+	old=$(last_pos c.out)
+	stop_redis KILL
+	rm -rf "$T/redis"
+	start_redis
+	wait_for 20 contains m1.err 'was reset'
+	echo after > in
+	wait_gone 20 "$HPID_c"
+	local new_epoch
+	new_epoch=$(redis-cli -p "$REDIS_PORT" GET rxws:epoch | cut -c1-16)
+	[[ $new_epoch != "${old%:*}" ]]
+	run grep -e '^!gap' -e 'after$' c.out
+	assert_line -n 0 "!gap ${old%:*}:11 $new_epoch:0 ? epoch"
+	assert_line -n 1 "$new_epoch:1 after"
 }

@@ -20,6 +20,7 @@ struct msg *msg_new(const char *tag, size_t tag_len, size_t payload_len)
 	m->refs = 1;
 	m->kept = 0;
 	m->notice = false;
+	m->past = false;
 	m->pos = 0;
 	m->fate = FATE_PENDING;
 	m->ledger = NULL;

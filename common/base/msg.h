@@ -48,6 +48,7 @@ struct msg {
 	unsigned kept;
 	unsigned char fate;		/* enum msg_fate */
 	bool notice;			/* ours, not a record: sent as is (no position) */
+	bool past;			/* read back from a broker's stream: kept, not sent */
 	struct ledger *ledger;		/* a stdin record's; NULL: not counted */
 	enum frame_kind kind;
 	uint64_t recno;		/* stdin record number, for messages */

@@ -268,36 +268,209 @@ size_t broker_undelivered(struct broker *b)
 
 /* --- the appender thread ------------------------------------------------ */
 
-/* The arguments of one XADD; the numbers are written into num. */
-static void xadd_args(struct broker *b, const struct pending_append *p,
-		      char num[24], const char **argv, size_t *argvlen)
-{
-	const struct msg *m = p->m;
-	const char *path = m->tag ? m->tag : b->cfg->path;
-	size_t i = 0;
+/*
+ * Records for the clients are appended by this script, so that every
+ * member gives each the same position (rxws(7), HISTORY AND RECOVERY):
+ * its offset on its path is counted up in PREFIX:offsets in the same
+ * atomic step as its XADD, and the stream's epoch is set if Redis lost
+ * it, so that the offsets and the epoch they belong to live and die
+ * together. It takes a run of records at once: a script call costs Redis
+ * several XADDs, one a record would cut the rate a member appends at by
+ * three.
+ *
+ * Sent again after a reconnect, a record Redis already has is not
+ * appended twice (which would spend an offset on a copy): the member's
+ * last seq is kept in PREFIX:seq:SRC (for a day: retries come within
+ * seconds), and a record at or below it answers nil. A seq that does not
+ * follow it means one before it was refused: the script stops there, and
+ * its answer is shorter than the run, so that the retry, from the first
+ * record not appended, keeps the order.
+ *
+ * KEYS: the stream, PREFIX:offsets, PREFIX:epoch, PREFIX:seq:SRC.
+ * ARGV: maxlen, src, an epoch should it be gone, then each record's
+ * path, kind, data and seq. The answer: an id (or nil) a record.
+ */
+static const char append_script[] =
+	"local seen = tonumber(redis.call('GET', KEYS[4]) or '0')\n"
+	"redis.call('SET', KEYS[3], ARGV[3], 'NX')\n"
+	"local ids, offs = {}, {}\n"
+	"for i = 4, #ARGV, 4 do\n"
+	"  local path, seq = ARGV[i], tonumber(ARGV[i + 3])\n"
+	"  if seq <= seen then\n"
+	"    ids[#ids + 1] = false\n"
+	"  elseif seen > 0 and seq ~= seen + 1 then\n"
+	"    break\n"
+	"  else\n"
+	"    offs[path] = (offs[path] or tonumber(redis.call('HGET', KEYS[2], path) or '0')) + 1\n"
+	"    ids[#ids + 1] = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*',\n"
+	"      'path', path, 'kind', ARGV[i + 1], 'data', ARGV[i + 2], 'src', ARGV[2],\n"
+	"      'seq', ARGV[i + 3], 'off', offs[path])\n"
+	"    seen = seq\n"
+	"  end\n"
+	"end\n"
+	"for path, off in pairs(offs) do redis.call('HSET', KEYS[2], path, off) end\n"
+	"if seen > 0 then redis.call('SET', KEYS[4], seen, 'EX', 86400) end\n"
+	"return ids\n";
 
-	snprintf(num, 24, "%" PRIu64, p->seq);
-#define ARG(s, n) (argv[i] = (s), argvlen[i] = (n), i++)
-	ARG("XADD", 4);
-	ARG(p->inbound ? b->key_in : b->key_out, strlen(p->inbound ? b->key_in : b->key_out));
-	ARG("MAXLEN", 6);
-	ARG("~", 1);
-	ARG(b->maxlen, strlen(b->maxlen));
-	ARG("*", 1);
-	ARG("path", 4);
-	ARG(path, m->tag ? m->tag_len : strlen(path));
-	ARG("kind", 4);
-	ARG(m->kind == FRAME_BINARY ? "binary" : "text", m->kind == FRAME_BINARY ? 6 : 4);
-	ARG("data", 4);
-	ARG((const char *)m->payload, m->len);
-	ARG("src", 3);
-	ARG(b->src, strlen(b->src));
-	ARG("seq", 3);
-	ARG(num, strlen(num));
-#undef ARG
+/* Records for the clients in one script call, at most. */
+#define SCRIPT_RUN 128
+#define SCRIPT_ARGC (3 + 4 + 3 + 4 * SCRIPT_RUN)
+
+/* One command of a pipelined batch: a script call for a run, or one XADD. */
+struct append_cmd {
+	size_t first, count;
+	bool script;
+};
+
+/* Arguments of a command being written. */
+struct args {
+	const char *v[SCRIPT_ARGC];
+	size_t len[SCRIPT_ARGC];
+	int n;
+};
+
+static void arg(struct args *a, const char *s, size_t len)
+{
+	a->v[a->n] = s;
+	a->len[a->n++] = len;
 }
 
-#define XADD_ARGC 16
+static void arg_str(struct args *a, const char *s)
+{
+	arg(a, s, strlen(s));
+}
+
+static void record_path(struct broker *b, const struct msg *m, const char **path, size_t *len)
+{
+	*path = m->tag ? m->tag : b->cfg->path;
+	*len = m->tag ? m->tag_len : strlen(*path);
+}
+
+static const char *kind_of(const struct msg *m)
+{
+	return m->kind == FRAME_BINARY ? "binary" : "text";
+}
+
+/* A client's message for P:in: one XADD (copies are dropped by readers). */
+static void xadd_in(struct broker *b, const struct pending_append *p, const char *seq,
+		    struct args *a)
+{
+	const char *path;
+	size_t path_len;
+
+	record_path(b, p->m, &path, &path_len);
+	arg(a, "XADD", 4);
+	arg_str(a, b->key_in);
+	arg(a, "MAXLEN", 6);
+	arg(a, "~", 1);
+	arg_str(a, b->maxlen);
+	arg(a, "*", 1);
+	arg(a, "path", 4);
+	arg(a, path, path_len);
+	arg(a, "kind", 4);
+	arg_str(a, kind_of(p->m));
+	arg(a, "data", 4);
+	arg(a, (const char *)p->m->payload, p->m->len);
+	arg(a, "src", 3);
+	arg_str(a, b->src);
+	arg(a, "seq", 3);
+	arg_str(a, seq);
+}
+
+/* The script's head; then script_record() for each record of the run. */
+static void script_head(struct broker *b, const char *epoch, struct args *a)
+{
+	arg(a, "EVAL", 4);
+	arg(a, append_script, sizeof(append_script) - 1);
+	arg(a, "4", 1);
+	arg_str(a, b->key_out);
+	arg_str(a, b->key_offsets);
+	arg_str(a, b->key_epoch);
+	arg_str(a, b->key_seq);
+	arg_str(a, b->maxlen);
+	arg_str(a, b->src);
+	arg_str(a, epoch);
+}
+
+static void script_record(struct broker *b, const struct pending_append *p, const char *seq,
+			  struct args *a)
+{
+	const char *path;
+	size_t path_len;
+
+	record_path(b, p->m, &path, &path_len);
+	arg(a, path, path_len);
+	arg_str(a, kind_of(p->m));
+	arg(a, (const char *)p->m->payload, p->m->len);
+	arg_str(a, seq);
+}
+
+/*
+ * Writes the first n queued records as pipelined commands into cmds:
+ * runs of records for the clients in script calls, client messages as
+ * XADDs. How many commands; 0 with the link failed.
+ */
+static size_t write_batch(struct broker *b, struct redis_link *l, size_t n,
+			  char nums[][24], struct append_cmd *cmds)
+{
+	char epoch[BROKER_EPOCH_LEN + 1];
+	size_t n_cmds = 0;
+
+	/* A fresh one each time: never the epoch of a life Redis lost since. */
+	if (broker_new_epoch(epoch)) {
+		redis_link_fail(l, "no random numbers for an epoch");
+		return 0;
+	}
+	for (size_t i = 0; i < n;) {
+		struct append_cmd *c = &cmds[n_cmds++];
+		struct args a = { .n = 0 };
+		c->first = i;
+		c->count = 0;
+		pthread_mutex_lock(&b->mu);
+		c->script = !q_at(b, i)->inbound;
+		if (c->script)
+			script_head(b, epoch, &a);
+		do {
+			struct pending_append *p = q_at(b, i);
+			snprintf(nums[i], 24, "%" PRIu64, p->seq);
+			if (c->script)
+				script_record(b, p, nums[i], &a);
+			else
+				xadd_in(b, p, nums[i], &a);
+			c->count++;
+			i++;
+		} while (c->script && i < n && c->count < SCRIPT_RUN && !q_at(b, i)->inbound);
+		pthread_mutex_unlock(&b->mu);
+		if (redisAppendCommandArgv(l->c, a.n, a.v, a.len) != REDIS_OK) {
+			redis_link_fail(l, "out of memory for a pipelined append");
+			return 0;
+		}
+	}
+	return n_cmds;
+}
+
+/*
+ * A script call's answer for its run of count records: how many Redis
+ * has (appended now, or by a try before: nil), with the id of the last
+ * one appended now; NULL, or why the answer is not one.
+ */
+static const char *script_answer(const redisReply *r, size_t count, size_t *done,
+				 struct stream_id *last_out, bool *any_out)
+{
+	if (r->type != REDIS_REPLY_ARRAY || r->elements > count)
+		return "the append script answered something else than ids";
+	for (*done = 0; *done < r->elements; (*done)++) {
+		const redisReply *e = r->element[*done];
+		if (e->type == REDIS_REPLY_NIL)
+			continue;
+		if (e->type != REDIS_REPLY_STRING)
+			return "the append script answered something else than an id";
+		stream_id_parse(e->str, e->len, last_out);
+		*any_out = true;
+	}
+	return r->elements < count ? "the append script found a record missing before the next: "
+				     "sending again from it" : NULL;
+}
 
 /*
  * Sends the first n queued records and reads their answers. Returns how
@@ -307,44 +480,33 @@ static size_t append_batch(struct broker *b, struct redis_link *l, size_t n,
 			   struct stream_id *last_out, bool *any_out)
 {
 	static _Thread_local char nums[APPEND_BATCH][24];
-	const char *argv[XADD_ARGC];
-	size_t argvlen[XADD_ARGC];
+	static _Thread_local struct append_cmd cmds[APPEND_BATCH];
 	size_t acked = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		struct pending_append p;
-		pthread_mutex_lock(&b->mu);
-		p = *q_at(b, i);
-		pthread_mutex_unlock(&b->mu);
-		xadd_args(b, &p, nums[i], argv, argvlen);
-		if (redisAppendCommandArgv(l->c, XADD_ARGC, argv, argvlen) != REDIS_OK) {
-			redis_link_fail(l, "out of memory for a pipelined XADD");
-			return 0;
-		}
-	}
 	*any_out = false;
-	for (; acked < n; acked++) {
+	size_t n_cmds = write_batch(b, l, n, nums, cmds);
+	for (size_t k = 0; k < n_cmds; k++) {
+		const struct append_cmd *c = &cmds[k];
 		redisReply *r = NULL;
+		size_t done = 0;
 		if (redisGetReply(l->c, (void **)&r) != REDIS_OK)
 			r = NULL;
 		const char *err = redis_link_reply_error(l, r);
-		if (!err && r->type != REDIS_REPLY_STRING)
+		if (!err && c->script)
+			err = script_answer(r, c->count, &done, last_out, any_out);
+		else if (!err && r->type != REDIS_REPLY_STRING)
 			err = "XADD answered something else than an id";
+		else if (!err)
+			done = 1;
+		acked += done;
 		if (err) {
 			char why[300];
-			snprintf(why, sizeof(why), r ? "XADD refused: %s" : "%s", err);
+			snprintf(why, sizeof(why), r ? "%s: %s" : "%s%s",
+				 r ? (c->script ? "the append script" : "XADD") : "", err);
 			if (r)
 				freeReplyObject(r);
 			redis_link_fail(l, why);
 			break;
-		}
-		bool inbound;
-		pthread_mutex_lock(&b->mu);
-		inbound = q_at(b, acked)->inbound;
-		pthread_mutex_unlock(&b->mu);
-		if (!inbound) {
-			*any_out = true;
-			stream_id_parse(r->str, r->len, last_out);
 		}
 		freeReplyObject(r);
 	}
@@ -415,14 +577,21 @@ static void *append_main(void *arg)
 
 /* --- start and stop ------------------------------------------------------ */
 
-static int random_src(char out[17])
+/* len random bytes, in hex, into out (2 * len + 1): 0, or -1 without random numbers. */
+static int random_hex(char *out, size_t len)
 {
-	unsigned char r[8];
-	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+	unsigned char r[32];
+
+	if (len > sizeof(r) || getrandom(r, len, 0) != (ssize_t)len)
 		return -1;
-	for (int i = 0; i < 8; i++)
+	for (size_t i = 0; i < len; i++)
 		snprintf(out + 2 * i, 3, "%02x", r[i]);
 	return 0;
+}
+
+int broker_new_epoch(char out[BROKER_EPOCH_LEN + 1])
+{
+	return random_hex(out, BROKER_EPOCH_LEN / 2);
 }
 
 static void broker_free(struct broker *b)
@@ -435,6 +604,9 @@ static void broker_free(struct broker *b)
 	pthread_cond_destroy(&b->changed);
 	free(b->key_out);
 	free(b->key_in);
+	free(b->key_offsets);
+	free(b->key_epoch);
+	free(b->key_seq);
 	free(b);
 }
 
@@ -464,9 +636,12 @@ struct broker *broker_start(const struct broker_config *cfg, struct broker_role 
 	b->q_cap = b->out_cap + b->in_cap;
 	snprintf(b->maxlen, sizeof(b->maxlen), "%" PRIu64, cfg->maxlen);
 	if (inbox_init(&b->handoff, HANDOFF_MAX) ||
-	    !(b->q = calloc(b->q_cap, sizeof(*b->q))) || random_src(b->src) ||
+	    !(b->q = calloc(b->q_cap, sizeof(*b->q))) || random_hex(b->src, sizeof(b->src) / 2) ||
 	    asprintf(&b->key_out, "%s:out", cfg->prefix) < 0 ||
-	    asprintf(&b->key_in, "%s:in", cfg->prefix) < 0) {
+	    asprintf(&b->key_in, "%s:in", cfg->prefix) < 0 ||
+	    asprintf(&b->key_offsets, "%s:offsets", cfg->prefix) < 0 ||
+	    asprintf(&b->key_epoch, "%s:epoch", cfg->prefix) < 0 ||
+	    asprintf(&b->key_seq, "%s:seq:%s", cfg->prefix, b->src) < 0) {
 		log_error("out of memory for the broker");
 		broker_free(b);
 		return NULL;

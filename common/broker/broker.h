@@ -9,14 +9,20 @@
  * appended); the stream P:in holds what clients sent, when members append
  * it (--broker-inbound). Both are capped with XADD MAXLEN ~ --broker-maxlen.
  *
- * The appender thread XADDs what the loop hands it (pipelined), and keeps
- * every record until Redis acknowledged it: after a reconnect it sends
- * again those that got no answer, with the same src and seq, so readers
- * can drop the copies. The reader thread reads one stream from its last id
+ * The appender thread appends what the loop hands it (pipelined: records
+ * for the clients in runs, by a script that also gives each its offset on
+ * its path in PREFIX:offsets; client messages by XADD), and keeps every
+ * record until Redis acknowledged it: after a reconnect it sends again
+ * those that got no answer, with the same src and seq; the script appends
+ * no copy, and readers drop the copies of XADDs. The reader thread reads one stream from its last id
  * (MULTI, XINFO STREAM, XRANGE, EXEC, which also says whether entries were
  * trimmed past it: a gap, with its exact count), checks and deduplicates each entry, and
- * hands batches of messages (tag = path, kind set) to the loop through a
- * bounded inbox, waking it with lws_cancel_service(). Both reconnect with
+ * hands batches of messages (tag = path, kind set, pos from the entry's
+ * offset) to the loop through a bounded inbox, waking it with
+ * lws_cancel_service(); before them, the stream's epoch as a notice (a
+ * message without a tag) when it is first known or new. With a history,
+ * a member that starts first hands on what the stream holds before where
+ * it starts, as past messages (kept, not sent). Both reconnect with
  * the clients' backoff (--retry-delay, --retry-max) and give up after
  * --retries failures in a row, which ends the process with 69.
  */
@@ -48,6 +54,11 @@ struct broker_config {
 	const struct record_config *rec;	/* what the entries of a path hold */
 	double retry_delay, retry_max;	/* reconnects, as the clients' */
 	long retries;			/* failures in a row before giving up; -1: never */
+	/*
+	 * --history: a member that starts reads back the last entries of
+	 * each path, as far as its history keeps them (0: it keeps none).
+	 */
+	size_t history, history_bytes, history_entry_cost;
 };
 
 /* What one process does with the broker. */

@@ -43,6 +43,7 @@ struct broker {
 	struct stats *stats;
 	char src[17];			/* this member's random instance id */
 	char *key_out, *key_in;
+	char *key_offsets, *key_epoch, *key_seq;	/* P:offsets, P:epoch, P:seq:SRC */
 	char maxlen[24];
 
 	pthread_mutex_t mu;
@@ -90,6 +91,11 @@ void broker_give_up(struct broker *b, const char *reason);
 /* Wakes the loop when it asked for it. */
 void broker_wake_loop(struct broker *b);
 bool broker_stopping(struct broker *b);
+
+/* The life of the stream, P:epoch: random hex digits. */
+#define BROKER_EPOCH_LEN 32
+/* A new epoch, for SET NX: 0, or -1 without random numbers. */
+int broker_new_epoch(char out[BROKER_EPOCH_LEN + 1]);
 
 void *broker_read_main(void *arg);
 /*

@@ -42,10 +42,9 @@
 #include "base/utf8.h"
 #include "records/cbor_item.h"
 #include "records/convert.h"
+#include "ws/position.h"
 
 #define READ_BATCH 512
-/* An epoch: 16 random bytes, in hex. */
-#define EPOCH_LEN 32
 #define READ_BATCH_TEXT "512"
 /* How long XREAD waits for something new before it looks again. */
 #define BLOCK_MS "1000"
@@ -67,15 +66,16 @@ struct stream_reader {
 	const char *key;
 	bool positioned;
 	char *epoch_key;
-	char epoch[EPOCH_LEN + 1];	/* the life of the stream we read */
+	char epoch[BROKER_EPOCH_LEN + 1];	/* the life of the stream we read */
 	struct stream_id last;		/* the last entry read */
 	uint64_t ordinal;		/* how many entries were added up to it */
 	struct pathmap srcs;
 	uint64_t entries_seen;
 	uint64_t own_seen;
 	struct converter conv;
-	struct msg *batch[READ_BATCH];
+	struct msg *batch[READ_BATCH + 1];	/* and an epoch's notice */
 	size_t n;
+	bool fill_history;		/* the entries before where it started: to do */
 	time_t bad_second;
 	unsigned bad_logged;
 	uint64_t bad_hidden;
@@ -178,6 +178,24 @@ static void free_src(void *value, void *arg)
 	free(value);
 }
 
+/* An entry's offset on its path (field off): 0, or -1 when it is not one. */
+static int offset_parse(const redisReply *off, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!off->len || off->len > 19)
+		return -1;
+	for (size_t i = 0; i < off->len; i++) {
+		if (off->str[i] < '0' || off->str[i] > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(off->str[i] - '0');
+	}
+	if (!v)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 /* The message for a good entry; NULL with *why when it is bad. */
 static struct msg *entry_message(struct stream_reader *r, const redisReply *fields,
 				 const char **why)
@@ -211,11 +229,16 @@ static struct msg *entry_message(struct stream_reader *r, const redisReply *fiel
 	if (fk == FRAME_BINARY && type == DATATYPE_OBJECT &&
 	    cbor_check(bytes, data->len, NULL))
 		return *why = "not one CBOR item, on an object path", NULL;
+	uint64_t pos = 0;
+	const redisReply *off = field(fields, "off");
+	if (off && offset_parse(off, &pos))
+		return *why = "an offset (off) that is not a number from 1", NULL;
 	struct msg *m = msg_new(path->str, path->len, data->len);
 	if (!m)
 		return *why = "out of memory", NULL;
 	memcpy(m->payload, bytes, data->len);
 	m->kind = fk;
+	m->pos = pos;
 	return m;
 }
 
@@ -262,10 +285,13 @@ static bool hand_on(struct stream_reader *r)
 	struct broker *b = r->b;
 	size_t n = r->n;
 
+	size_t entries = 0;
+	for (size_t i = 0; i < n; i++)
+		entries += !r->batch[i]->notice;	/* not an epoch's */
 	r->n = 0;
 	if (n && !inbox_push(&b->handoff, r->batch, n))
 		return false;
-	stat_add(&b->stats->broker_read, n);
+	stat_add(&b->stats->broker_read, entries);
 	pthread_mutex_lock(&b->mu);
 	b->read_id = r->last;
 	b->own_seen_seq = r->own_seen;
@@ -317,6 +343,22 @@ static bool stream_figures(const redisReply *info, struct stream_id *first,
 }
 
 /*
+ * The stream's epoch, first known or new, goes to the loop before the
+ * entries read with it: every path's positions belong to it (rxws(7),
+ * HISTORY AND RECOVERY), as its first 16 hex digits.
+ */
+static void hand_epoch(struct stream_reader *r)
+{
+	struct msg *m = msg_new(NULL, 0, POSITION_EPOCH_LEN);
+
+	if (!m)
+		return;		/* the paths keep the epoch they have */
+	memcpy(m->payload, r->epoch, POSITION_EPOCH_LEN);
+	m->notice = true;
+	r->batch[r->n++] = m;
+}
+
+/*
  * The stream is a new one: what the old one held after our last id is
  * gone, and nobody can say how much that was. Read from its start.
  */
@@ -347,18 +389,22 @@ static bool on_answer(struct stream_reader *r, const redisReply *epoch, const re
 	uint64_t added, length;
 	char at[48];
 
-	if (epoch->type != REDIS_REPLY_STRING || epoch->len != EPOCH_LEN ||
+	if (epoch->type != REDIS_REPLY_STRING || epoch->len != BROKER_EPOCH_LEN ||
 	    !stream_figures(info, &first, &added, &length, &last_generated) ||
 	    (entries && entries->type != REDIS_REPLY_ARRAY))
 		return false;
-	bool new_epoch = r->epoch[0] && memcmp(r->epoch, epoch->str, EPOCH_LEN);
-	memcpy(r->epoch, epoch->str, EPOCH_LEN);
+	bool new_epoch = r->epoch[0] && memcmp(r->epoch, epoch->str, BROKER_EPOCH_LEN);
+	bool first_epoch = !r->epoch[0];
+	memcpy(r->epoch, epoch->str, BROKER_EPOCH_LEN);
+	if (first_epoch || new_epoch)
+		hand_epoch(r);
 
 	if (!r->positioned) {
 		/* From now on: what was added before is not ours to serve. */
 		r->last = last_generated;
 		r->ordinal = added;
 		r->positioned = true;
+		r->fill_history = b->cfg->history_bytes && added && !b->role.read_in;
 		stream_id_format(r->last, at, sizeof(at));
 		log_info("broker %s: reading %s after id %s (entry %" PRIu64 ")",
 			 b->url->shown, r->key, at, added);
@@ -403,22 +449,10 @@ static redisReply *reply(struct stream_reader *r)
 	return a;
 }
 
-/* A random epoch, in hex: 0, or -1 without random numbers. */
-static int make_epoch(char out[EPOCH_LEN + 1])
-{
-	unsigned char bytes[EPOCH_LEN / 2];
-
-	if (getrandom(bytes, sizeof(bytes), 0) != (ssize_t)sizeof(bytes))
-		return -1;
-	for (size_t i = 0; i < sizeof(bytes); i++)
-		snprintf(out + 2 * i, 3, "%02x", bytes[i]);
-	return 0;
-}
-
 /* One read: 1 when entries came, 0 when none, -1 when the link failed. */
 static int read_once(struct stream_reader *r)
 {
-	char after[48] = "(", proposal[EPOCH_LEN + 1];
+	char after[48] = "(", proposal[BROKER_EPOCH_LEN + 1];
 	const char *multi[] = { "MULTI" };
 	const char *set_epoch[] = { "SET", r->epoch_key, proposal, "NX" };
 	const char *get_epoch[] = { "GET", r->epoch_key };
@@ -427,7 +461,7 @@ static int read_once(struct stream_reader *r)
 	const char *exec[] = { "EXEC" };
 
 	/* A new life's epoch, should the stream's be gone: never an old one. */
-	if (make_epoch(proposal)) {
+	if (broker_new_epoch(proposal)) {
 		redis_link_fail(r->l, "no random numbers for an epoch");
 		return -1;
 	}
@@ -495,6 +529,168 @@ static int wait_for_more(struct stream_reader *r)
 	return 0;
 }
 
+/* --- the history of a member that starts --------------------------------- */
+
+/* An XRANGE or XREVRANGE of the stream; NULL with the link failed. */
+static redisReply *range(struct stream_reader *r, const char *cmd, const char *from,
+			 const char *to)
+{
+	const char *argv[] = { cmd, r->key, from, to, "COUNT", READ_BATCH_TEXT };
+	redisReply *a = redisCommandArgv(r->l->c, 6, argv, NULL);
+	const char *err = redis_link_reply_error(r->l, a);
+
+	if (!err && a->type != REDIS_REPLY_ARRAY)
+		err = "a range answered something else than entries";
+	if (err) {
+		char why[300];
+		snprintf(why, sizeof(why), "%s: %s", cmd, err);
+		if (a)
+			freeReplyObject(a);
+		redis_link_fail(r->l, why);
+		return NULL;
+	}
+	return a;
+}
+
+static bool entry_id(const redisReply *e, struct stream_id *id)
+{
+	return e->type == REDIS_REPLY_ARRAY && e->elements == 2 &&
+	       e->element[0]->type == REDIS_REPLY_STRING &&
+	       !stream_id_parse(e->element[0]->str, e->element[0]->len, id) &&
+	       e->element[1]->type == REDIS_REPLY_ARRAY;
+}
+
+struct path_count {
+	uint64_t n;
+};
+
+static void free_count(void *value, void *arg)
+{
+	(void)arg;
+	free(value);
+}
+
+/*
+ * Counts a positioned entry read backwards for its path; true once the
+ * entries counted reach what the history could keep: its bytes, or the
+ * last --history of every path seen.
+ */
+static bool counted_enough(struct stream_reader *r, struct pathmap *paths, const redisReply *fields,
+			   size_t *full_paths, size_t *bytes)
+{
+	const redisReply *path = field(fields, "path"), *data = field(fields, "data");
+
+	if (!path || !data || !field(fields, "off"))
+		return false;
+	*bytes += data->len + r->b->cfg->history_entry_cost;
+	struct path_count *c = pathmap_get(paths, path->str, path->len);
+	if (!c) {
+		if (!(c = calloc(1, sizeof(*c))) || pathmap_put(paths, path->str, path->len, c)) {
+			free(c);
+			return true;	/* out of memory: what we have will do */
+		}
+	}
+	if (++c->n == r->b->cfg->history)
+		(*full_paths)++;
+	return *bytes >= r->b->cfg->history_bytes;
+}
+
+/*
+ * Where the history of this member starts: going back from the entry it
+ * started after, until the entries reach what the history keeps (its
+ * bytes; or every path seen has its --history and a whole batch brought
+ * no new path), or the stream's start. 0 with *from; -1: the link failed.
+ */
+static int history_start(struct stream_reader *r, struct stream_id upto, struct stream_id *from)
+{
+	struct pathmap paths;
+	size_t full = 0, bytes = 0;
+	char end[48];
+	int rc = 0;
+
+	pathmap_init(&paths);
+	stream_id_format(upto, end, sizeof(end));
+	*from = upto;
+	for (bool enough = false; !enough && !broker_stopping(r->b);) {
+		size_t known = paths.count;
+		redisReply *a = range(r, "XREVRANGE", end, "-");
+		if (!a) {
+			rc = -1;
+			break;
+		}
+		for (size_t i = 0; i < a->elements && !enough; i++) {
+			struct stream_id id;
+			if (!entry_id(a->element[i], &id))
+				continue;
+			*from = id;
+			enough = counted_enough(r, &paths, a->element[i]->element[1], &full, &bytes);
+		}
+		enough |= a->elements < READ_BATCH ||
+			  (full == paths.count && paths.count == known && known);
+		freeReplyObject(a);
+		end[0] = '(';
+		stream_id_format(*from, end + 1, sizeof(end) - 1);
+	}
+	pathmap_each(&paths, free_count, NULL);
+	pathmap_free(&paths);
+	return rc;
+}
+
+/*
+ * A member that starts fills its history from the stream, so that a
+ * client may resume on it what it read on another member: the entries
+ * from where the history starts up to the one it started after, in
+ * order, handed on as past (kept, not sent live). Entries without an
+ * offset are not kept. A failure leaves the history shorter: said.
+ */
+static void fill_history(struct stream_reader *r, struct stream_id upto)
+{
+	struct stream_id from, last = { 0, 0 };
+	char a_id[48], b_id[48];
+	uint64_t kept = 0;
+
+	r->fill_history = false;
+	if (history_start(r, upto, &from))
+		goto failed;
+	stream_id_format(from, a_id, sizeof(a_id));
+	stream_id_format(upto, b_id, sizeof(b_id));
+	while (stream_id_cmp(last, upto) < 0 && !broker_stopping(r->b)) {
+		redisReply *a = range(r, "XRANGE", a_id, b_id);
+		if (!a)
+			goto failed;
+		for (size_t i = 0; i < a->elements; i++) {
+			const char *why;
+			struct msg *m;
+			if (!entry_id(a->element[i], &last) ||
+			    !field(a->element[i]->element[1], "off") ||
+			    !(m = entry_message(r, a->element[i]->element[1], &why)))
+				continue;
+			m->past = true;
+			r->batch[r->n++] = m;
+			kept++;
+		}
+		bool more = a->elements == READ_BATCH;
+		freeReplyObject(a);
+		if (r->n && !inbox_push(&r->b->handoff, r->batch, r->n)) {
+			r->n = 0;
+			return;
+		}
+		r->n = 0;
+		broker_wake_loop(r->b);
+		if (!more)
+			break;
+		a_id[0] = '(';
+		stream_id_format(last, a_id + 1, sizeof(a_id) - 1);
+	}
+	log_info("broker %s: the history starts with %" PRIu64 " entr%s of %s read back",
+		 r->b->url->shown, kept, kept == 1 ? "y" : "ies", r->key);
+	return;
+failed:
+	log_warn("broker %s: the history could not be filled from %s (%s): clients that ask "
+		 "for what came before this member started are told a gap",
+		 r->b->url->shown, r->key, r->l->reason);
+}
+
 void *broker_read_main(void *arg)
 {
 	struct broker *b = arg;
@@ -518,11 +714,14 @@ void *broker_read_main(void *arg)
 	while (!broker_stopping(b)) {
 		if (redis_link_ensure(r->l))
 			break;
+		bool positioned = r->positioned;
 		int got = read_once(r);
 		if (got < 0)
 			continue;
 		if (!hand_on(r))
 			break;
+		if (!positioned && r->fill_history)
+			fill_history(r, r->last);
 		if (!got && r->positioned && wait_for_more(r) < 0)
 			continue;
 	}

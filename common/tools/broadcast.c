@@ -49,6 +49,8 @@ void broadcast_init(struct broadcast *b, const struct config *cfg, struct stats 
 	b->stats = stats;
 	pathmap_init(&b->paths);
 	history_init(&b->history, cfg->history, cfg->history_bytes, cfg->history_age);
+	b->broker_positions = cfg->broker != NULL;
+	memset(b->epoch, '0', POSITION_EPOCH_LEN);	/* until the stream's is known */
 	b->history.unused = history_unused_path;
 	b->history.owner = b;
 }
@@ -72,8 +74,8 @@ static struct path_clients *path_get(struct broadcast *b, const char *path, size
 	p->len = len;
 	p->type = p->path ? record_config_type_for(&b->cfg->rec, p->path) : DATATYPE_STRING;
 	/* A new life of the path: a new epoch (or the stream's). */
-	if (b->shared_epoch)
-		memcpy(p->epoch, b->shared_epoch, POSITION_EPOCH_LEN + 1);
+	if (b->broker_positions)
+		memcpy(p->epoch, b->epoch, POSITION_EPOCH_LEN + 1);
 	else if (position_new_epoch(p->epoch))
 		snprintf(p->epoch, sizeof(p->epoch), "%016llx", (unsigned long long)(uintptr_t)p);
 	if (!p->path || pathmap_put(&b->paths, path, len, p)) {
@@ -194,10 +196,33 @@ static bool takes_live(const struct member *m)
  */
 static void number_and_keep(struct broadcast *b, struct path_clients *p, struct msg *m)
 {
+	if (!m->pos && b->broker_positions)
+		return;		/* an entry another program appended: live only */
 	if (!m->pos)
 		m->pos = p->last + 1;
 	p->last = m->pos;
 	history_add(&b->history, &p->hist, m, (uint64_t)lws_now_usecs());
+	stat_set(&b->stats->history_messages, b->history.messages);
+	stat_set(&b->stats->history_bytes, b->history.bytes);
+}
+
+static void start_over(void *value, void *arg)
+{
+	struct path_clients *p = value;
+	struct broadcast *b = arg;
+
+	if (!memcmp(p->epoch, b->epoch, POSITION_EPOCH_LEN))
+		return;
+	history_clear_path(&b->history, &p->hist);
+	p->last = 0;
+	memcpy(p->epoch, b->epoch, POSITION_EPOCH_LEN + 1);
+}
+
+void broadcast_set_epoch(struct broadcast *b, const char *epoch)
+{
+	memcpy(b->epoch, epoch, POSITION_EPOCH_LEN);
+	b->epoch[POSITION_EPOCH_LEN] = '\0';
+	pathmap_each(&b->paths, start_over, b);
 	stat_set(&b->stats->history_messages, b->history.messages);
 	stat_set(&b->stats->history_bytes, b->history.bytes);
 }
@@ -216,20 +241,32 @@ bool broadcast_record(struct broadcast *b, struct msg *m, const char *path, size
 	size_t open = 0, full = 0, lagging = 0;
 	lws_usec_t now = lws_now_usecs();
 
+	size_t catching_up = 0;
+
 	/* With a history, a path with no client yet keeps its messages for one. */
 	if (!p && history_on(&b->history) && !m->notice)
 		p = path_get(b, path, len);
+	if (p && m->past) {
+		/* From before this member started: for the history only. */
+		number_and_keep(b, p, m);
+		msg_unref(m);
+		return true;
+	}
 	if (p) {
 		lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&p->members)) {
 			struct member *m = lws_container_of(d, struct member, node);
 			if (takes_live(m)) {
 				open++;
 				note_fullness(&m->conn, now, &full, &lagging);
+			} else if (m->replay_next) {
+				catching_up++;
 			}
 		} lws_end_foreach_dll(d);
 	}
 	if (!open) {
-		note_discard(b, path, len, p && history_on(&b->history));
+		/* Those catching up get it from the history: no discard to say. */
+		if (!m->past && !catching_up)
+			note_discard(b, path, len, p && history_on(&b->history));
 		if (p)
 			number_and_keep(b, p, m);
 		msg_done(m, FATE_DISCARDED);

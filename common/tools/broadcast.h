@@ -70,8 +70,12 @@ struct broadcast {
 	size_t n_members;
 	struct discards discards;
 	struct history history;		/* --history */
-	/* --broker: the stream's epoch, every path's; NULL: each its own. */
-	const char *shared_epoch;
+	/*
+	 * --broker: the positions are the stream's (its epoch, every path's;
+	 * the offsets its entries carry); else each path numbers its own.
+	 */
+	bool broker_positions;
+	char epoch[POSITION_EPOCH_LEN + 1];
 };
 
 void broadcast_init(struct broadcast *b, const struct config *cfg, struct stats *stats);
@@ -87,6 +91,13 @@ void broadcast_leave(struct broadcast *b, struct member *m);
  * it must wait (the caller keeps its reference and offers it again).
  */
 bool broadcast_record(struct broadcast *b, struct msg *m, const char *path, size_t len);
+
+/*
+ * --broker: the stream's epoch, first known or new (Redis lost the
+ * stream). Each path of another epoch starts over in it: its history
+ * goes, its offsets start from the stream's.
+ */
+void broadcast_set_epoch(struct broadcast *b, const char *epoch);
 
 /* Every so often: the history lets go of what passed --history-age. */
 void broadcast_expire(struct broadcast *b, uint64_t now_us);

@@ -238,3 +238,32 @@ void replay_refill(struct broadcast *b, struct member *m)
 		m->replay_next++;
 	}
 }
+
+struct epoch_change {
+	struct broadcast *b;
+	const char *epoch;
+};
+
+static void tell_epoch(struct member *m, void *arg)
+{
+	struct epoch_change *e = arg;
+	struct path_clients *p = m->path;
+	char text[POSITION_NOTICE_MAX];
+
+	if (!memcmp(p->epoch, e->epoch, POSITION_EPOCH_LEN) || !p->last)
+		return;
+	m->replay_next = 0;
+	struct position from = at(p->epoch, p->last + 1), to = at(e->epoch, 0);
+	to.epoch[POSITION_EPOCH_LEN] = '\0';
+	say_gap(e->b, m, &from, &to, 0, false, "epoch");
+	if (speaks_positions(m))
+		notice(m, text, position_notice_live(text, e->epoch, 0));
+}
+
+void replay_new_epoch(struct broadcast *b, const char *epoch)
+{
+	struct epoch_change e = { b, epoch };
+
+	broadcast_each(b, tell_epoch, &e);
+	broadcast_set_epoch(b, epoch);
+}

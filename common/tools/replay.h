@@ -49,6 +49,12 @@ int replay_headers(struct buf *out, const struct replay_plan *plan);
  * (when it speaks it), then its replay as its queue has room.
  */
 void replay_start(struct broadcast *b, struct member *m, const struct replay_plan *plan);
+/*
+ * --broker: the stream's epoch, first known or new. The paths start over
+ * in it; a client of rxws.pos on a path that had messages is told the
+ * gap (of a size nobody knows), and one catching up goes live.
+ */
+void replay_new_epoch(struct broadcast *b, const char *epoch);
 /* Its queue has room: more of its replay (nothing when it is live). */
 void replay_refill(struct broadcast *b, struct member *m);
 

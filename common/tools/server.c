@@ -16,6 +16,7 @@
 #include "tools/admission.h"
 #include "tools/listen.h"
 #include "tools/metrics.h"
+#include "tools/replay.h"
 #include "tools/server_session.h"
 #include "ws/handshake.h"
 #include "ws/httpd.h"
@@ -427,6 +428,13 @@ static enum deliver server_broadcast(void *server, struct msg *m)
 	return broadcast_record(&s->clients, m, path, len) ? DELIVERED : DELIVER_LATER;
 }
 
+/* --broker: the stream's epoch; clients of rxws.pos on another are told. */
+static void server_new_epoch(void *server, const char *epoch)
+{
+	struct server *s = server;
+	replay_new_epoch(&s->clients, epoch);
+}
+
 static enum deliver sv_deliver(void *tool, struct msg *m)
 {
 	struct server *s = tool;
@@ -566,6 +574,7 @@ static const struct server_broker_ops broker_ops = {
 	.broadcast = server_broadcast,
 	.drain_clients = server_drain_clients,
 	.rx_flow = server_rx_flow,
+	.new_epoch = server_new_epoch,
 };
 
 /*

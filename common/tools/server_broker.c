@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "tools/history.h"
+#include "ws/position.h"
 
 /* Entries the loop holds between the hand-off and the clients. */
 #define PENDING_MAX 256
@@ -32,6 +34,8 @@ int server_broker_start(struct server_broker *sb, struct app *app,
 		.url = &cfg->broker_url, .prefix = cfg->broker_prefix, .maxlen = cfg->broker_maxlen,
 		.queue_len = cfg->queue_len, .path = cfg->path, .rec = &cfg->rec,
 		.retry_delay = cfg->retry_delay, .retry_max = cfg->retry_max, .retries = cfg->retries,
+		.history = cfg->history, .history_bytes = cfg->history ? cfg->history_bytes : 0,
+		.history_entry_cost = HISTORY_ENTRY_COST,
 	};
 	ring_init(&sb->pending, PENDING_MAX);
 	sb->broker = broker_start(&sb->broker_cfg, role, app_context(app), app_stats(app));
@@ -96,6 +100,15 @@ void server_broker_pump(struct server_broker *sb)
 		    !broker_take(sb->broker, &sb->pending))
 			break;
 		struct msg *m = ring_peek(&sb->pending);
+		if (m->notice && !m->tag) {	/* the stream's epoch */
+			char epoch[POSITION_EPOCH_LEN + 1];
+			memcpy(epoch, m->payload, POSITION_EPOCH_LEN);
+			epoch[POSITION_EPOCH_LEN] = '\0';
+			if (!sb->cfg->collect)
+				sb->ops->new_epoch(sb->server, epoch);
+			msg_unref(ring_pop(&sb->pending));
+			continue;
+		}
 		if (sb->cfg->collect) {
 			/* stdout is behind: the stream waits in Redis, not in memory. */
 			if (app_rx_paused(a))

@@ -27,6 +27,8 @@ struct server_broker_ops {
 	void (*drain_clients)(void *server, int close_code);
 	/* Stop or resume reading what the clients send. */
 	void (*rx_flow)(void *server, bool enable);
+	/* The stream's epoch (16 hex digits), first known or new. */
+	void (*new_epoch)(void *server, const char *epoch);
 };
 
 struct server_broker {

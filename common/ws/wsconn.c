@@ -539,15 +539,16 @@ static int send_owed(struct wsconn *c)
 
 /*
  * On a connection of rxws.pos (position.h), what m's frame starts with:
- * its position and a newline; its length (0: none, a notice or a message
- * without a position).
+ * its position and a newline, or the newline alone for a message without
+ * one (an entry another program appended to a broker's stream); its
+ * length (0: a notice, or not rxws.pos).
  */
 static size_t prefix_of(const struct wsconn *c, const struct msg *m,
 			unsigned char out[POSITION_MAX + 1])
 {
-	if (!c->pos_epoch || !m->pos || m->notice)
+	if (!c->pos_epoch || m->notice)
 		return 0;
-	size_t n = position_format((char *)out, c->pos_epoch, m->pos);
+	size_t n = m->pos ? position_format((char *)out, c->pos_epoch, m->pos) : 0;
 	out[n++] = '\n';
 	return n;
 }
