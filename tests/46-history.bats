@@ -302,10 +302,10 @@ close 1000"
 
 @test "the history is bounded by --history-bytes over all paths, and by --history-age" {
 	serve_numbers --history 1000 --history-bytes 1000 --metrics
-	# 100 records of 36 bytes on /a then 100 on /b: each costs 100 (64 for
+	# 100 records of 52 bytes on /a then 100 on /b: each costs 100 (48 for
 	# its entry), so 10 fit, all of them /b's last.
-	for i in $(seq 1 100); do printf '/a\t%036d\n' "$i"; done > a.txt
-	for i in $(seq 1 100); do printf '/b\t%036d\n' "$i"; done > b.txt
+	for i in $(seq 1 100); do printf '/a\t%052d\n' "$i"; done > a.txt
+	for i in $(seq 1 100); do printf '/b\t%052d\n' "$i"; done > b.txt
 	cat a.txt b.txt > in
 	wait_for 10 stands_at /b 100
 	# /a, with nothing kept and no client, is forgotten: a new epoch, at 0.
@@ -314,7 +314,7 @@ close 1000"
 	run "$PY" "$HC" --recv 10 "ws://127.0.0.1:$PORT/b?last=10"
 	assert_success
 	refute_line --partial 'Rxws-Gap'
-	assert_equal "${lines[2]}" "$(printf '%036d' 91)"
+	assert_equal "${lines[2]}" "$(printf '%052d' 91)"
 	run "$PY" "$HC" --recv 0 "ws://127.0.0.1:$PORT/b?last=11"
 	assert_line -n 2 --regexp 'from=[0-9a-f]{16}:90; to=[0-9a-f]{16}:90; count=1; reason=trimmed$'
 	curl -sS "http://127.0.0.1:$PORT/metrics" > m.txt
@@ -345,11 +345,11 @@ close 1000"
 	curl -sS "http://127.0.0.1:$PORT/metrics" > m.txt
 	"$PY" "$PEERS/prom_check.py" m.txt > /dev/null
 	grep -qx 'rxws_history_messages 10' m.txt
-	grep -qx 'rxws_history_bytes 660' m.txt
+	grep -qx 'rxws_history_bytes 500' m.txt
 	# The probes of stands_at asked too: at least our two, and one gap.
 	awk '$1 == "rxws_replays_total" && $2 >= 2 { ok = 1 } END { exit !ok }' m.txt
 	grep -qx 'rxws_gaps_reported_total 1' m.txt
 	close_fifo
 	wait_status "$SERVE_PID"
-	grep -E 'history 10 messages \(660 bytes\), [0-9]+ replays, 1 gaps' s.err
+	grep -E 'history 10 messages \(500 bytes\), [0-9]+ replays, 1 gaps' s.err
 }

@@ -18,7 +18,6 @@ struct msg *msg_new(const char *tag, size_t tag_len, size_t payload_len)
 	if (!m)
 		return NULL;
 	m->refs = 1;
-	m->kept = 0;
 	m->notice = false;
 	m->past = false;
 	m->pos = 0;
@@ -44,37 +43,15 @@ struct msg *msg_ref(struct msg *m)
 	return m;
 }
 
-/* Its fate goes to the ledger, once: no destination is left. */
-static void count_fate(struct msg *m)
-{
-	if (!m->ledger)
-		return;
-	enum msg_fate fate = m->fate == FATE_PENDING ? FATE_LOST : (enum msg_fate)m->fate;
-	atomic_fetch_add_explicit(&m->ledger->settled[fate], 1, memory_order_relaxed);
-	m->ledger = NULL;
-}
-
 void msg_unref(struct msg *m)
 {
-	if (!m)
+	if (!m || --m->refs)
 		return;
-	if (--m->refs == m->kept)
-		count_fate(m);
-	if (!m->refs)
-		free(m);
-}
-
-struct msg *msg_keep(struct msg *m)
-{
-	m->refs++;
-	m->kept++;
-	return m;
-}
-
-void msg_unkeep(struct msg *m)
-{
-	m->kept--;
-	msg_unref(m);
+	if (m->ledger) {
+		enum msg_fate fate = m->fate == FATE_PENDING ? FATE_LOST : (enum msg_fate)m->fate;
+		atomic_fetch_add_explicit(&m->ledger->settled[fate], 1, memory_order_relaxed);
+	}
+	free(m);
 }
 
 void msg_settle(struct msg *m, enum msg_fate fate)

@@ -40,12 +40,6 @@ struct ledger {
 
 struct msg {
 	unsigned refs;
-	/*
-	 * Of refs, those that keep the message for later (a history): the
-	 * record's fate is counted once only these are left, since a record
-	 * kept for replay was delivered (or not) already.
-	 */
-	unsigned kept;
 	unsigned char fate;		/* enum msg_fate */
 	bool notice;			/* ours, not a record: sent as is (no position) */
 	bool past;			/* read back from a broker's stream: kept, not sent */
@@ -67,9 +61,6 @@ void msg_unref(struct msg *m);
 void msg_settle(struct msg *m, enum msg_fate fate);
 /* Settles it with fate and lets go of the reference: a destination is done with it. */
 void msg_done(struct msg *m, enum msg_fate fate);
-/* A reference that keeps it for later (msg.kept), and its release. */
-struct msg *msg_keep(struct msg *m);
-void msg_unkeep(struct msg *m);
 /* Counts a new stdin record in ledger. */
 void msg_count(struct msg *m, struct ledger *ledger);
 uint64_t ledger_get(struct ledger *l, enum msg_fate fate);

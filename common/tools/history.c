@@ -1,10 +1,39 @@
 /* history: the last messages of each path, kept for replay (history.h). */
 #include "tools/history.h"
 
+#include <stdalign.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define RING_FIRST 8
+#define BLOCK_SIZE ((size_t)64 << 10)
+#define INDEX_FIRST 8
+
+struct history_block {
+	struct history_block *next;
+	size_t size, used;
+	alignas(max_align_t) unsigned char data[];
+};
+
+/* A message in the log: this head, then its payload, padded to 8. */
+struct entry {
+	struct path_history *ph;
+	uint64_t off;
+	uint64_t at_us;
+	uint32_t len;
+	uint8_t kind;		/* enum frame_kind */
+	bool dead;		/* its path let go of it */
+};
+
+static size_t entry_size(size_t len)
+{
+	return (sizeof(struct entry) + len + 7) & ~(size_t)7;
+}
+
+/* What it costs the budget. */
+static size_t cost(size_t len)
+{
+	return len + HISTORY_ENTRY_COST;
+}
 
 void history_init(struct history *h, size_t per_path, size_t max_bytes, double max_age)
 {
@@ -14,120 +43,157 @@ void history_init(struct history *h, size_t per_path, size_t max_bytes, double m
 	h->max_age_us = max_age > 0 ? (uint64_t)(max_age * 1e6) : 0;
 }
 
-static size_t cost(const struct msg *m)
+static struct entry *log_start(const struct history *h)
 {
-	return m->len + HISTORY_ENTRY_COST;
+	struct history_block *b = h->oldest;
+	if (b && h->start == b->used && b->next)
+		b = b->next;	/* (never: the start moves to the next block at once) */
+	return b && h->start < b->used ? (struct entry *)(b->data + h->start) : NULL;
 }
 
-static struct history_slot *slot_at(const struct history *h, size_t i)
+static void block_done(struct history *h)
 {
-	return &h->fifo[(h->fifo_head + i) % h->fifo_cap];
+	struct history_block *b = h->oldest;
+
+	h->oldest = b->next;
+	h->start = 0;
+	if (!h->oldest)
+		h->newest = NULL;
+	if (!h->spare && b->size == BLOCK_SIZE) {
+		b->next = NULL;
+		b->used = 0;
+		h->spare = b;
+	} else {
+		free(b);
+	}
 }
 
-static bool slot_live(const struct history_slot *s)
+/* The log's first message goes; with it, its path's oldest when it is live. */
+static void pop_start(struct history *h)
 {
-	const struct path_history *ph = s->ph;
-	return s->gen == ph->gen && ph->len && s->off >= ph->first && s->off < ph->first + ph->len;
-}
+	struct entry *e = log_start(h);
+	struct path_history *ph = e->ph;
 
-/* The path's oldest message goes (it is the one a live slot names first). */
-static void drop_oldest(struct history *h, struct path_history *ph)
-{
-	struct msg *m = ph->ring[ph->head];
-
-	h->bytes -= cost(m);
-	h->messages--;
-	ph->head = (ph->head + 1) % ph->cap;
-	ph->len--;
-	ph->first++;
-	msg_unkeep(m);
-}
-
-static void release_slot(struct history *h, struct history_slot *s)
-{
-	struct path_history *ph = s->ph;
-
-	ph->slots--;
+	if (e->dead) {
+		h->dead -= cost(e->len);
+	} else {
+		h->bytes -= cost(e->len);
+		ph->head = (ph->head + 1) % ph->cap;
+		ph->len--;
+		ph->first++;
+		h->messages--;
+	}
+	ph->in_log--;
+	h->start += entry_size(e->len);
+	if (h->start >= h->oldest->used)
+		block_done(h);
 	if (history_unused(ph) && h->unused)
 		h->unused(h->owner, ph);
 }
 
-/* The FIFO's oldest slot goes, and with it its message if still kept. */
-static void pop_slot(struct history *h)
+/* The path's oldest goes for its own count: dead where it lies. */
+static void drop_oldest(struct history *h, struct path_history *ph)
 {
-	struct history_slot s = *slot_at(h, 0);
+	struct entry *e = (struct entry *)ph->index[ph->head];
 
-	h->fifo_head = (h->fifo_head + 1) % h->fifo_cap;
-	h->fifo_len--;
-	if (slot_live(&s))
-		drop_oldest(h, s.ph);
+	e->dead = true;
+	h->bytes -= cost(e->len);
+	h->dead += cost(e->len);
+	ph->head = (ph->head + 1) % ph->cap;
+	ph->len--;
+	ph->first++;
+	h->messages--;
+}
+
+/* Room at the log's end for an entry of size n: a pointer to it, or NULL. */
+static unsigned char *log_room(struct history *h, size_t n)
+{
+	struct history_block *b = h->newest;
+
+	if (b && b->size - b->used >= n)
+		return b->data + b->used;
+	if (n <= BLOCK_SIZE && h->spare) {
+		b = h->spare;
+		h->spare = NULL;
+	} else {
+		size_t size = n > BLOCK_SIZE ? n : BLOCK_SIZE;
+		if (!(b = malloc(sizeof(*b) + size)))
+			return NULL;
+		b->size = size;
+		b->used = 0;
+		b->next = NULL;
+	}
+	if (h->newest)
+		h->newest->next = b;
 	else
-		h->stale--;
-	release_slot(h, &s);
+		h->oldest = b;
+	h->newest = b;
+	return b->data;
 }
 
-/* Stale slots outnumber the live ones: squeezed out, in order. */
-static void compact(struct history *h)
+/*
+ * The messages kept, copied in order into a log of new blocks, their
+ * paths' index pointing there; the dead ones left out. -1: no memory (the
+ * log stays as it was).
+ */
+static int compact(struct history *h)
 {
-	size_t out = 0, len = h->fifo_len;
-	struct history_slot *fresh = malloc((h->fifo_cap ? h->fifo_cap : 1) * sizeof(*fresh));
+	struct history fresh = *h;
+	struct history_block *old = h->oldest;
+	size_t start = h->start;
 
-	if (!fresh)
-		return;		/* later, then */
-	for (size_t i = 0; i < len; i++) {
-		struct history_slot *s = slot_at(h, i);
-		if (slot_live(s))
-			fresh[out++] = *s;
+	fresh.oldest = fresh.newest = fresh.spare = NULL;
+	fresh.start = 0;
+	for (struct history_block *b = old; b; b = b->next, start = 0) {
+		for (size_t at = start; at < b->used;) {
+			struct entry *e = (struct entry *)(b->data + at);
+			size_t n = entry_size(e->len);
+			at += n;
+			if (e->dead)
+				continue;
+			unsigned char *to = log_room(&fresh, n);
+			if (!to) {
+				while (fresh.oldest)
+					block_done(&fresh);
+				free(fresh.spare);
+				return -1;
+			}
+			memcpy(to, e, n);
+			fresh.newest->used += n;
+			struct path_history *ph = e->ph;
+			ph->index[(ph->head + (e->off - ph->first)) % ph->cap] = to;
+		}
 	}
-	struct history_slot *old = h->fifo;
-	size_t old_head = h->fifo_head, old_cap = h->fifo_cap;
-	h->fifo = fresh;
-	h->fifo_head = 0;
-	h->fifo_len = out;
-	h->stale = 0;
-	for (size_t i = 0; i < len; i++) {
-		struct history_slot *s = &old[(old_head + i) % old_cap];
-		if (!(s->gen == s->ph->gen && s->ph->len && s->off >= s->ph->first &&
-		      s->off < s->ph->first + s->ph->len))
-			release_slot(h, s);
+	/* The dead ones go: their paths may be left with nothing. */
+	for (struct history_block *b = old; b; b = b->next, start = 0) {
+		for (size_t at = (b == old ? h->start : 0); at < b->used;) {
+			struct entry *e = (struct entry *)(b->data + at);
+			at += entry_size(e->len);
+			if (e->dead && !--e->ph->in_log && history_unused(e->ph) && h->unused)
+				h->unused(h->owner, e->ph);
+		}
 	}
-	free(old);
-}
-
-static int push_slot(struct history *h, struct path_history *ph, uint64_t off, uint64_t now_us)
-{
-	if (h->fifo_len == h->fifo_cap) {
-		size_t cap = h->fifo_cap ? 2 * h->fifo_cap : 64;
-		struct history_slot *f = malloc(cap * sizeof(*f));
-		if (!f)
-			return -1;
-		for (size_t i = 0; i < h->fifo_len; i++)
-			f[i] = *slot_at(h, i);
-		free(h->fifo);
-		h->fifo = f;
-		h->fifo_cap = cap;
-		h->fifo_head = 0;
-	}
-	*slot_at(h, h->fifo_len) = (struct history_slot){
-		.ph = ph, .off = off, .at_us = now_us, .gen = ph->gen,
-	};
-	h->fifo_len++;
-	ph->slots++;
+	while (h->oldest)
+		block_done(h);
+	h->oldest = fresh.oldest;
+	h->newest = fresh.newest;
+	h->start = 0;
+	h->dead = 0;
 	return 0;
 }
 
-static int grow_ring(struct path_history *ph, size_t limit)
+static int grow_index(struct path_history *ph, size_t limit)
 {
-	size_t cap = ph->cap ? 2 * ph->cap : RING_FIRST;
+	size_t cap = ph->cap ? 2 * ph->cap : INDEX_FIRST;
 	if (cap > limit)
 		cap = limit;
-	struct msg **r = malloc(cap * sizeof(*r));
+	unsigned char **r = malloc(cap * sizeof(*r));
 	if (!r)
 		return -1;
 	for (size_t i = 0; i < ph->len; i++)
-		r[i] = ph->ring[(ph->head + i) % ph->cap];
-	free(ph->ring);
-	ph->ring = r;
+		r[i] = ph->index[(ph->head + i) % ph->cap];
+	free(ph->index);
+	ph->index = r;
 	ph->cap = cap;
 	ph->head = 0;
 	return 0;
@@ -135,61 +201,84 @@ static int grow_ring(struct path_history *ph, size_t limit)
 
 void history_clear_path(struct history *h, struct path_history *ph)
 {
-	h->stale += ph->len;
-	while (ph->len) {
-		struct msg *m = ph->ring[ph->head];
-		h->bytes -= cost(m);
-		h->messages--;
-		ph->head = (ph->head + 1) % ph->cap;
-		ph->len--;
-		msg_unkeep(m);
-	}
-	ph->gen++;
+	while (ph->len)
+		drop_oldest(h, ph);
 	ph->first = 0;
 }
 
-int history_add(struct history *h, struct path_history *ph, struct msg *m, uint64_t now_us)
+int history_add(struct history *h, struct path_history *ph, const struct msg *m, uint64_t now_us)
 {
 	if (!history_on(h) || !m->pos)
 		return 0;
 	if (ph->len && m->pos != ph->first + ph->len)
 		history_clear_path(h, ph);
-	if (ph->len == h->per_path) {
-		/* Its own oldest goes: its slot stays behind, stale. */
-		drop_oldest(h, ph);
-		h->stale++;
+	if (cost(m->len) > h->max_bytes) {
+		history_clear_path(h, ph);	/* what it kept is older than this */
+		return 0;
 	}
-	if (ph->len == ph->cap && grow_ring(ph, h->per_path))
+	if (ph->len == h->per_path)
+		drop_oldest(h, ph);
+	if (ph->len == ph->cap && grow_index(ph, h->per_path))
 		return -1;
-	if (push_slot(h, ph, m->pos, now_us))
+	size_t n = entry_size(m->len);
+	unsigned char *at = log_room(h, n);
+	if (!at)
 		return -1;
+	struct entry *e = (struct entry *)at;
+	*e = (struct entry){ .ph = ph, .off = m->pos, .at_us = now_us,
+			     .len = (uint32_t)m->len, .kind = (uint8_t)m->kind };
+	memcpy(e + 1, m->payload, m->len);
+	h->newest->used += n;
 	if (!ph->len)
 		ph->first = m->pos;
-	ph->ring[(ph->head + ph->len) % ph->cap] = msg_keep(m);
+	ph->index[(ph->head + ph->len) % ph->cap] = at;
 	ph->len++;
-	h->bytes += cost(m);
+	ph->in_log++;
+	h->bytes += cost(m->len);
 	h->messages++;
-	while (h->bytes > h->max_bytes && h->fifo_len)
-		pop_slot(h);
+	/*
+	 * Only now, with ph holding this one, may older ones go: a path left
+	 * with nothing is its owner's to free (history_unused()).
+	 */
+	while (h->bytes > h->max_bytes)
+		pop_start(h);
+	/* Dead at the log's start (one path, or paths alike): their room now. */
+	for (struct entry *e; (e = log_start(h)) && e->dead;)
+		pop_start(h);
 	history_expire(h, now_us);
-	if (h->stale > 64 && h->stale > h->fifo_len / 2)
+	/* Room that dead messages hold comes back: the log stays within twice the kept. */
+	if (h->dead > h->bytes && h->dead >= BLOCK_SIZE)
 		compact(h);
 	return 0;
 }
 
 void history_expire(struct history *h, uint64_t now_us)
 {
+	struct entry *e;
+
 	if (!h->max_age_us)
 		return;
-	while (h->fifo_len && now_us - slot_at(h, 0)->at_us > h->max_age_us)
-		pop_slot(h);
+	while ((e = log_start(h)) && now_us - e->at_us > h->max_age_us)
+		pop_start(h);
 }
 
-struct msg *history_at(const struct path_history *ph, uint64_t off)
+bool history_has(const struct path_history *ph, uint64_t off)
 {
-	if (!ph->len || off < ph->first || off >= ph->first + ph->len)
+	return ph->len && off >= ph->first && off < ph->first + ph->len;
+}
+
+struct msg *history_copy(const struct path_history *ph, uint64_t off)
+{
+	const struct entry *e =
+		(const struct entry *)ph->index[(ph->head + (off - ph->first)) % ph->cap];
+	struct msg *m = msg_new(NULL, 0, e->len);
+
+	if (!m)
 		return NULL;
-	return ph->ring[(ph->head + (off - ph->first)) % ph->cap];
+	memcpy(m->payload, e + 1, e->len);
+	m->kind = (enum frame_kind)e->kind;
+	m->pos = e->off;
+	return m;
 }
 
 uint64_t history_first(const struct path_history *ph)
@@ -204,26 +293,33 @@ uint64_t history_last(const struct path_history *ph)
 
 bool history_unused(const struct path_history *ph)
 {
-	return !ph->len && !ph->slots;
+	return !ph->len && !ph->in_log;
 }
 
 void history_path_free(struct path_history *ph)
 {
-	free(ph->ring);
-	ph->ring = NULL;
+	free(ph->index);
+	ph->index = NULL;
 	ph->cap = ph->head = ph->len = 0;
 }
 
 void history_free(struct history *h)
 {
-	/* Every live slot's message goes; the paths are their owners'. */
-	for (size_t i = 0; i < h->fifo_len; i++) {
-		struct history_slot *s = slot_at(h, i);
-		if (slot_live(s))
-			drop_oldest(h, s->ph);
-		s->ph->slots--;
+	/* The paths' counts go with the log; the paths are their owners'. */
+	while (log_start(h)) {
+		struct entry *e = log_start(h);
+		if (!e->dead) {
+			e->ph->len = 0;
+			e->dead = true;
+		}
+		e->ph->in_log--;
+		h->start += entry_size(e->len);
+		if (h->start >= h->oldest->used)
+			block_done(h);
 	}
-	free(h->fifo);
-	h->fifo = NULL;
-	h->fifo_len = h->fifo_cap = h->fifo_head = 0;
+	while (h->oldest)
+		block_done(h);
+	free(h->spare);
+	h->spare = NULL;
+	h->bytes = h->dead = h->messages = 0;
 }

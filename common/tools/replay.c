@@ -224,8 +224,7 @@ void replay_refill(struct broadcast *b, struct member *m)
 				notice(m, text, position_notice_live(text, p->epoch, p->last));
 			return;
 		}
-		struct msg *msg = history_at(&p->hist, next);
-		if (!msg) {
+		if (!history_has(&p->hist, next)) {
 			/* The history let go of what it had still to get. */
 			uint64_t first = history_first(&p->hist);
 			uint64_t to = first ? first - 1 : p->last;
@@ -234,7 +233,10 @@ void replay_refill(struct broadcast *b, struct member *m)
 			m->replay_next = first ? first : p->last + 1;
 			continue;
 		}
-		wsconn_push(&m->conn, msg_ref(msg), OVERFLOW_BLOCK);
+		struct msg *msg = history_copy(&p->hist, next);
+		if (!msg)
+			return;		/* no memory now: again when it has room */
+		wsconn_push(&m->conn, msg, OVERFLOW_BLOCK);
 		m->replay_next++;
 	}
 }
