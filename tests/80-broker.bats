@@ -512,3 +512,36 @@ last_pos() {
 	assert_line -n 0 "!gap ${old%:*}:11 $new_epoch:0 ? epoch"
 	assert_line -n 1 "$new_epoch:1 after"
 }
+
+@test "a member that has not caught up with the stream answers an ask with 503, never with a silent hole" {
+	REDIS_PORT=$(free_port)
+	REDIS_URL=redis://127.0.0.1:$REDIS_PORT
+	# Redis is not there yet: the member listens, and knows nothing of the stream.
+	rxws-serve -p 0 -v --broker "$REDIS_URL" -r --history 100 --retry-delay 0.05 --retry-max 0.2 /n \
+		< /dev/null > m.out 2> m.err &
+	MPID[m]=$!
+	PIDS+=($!)
+	wait_for 10 contains m.err 'listening on port'
+	MPORT[m]=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' m.err | head -n 1)
+	run "$PY" "$PEERS/history_client.py" "ws://127.0.0.1:${MPORT[m]}/n?last=5"
+	assert_output 'refused 503'
+	wait_for 10 contains m.err "still reading the broker's stream: ask again in a moment (HTTP 503)"
+	# A client that asks for nothing is served meanwhile.
+	run "$PY" "$PEERS/history_client.py" --recv 0 "ws://127.0.0.1:${MPORT[m]}/n"
+	assert_output 'open -'
+
+	start_redis
+	open_fifo in
+	start_member feeder in --history 100 /n
+	seq 1 10 > in
+	wait_for 20 eval "[[ \$(redis-cli -p $REDIS_PORT HGET rxws:offsets /n) == 10 ]]"
+	local epoch
+	epoch=$(redis-cli -p "$REDIS_PORT" GET rxws:epoch | cut -c1-16)
+	wait_for 20 contains m.err 'reading rxws:out after id'
+	wait_for 20 eval "\"$PY\" \"$PEERS/history_client.py\" --pos --recv 10 'ws://127.0.0.1:${MPORT[m]}/n?since=$epoch:0' > c.out"
+	diff <(awk '/^[0-9a-f]+:[0-9]+ / { print $2 }' c.out) <(seq 1 10)
+	# Ahead of what this member has read: 503 too (another member may be further on).
+	run "$PY" "$PEERS/history_client.py" "ws://127.0.0.1:${MPORT[m]}/n?since=$epoch:50"
+	assert_output 'refused 503'
+	wait_for 10 contains m.err "this member has not read that far yet (it is at $epoch:10)"
+}

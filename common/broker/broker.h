@@ -22,7 +22,8 @@
  * lws_cancel_service(); before them, the stream's epoch as a notice (a
  * message without a tag) when it is first known or new. With a history,
  * a member that starts first hands on what the stream holds before where
- * it starts, as past messages (kept, not sent). Both reconnect with
+ * it starts, as past messages (kept, not sent); then an empty notice: it
+ * has caught up. Both reconnect with
  * the clients' backoff (--retry-delay, --retry-max) and give up after
  * --retries failures in a row, which ends the process with 69.
  */

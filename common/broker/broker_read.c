@@ -359,6 +359,20 @@ static void hand_epoch(struct stream_reader *r)
 }
 
 /*
+ * The member knows where the stream stands and has read back its history:
+ * an empty notice says so to the loop, which lets clients ask from then on.
+ */
+static bool hand_caught_up(struct stream_reader *r)
+{
+	struct msg *m = msg_new(NULL, 0, 0);
+
+	if (!m)
+		return true;	/* clients that ask are refused a while longer */
+	m->notice = true;
+	return inbox_push(&r->b->handoff, &m, 1);
+}
+
+/*
  * The stream is a new one: what the old one held after our last id is
  * gone, and nobody can say how much that was. Read from its start.
  */
@@ -720,8 +734,12 @@ void *broker_read_main(void *arg)
 			continue;
 		if (!hand_on(r))
 			break;
-		if (!positioned && r->fill_history)
-			fill_history(r, r->last);
+		if (!positioned && r->positioned) {
+			if (r->fill_history)
+				fill_history(r, r->last);
+			if (!hand_caught_up(r))
+				break;
+		}
 		if (!got && r->positioned && wait_for_more(r) < 0)
 			continue;
 	}

@@ -50,6 +50,7 @@ void broadcast_init(struct broadcast *b, const struct config *cfg, struct stats 
 	pathmap_init(&b->paths);
 	history_init(&b->history, cfg->history, cfg->history_bytes, cfg->history_age);
 	b->broker_positions = cfg->broker != NULL;
+	b->behind = b->broker_positions;
 	memset(b->epoch, '0', POSITION_EPOCH_LEN);	/* until the stream's is known */
 	b->history.unused = history_unused_path;
 	b->history.owner = b;
@@ -84,6 +85,19 @@ static struct path_clients *path_get(struct broadcast *b, const char *path, size
 		return NULL;
 	}
 	return p;
+}
+
+const struct path_clients *broadcast_path_view(const struct broadcast *b, const char *path,
+					       size_t len, struct path_clients *stand_in)
+{
+	const struct path_clients *p = pathmap_get(&b->paths, path, len);
+
+	if (p)
+		return p;
+	memset(stand_in, 0, sizeof(*stand_in));
+	if (b->broker_positions)
+		memcpy(stand_in->epoch, b->epoch, POSITION_EPOCH_LEN + 1);
+	return stand_in;
 }
 
 int broadcast_join(struct broadcast *b, struct member *m, const char *path, size_t len)

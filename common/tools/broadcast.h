@@ -76,10 +76,24 @@ struct broadcast {
 	 */
 	bool broker_positions;
 	char epoch[POSITION_EPOCH_LEN + 1];
+	/*
+	 * --broker: the member does not know yet where the stream stands, or
+	 * is reading back its history; a client that asks must wait.
+	 */
+	bool behind;
 };
 
 void broadcast_init(struct broadcast *b, const struct config *cfg, struct stats *stats);
 void broadcast_free(struct broadcast *b);
+
+/*
+ * What a path stands at for a client about to join it (which makes it):
+ * the path, or, when it is not there yet, a stand-in with the epoch and
+ * offset a new one would start with (its epoch: a new one's, unknown, or
+ * the stream's).
+ */
+const struct path_clients *broadcast_path_view(const struct broadcast *b, const char *path,
+					       size_t len, struct path_clients *stand_in);
 
 /* Adds a member on path (its wsconn set up by the caller). -1: no memory. */
 int broadcast_join(struct broadcast *b, struct member *m, const char *path, size_t len);

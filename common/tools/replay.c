@@ -86,14 +86,20 @@ static void trimmed(const struct path_clients *p, uint64_t from, struct replay_p
 	plan->from = first;
 }
 
-int replay_plan(const struct path_clients *p, const struct replay_ask *ask,
-		struct replay_plan *plan, const char **why)
+int replay_plan(const struct broadcast *b, const struct path_clients *p,
+		const struct replay_ask *ask, struct replay_plan *plan, int *status,
+		const char **why)
 {
 	uint64_t first = history_first(&p->hist);
 
 	memset(plan, 0, sizeof(*plan));
 	plan->head = at(p->epoch, p->last);
 	plan->asked = ask->kind != REPLAY_NONE;
+	if (plan->asked && b->behind) {
+		*status = 503;
+		*why = "this member is still reading the broker's stream: ask again in a moment";
+		return -1;
+	}
 	switch (ask->kind) {
 	case REPLAY_NONE:
 		return 0;
@@ -110,8 +116,12 @@ int replay_plan(const struct path_clients *p, const struct replay_ask *ask,
 			return 0;
 		}
 		if (s->offset > p->last) {
-			static char ahead[96];
-			snprintf(ahead, sizeof(ahead), "since: ahead of the path's last message (%s:%" PRIu64 ")",
+			/* Another member may be further on: this one has not read that far. */
+			static char ahead[128];
+			*status = b->broker_positions ? 503 : 400;
+			snprintf(ahead, sizeof(ahead), b->broker_positions
+				 ? "since: this member has not read that far yet (it is at %s:%" PRIu64 "): ask again in a moment"
+				 : "since: ahead of the path's last message (%s:%" PRIu64 ")",
 				 p->epoch, p->last);
 			return *why = ahead, -1;
 		}

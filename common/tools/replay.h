@@ -39,9 +39,14 @@ struct replay_plan {
 
 /* The ask of a handshake: 0; or -1 with *why, a 400's reason. */
 int replay_read_ask(const struct http_head *request, struct replay_ask *ask, const char **why);
-/* The plan for a client of p: 0; or -1 with *why (400: a position ahead of the path's). */
-int replay_plan(const struct path_clients *p, const struct replay_ask *ask,
-		struct replay_plan *plan, const char **why);
+/*
+ * The plan for a client of p (broadcast_path_view): 0; or -1 with the
+ * refusal's *status and *why: 400, a position ahead of the path's; 503,
+ * a member of a broker that has not read the stream that far yet.
+ */
+int replay_plan(const struct broadcast *b, const struct path_clients *p,
+		const struct replay_ask *ask, struct replay_plan *plan, int *status,
+		const char **why);
 /* The 101's header lines for the plan (Rxws-Position, Rxws-Gap), when it asked. */
 int replay_headers(struct buf *out, const struct replay_plan *plan);
 /*

@@ -435,6 +435,12 @@ static void server_new_epoch(void *server, const char *epoch)
 	replay_new_epoch(&s->clients, epoch);
 }
 
+static void server_caught_up(void *server)
+{
+	struct server *s = server;
+	s->clients.behind = false;
+}
+
 static enum deliver sv_deliver(void *tool, struct msg *m)
 {
 	struct server *s = tool;
@@ -575,6 +581,7 @@ static const struct server_broker_ops broker_ops = {
 	.drain_clients = server_drain_clients,
 	.rx_flow = server_rx_flow,
 	.new_epoch = server_new_epoch,
+	.caught_up = server_caught_up,
 };
 
 /*

@@ -100,12 +100,14 @@ void server_broker_pump(struct server_broker *sb)
 		    !broker_take(sb->broker, &sb->pending))
 			break;
 		struct msg *m = ring_peek(&sb->pending);
-		if (m->notice && !m->tag) {	/* the stream's epoch */
+		if (m->notice && !m->tag) {	/* the stream's epoch, or caught up */
 			char epoch[POSITION_EPOCH_LEN + 1];
-			memcpy(epoch, m->payload, POSITION_EPOCH_LEN);
+			memcpy(epoch, m->payload, m->len == POSITION_EPOCH_LEN ? m->len : 0);
 			epoch[POSITION_EPOCH_LEN] = '\0';
-			if (!sb->cfg->collect)
+			if (!sb->cfg->collect && m->len == POSITION_EPOCH_LEN)
 				sb->ops->new_epoch(sb->server, epoch);
+			else if (!sb->cfg->collect)
+				sb->ops->caught_up(sb->server);
 			msg_unref(ring_pop(&sb->pending));
 			continue;
 		}

@@ -29,6 +29,8 @@ struct server_broker_ops {
 	void (*rx_flow)(void *server, bool enable);
 	/* The stream's epoch (16 hex digits), first known or new. */
 	void (*new_epoch)(void *server, const char *epoch);
+	/* The member knows where the stream stands, and its history is read back. */
+	void (*caught_up)(void *server);
 };
 
 struct server_broker {

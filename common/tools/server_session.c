@@ -167,11 +167,13 @@ int session_open(struct server_conn *sc, const char *path, size_t len,
 	/* What it missed, if it asks (a session that resumes has its own queue). */
 	struct replay_ask ask = { 0 };
 	struct replay_plan plan;
+	struct path_clients stand_in;
 	const char *why;
-	struct path_clients *known = pathmap_get(&s->clients.paths, path, len);
+	int status = 400;
 	if (!ss && (replay_read_ask(&sc->request, &ask, &why) ||
-		    (known && replay_plan(known, &ask, &plan, &why)))) {
-		*refusal = (struct refusal){ 400, why };
+		    replay_plan(&s->clients, broadcast_path_view(&s->clients, path, len, &stand_in),
+				&ask, &plan, &status, &why))) {
+		*refusal = (struct refusal){ status, why };
 		return -1;
 	}
 	bool positions = !strcmp(agreed->protocol, POSITION_SUBPROTOCOL) || (acks && offer.pos);
@@ -182,8 +184,9 @@ int session_open(struct server_conn *sc, const char *path, size_t len,
 	if (!ss && !(ss = new_session(s, path, len, acks ? offer.session : NULL,
 				      acks ? answer.next : 1)))
 		return -1;
-	if (!resumed)	/* (its path is there now) */
-		replay_plan(ss->member.path, &ask, &plan, &why);
+	/* Again on its path, there now (a new one has its epoch now): as said above. */
+	if (!resumed)
+		replay_plan(&s->clients, ss->member.path, &ask, &plan, &status, &why);
 
 	struct buf *b = &s->scratch;
 	b->len = 0;
