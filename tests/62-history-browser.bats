@@ -183,3 +183,52 @@ counter() {
 	echo "# away after $away; gap $from $to $count $reason" >&3
 }
 
+# member NAME IN ARGS...: rxws-serve --broker on the test's Redis, reading
+# IN; sets MEMBER_PID once it reads the stream.
+member() {
+	local name=$1 in=$2
+	shift 2
+	rxws-serve -v --broker "$REDIS_URL" "$@" < "$in" > "$name.out" 2> "$name.err" &
+	MEMBER_PID=$!
+	PIDS+=("$MEMBER_PID")
+	wait_for 10 contains "$name.err" 'listening on port' || { cat "$name.err" >&2; return 1; }
+	wait_for 20 contains "$name.err" 'reading rxws:out after id' || { cat "$name.err" >&2; return 1; }
+}
+
+@test "--broker: the page's server killed and started again; the page resumes on the new process, each number once" {
+	command -v redis-server > /dev/null || skip "redis-server is missing (scripts/setup-deps)"
+	need_chromium
+	local N=50000 port
+	site
+	start_redis
+	open_fifo in
+	# One member reads the records; the page's is another, on a port of its own.
+	member feeder in -p 0 /feed
+	port=$(free_port)
+	member served /dev/null -k -p "$port" --history "$N" --static site /feed
+	start_cutter "$port"
+	start_page '?minDelay=50&maxDelay=400&stableAfter=60000' "$N"
+	start_feed
+	wait_for 30 fed_at 20000
+	# The relay turns the page away until the new process has read back
+	# the stream: the history it resumes from.
+	kill -USR2 "$CUT_PID"
+	kill -KILL "$MEMBER_PID"
+	wait_gone 10 "$MEMBER_PID"
+	member again /dev/null -k -p "$port" --history "$N" --static site /feed
+	wait_for 20 contains again.err 'the history starts with [1-9][0-9]* entries'
+	kill -USR2 "$CUT_PID"
+	wait_for 10 contains cutter.log '^up$'
+	wait_for 30 page_at opens 2
+	page_done
+	run check_numbers 0
+	assert_success
+	assert_equal "$(cat page/gaps)" ''
+	assert_equal "$(counter duplicates)" 0
+	assert_equal "$(counter opens)" 2
+	# One epoch: the stream's, whichever process serves it.
+	assert_equal "$("$PY" -c 'import json; print(len(json.load(open("page/stats"))["epochs"]))')" 1
+	# Every attempt after the first asked for what came after the page's last.
+	assert_equal "$(grep -c ' connecting ' page/events)" \
+		$((1 + $(grep -c ' connecting .*/feed?since=[0-9a-f]\{16\}:[1-9][0-9]*$' page/events)))
+}
