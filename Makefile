@@ -207,7 +207,8 @@ install: all
 		-e 's|@CONFDIR@|$(CONFDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' \
 		'systemd/rxws-serve@.service.in' > '$(DESTDIR)$(SYSTEMD_UNITDIR)/rxws-serve@.service'
 	chmod 644 '$(DESTDIR)$(SYSTEMD_UNITDIR)/rxws-serve@.service'
-	install -m 644 examples/index.html systemd/rxws-serve.conf $(DESTDIR)$(DOCDIR)/examples/
+	install -m 644 examples/index.html examples/rxws.js systemd/rxws-serve.conf \
+		$(DESTDIR)$(DOCDIR)/examples/
 
 uninstall:
 	for t in $(TOOLS); do \
@@ -216,7 +217,8 @@ uninstall:
 	done
 	rm -f $(DESTDIR)$(MANDIR)/man7/rxws.7 $(DESTDIR)$(ZSH_COMPDIR)/_rxws \
 		$(DESTDIR)$(LIBEXECDIR)/rxws-serve-service '$(DESTDIR)$(SYSTEMD_UNITDIR)/rxws-serve@.service' \
-		$(DESTDIR)$(DOCDIR)/examples/index.html $(DESTDIR)$(DOCDIR)/examples/rxws-serve.conf
+		$(DESTDIR)$(DOCDIR)/examples/index.html $(DESTDIR)$(DOCDIR)/examples/rxws.js \
+		$(DESTDIR)$(DOCDIR)/examples/rxws-serve.conf
 	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) \
 		$(DESTDIR)$(CONFDIR) 2>/dev/null
 

@@ -178,6 +178,29 @@ tls() {
 	assert_equal "$(cat browser.out)" "$(printf 'page over http/1.1\nconnected\nsaw first record\nsaw second ✓\nsent from the browser')"
 }
 
+@test "a real browser on the example page: ?last=2 shows the last two records kept, with their offsets, then live ones" {
+	need_chromium
+	open_fifo in
+	start_serve in serve.out serve.err -v --history 10 --static "$TOP/examples" /live
+	# Kept once a client has had them.
+	"$PY" "$PEERS/ws_client.py" --recv 3 "ws://127.0.0.1:$PORT/live" > first.out &
+	PIDS+=($!)
+	wait_for 10 has_clients serve.err 1
+	printf 'one\ntwo\nthree\n' > in
+	wait_for 10 contains first.out close
+	READY_FILE=$T/ready node "$PEERS/browser.js" "http://127.0.0.1:$PORT/?last=2" --positions \
+		--expect two --expect three --expect four > browser.out 2> browser.err &
+	local browser=$!
+	PIDS+=($browser)
+	wait_for 30 test -e ready
+	echo four > in
+	wait_status "$browser"
+	assert_equal "$STATUS" 0
+	assert_equal "$(sed 's/[0-9a-f]\{16\}:/EPOCH:/' browser.out)" \
+		"$(printf 'page over http/1.1\nconnected\nsaw two at 2\nsaw three at 3\nsaw four at 4\nrecords 3\nlive at EPOCH:4')"
+	assert contains serve.err 'subprotocol rxws.pos'
+}
+
 # browser_exchange SCHEME QUERY EXPECTED_STATUS [SERVE OPTIONS...]: headless
 # Chromium loads the example page from rxws-serve --static over SCHEME
 # (http or https), with QUERY, sees two records and sends one back.

@@ -31,6 +31,7 @@ installed_or_skip() {
 		/usr/share/fish/vendor_completions.d/rxws-connect.fish \
 		/usr/share/fish/vendor_completions.d/rxws-group.fish \
 		/usr/share/doc/rxws/copyright /usr/share/doc/rxws/examples/index.html \
+		/usr/share/doc/rxws/examples/rxws.js \
 		/usr/share/doc/rxws/examples/rxws-serve.conf /etc/rxws \
 		"$UNIT" /usr/libexec/rxws/rxws-serve-service; do
 		assert_line "$f"

@@ -2,7 +2,8 @@
 // A real browser on the example page: headless Chromium, driven with
 // playwright-core. Loads URL, waits until the page is connected and shows
 // each text given with --expect, then sends --send through the page's form.
-// Prints what it saw, one line each; exits 1 on a timeout, 2 (saying what
+// Prints what it saw, one line each (with --positions, each record's offset
+// too, then how many records the page shows and where it stands); exits 1 on a timeout, 2 (saying what
 // to install) when playwright-core or Chromium is missing. With
 // IGNORE_CERTIFICATES=1 it accepts any certificate (a test's own, for
 // https:// and wss://).
@@ -18,9 +19,11 @@ async function main() {
   const args = process.argv.slice(2);
   const url = args.shift();
   const expect = [], send = [];
+  let positions = false;
   while (args.length) {
     const flag = args.shift();
-    (flag === "--expect" ? expect : send).push(args.shift());
+    if (flag === "--positions") positions = true;
+    else (flag === "--expect" ? expect : send).push(args.shift());
   }
   const ignore = process.env.IGNORE_CERTIFICATES === "1";
   if (!fs.existsSync(executablePath)) {
@@ -45,8 +48,13 @@ async function main() {
     console.log(await page.textContent("#status"));
     if (process.env.READY_FILE) fs.writeFileSync(process.env.READY_FILE, "");
     for (const text of expect) {
-      await page.waitForSelector(`#records li:text-is("${text}")`, { timeout: 10000 });
-      console.log("saw " + text);
+      const li = await page.waitForSelector(`#records li:text-is("${text}")`, { timeout: 10000 });
+      const at = positions ? " at " + await li.getAttribute("data-offset") : "";
+      console.log("saw " + text + at);
+    }
+    if (positions) {
+      console.log("records " + await page.locator("#records li").count());
+      console.log(await page.textContent("#position"));
     }
     for (const text of send) {
       await page.fill("#message", text);
@@ -54,7 +62,7 @@ async function main() {
       console.log("sent " + text);
     }
     // Everything sent has left the page before the browser goes away.
-    await page.waitForFunction(() => socket.bufferedAmount === 0);
+    await page.waitForFunction(() => window.rxws.bufferedAmount === 0);
   } finally {
     await browser.close();
   }
