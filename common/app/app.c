@@ -13,10 +13,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "app/reader.h"
+#include "app/input.h"
 #include "app/writer.h"
 #include "base/buf.h"
-#include "base/inbox.h"
 #include "base/log.h"
 
 /* Stop reading the network above HIGH bytes waiting for stdout. */
@@ -36,9 +35,8 @@ struct app {
 	const struct tool_ops *ops;
 	void *tool;
 
-	struct inbox inbox;
-	struct ring pending;		/* taken from the inbox, not delivered */
-	struct reader reader;
+	struct input input;		/* stdin's records */
+	struct ring pending;		/* taken from the input, not delivered */
 	struct writer writer;
 	struct stats stats;
 	struct outq out;		/* records not yet given to the writer */
@@ -104,7 +102,7 @@ static void block_signals(void)
 struct app *app_new(const struct config *cfg)
 {
 	struct app *a = calloc(1, sizeof(*a));
-	bool have_inbox = false;
+	bool have_input = false;
 
 	if (!a)
 		goto no_memory;
@@ -113,14 +111,14 @@ struct app *app_new(const struct config *cfg)
 	/* Every thread made from now on inherits the mask: one takes them. */
 	block_signals();
 	raise_file_limit();
-	size_t inbox_cap = cfg->queue_len < INBOX_MAX ? cfg->queue_len : INBOX_MAX;
-	if (inbox_init(&a->inbox, inbox_cap))
+	size_t input_cap = cfg->queue_len < INBOX_MAX ? cfg->queue_len : INBOX_MAX;
+	if (input_init(&a->input, input_cap))
 		goto no_memory;
-	have_inbox = true;
+	have_input = true;
 	if (ring_init(&a->pending, PENDING_MAX))
 		goto no_memory;
 	if (!cfg->wait_clients)
-		inbox_open_gate(&a->inbox);
+		input_open_gate(&a->input);
 	converter_init(&a->conv, &cfg->rec);
 	/* RXWS_LWS_LOG: libwebsockets' own log levels (a bit mask), for debugging. */
 	const char *lws_levels = getenv("RXWS_LWS_LOG");
@@ -131,8 +129,8 @@ struct app *app_new(const struct config *cfg)
 
 no_memory:
 	log_error("out of memory");
-	if (have_inbox)
-		inbox_destroy(&a->inbox);
+	if (have_input)
+		input_free(&a->input);
 	free(a);
 	return NULL;
 }
@@ -141,16 +139,31 @@ static void app_wake(struct app *a);
 
 /*
  * The app's own protocol: lws tells every protocol when the loop was woken
- * (lws_cancel_service: records from the reader, stdout's backlog, signals).
+ * (lws_cancel_service: records from the reader thread, stdout's backlog,
+ * signals), and this one when stdin is readable (input.h).
  */
 static int app_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			void *user, void *in, size_t len)
 {
+	struct app *a = lws_context_user(lws_get_context(wsi));
+
 	(void)user;
 	(void)in;
 	(void)len;
-	if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED)
-		app_wake(lws_context_user(lws_get_context(wsi)));
+	switch (reason) {
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+		app_wake(a);
+		break;
+	case LWS_CALLBACK_RAW_RX_FILE:
+		input_readable(&a->input, wsi);
+		app_pump(a);
+		break;
+	case LWS_CALLBACK_RAW_CLOSE_FILE:
+		input_unwatched(&a->input, wsi);
+		break;
+	default:
+		break;
+	}
 	return 0;
 }
 
@@ -167,7 +180,7 @@ struct lws_context *app_create_context(struct app *a,
 		info->pt_serv_buf_size = 64 * 1024;
 	a->ctx = lws_create_context(info);
 	if (a->ctx)
-		inbox_set_context(&a->inbox, a->ctx);
+		input_set_context(&a->input, a->ctx);
 	return a->ctx;
 }
 
@@ -357,7 +370,7 @@ static void on_closing_bound(lws_sorted_usec_list_t *sul)
 static void enter_closing(struct app *a)
 {
 	a->phase = PHASE_CLOSING;
-	inbox_stop(&a->inbox);
+	input_stop(&a->input);
 	lws_sul_cancel(&a->sul_drain);
 	lws_sul_schedule(a->ctx, 0, &a->sul_closing, on_closing_bound,
 			 CLOSING_BOUND_US);
@@ -370,7 +383,7 @@ void app_stop(struct app *a, int exit_code, int close_code)
 	if (a->phase == PHASE_CLOSING)
 		return;
 	size_t left = a->ops->undelivered(a->tool) + a->pending.len +
-		      inbox_count(&a->inbox);
+		      input_count(&a->input);
 	if (left)
 		log_warn("%zu record%s not delivered yet: closing", left, left == 1 ? "" : "s");
 	enter_closing(a);
@@ -456,7 +469,7 @@ static void end_input(struct app *a, int exit_code, int close_code)
 		return;
 	if (a->exit_code < 0 && exit_code)
 		a->exit_code = exit_code;
-	inbox_stop(&a->inbox);
+	input_stop(&a->input);
 	app_pump(a);
 	a->input_done = true;
 	start_draining(a, close_code);
@@ -484,7 +497,7 @@ void app_pump(struct app *a)
 	a->pumping = true;
 	a->pump_waiting = false;
 	while (a->phase == PHASE_RUNNING) {
-		if (ring_empty(&a->pending) && !inbox_take(&a->inbox, &a->pending))
+		if (ring_empty(&a->pending) && !input_take(&a->input, &a->pending))
 			break;
 		if (a->ops->deliver(a->tool, ring_peek(&a->pending)) == DELIVER_LATER) {
 			a->pump_waiting = true;
@@ -496,7 +509,7 @@ void app_pump(struct app *a)
 
 	int status;
 	if (ring_empty(&a->pending) && !a->input_done &&
-	    inbox_drained(&a->inbox, &status)) {
+	    input_drained(&a->input, &status)) {
 		a->input_done = true;
 		on_input_ended(a, status);
 	}
@@ -504,12 +517,12 @@ void app_pump(struct app *a)
 
 bool app_input_ended(struct app *a)
 {
-	return a->input_done || (ring_empty(&a->pending) && inbox_drained(&a->inbox, NULL));
+	return a->input_done || (ring_empty(&a->pending) && input_drained(&a->input, NULL));
 }
 
 void app_open_input(struct app *a)
 {
-	inbox_open_gate(&a->inbox);
+	input_open_gate(&a->input);
 }
 
 static void app_wake(struct app *a)
@@ -585,8 +598,8 @@ static int start_threads(struct app *a)
 	}
 	a->signal_thread_running = true;
 	if (!a->cfg->recv_only &&
-	    reader_start(&a->reader, STDIN_FILENO, a->cfg, &a->inbox, &a->stats)) {
-		log_error("cannot start the stdin thread");
+	    input_start(&a->input, STDIN_FILENO, a->cfg, &a->stats, a->ctx, "rxws-app")) {
+		log_error("cannot start reading stdin");
 		return -1;
 	}
 	return 0;
@@ -617,7 +630,7 @@ int app_run(struct app *a)
 
 	if (a->ops && a->ops->finish)	/* broker hook */
 		a->ops->finish(a->tool);
-	reader_stop(&a->reader);
+	input_end(&a->input);
 	if (a->writer.running) {
 		size_t backlog;
 		writer_submit(&a->writer, &a->out, &backlog);
@@ -675,7 +688,7 @@ int app_end(struct app *a, int rc)
 		lws_context_destroy(a->ctx);
 		a->ctx = NULL;
 	}
-	inbox_destroy(&a->inbox);
+	input_free(&a->input);
 	ring_free(&a->pending);
 	outq_free(&a->out);
 	converter_free(&a->conv);

@@ -42,12 +42,17 @@ static int on_bad(void *ctx, uint64_t recno, const char *reason,
 	return reader_bad_record(r->stats, r->cfg->strict, recno, reason, then);
 }
 
-/* Hands the batch to the loop; -1 when it is stopping. */
+/* Hands the batch on; -1 when stopping. */
 static int flush(struct reader *r)
 {
 	size_t n = r->n_batch;
 	r->n_batch = 0;
-	return !n || inbox_push(r->inbox, r->batch, n) ? 0 : -1;
+	return n ? r->hand(r->hand_arg, r->batch, n) : 0;
+}
+
+static int hand_to_inbox(void *arg, struct msg **msgs, size_t n)
+{
+	return inbox_push(arg, msgs, n) ? 0 : -1;
 }
 
 static int on_record(void *ctx, const struct record *rec)
@@ -83,19 +88,89 @@ static int feed(struct reader *r, size_t n, const struct record_sink *sink)
 	int rc = 0;
 
 	for (size_t off = 0; off < n && !rc; off += step)
-		rc = framing_decoder_feed(&r->dec, r->chunk + off, n - off < step ? n - off : step, sink);
+		rc = framing_decoder_feed(&r->dec, r->rest + off, n - off < step ? n - off : step, sink);
 	return rc;
+}
+
+/*
+ * What a read got, fed to the decoder: all of it at once, or, when the
+ * loop reads (r->full), a slice at a time until the records waiting are
+ * enough; the rest waits for the next step. A slice is a frame under raw
+ * framing (which cuts what a read got into frames), else small, so the
+ * records a step makes beyond that are few: the queue bounds them, not
+ * the size of a read. 1: go on; 0 with *status: a bad record under
+ * --strict; -1: stopping.
+ */
+#define SLICE 1024
+static int feed_rest(struct reader *r, int *status)
+{
+	const struct record_sink sink = { r, on_record, on_bad };
+	size_t slice = r->full ? (r->frame_size ? r->frame_size : SLICE) : r->rest_n;
+
+	while (r->rest_n && !(r->full && r->full(r->hand_arg))) {
+		size_t k = r->rest_n < slice ? r->rest_n : slice;
+		int rc = feed(r, k, &sink);
+		r->rest += k;
+		r->rest_n -= k;
+		if (rc == 0)
+			rc = flush(r);
+		if (rc < 0)
+			return -1;	/* stopping: nobody waits for a status */
+		if (rc > 0) {
+			*status = rc;
+			r->rest_n = 0;
+			return flush(r) < 0 ? -1 : 0;
+		}
+	}
+	return 1;
+}
+
+int reader_step(struct reader *r, int *status)
+{
+	const struct record_sink sink = { r, on_record, on_bad };
+	int rc;
+
+	*status = 0;
+	if (r->rest_n)
+		return feed_rest(r, status);
+	ssize_t n = read(r->fd, r->chunk, r->chunk_size);
+	if (n < 0) {
+		/*
+		 * EAGAIN: someone made the shared description non-blocking,
+		 * and another reader took what poll saw; poll waits again.
+		 */
+		if (errno == EINTR || errno == EAGAIN)
+			return 1;
+		log_error("cannot read stdin: %s", strerror(errno));
+		*status = EXIT_IOERR;
+		return flush(r) < 0 ? -1 : 0;
+	}
+	if (n == 0) {
+		rc = framing_decoder_finish(&r->dec, &sink);
+		if (rc < 0)
+			return -1;
+		*status = rc;
+		/* What came before the end (or a bad record under --strict) goes. */
+		return flush(r) < 0 ? -1 : 0;
+	}
+	stat_add(&r->stats->bytes_in, (uint64_t)n);
+	r->rest = r->chunk;
+	r->rest_n = (size_t)n;
+	return feed_rest(r, status);
+}
+
+bool reader_has_rest(const struct reader *r)
+{
+	return r->rest_n != 0;
 }
 
 static void read_all(struct reader *r)
 {
-	const struct record_sink sink = { r, on_record, on_bad };
-	int status = 0;
+	int status = 0, more = 1;
 
 	if (!inbox_wait_gate(r->inbox))
 		return;
-
-	for (;;) {
+	while (more > 0) {
 		/*
 		 * Waiting here rather than in read(2) is what lets reader_stop
 		 * end the thread: stdin stays blocking, as it is shared.
@@ -103,46 +178,11 @@ static void read_all(struct reader *r)
 		short revents;
 		if (wake_thread_wait(&r->thread, r->fd, POLLIN, &revents))
 			return;	/* stopping: nobody waits for a status */
-		if (!revents)
-			continue;
-		ssize_t n = read(r->fd, r->chunk, r->chunk_size);
-
-		int rc;
-		if (n < 0) {
-			/*
-			 * EAGAIN: someone made the shared description
-			 * non-blocking, and another reader took what poll
-			 * saw; poll waits again.
-			 */
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			log_error("cannot read stdin: %s", strerror(errno));
-			status = EXIT_IOERR;
-			break;
-		}
-		if (n == 0) {
-			rc = framing_decoder_finish(&r->dec, &sink);
-			if (rc > 0)
-				status = rc;
-			if (rc < 0)
-				return;
-			break;
-		}
-		stat_add(&r->stats->bytes_in, (uint64_t)n);
-		rc = feed(r, (size_t)n, &sink);
-		if (rc == 0)
-			rc = flush(r);
-		if (rc < 0)
-			return;	/* stopping: nobody waits for a status */
-		if (rc > 0) {
-			status = rc;
-			break;
-		}
+		if (revents)
+			more = reader_step(r, &status);
 	}
-	/* What came before the end (or a bad record under --strict) goes. */
-	if (flush(r) < 0)
-		return;
-	inbox_finish(r->inbox, status);
+	if (more == 0)
+		inbox_finish(r->inbox, status);
 }
 
 static void *reader_main(void *arg)
@@ -153,27 +193,47 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
-int reader_start(struct reader *r, int fd, const struct config *cfg,
-		 struct inbox *inbox, struct stats *stats)
+int reader_init(struct reader *r, int fd, const struct config *cfg, struct stats *stats,
+		size_t read_max, int (*hand)(void *arg, struct msg **msgs, size_t n),
+		bool (*full)(void *arg), void *hand_arg)
 {
 	memset(r, 0, sizeof(*r));
 	r->fd = fd;
 	r->cfg = cfg;
-	r->inbox = inbox;
 	r->stats = stats;
+	r->hand = hand;
+	r->full = full;
+	r->hand_arg = hand_arg;
 	r->frame_size = cfg->rec.framing == FRAMING_RAW ? cfg->rec.chunk_size : 0;
-	r->chunk_size = r->frame_size > READ_CHUNK ? r->frame_size : READ_CHUNK;
+	r->chunk_size = r->frame_size > read_max ? r->frame_size : read_max;
 	r->chunk = malloc(r->chunk_size);
 	if (!r->chunk)
 		return -1;
-	framing_decoder_init(&r->dec, cfg->rec.framing, cfg->rec.tagged, record_config_json_texts(&cfg->rec),
-		     cfg->rec.max_size);
+	framing_decoder_init(&r->dec, cfg->rec.framing, cfg->rec.tagged,
+			     record_config_json_texts(&cfg->rec), cfg->rec.max_size);
 	converter_init(&r->conv, &cfg->rec);
+	return 0;
+}
 
+void reader_free(struct reader *r)
+{
+	for (size_t i = 0; i < r->n_batch; i++)
+		msg_unref(r->batch[i]);
+	r->n_batch = 0;
+	free(r->chunk);
+	r->chunk = NULL;
+	framing_decoder_free(&r->dec);
+	converter_free(&r->conv);
+}
+
+int reader_start(struct reader *r, int fd, const struct config *cfg,
+		 struct inbox *inbox, struct stats *stats)
+{
+	if (reader_init(r, fd, cfg, stats, READ_CHUNK, hand_to_inbox, NULL, inbox))
+		return -1;
+	r->inbox = inbox;
 	if (wake_thread_start(&r->thread, reader_main, r)) {
-		free(r->chunk);
-		framing_decoder_free(&r->dec);
-		converter_free(&r->conv);
+		reader_free(r);
 		return -1;
 	}
 	r->running = true;
@@ -189,10 +249,5 @@ void reader_stop(struct reader *r)
 		wake_thread_wake(&r->thread);
 	wake_thread_join(&r->thread);
 	r->running = false;
-	for (size_t i = 0; i < r->n_batch; i++)
-		msg_unref(r->batch[i]);
-	r->n_batch = 0;
-	free(r->chunk);
-	framing_decoder_free(&r->dec);
-	converter_free(&r->conv);
+	reader_free(r);
 }
