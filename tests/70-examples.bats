@@ -952,6 +952,38 @@ assert pairs == [(b"/audio/mic", b"\x00\xff\x01"), (b"/notes", b"take 1")], pair
 		"$(runnable "$EX" | sed "s/127\.0\.0\.1:8888/127.0.0.1:$PORT/; s/(10 s)/(1 s)/")"
 }
 
+@test "history: a log dashboard that never misses a line; the page and rxws.js are served (README, man)" {
+	local name
+	for name in readme-history-dashboard serve-history-dashboard; do
+		mkdir "$name" && cd "$name"
+		one_dashboard "$name"
+		cd "$T"
+	done
+}
+
+# one_dashboard NAME: the dashboard example NAME, run and checked.
+one_dashboard() {
+	seq 1 5 > "$T/app.log"
+	example "$1"
+	start_example "$(runnable "$EX")" /dev/null out err
+	PORT=$(listening err)
+	run curl -sf "http://127.0.0.1:$PORT/"
+	assert_output --partial 'rxws.js'
+	run curl -sf "http://127.0.0.1:$PORT/rxws.js"
+	assert_output --partial 'export class RxwsClient'
+	# The five lines already written are kept: the last 3, then live.
+	wait_for 10 eval "\"$PY\" \"$PEERS/history_client.py\" --recv 0 'ws://127.0.0.1:$PORT/log?last=1' | grep -q ':5\$'"
+	"$PY" "$PEERS/history_client.py" --pos --until 6 "ws://127.0.0.1:$PORT/log?last=3" > c.out &
+	local c=$!
+	PIDS+=($c)
+	wait_for 10 contains c.out '^!live '
+	echo 6 >> "$T/app.log"
+	wait_gone 10 "$c"
+	assert_equal "$(awk '/^[0-9a-f]+:[0-9]+ / { print $2 }' c.out)" "$(seq 3 6)"
+	kill -TERM -- "-$EX_PID"
+	wait_gone 10 "$EX_PID"
+}
+
 @test "delivery: a feed whose client is killed and restarted with --session loses nothing (README)" {
 	: > "$T/app.log"
 	example readme-delivery-serve
