@@ -382,6 +382,13 @@ time.sleep(1000)' < out &
 	local client=$!
 	PIDS+=($client)
 	wait_for 60 has_lines got 200000
+	# Killed at a random moment, the server may have just answered the
+	# ping after the last records sent to it, the client not yet sent
+	# more: nothing would be unconfirmed. Stopped first, it answers no
+	# more pings: the client, which sends on, gives up on it with records
+	# in flight.
+	kill -STOP "$s1"
+	wait_for 10 contains c.err 'no answer to a ping'
 	kill -KILL "$s1" "$reader"
 	wait_gone 10 "$s1"
 	serve_unix /dev/null s2.err -r -k --no-ack /
