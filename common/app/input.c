@@ -75,8 +75,11 @@ static int hold(void *arg, struct msg **msgs, size_t n)
 	}
 	if (in->held_first + in->held_n + n > in->held_cap) {
 		/* Moved to the front first; grown only past that. */
-		memmove(in->held, in->held + in->held_first, in->held_n * sizeof(*in->held));
-		in->held_first = 0;
+		if (in->held_first) {
+			memmove(in->held, in->held + in->held_first,
+				in->held_n * sizeof(*in->held));
+			in->held_first = 0;
+		}
 		if (in->held_n + n > in->held_cap) {
 			size_t cap = 2 * (in->held_n + n);
 			struct msg **h = realloc(in->held, cap * sizeof(*h));

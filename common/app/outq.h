@@ -47,10 +47,10 @@ static inline uint64_t outq_end(const struct outq *q)
 {
 	return q->start + outq_len(q);
 }
-/* The bytes waiting. */
+/* The bytes waiting (NULL before the first append: no arithmetic on it). */
 static inline const unsigned char *outq_data(const struct outq *q)
 {
-	return q->bytes.data + q->head;
+	return q->bytes.data ? q->bytes.data + q->head : NULL;
 }
 /*
  * A record that starts at `start` (the outq_end() before its framing
