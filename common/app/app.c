@@ -520,6 +520,11 @@ bool app_input_ended(struct app *a)
 	return a->input_done || (ring_empty(&a->pending) && input_drained(&a->input, NULL));
 }
 
+bool app_input_at_end(struct app *a)
+{
+	return a->input_done || (ring_empty(&a->pending) && input_at_end(&a->input));
+}
+
 void app_open_input(struct app *a)
 {
 	input_open_gate(&a->input);

@@ -96,6 +96,11 @@ void app_pump(struct app *a);
 void app_open_input(struct app *a);
 /* Every stdin record was read and handed to the tool. */
 bool app_input_ended(struct app *a);
+/*
+ * No stdin record is left to come, though its end may not be taken yet
+ * (input_at_end): whether a stream ended by the peer left any unread.
+ */
+bool app_input_at_end(struct app *a);
 
 /* A stdin record the tool found bad: skipped, or the end with --strict. */
 void app_bad_record(struct app *a, uint64_t recno, const char *why);

@@ -2,6 +2,7 @@
 #include "app/input.h"
 
 #include <libwebsockets.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -215,6 +216,16 @@ bool input_drained(struct input *in, int *status)
 	if (status)
 		*status = in->end_status;
 	return true;
+}
+
+bool input_at_end(struct input *in)
+{
+	if (!in->in_loop)
+		return inbox_settle(&in->inbox, 1000);
+	if (in->ended || in->held_n || !reader_between_records(&in->reader))
+		return in->ended && !in->held_n;
+	struct pollfd p = { .fd = in->reader.fd, .events = POLLIN };
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLHUP) && !(p.revents & POLLIN);
 }
 
 void input_stop(struct input *in)

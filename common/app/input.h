@@ -65,6 +65,12 @@ size_t input_take(struct input *in, struct ring *into);
 size_t input_count(struct input *in);
 /* True when stdin ended and nothing is left; gives the status. */
 bool input_drained(struct input *in, int *status);
+/*
+ * True when no record is left to come: stdin ended, or it is about to
+ * (the thread reading a file is given up to a second to say which; a pipe
+ * read by the loop has only its end left in it).
+ */
+bool input_at_end(struct input *in);
 /* No more records wanted. */
 void input_stop(struct input *in);
 /* Stops reading: ends the thread, lets go of the records not taken. */

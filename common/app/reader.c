@@ -164,6 +164,11 @@ bool reader_has_rest(const struct reader *r)
 	return r->rest_n != 0;
 }
 
+bool reader_between_records(const struct reader *r)
+{
+	return !r->rest_n && !r->n_batch && framing_decoder_between_records(&r->dec);
+}
+
 static void read_all(struct reader *r)
 {
 	int status = 0, more = 1;

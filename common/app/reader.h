@@ -68,6 +68,8 @@ int reader_init(struct reader *r, int fd, const struct config *cfg, struct stats
 int reader_step(struct reader *r, int *status);
 /* Part of the last read is not decoded yet: the next step needs no read. */
 bool reader_has_rest(const struct reader *r);
+/* Nothing read waits to be decoded or handed on, not even part of a record. */
+bool reader_between_records(const struct reader *r);
 /* Frees what reader_init took, and the records not handed on. */
 void reader_free(struct reader *r);
 /*

@@ -5,6 +5,7 @@
 #include "base/inbox.h"
 
 #include <libwebsockets.h>
+#include <time.h>
 
 int inbox_init(struct inbox *in, size_t cap)
 {
@@ -72,6 +73,8 @@ bool inbox_push(struct inbox *in, struct msg **msgs, size_t n)
 		i++;
 	}
 	bool stopping = in->stopping;
+	if (i && in->settling)
+		pthread_cond_broadcast(&in->changed);
 	pthread_mutex_unlock(&in->mu);
 	if (wake)
 		wake_loop(in);
@@ -85,6 +88,7 @@ void inbox_finish(struct inbox *in, int status)
 	pthread_mutex_lock(&in->mu);
 	in->finished = true;
 	in->end_status = status;
+	pthread_cond_broadcast(&in->changed);
 	pthread_mutex_unlock(&in->mu);
 	wake_loop(in);
 }
@@ -131,6 +135,28 @@ bool inbox_drained(struct inbox *in, int *status)
 		*status = in->end_status;
 	pthread_mutex_unlock(&in->mu);
 	return drained;
+}
+
+bool inbox_settle(struct inbox *in, unsigned ms)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&in->mu);
+	in->settling = true;
+	while (ring_empty(&in->ring) && !in->finished && !in->stopping &&
+	       pthread_cond_timedwait(&in->changed, &in->mu, &until) == 0)
+		;
+	in->settling = false;
+	bool done = in->finished && ring_empty(&in->ring);
+	pthread_mutex_unlock(&in->mu);
+	return done;
 }
 
 void inbox_stop(struct inbox *in)

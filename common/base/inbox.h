@@ -26,6 +26,7 @@ struct inbox {
 	bool gate_open;
 	bool stopping;		/* the loop wants no more records */
 	bool finished;		/* the reader is done */
+	bool settling;		/* the loop waits in inbox_settle */
 	int end_status;		/* 0 at end of input, else an exit code */
 };
 
@@ -49,6 +50,13 @@ size_t inbox_take(struct inbox *in, struct ring *into);
 size_t inbox_count(struct inbox *in);
 /* True when the reader is done and nothing is left; gives its status. */
 bool inbox_drained(struct inbox *in, int *status);
+/*
+ * Waits at most ms for the reader to hand records, finish, or wait for
+ * room: true when it finished and nothing is left. For a reader that does
+ * not wait on its input (a regular file), so that the loop can tell an
+ * input about to end from one with records still to come.
+ */
+bool inbox_settle(struct inbox *in, unsigned ms);
 void inbox_stop(struct inbox *in);
 
 #endif

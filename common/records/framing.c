@@ -404,6 +404,12 @@ int framing_decoder_feed(struct framing_decoder *d, const unsigned char *p, size
 	return 0;
 }
 
+bool framing_decoder_between_records(const struct framing_decoder *d)
+{
+	return !d->acc.len && !d->hdr_len && !d->in_body && !d->in_payload && !d->skipping &&
+	       !d->skip;
+}
+
 int framing_decoder_finish(struct framing_decoder *d, const struct record_sink *sink)
 {
 	int rc = 0;

@@ -109,6 +109,8 @@ int framing_decoder_feed(struct framing_decoder *d, const unsigned char *p, size
 /* End of input: a final record without a delimiter, or a truncated one. */
 int framing_decoder_finish(struct framing_decoder *d, const struct record_sink *sink);
 void framing_decoder_free(struct framing_decoder *d);
+/* No part of a record waits in d: the end of input would add none. */
+bool framing_decoder_between_records(const struct framing_decoder *d);
 
 /* NULL when tag is a valid path tag, else why not. */
 const char *framing_tag_problem(const char *tag, size_t len);

@@ -91,7 +91,7 @@ static void on_ended(void *owner, struct client *c, enum client_end why)
 		if (s->cfg->rec.tagged)
 			break;
 		/* Records it never read are not delivered either: 75 says so. */
-		bool unread = !s->cfg->recv_only && !app_input_ended(a);
+		bool unread = !s->cfg->recv_only && !app_input_at_end(a);
 		if (unread)
 			wsconn_log(&c->conn, LOG_WARN, "the server ended the stream before the "
 				   "end of standard input: the rest of it is not read");
@@ -132,7 +132,7 @@ static void on_ended(void *owner, struct client *c, enum client_end why)
 	}
 	/* -r: with every path ended, nothing can open one again (--oneshot: none may). */
 	if (s->cfg->rec.tagged && (s->cfg->recv_only || s->cfg->oneshot) && !cs_active(s)) {
-		bool unread = !s->cfg->recv_only && !app_input_ended(a);
+		bool unread = !s->cfg->recv_only && !app_input_at_end(a);
 		if (unread && !s->broken && !s->gave_up && !s->refused_exit)
 			log_warn("every path has ended before the end of standard input: "
 				 "the rest of it is not read");
