@@ -11,7 +11,7 @@
 #define LOG_LINE_MAX 4096
 
 static char log_src[512] = "rxws";
-static int log_verbosity;
+int log_verbosity;
 static enum log_format log_fmt = LOG_TEXT;
 
 static const struct {
@@ -41,13 +41,6 @@ void log_set_source(const char *source)
 const char *log_source(void)
 {
 	return log_src;
-}
-
-int log_enabled(enum log_level level)
-{
-	if (log_verbosity < 0)
-		return level == LOG_ERROR;
-	return (int)level <= log_verbosity + LOG_NOTICE;
 }
 
 static size_t append(char *out, size_t pos, size_t cap, const char *s)

@@ -29,7 +29,15 @@ struct log_attr {
 void log_setup(const char *source, int verbosity, enum log_format format);
 void log_set_source(const char *source);
 const char *log_source(void);
-int log_enabled(enum log_level level);
+/* log_setup's verbosity (below 0: errors only), read by log_enabled. */
+extern int log_verbosity;
+/* Inline: asked once a message sent, before a debug line it would skip. */
+static inline int log_enabled(enum log_level level)
+{
+	if (log_verbosity < 0)
+		return level == LOG_ERROR;
+	return (int)level <= log_verbosity + LOG_NOTICE;
+}
 
 /*
  * Attributes of JSON logs, named after OpenTelemetry's semantic

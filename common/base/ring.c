@@ -13,7 +13,8 @@ int ring_init(struct ring *r, size_t cap)
 	return 0;
 }
 
-static int ring_grow(struct ring *r)
+/* Room for one more: twice the slots, up to the cap. 0, or -1 (no memory). */
+int ring_grow(struct ring *r)
 {
 	size_t size = r->size ? r->size * 2 : RING_FIRST_SIZE;
 	if (size > r->cap)
@@ -22,7 +23,7 @@ static int ring_grow(struct ring *r)
 	if (!slots)
 		return -1;
 	for (size_t i = 0; i < r->len; i++)
-		slots[i] = r->slots[(r->head + i) % r->size];
+		slots[i] = r->slots[ring_slot(r, i)];
 	free(r->slots);
 	r->slots = slots;
 	r->size = size;
@@ -38,35 +39,6 @@ void ring_free(struct ring *r)
 	r->size = 0;
 }
 
-int ring_push(struct ring *r, struct msg *m)
-{
-	if (r->len == r->size && ring_grow(r))
-		return -1;
-	r->slots[(r->head + r->len) % r->size] = m;
-	r->len++;
-	return 0;
-}
-
-struct msg *ring_peek(const struct ring *r)
-{
-	return r->len ? r->slots[r->head] : NULL;
-}
-
-struct msg *ring_at(const struct ring *r, size_t i)
-{
-	return r->slots[(r->head + i) % r->size];
-}
-
-struct msg *ring_pop(struct ring *r)
-{
-	if (!r->len)
-		return NULL;
-	struct msg *m = r->slots[r->head];
-	r->head = (r->head + 1) % r->size;
-	r->len--;
-	return m;
-}
-
 void ring_drop_at(struct ring *r, size_t i, enum msg_fate fate)
 {
 	if (i >= r->len)
@@ -74,8 +46,8 @@ void ring_drop_at(struct ring *r, size_t i, enum msg_fate fate)
 	msg_done(ring_at(r, i), fate);
 	/* Shift the ones before it up by one: the head moves on. */
 	for (size_t k = i; k > 0; k--)
-		r->slots[(r->head + k) % r->size] = r->slots[(r->head + k - 1) % r->size];
-	r->head = (r->head + 1) % r->size;
+		r->slots[ring_slot(r, k)] = r->slots[ring_slot(r, k - 1)];
+	r->head = ring_slot(r, 1);
 	r->len--;
 }
 

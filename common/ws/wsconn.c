@@ -140,11 +140,6 @@ uint64_t wsconn_received_count(const struct wsconn *c)
 	return c->in_seq;
 }
 
-bool wsconn_open(const struct wsconn *c)
-{
-	return c->link && c->state == WS_OPEN;
-}
-
 static void want_writeable(struct wsconn *c)
 {
 	if (c->link)
@@ -282,7 +277,7 @@ int wsconn_attach(struct wsconn *c, struct transport *link,
 		c->n_marks = 0;
 	}
 	if (wsconn_unsent(c) || c->drain || (c->acks && c->in_written > c->in_acked))
-		lws_callback_on_writable(link->wsi);
+		want_writeable(c);
 	return 0;
 }
 
@@ -380,7 +375,14 @@ enum push_result wsconn_push(struct wsconn *c, struct msg *m, enum overflow poli
 		msg_done(m, FATE_DROPPED);
 		return PUSH_DROPPED;
 	}
-	want_writeable(c);
+	/*
+	 * Only the first message unsent asks lws: with more, a request is
+	 * pending already (a writeable callback that leaves some unsent asks
+	 * again). A broadcast pushes to every client, and asking for each
+	 * message was a third of rxws-serve's instructions in a fan-out.
+	 */
+	if (wsconn_unsent(c) == 1)
+		want_writeable(c);
 	return PUSH_QUEUED;
 }
 

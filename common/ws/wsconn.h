@@ -249,8 +249,11 @@ bool wsconn_peer_left(const struct wsconn *c);
 /* Keepalive: ping a quiet peer, drop one that stopped answering. */
 void wsconn_tick(struct wsconn *c, lws_usec_t now);
 void wsconn_rx_flow(struct wsconn *c, bool enable);
-/* Open, and not closing. */
-bool wsconn_open(const struct wsconn *c);
+/* Open, and not closing (asked per client of every broadcast: inline). */
+static inline bool wsconn_open(const struct wsconn *c)
+{
+	return c->link && c->state == WS_OPEN;
+}
 /*
  * A line about this connection: its peer address, path and (once it
  * fails) close code are attributes of JSON logs; text lines say them in
