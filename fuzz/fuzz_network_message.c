@@ -59,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	converter_init(&conv, &cfg);
 	converter_init(&third, &big);
 	CHECK(buf_append(&out, before, sizeof(before) - 1) == 0);
-	const char *why = frame_to_record(&conv, &out, path, path_len, type,
+	const char *why = frame_to_record(&conv, &out, path, path_len, NULL, type,
 					  binary, msg, size);
 	CHECK((why != NULL) == refuse);
 	CHECK(memcmp(out.data, before, sizeof(before) - 1) == 0);

@@ -74,7 +74,7 @@ static int on_record(void *p, const struct record *rec)
 
 	x->out.len = 0;
 	const char *why = frame_to_record(&x->peer, &x->out, path, path_len,
-					  type, binary, f.data, f.len);
+					  NULL, type, binary, f.data, f.len);
 	if (why)
 		fprintf(stderr, "frame_to_record: %s\n", why);
 	CHECK(why == NULL);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "app/input.h"
+#include "app/outpos.h"
 #include "app/writer.h"
 #include "base/buf.h"
 #include "base/log.h"
@@ -44,6 +45,8 @@ struct app {
 	uint64_t reported;		/* how far the tool knows stdout was written */
 	struct converter conv;		/* for received messages */
 	uint64_t records_written;	/* made into stdout records (--count) */
+	struct outpos *outpos;		/* --state: positions on their way to stdout; NULL: none */
+	bool output_finished;		/* the tool said no more output is wanted (--exit-at-end) */
 	/* The same, for the signal thread: what a second signal leaves unwritten. */
 	atomic_uint_least64_t records_made;
 
@@ -289,27 +292,42 @@ bool app_rx_paused(const struct app *a)
 	return a->rx_paused;
 }
 
+/* The record just appended has a position: the state file takes it once written. */
+static void keep_position(struct app *a, const char *path, size_t path_len,
+			  const struct position *pos)
+{
+	if (outpos_add(a->outpos, a->out.records, outq_marked(&a->out), path, path_len, pos)) {
+		log_error("out of memory for the positions of stdout records");
+		app_stop(a, EXIT_SOFTWARE, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION);
+	}
+}
+
 const char *app_output(struct app *a, const char *path, size_t path_len,
-		       enum datatype type, bool binary,
+		       const struct position *pos, enum datatype type, bool binary,
 		       const unsigned char *data, size_t len, uint64_t *at)
 {
 	const struct config *cfg = a->cfg;
+	char pos_text[POSITION_MAX];
 
 	*at = 0;
 	/* Past --count: not taken, so never acknowledged (rxws-connect(1), --count). */
-	if (cfg->count && a->records_written >= cfg->count) {
+	if ((cfg->count && a->records_written >= cfg->count) || a->output_finished) {
 		*at = WSCONN_NOT_TAKEN;
 		return NULL;
 	}
+	if (pos)
+		position_format(pos_text, pos->epoch, pos->offset);
 	uint64_t start = outq_end(&a->out);
 	const char *why = frame_to_record(&a->conv, &a->out.bytes, path, path_len,
-					  type, binary, data, len);
+					  pos ? pos_text : NULL, type, binary, data, len);
 	if (why)
 		return why;
 	if (outq_record_end(&a->out, start, len)) {
 		log_error("out of memory for stdout records");
 		app_stop(a, EXIT_SOFTWARE, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION);
 	}
+	if (pos && a->outpos)
+		keep_position(a, path, path_len, pos);
 	if (a->ops->received)	/* broker hook */
 		a->ops->received(a->tool, path, path_len, binary, data, len);
 	a->records_written++;
@@ -323,14 +341,14 @@ const char *app_output(struct app *a, const char *path, size_t path_len,
 }
 
 uint64_t app_take_message(struct app *a, const struct wsconn *c, const char *path,
-			  size_t path_len, enum datatype type, bool binary,
-			  const unsigned char *data, size_t len)
+			  size_t path_len, const struct position *pos, enum datatype type,
+			  bool binary, const unsigned char *data, size_t len)
 {
 	uint64_t at = 0;
 
 	if (a->cfg->send_only)
 		return 0;
-	const char *why = app_output(a, path, path_len, type, binary, data, len, &at);
+	const char *why = app_output(a, path, path_len, pos, type, binary, data, len, &at);
 	if (why) {
 		stat_add(&a->stats.bad_received, 1);
 		wsconn_log(c, LOG_WARN, "%s: %s: skipped", c->peer, why);
@@ -447,6 +465,10 @@ static void on_input_ended(struct app *a, int status)
 			 (unsigned long long)cfg->count);
 		return;
 	}
+	if (status == 0 && cfg->exit_at_end && !a->output_finished) {
+		log_info("end of input: staying open until the backlog is written (--exit-at-end)");
+		return;
+	}
 	if (status && a->exit_code < 0)
 		a->exit_code = status;
 	if (status == 0 && !stat_get(&a->stats.bytes_in))
@@ -473,6 +495,50 @@ static void end_input(struct app *a, int exit_code, int close_code)
 	app_pump(a);
 	a->input_done = true;
 	start_draining(a, close_code);
+}
+
+void app_finish_output(struct app *a, const char *why)
+{
+	if (a->output_finished)
+		return;
+	a->output_finished = true;
+	log_info("%s: closing", why);
+	end_input(a, EXIT_OK, LWS_CLOSE_STATUS_NORMAL);
+}
+
+uint64_t app_output_end(const struct app *a)
+{
+	return outq_end(&a->out);
+}
+
+uint64_t app_output_written(struct app *a)
+{
+	return a->writer.running ? writer_written(&a->writer) : 0;
+}
+
+void app_reach_position(struct app *a, const char *path, size_t path_len,
+			const struct position *pos)
+{
+	if (!a->outpos)
+		return;
+	keep_position(a, path, path_len, pos);
+	/*
+	 * When stdout has every record made so far already, no write will say
+	 * so: the file is written from here (rarely: a backlog's end, a gap).
+	 */
+	outpos_written(a->outpos, stat_get(&a->stats.records_out));
+	if (outpos_settle(a->outpos))
+		lws_cancel_service(a->ctx);
+}
+
+int app_keep_positions(struct app *a, struct state_file *f)
+{
+	if (!(a->outpos = outpos_new(f))) {
+		state_file_close(f);
+		log_error("out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 static void on_count_reached(struct app *a)
@@ -540,7 +606,12 @@ static void app_wake(struct app *a)
 		app_stop(a, EXIT_OK, LWS_CLOSE_STATUS_GOINGAWAY);
 	}
 
-	int err = a->writer.running ? writer_error(&a->writer) : 0;
+	int err = a->outpos ? outpos_error(a->outpos) : 0;
+	if (err && a->phase != PHASE_CLOSING) {
+		log_error("cannot write --state %s: %s", outpos_file(a->outpos), strerror(err));
+		app_stop(a, EXIT_IOERR, LWS_CLOSE_STATUS_GOINGAWAY);
+	}
+	err = a->writer.running ? writer_error(&a->writer) : 0;
 	if (err && a->phase != PHASE_CLOSING) {
 		if (err == EPIPE) {
 			log_info("stdout closed: closing");
@@ -592,8 +663,9 @@ static lws_usec_t tick_period(const struct config *cfg)
 
 static int start_threads(struct app *a)
 {
+	struct writer_hook hook = { outpos_written, outpos_settle, a->outpos };
 	if (writer_start(&a->writer, STDOUT_FILENO, a->ctx, OUT_LOW_WATER,
-			 &a->stats.records_out, &a->stats.bytes_out)) {
+			 &a->stats.records_out, &a->stats.bytes_out, a->outpos ? &hook : NULL)) {
 		log_error("cannot start the stdout thread");
 		return -1;
 	}
@@ -696,6 +768,7 @@ int app_end(struct app *a, int rc)
 	input_free(&a->input);
 	ring_free(&a->pending);
 	outq_free(&a->out);
+	outpos_free(a->outpos);
 	converter_free(&a->conv);
 	if (a->ran)
 		rc = final_account(a, rc);

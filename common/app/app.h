@@ -18,6 +18,7 @@
 #include <stdbool.h>
 
 #include "app/options.h"
+#include "app/state_file.h"
 #include "base/msg.h"
 #include "base/stats.h"
 #include "ws/wsconn.h"
@@ -106,12 +107,14 @@ bool app_input_at_end(struct app *a);
 void app_bad_record(struct app *a, uint64_t recno, const char *why);
 
 /*
- * A message received on path: one record to stdout. NULL, or why the
- * message is bad (not written). *at: where the record ends in stdout's
- * bytes, to acknowledge it once written there (0: not written, consumed).
+ * A message received on path, at position pos (rxws(7), HISTORY AND
+ * RECOVERY; NULL: none): one record to stdout. NULL, or why the message is
+ * bad (not written). *at: where the record ends in stdout's bytes, to
+ * acknowledge it once written there (0: not written, consumed;
+ * WSCONN_NOT_TAKEN: past --count, or once output is finished).
  */
 const char *app_output(struct app *a, const char *path, size_t path_len,
-		       enum datatype type, bool binary,
+		       const struct position *pos, enum datatype type, bool binary,
 		       const unsigned char *data, size_t len, uint64_t *at);
 bool app_rx_paused(const struct app *a);
 /*
@@ -120,8 +123,31 @@ bool app_rx_paused(const struct app *a);
  * Returns where its record ends in stdout's bytes (0: none to wait for).
  */
 uint64_t app_take_message(struct app *a, const struct wsconn *c, const char *path,
-			  size_t path_len, enum datatype type, bool binary,
-			  const unsigned char *data, size_t len);
+			  size_t path_len, const struct position *pos, enum datatype type,
+			  bool binary, const unsigned char *data, size_t len);
+
+/*
+ * --state: the app keeps f from now on; each record with a position is
+ * written to it once stdout has it (outpos.h). -1: no memory (f closed).
+ */
+int app_keep_positions(struct app *a, struct state_file *f);
+/*
+ * A position on path reached without a record (nothing was missed up to
+ * it: the end of a backlog, a gap stepped over): --state keeps it once
+ * stdout has every record made so far.
+ */
+void app_reach_position(struct app *a, const char *path, size_t path_len,
+			const struct position *pos);
+/* Where stdout's bytes end once every record made so far is written. */
+uint64_t app_output_end(const struct app *a);
+/* How many of stdout's bytes are written. */
+uint64_t app_output_written(struct app *a);
+/*
+ * No more output is wanted (--exit-at-end: why): what comes is not taken,
+ * stdin is no longer read, what was read is delivered, and the run ends
+ * with 0 (as --count does).
+ */
+void app_finish_output(struct app *a, const char *why);
 
 /*
  * --broker: a member that reached the end of stdin first delivers the

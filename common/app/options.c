@@ -18,6 +18,7 @@
 
 #include "app/options_dump.h"
 #include "records/datatype.h"
+#include "records/framing.h"
 
 #ifndef RXWS_VERSION
 #define RXWS_VERSION "0.0.0"
@@ -439,6 +440,47 @@ static int parse_host_option(struct parse *p, const struct opt *o, const char *a
 	return 0;
 }
 
+/*
+ * --since POS, checked now: a position that is not one is a usage error
+ * that says why. rxws-group's positions are per path: PATH=POS, once per
+ * path (repeatable).
+ */
+static int parse_since_option(struct parse *p, const struct opt *o, const char *arg)
+{
+	struct config *c = p->c;
+	const char *pos = arg, *why;
+	size_t path_len = 0;
+
+	(void)o;
+	if (c->tool == TOOL_GROUP) {
+		const char *eq = strrchr(arg, '=');
+		if (!eq)
+			return usage_error(p, "--since: expected PATH=POS (rxws-group keeps a "
+					   "position per path), not '%s'", arg);
+		path_len = (size_t)(eq - arg);
+		if ((why = framing_tag_problem(arg, path_len)))
+			return usage_error(p, "--since '%s': bad PATH: %s", arg, why);
+		for (size_t i = 0; i < c->n_since; i++)
+			if (strlen(c->since[i].path) == path_len &&
+			    !memcmp(c->since[i].path, arg, path_len))
+				return usage_error(p, "--since: %.*s is given twice", (int)path_len, arg);
+		pos = eq + 1;
+	} else if (c->n_since) {
+		return usage_error(p, "--since: give one position, not two");
+	}
+	struct since_option s = { NULL, { "", 0 } };
+	if ((why = position_parse(pos, strlen(pos), &s.pos)))
+		return usage_error(p, "--since '%s': %s", arg, why);
+	struct since_option *list = realloc(c->since, (c->n_since + 1) * sizeof(*list));
+	if (!list)
+		return out_of_memory(p);
+	c->since = list;
+	if (path_len && !(s.path = strndup(arg, path_len)))
+		return out_of_memory(p);
+	c->since[c->n_since++] = s;
+	return 0;
+}
+
 /* --help and --version end the parse, and the tool with 0. */
 static int show_help(struct parse *p, const struct opt *o, const char *arg)
 {
@@ -577,6 +619,16 @@ static const struct opt opts[] = {
 	  HELP("BYTES", "the history's bound over all paths (64M)") },
 	{ "history-age", 0, FOR_SERVE, OPT_SECS(history_age, 0, "seconds"),
 	  HELP("SECS", "let go of messages older than SECS (0: no bound)") },
+	{ "since", 0, FOR_CONNECT, OPT_CALLBACK(parse_since_option, "a position, EPOCH:OFFSET"),
+	  HELP("POS", "start with every message after POS (EPOCH:OFFSET), then live") },
+	{ "since", 0, FOR_GROUP, OPT_WORDING,
+	  HELP("PATH=POS", "start PATH with every message after POS (repeatable)") },
+	{ "last", 0, FOR_CLIENTS, OPT_COUNT(last, 1, 1u << 24, "a count from 1 to 16777216"),
+	  HELP("N", "start with the last N messages kept, then live") },
+	{ "state", 0, FOR_CLIENTS, OPT_STRING(state),
+	  HELP("FILE", "keep the position of what is written in FILE, and resume from it") },
+	{ "exit-at-end", 0, FOR_CLIENTS, OPT_BOOL(exit_at_end),
+	  HELP(NULL, "exit 0 once the backlog asked for is written (every path's)") },
 
 	OPT_GROUP("Broker (many rxws-serve as one, through Redis)"),
 	{ "broker", 0, FOR_SERVE, OPT_STRING(broker),
@@ -821,6 +873,23 @@ static int settle_broker(struct parse *p)
 	return 0;
 }
 
+/* The clients' --since, --last, --state and --exit-at-end, with the rest. */
+static int check_recovery(struct parse *p)
+{
+	struct config *c = p->c;
+
+	if (c->tool == TOOL_CONNECT && c->n_since && c->last)
+		return usage_error(p, "--since and --last exclude each other: ask for one of them");
+	if (c->state && c->send_only)
+		return usage_error(p, "--state keeps the position of what is written to stdout, "
+				   "and -s writes nothing");
+	if (c->exit_at_end && c->session)
+		return usage_error(p, "--exit-at-end and --session exclude each other: a session "
+				   "taken back goes on where it was, with no backlog to end "
+				   "(--state resumes a run where the last one ended)");
+	return 0;
+}
+
 /* Checks across options, and the defaults that depend on others. */
 static int check_and_default(struct parse *p)
 {
@@ -867,6 +936,8 @@ static int check_and_default(struct parse *p)
 		if (stat(c->static_dir, &st) || !S_ISDIR(st.st_mode))
 			return usage_error(p, "--static: '%s' is not a directory", c->static_dir);
 	}
+	if (tool != TOOL_SERVE && check_recovery(p))
+		return -1;
 	if (tool == TOOL_SERVE && settle_broker(p))
 		return -1;
 	if (c->auth_token_file)
@@ -1012,6 +1083,11 @@ void options_free(struct config *c)
 	free(c->token);
 	free(c->host_unbracketed);
 	c->host_unbracketed = NULL;
+	for (size_t i = 0; i < c->n_since; i++)
+		free(c->since[i].path);
+	free(c->since);
+	c->since = NULL;
+	c->n_since = 0;
 	broker_url_free(&c->broker_url);
 	c->type_rules = NULL;
 	c->rec.type_rules = NULL;

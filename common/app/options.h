@@ -18,6 +18,7 @@
 #include "base/ring.h"
 #include "broker/broker_url.h"
 #include "records/record_config.h"
+#include "ws/position.h"
 
 enum tool { TOOL_SERVE, TOOL_CONNECT, TOOL_GROUP };
 
@@ -109,6 +110,19 @@ struct config {
 	bool insecure;
 	const char *proxy;		/* --proxy: NULL for the environment's */
 	const char *noproxy;		/* --noproxy: NULL for no_proxy */
+
+	/* clients: history and recovery (rxws(7), HISTORY AND RECOVERY) */
+	struct since_option *since;	/* --since, in order */
+	size_t n_since;
+	uint64_t last;			/* --last N; 0: none */
+	const char *state;		/* --state FILE */
+	bool exit_at_end;
+};
+
+/* --since: POS (rxws-connect), or PATH=POS (rxws-group, per path). */
+struct since_option {
+	char *path;			/* rxws-group's PATH, owned; NULL for rxws-connect */
+	struct position pos;
 };
 
 /*

@@ -46,6 +46,7 @@ static int add_mark(struct outq *q, uint64_t end, uint64_t records, uint64_t pay
 	q->marks[q->n_marks++] = (struct out_mark){
 		.end = end, .records = records, .payload = payload,
 	};
+	q->marked = records;
 	return 0;
 }
 
@@ -99,11 +100,12 @@ int outq_move(struct outq *to, struct outq *from)
 		to->n_marks += n;
 		to->records = from->records;
 		to->payload = from->payload;
+		to->marked = from->marked;
 	}
 	from->bytes.len = from->head = 0;
 	from->first = from->n_marks = 0;
 	from->start = outq_end(to);
-	from->records = to->records;
+	from->records = from->marked = to->records;
 	from->payload = to->payload;
 	return 0;
 }

@@ -34,6 +34,8 @@ struct outq {
 	size_t first, n_marks, cap_marks;
 	/* The records appended so far, marked or not. */
 	uint64_t records, payload;
+	/* The records up to the last mark: a write may end after the last of them. */
+	uint64_t marked;
 };
 
 void outq_free(struct outq *q);
@@ -58,6 +60,11 @@ static inline const unsigned char *outq_data(const struct outq *q)
  * and marked when due. -1: no memory for a mark.
  */
 int outq_record_end(struct outq *q, uint64_t start, size_t payload_len);
+/* The count of records up to q's last mark (or all before q's first byte). */
+static inline uint64_t outq_marked(const struct outq *q)
+{
+	return q->marked;
+}
 /* A mark at the end of what was appended (nothing is left unmarked). */
 int outq_seal(struct outq *q);
 /*

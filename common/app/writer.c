@@ -76,6 +76,8 @@ static bool count_written(struct writer *w, size_t n, const struct out_mark *don
 		stat_add(w->payload_out, done->payload - w->payload_done);
 		w->records_done = done->records;
 		w->payload_done = done->payload;
+		if (w->hook.written)
+			w->hook.written(w->hook.arg, done->records);
 	}
 	w->written += n;
 	if (w->notify_on_low && w->backlog <= w->low_water) {
@@ -105,6 +107,8 @@ static int write_queue(struct writer *w)
 		w->backlog -= n;
 		bool wake = count_written(w, n, &done);
 		pthread_mutex_unlock(&w->mu);
+		if (w->hook.settle && w->hook.settle(w->hook.arg))
+			wake = true;
 		if (wake)
 			wake_loop(w);
 	}
@@ -160,9 +164,12 @@ static void *writer_main(void *arg)
 }
 
 int writer_start(struct writer *w, int fd, struct lws_context *ctx, size_t low_water,
-		 atomic_uint_least64_t *records_out, atomic_uint_least64_t *payload_out)
+		 atomic_uint_least64_t *records_out, atomic_uint_least64_t *payload_out,
+		 const struct writer_hook *hook)
 {
 	memset(w, 0, sizeof(*w));
+	if (hook)
+		w->hook = *hook;
 	w->fd = fd;
 	w->ctx = ctx;
 	w->low_water = low_water;
@@ -192,7 +199,11 @@ _Static_assert(WRITE_NOW_MAX <= PIPE_BUF, "a write that might block");
 static bool write_now(struct writer *w, struct outq *local)
 {
 	struct pollfd pfd = { .fd = w->fd, .events = POLLOUT };
-	if (w->backlog || w->error || outq_len(local) > WRITE_NOW_MAX ||
+	/*
+	 * (Nothing to write: an outq that never held a record has no buffer
+	 * at all. A hook: its settle would run in the loop.)
+	 */
+	if (!outq_len(local) || w->hook.settle || w->backlog || w->error || outq_len(local) > WRITE_NOW_MAX ||
 	    poll(&pfd, 1, 0) != 1 || pfd.revents != POLLOUT)
 		return false;
 	ssize_t k = write(w->fd, outq_data(local), outq_len(local));

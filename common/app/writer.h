@@ -29,6 +29,20 @@
 
 struct lws_context;
 
+/*
+ * For --state (outpos.h). written: after each write that completed
+ * records, how many records are written in all, with the writer's lock
+ * held (so it must be quick). settle: then, without the lock and before
+ * the next write, the slow part (a nonzero return wakes the loop, which
+ * asks why). With a hook, every write is the thread's: the loop's own
+ * small writes would make it wait for settle.
+ */
+struct writer_hook {
+	void (*written)(void *arg, uint64_t records);
+	int (*settle)(void *arg);
+	void *arg;
+};
+
 struct writer {
 	int fd;
 	size_t pipe_size;	/* stdout is a pipe of this capacity; 0: not a pipe */
@@ -47,11 +61,13 @@ struct writer {
 	/* Counted as writes complete: records and their payload bytes. */
 	atomic_uint_least64_t *records_out, *payload_out;
 	uint64_t records_done, payload_done;
+	struct writer_hook hook;
 };
 
-/* records_out, payload_out: where to count what was written. */
+/* records_out, payload_out: where to count what was written; hook: optional. */
 int writer_start(struct writer *w, int fd, struct lws_context *ctx, size_t low_water,
-		 atomic_uint_least64_t *records_out, atomic_uint_least64_t *payload_out);
+		 atomic_uint_least64_t *records_out, atomic_uint_least64_t *payload_out,
+		 const struct writer_hook *hook);
 /*
  * Moves local's records (sealed here) to the writer; local is left empty.
  * Returns 0, or -1 when out of memory; *backlog gets what is now waiting

@@ -6,10 +6,12 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "base/log.h"
 
-enum { N_BASE = 21, N_COUNTERS = 29 };
+/* Each tool's counters, then the client's gaps, then --broker's. */
+enum { N_BASE = 21, N_GAPS = 2, N_COUNTERS = 31 };
 
 static void report(struct stats *s, bool is_server, bool final)
 {
@@ -25,7 +27,8 @@ static void report(struct stats *s, bool is_server, bool final)
 		stat_get(&s->bad_received), stat_get(&s->records_out),
 		stat_get(&s->bytes_out), stat_get(&s->reconnects),
 		stat_get(&s->clients_now), stat_get(&s->clients_total),
-		stat_get(&s->failed_attempts), stat_get(&s->broker_appended), stat_get(&s->broker_read),
+		stat_get(&s->failed_attempts), stat_get(&s->gaps), stat_get(&s->gap_messages),
+		stat_get(&s->broker_appended), stat_get(&s->broker_read),
 		stat_get(&s->broker_duplicates), stat_get(&s->broker_gaps),
 		stat_get(&s->broker_lost), stat_get(&s->broker_bad),
 		stat_get(&s->broker_reconnects), stat_get(&s->broker_resets),
@@ -35,8 +38,9 @@ static void report(struct stats *s, bool is_server, bool final)
 		"pending", "bytes_in", "bad_in", "sent", "bytes_sent", "resent",
 		"received", "bytes_received", "bad_received", "records_out",
 		"bytes_out", "reconnects", "clients_now", "clients_total",
-		"failed_attempts", "broker_appended", "broker_read", "broker_duplicates", "broker_gaps",
-		"broker_lost", "broker_bad", "broker_reconnects", "broker_resets",
+		"failed_attempts", "gaps", "gap_messages", "broker_appended", "broker_read",
+		"broker_duplicates", "broker_gaps", "broker_lost", "broker_bad",
+		"broker_reconnects", "broker_resets",
 	};
 	if (final) {
 		n[5] += n[6];
@@ -52,7 +56,7 @@ static void report(struct stats *s, bool is_server, bool final)
 			 "; broker: appended %" PRIu64 ", read %" PRIu64 ", %" PRIu64 " duplicates, "
 			 "%" PRIu64 " gaps (%" PRIu64 " records lost), %" PRIu64 " bad, %" PRIu64 " reconnects, "
 			 "%" PRIu64 " resets",
-			 n[21], n[22], n[23], n[24], n[25], n[26], n[27], n[28]);
+			 n[23], n[24], n[25], n[26], n[27], n[28], n[29], n[30]);
 
 	char peers[256];
 	uint64_t kept = stat_get(&s->history_messages), replays = stat_get(&s->replays);
@@ -70,15 +74,33 @@ static void report(struct stats *s, bool is_server, bool final)
 	else
 		snprintf(peers, sizeof(peers), "%" PRIu64 " reconnect%s", n[17], n[17] == 1 ? "" : "s");
 
-	log_report(attrs, s->broker ? N_COUNTERS : N_BASE,
+	/* A client says the gaps it was told of (rxws(7), HISTORY AND RECOVERY). */
+	char gaps[160] = "";
+	uint64_t uncounted = stat_get(&s->gaps_uncounted);
+	if (!is_server && n[21])
+		snprintf(gaps, sizeof(gaps), "; %" PRIu64 " gap%s (%" PRIu64 " message%s missed%s)",
+			 n[21], n[21] == 1 ? "" : "s", n[22], n[22] == 1 ? "" : "s",
+			 !uncounted ? "" : uncounted == n[21] ? ", of an unknown number"
+			 : ", and more of an unknown number");
+
+	/* JSON: every tool's counters, then a client's gaps, or a server's broker's. */
+	size_t n_attrs = N_BASE;
+	if (!is_server) {
+		n_attrs += N_GAPS;
+	} else if (s->broker) {
+		memmove(attrs + N_BASE, attrs + N_BASE + N_GAPS,
+			(N_COUNTERS - N_BASE - N_GAPS) * sizeof(*attrs));
+		n_attrs = N_COUNTERS - N_GAPS;
+	}
+	log_report(attrs, n_attrs,
 		   "stdin %" PRIu64 " record%s (%" PRIu64 " bytes, %" PRIu64 " bad): "
 		   "%" PRIu64 " delivered, %" PRIu64 " discarded, %" PRIu64 " dropped, "
 		   "%" PRIu64 " unconfirmed, %" PRIu64 " lost, %" PRIu64 " pending; "
 		   "sent %" PRIu64 " messages (%" PRIu64 " bytes, %" PRIu64 " again); "
 		   "received %" PRIu64 " messages (%" PRIu64 " bytes), %" PRIu64 " bad; "
-		   "stdout %" PRIu64 " record%s (%" PRIu64 " bytes); %s%s",
+		   "stdout %" PRIu64 " record%s (%" PRIu64 " bytes); %s%s%s",
 		   n[0], n[0] == 1 ? "" : "s", n[7], n[8], n[1], n[2], n[3], n[4], n[5], n[6], n[9], n[10], n[11],
-		   n[12], n[13], n[14], n[15], n[15] == 1 ? "" : "s", n[16], peers, broker);
+		   n[12], n[13], n[14], n[15], n[15] == 1 ? "" : "s", n[16], peers, gaps, broker);
 }
 
 void stats_report(struct stats *s, bool is_server)

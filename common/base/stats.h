@@ -41,6 +41,10 @@ struct stats {
 	atomic_uint_least64_t history_messages, history_bytes;	/* kept now */
 	atomic_uint_least64_t replays;			/* clients that asked for since or last */
 	atomic_uint_least64_t gaps_reported;		/* gaps told to clients */
+	/* Clients: the gaps a server said it left in what they asked for. */
+	atomic_uint_least64_t gaps;
+	atomic_uint_least64_t gap_messages;		/* messages missed, where counted */
+	atomic_uint_least64_t gaps_uncounted;		/* of the gaps, those of an unknown size */
 	/* rxws-serve, shown by --metrics only (metrics.h counts them). */
 	atomic_uint_least64_t connects;			/* WebSocket handshakes accepted */
 	atomic_uint_least64_t resumes;			/* of them, sessions resumed */

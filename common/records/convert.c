@@ -376,9 +376,12 @@ static int put_cbor_text(struct buf *out, const char *s, size_t n)
 	return cbor_put_head(out, CBOR_TEXT, n) || buf_append(out, s, n);
 }
 
-/* {"tag":..., "type":..., "data":...}, or the same as a CBOR map. */
+/*
+ * {"tag":..., "pos":..., "type":..., "data":...}, or the same as a CBOR
+ * map; "pos" only when the message has a position.
+ */
 static const char *put_envelope(struct converter *c, struct buf *out,
-				const char *path, size_t path_len,
+				const char *path, size_t path_len, const char *pos,
 				enum datatype type, bool binary,
 				const unsigned char *data, size_t len)
 {
@@ -394,6 +397,9 @@ static const char *put_envelope(struct converter *c, struct buf *out,
 	if (json) {
 		rc = buf_append(out, "{\"tag\":", 7) ||
 		     json_put_string(out, (const unsigned char *)path, path_len) ||
+		     (pos && (buf_append(out, ",\"pos\":\"", 8) ||
+			      buf_append(out, pos, strlen(pos)) ||
+			      buf_append_byte(out, '"'))) ||
 		     buf_append(out, ",\"type\":\"", 9) ||
 		     buf_append(out, name, strlen(name)) ||
 		     buf_append(out, "\",\"data\":", 9);
@@ -406,9 +412,11 @@ static const char *put_envelope(struct converter *c, struct buf *out,
 			rc = -1;
 		rc = rc || buf_append(out, "}\n", 2);
 	} else {
-		rc = cbor_put_head(out, CBOR_MAP, 3) ||
+		rc = cbor_put_head(out, CBOR_MAP, pos ? 4 : 3) ||
 		     put_cbor_text(out, "tag", 3) ||
 		     put_cbor_text(out, path, path_len) ||
+		     (pos && (put_cbor_text(out, "pos", 3) ||
+			      put_cbor_text(out, pos, strlen(pos)))) ||
 		     put_cbor_text(out, "type", 4) ||
 		     put_cbor_text(out, name, strlen(name)) ||
 		     put_cbor_text(out, "data", 4);
@@ -427,7 +435,7 @@ static const char *put_envelope(struct converter *c, struct buf *out,
 }
 
 const char *frame_to_record(struct converter *c, struct buf *out,
-			    const char *path, size_t path_len,
+			    const char *path, size_t path_len, const char *pos,
 			    enum datatype type, bool binary,
 			    const unsigned char *data, size_t len)
 {
@@ -436,7 +444,7 @@ const char *frame_to_record(struct converter *c, struct buf *out,
 	const char *why;
 
 	if (rc->framing == FRAMING_JSON || rc->framing == FRAMING_CBOR)
-		return put_envelope(c, out, path, path_len, type, binary, data, len);
+		return put_envelope(c, out, path, path_len, pos, type, binary, data, len);
 
 	if (binary != (type != DATATYPE_STRING)) {
 		snprintf(why_kind, sizeof(why_kind), "%s frame on %s %s path",

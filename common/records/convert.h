@@ -53,11 +53,12 @@ const char *record_to_frame(struct converter *c, const struct record *rec,
 
 /*
  * Appends the stdout record for a message received on path (its tag when
- * tagged, and in envelopes always). NULL, or why the message is bad, and
- * then nothing is appended.
+ * tagged, and in envelopes always), at position pos (its text, EPOCH:OFFSET,
+ * which envelopes carry as "pos"; NULL: none). NULL, or why the message is
+ * bad, and then nothing is appended.
  */
 const char *frame_to_record(struct converter *c, struct buf *out,
-			    const char *path, size_t path_len,
+			    const char *path, size_t path_len, const char *pos,
 			    enum datatype type, bool binary,
 			    const unsigned char *data, size_t len);
 

@@ -15,6 +15,7 @@ struct path_client {
 	enum datatype type;
 	size_t label_len;
 	unsigned oneshot_told;		/* records refused after --oneshot ended it */
+	struct recovery recovery;	/* its positions, its backlog */
 };
 
 static size_t cs_active(void *tool);
@@ -24,14 +25,45 @@ static struct path_client *member_of(struct client *c)
 	return lws_container_of(c, struct path_client, client);
 }
 
+/*
+ * --exit-at-end: once every path still open has had its backlog, and
+ * stdout has it, the run ends.
+ */
+static void check_backlogs(struct clientset *s)
+{
+	if (!s->cfg->exit_at_end || app_phase(s->app) != PHASE_RUNNING)
+		return;
+	uint64_t written = app_output_written(s->app);
+	size_t open = 0;
+	for (size_t i = 0; i < s->n_members; i++) {
+		struct path_client *m = s->members[i];
+		if (!client_active(&m->client))
+			continue;
+		if (!recovery_backlog_written(&m->recovery, written))
+			return;
+		open++;
+	}
+	if (open)
+		app_finish_output(s->app, s->cfg->rec.tagged
+				  ? "every path's backlog is written (--exit-at-end)"
+				  : "the backlog is written (--exit-at-end)");
+}
+
 static uint64_t member_message(void *owner, struct wsconn *conn, const unsigned char *p,
 			       size_t n, bool binary)
 {
 	struct clientset *s = owner;
 	struct path_client *m = member_of(lws_container_of(conn, struct client, conn));
 
-	return app_take_message(s->app, conn, m->client.label, m->label_len, m->type,
-				binary, p, n);
+	if (!m->client.positions)
+		return app_take_message(s->app, conn, m->client.label, m->label_len, NULL,
+					m->type, binary, p, n);
+	bool was_live = m->recovery.live;
+	uint64_t at = recovery_take(&m->recovery, s->app, &m->client, m->client.label,
+				    m->label_len, m->type, p, n, binary);
+	if (!was_live && m->recovery.live)
+		check_backlogs(s);
+	return at;
 }
 
 static void member_sent(void *owner, struct wsconn *conn)
@@ -130,6 +162,7 @@ static void on_ended(void *owner, struct client *c, enum client_end why)
 	case CLIENT_END_BY_US:
 		break;
 	}
+	check_backlogs(s);
 	/* -r: with every path ended, nothing can open one again (--oneshot: none may). */
 	if (s->cfg->rec.tagged && (s->cfg->recv_only || s->cfg->oneshot) && !cs_active(s)) {
 		bool unread = !s->cfg->recv_only && !app_input_at_end(a);
@@ -186,6 +219,7 @@ static struct client *add_client(struct clientset *s, const char *tag)
 		goto fail;
 	m->label_len = strlen(m->client.label);
 	m->type = record_config_type_for(&s->cfg->rec, tag);
+	recovery_start(&m->client, &s->starts, m->client.label);
 	if (tag && pathmap_put(&s->by_path, tag, strlen(tag), m)) {
 		client_free(&m->client);
 		goto fail;
@@ -288,7 +322,7 @@ static int prepare_shared(struct clientset *s, int *exit_code)
 	};
 	if (use_proxy)
 		log_info("through the proxy %s", s->proxy.shown);
-	return 0;
+	return recovery_ask(&s->settings, cfg, &s->protocols);
 }
 
 
@@ -401,6 +435,7 @@ static void cs_output_written(void *tool, uint64_t written)
 	struct clientset *s = tool;
 	for (size_t i = 0; i < s->n_members; i++)
 		wsconn_output_written(&s->members[i]->client.conn, written);
+	check_backlogs(s);
 }
 
 /* Per path, with the reason its last attempt failed: what a cron job's log needs. */
@@ -449,7 +484,8 @@ static int make_clients(struct clientset *s, int *exit_code)
 		return -1;
 	log_set_source(source);
 	free(source);
-	if (prepare_shared(s, exit_code))
+	if (prepare_shared(s, exit_code) ||
+	    recovery_starts_open(&s->starts, s->cfg, s->app, s->url.path, exit_code))
 		return -1;
 	if (!s->cfg->rec.tagged)
 		return add_client(s, NULL) ? 0 : -1;
@@ -529,6 +565,8 @@ static void clientset_free(void *tool)
 	}
 	free(s->members);
 	pathmap_free(&s->by_path);
+	recovery_starts_free(&s->starts);
+	free(s->protocols);
 	free(s->prefix);
 	free(s->authorization);
 	proxy_free(&s->proxy);

@@ -7,6 +7,8 @@
  * how many). Each client reconnects on its own. A path the server ended
  * (1000), or that gave up (--retries), opens again on its next record
  * (not under --oneshot, which ends the group with its last path).
+ * With positions (recovery.h), each path resumes where it was; under
+ * --exit-at-end the run ends once every path's backlog is written.
  */
 #ifndef RXWS_CLIENTSET_H
 #define RXWS_CLIENTSET_H
@@ -15,6 +17,7 @@
 #include "app/tool.h"
 #include "base/pathmap.h"
 #include "base/url.h"
+#include "tools/recovery.h"
 #include "ws/client.h"
 #include "ws/proxy.h"
 
@@ -37,6 +40,8 @@ struct clientset {
 	struct proxy proxy;
 	SSL_CTX *tls;
 	char *authorization;		/* the Authorization header's value, or NULL */
+	const char **protocols;		/* --no-ack with positions: --protocol, then rxws.pos */
+	struct recovery_starts starts;	/* where each path starts (--state, --since, --last) */
 };
 
 /* rxws-connect and rxws-group: start with a zeroed struct clientset. */

@@ -62,7 +62,7 @@ static void collect_one(struct server_broker *sb, struct msg *m)
 		return;
 	enum datatype type = app_datatype_for(a, m->tag, m->tag_len);
 	uint64_t at;
-	const char *why = app_output(a, m->tag, m->tag_len, type,
+	const char *why = app_output(a, m->tag, m->tag_len, NULL, type,
 				     m->kind == FRAME_BINARY, m->payload, m->len, &at);
 	if (!why)
 		return;

@@ -15,7 +15,7 @@ static uint64_t member_message(void *owner, struct wsconn *c, const unsigned cha
 	struct server *s = owner;
 	struct member *m = lws_container_of(c, struct member, conn);
 
-	return app_take_message(s->app, c, m->path->path, m->path->len, m->path->type,
+	return app_take_message(s->app, c, m->path->path, m->path->len, NULL, m->path->type,
 				binary, p, n);
 }
 

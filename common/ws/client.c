@@ -141,6 +141,12 @@ int client_refusal(const struct client *c)
 	return c->refused;
 }
 
+void client_resume_after(struct client *c, const struct position *p)
+{
+	c->since = *p;
+	c->has_since = true;
+}
+
 static void attempt_failed(struct client *c, const char *why)
 {
 	if (c->attempt_timed_out)
@@ -272,10 +278,28 @@ static int send_head(struct client *c, int (*build)(struct client *, struct buf 
 	return transport_write(&c->link, b->data + LWS_PRE, b->len - LWS_PRE);
 }
 
+/* Rxws-Since after its resume point, or Rxws-Last; nothing to start live. */
+static int put_ask(const struct client *c, struct buf *extra)
+{
+	char line[64 + POSITION_MAX];
+	int n = 0;
+
+	if (c->has_since) {
+		char pos[POSITION_MAX];
+		position_format(pos, c->since.epoch, c->since.offset);
+		n = snprintf(line, sizeof(line), "Rxws-Since: %s\r\n", pos);
+	} else if (c->last) {
+		n = snprintf(line, sizeof(line), "Rxws-Last: %llu\r\n",
+			     (unsigned long long)c->last);
+	}
+	return n < 0 || (size_t)n >= sizeof(line) ? -1 : buf_append(extra, line, (size_t)n);
+}
+
 static int build_upgrade(struct client *c, struct buf *b)
 {
 	struct ws_offer offer = c->set->offer;
 	struct buf extra = { 0 };
+	int rc = -1;
 
 	offer.target = c->target;
 	if (c->set->acks) {
@@ -284,15 +308,21 @@ static int build_upgrade(struct client *c, struct buf *b)
 			.peer = c->server_instance,
 			.received = wsconn_received_count(&c->conn),
 			.first = wsconn_first_held(&c->conn),
+			.pos = c->set->want_positions,
 		};
 		memcpy(d.session, c->session, sizeof(d.session));
-		if (delivery_offer_put(&extra, &d) || buf_append_byte(&extra, '\0')) {
-			buf_free(&extra);
-			return -1;
-		}
+		if (delivery_offer_put(&extra, &d))
+			goto out;
+	}
+	if (c->set->want_positions && put_ask(c, &extra))
+		goto out;
+	if (extra.len) {
+		if (buf_append_byte(&extra, '\0'))
+			goto out;
 		offer.extra = (const char *)extra.data;
 	}
-	int rc = handshake_request(&c->handshake, b, &offer);
+	rc = handshake_request(&c->handshake, b, &offer);
+out:
 	buf_free(&extra);
 	return rc;
 }
@@ -357,6 +387,24 @@ static int on_connected(struct client *c, struct lws *wsi)
 	return secure_or_upgrade(c);
 }
 
+/*
+ * --since, --last, --state and --exit-at-end need positions: a server
+ * that gives none (not rxws-serve, or one whose acknowledgements are off
+ * while ours are on) will not give them next time either.
+ */
+static void refuse_without_positions(struct client *c)
+{
+	snprintf(c->last_failure, sizeof(c->last_failure),
+		 "the server gives no positions, which --since, --last, --state and "
+		 "--exit-at-end need (rxws(7), HISTORY AND RECOVERY): it is not rxws-serve%s",
+		 c->set->acks ? ", or it runs with --no-ack (then give --no-ack here too)" : "");
+	wsconn_log(&c->conn, LOG_ERROR, "%s; not trying again", c->last_failure);
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+	c->wsi = NULL;
+	dial_free(&c->dial);
+	end(c, CLIENT_END_REFUSED);
+}
+
 static void on_established(struct client *c)
 {
 	struct delivery_answer answer;
@@ -364,6 +412,12 @@ static void on_established(struct client *c)
 	bool acks = c->set->acks && delivery_answer_get(&c->handshake.answer, &answer);
 
 	lws_sul_cancel(&c->sul_attempt);
+	c->positions = (acks && answer.pos) ||
+		       !strcmp(c->agreed.protocol, POSITION_SUBPROTOCOL);
+	if (c->set->need_positions && !c->positions) {
+		refuse_without_positions(c);
+		return;
+	}
 	c->state = CLIENT_OPEN;
 	c->failures = 0;
 	c->opened_at = lws_now_usecs();
@@ -377,6 +431,7 @@ static void on_established(struct client *c)
 		c->server_instance = answer.instance;
 	}
 	uint64_t resent_before = c->conn.resent;
+	c->conn.rx_extra = c->positions ? POSITION_MAX : 0;
 	if (wsconn_attach(&c->conn, &c->link,
 			  c->agreed.deflate ? &c->agreed.deflate_params : NULL,
 			  acks ? &resume : NULL)) {
@@ -390,6 +445,8 @@ static void on_established(struct client *c)
 				      c->agreed.protocol);
 	if (acks && n < sizeof(notes))
 		n += (size_t)snprintf(notes + n, sizeof(notes) - n, ", acknowledged");
+	if (c->positions && n < sizeof(notes))
+		n += (size_t)snprintf(notes + n, sizeof(notes) - n, ", with positions");
 	if (c->conn.resent > resent_before && n < sizeof(notes))
 		snprintf(notes + n, sizeof(notes) - n, ", sending %llu again",
 			 (unsigned long long)(c->conn.resent - resent_before));
@@ -428,6 +485,8 @@ static int plain_received(void *arg, unsigned char *p, size_t n)
 		   ", permessage-deflate" : "", c->agreed.protocol[0] ? ", subprotocol " : "",
 		   c->agreed.protocol);
 	on_established(c);
+	if (c->state != CLIENT_OPEN)	/* given up on at once */
+		return -1;
 	return used < n ? wsconn_bytes(&c->conn, p + used, n - used) : 0;
 }
 

@@ -9,6 +9,13 @@
  * close with 1000 from the server ends it for good, as does giving up
  * after --retries failures in a row, or being closed by us. Its owner
  * hears of that through client_events.
+ *
+ * Positions (rxws(7), HISTORY AND RECOVERY): a client that wants them asks
+ * for them on each handshake (pos=1 in its delivery offer, or the
+ * subprotocol rxws.pos that its owner offers), with where to start: after
+ * its resume point (Rxws-Since), which its owner moves on as messages are
+ * taken, or the last N (Rxws-Last) while it has none. A server that
+ * resumes the session goes on where it was, and ignores the ask.
  */
 #ifndef RXWS_CLIENT_H
 #define RXWS_CLIENT_H
@@ -41,6 +48,8 @@ struct client_settings {
 	bool acks;			/* offer acknowledged delivery (delivery.h) */
 	uint64_t instance;		/* this process, for delivery */
 	const char *session;		/* --session: a name that survives restarts */
+	bool want_positions;		/* ask for them (pos=1 with acks) */
+	bool need_positions;		/* ... and end (refused) when the server gives none */
 };
 
 enum client_state {
@@ -95,6 +104,10 @@ struct client {
 	char session[DELIVERY_SESSION_LEN + 1];
 	uint64_t server_instance;	/* the server process our count of its messages is from */
 	int refused;			/* the status of a refusal for good; 0: none */
+	bool positions;			/* this connection's messages come with positions */
+	bool has_since;			/* its resume point: ask for what comes after it */
+	struct position since;
+	uint64_t last;			/* without one: ask for the last N; 0: live */
 	lws_usec_t opened_at;
 	lws_sorted_usec_list_t sul_retry, sul_attempt;
 };
@@ -115,7 +128,9 @@ void client_drain(struct client *c, unsigned code);
 void client_close(struct client *c, unsigned code);
 /* Connecting, open, or waiting to retry. */
 bool client_active(const struct client *c);
-/* The HTTP status of the refusal that ended it (CLIENT_END_REFUSED). */
+/* The HTTP status of the refusal that ended it (CLIENT_END_REFUSED); 0: none. */
 int client_refusal(const struct client *c);
+/* Where its next connection asks to start: after p (the one a message taken had). */
+void client_resume_after(struct client *c, const struct position *p);
 
 #endif

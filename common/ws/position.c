@@ -90,3 +90,79 @@ size_t position_notice_gap(char out[POSITION_NOTICE_MAX], const char *from_epoch
 			 why);
 	return k > 0 ? (size_t)k : 0;
 }
+
+/* The next word of a notice, from *at up to a space or the end. */
+static bool next_word(const char *s, size_t n, size_t *at, const char **w, size_t *len)
+{
+	if (*at >= n)
+		return false;
+	*w = s + *at;
+	const char *space = memchr(*w, ' ', n - *at);
+	*len = space ? (size_t)(space - *w) : n - *at;
+	*at += *len + (space ? 1 : 0);
+	return *len > 0;
+}
+
+static const char *read_count(const char *w, size_t len, struct position_notice *out)
+{
+	out->count = 0;
+	out->count_known = !(len == 1 && w[0] == '?');
+	if (!out->count_known)
+		return NULL;
+	if (len > 20)
+		return "its count is not a number";
+	for (size_t i = 0; i < len; i++) {
+		if (w[i] < '0' || w[i] > '9')
+			return "its count is not a number";
+		uint64_t d = (uint64_t)(w[i] - '0');
+		if (out->count > (UINT64_MAX - d) / 10)
+			return "its count is too large";
+		out->count = out->count * 10 + d;
+	}
+	return NULL;
+}
+
+static const char *read_gap(const char *s, size_t n, size_t at, struct position_notice *out)
+{
+	const char *w, *why;
+	size_t len;
+
+	if (!next_word(s, n, &at, &w, &len) || position_parse(w, len, &out->from) ||
+	    !next_word(s, n, &at, &w, &len) || position_parse(w, len, &out->to))
+		return "!gap: expected FROM TO COUNT WHY, FROM and TO positions";
+	if (!next_word(s, n, &at, &w, &len))
+		return "!gap: expected FROM TO COUNT WHY";
+	if ((why = read_count(w, len, out)))
+		return why;
+	if (!next_word(s, n, &at, &w, &len) || at < n || len > POSITION_REASON_MAX)
+		return "!gap: expected FROM TO COUNT WHY, WHY one word";
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)w[i] <= ' ' || (unsigned char)w[i] >= 0x7f)
+			return "!gap: its reason is not a printable word";
+	memcpy(out->reason, w, len);
+	out->reason[len] = '\0';
+	return NULL;
+}
+
+const char *position_read_notice(const unsigned char *p, size_t n, struct position_notice *out)
+{
+	const char *s = (const char *)p, *name, *w;
+	size_t at = 1, len, wlen;
+
+	memset(out, 0, sizeof(*out));
+	out->kind = NOTICE_OTHER;
+	if (!position_is_notice(p, n) || !next_word(s, n, &at, &name, &len))
+		return "a notice without a name";
+	bool head = len == 4 && !memcmp(name, "head", 4);
+	bool live = len == 4 && !memcmp(name, "live", 4);
+	if (len == 3 && !memcmp(name, "gap", 3)) {
+		out->kind = NOTICE_GAP;
+		return read_gap(s, n, at, out);
+	}
+	if (!head && !live)
+		return NULL;
+	out->kind = head ? NOTICE_HEAD : NOTICE_LIVE;
+	if (!next_word(s, n, &at, &w, &wlen) || at < n || position_parse(w, wlen, &out->at))
+		return head ? "!head: expected one position" : "!live: expected one position";
+	return NULL;
+}

@@ -42,6 +42,25 @@ static inline bool position_is_notice(const unsigned char *p, size_t n)
 	return n && p[0] == '!';
 }
 
+/* A notice of rxws.pos, read (position_read_notice). */
+enum position_notice_kind { NOTICE_HEAD, NOTICE_GAP, NOTICE_LIVE, NOTICE_OTHER };
+#define POSITION_REASON_MAX 32		/* bytes of a gap's reason, at most */
+
+struct position_notice {
+	enum position_notice_kind kind;
+	struct position at;		/* !head, !live: where the path stands */
+	struct position from, to;	/* !gap: the first and last messages missed */
+	uint64_t count;			/* !gap: how many, when count_known */
+	bool count_known;
+	char reason[POSITION_REASON_MAX + 1];
+};
+
+/*
+ * A notice (p starts with '!'): NULL, or why it is malformed. A notice of
+ * another name is NOTICE_OTHER, for a later server may say more.
+ */
+const char *position_read_notice(const unsigned char *p, size_t n, struct position_notice *out);
+
 /* The notices, written; their length. count 0 with !count_known: "?". */
 size_t position_notice_head(char out[POSITION_NOTICE_MAX], const char *epoch, uint64_t offset);
 size_t position_notice_live(char out[POSITION_NOTICE_MAX], const char *epoch, uint64_t offset);

@@ -238,6 +238,7 @@ int wsconn_attach(struct wsconn *c, struct transport *link,
 	c->ping_confirms = 0;
 	c->last_heard = lws_now_usecs();
 	c->reader.deflate = deflate != NULL;
+	c->rx.max = c->reader.max_message = c->cfg->max_size + c->rx_extra;
 	wsframe_reader_reset(&c->reader);
 	free_deflate(c);
 	if (deflate) {
@@ -872,7 +873,7 @@ static void hand_on(struct wsconn *c, const unsigned char *p, size_t n)
 static int inflated(void *arg, const unsigned char *p, size_t n)
 {
 	struct wsconn *c = arg;
-	size_t max = c->cfg->max_size;
+	size_t max = c->cfg->max_size + c->rx_extra;
 	size_t room = max > c->rx.len ? max - c->rx.len : 0;
 
 	/*

@@ -160,6 +160,11 @@ struct wsconn {
 	 * this epoch (its path's); NULL: as they are.
 	 */
 	const char *pos_epoch;
+	/*
+	 * What a received message may have past --max-size: its position and
+	 * a newline, on a connection of rxws.pos (set before attaching).
+	 */
+	size_t rx_extra;
 
 	enum wsconn_state state;
 	enum wsconn_end end;

@@ -142,6 +142,77 @@ TEST(position_notices_are_written_as_rxws7_says)
 	CHECK_UINT(strlen(out), ==, n);
 }
 
+TEST(position_read_notice_reads_what_the_server_writes)
+{
+	char out[POSITION_NOTICE_MAX];
+	struct position_notice note;
+	size_t n;
+
+	n = position_notice_head(out, EPOCH, 12);
+	if (CHECK_OK(position_read_notice((const unsigned char *)out, n, &note))) {
+		CHECK_INT(note.kind, ==, NOTICE_HEAD);
+		CHECK_STR(note.at.epoch, EPOCH);
+		CHECK_UINT(note.at.offset, ==, 12);
+	}
+	n = position_notice_live(out, EPOCH, 0);
+	if (CHECK_OK(position_read_notice((const unsigned char *)out, n, &note))) {
+		CHECK_INT(note.kind, ==, NOTICE_LIVE);
+		CHECK_UINT(note.at.offset, ==, 0);
+	}
+	n = position_notice_gap(out, EPOCH, 3, EPOCH, 9, 7, true, "trimmed");
+	if (CHECK_OK(position_read_notice((const unsigned char *)out, n, &note))) {
+		CHECK_INT(note.kind, ==, NOTICE_GAP);
+		CHECK_UINT(note.from.offset, ==, 3);
+		CHECK_UINT(note.to.offset, ==, 9);
+		CHECK(note.count_known);
+		CHECK_UINT(note.count, ==, 7);
+		CHECK_STR(note.reason, "trimmed");
+	}
+	n = position_notice_gap(out, "fedcba9876543210", 8, EPOCH, 0, 0, false, "epoch");
+	if (CHECK_OK(position_read_notice((const unsigned char *)out, n, &note))) {
+		CHECK_STR(note.from.epoch, "fedcba9876543210");
+		CHECK(!note.count_known);
+		CHECK_STR(note.reason, "epoch");
+	}
+	n = position_notice_gap(out, EPOCH, UINT64_MAX, EPOCH, UINT64_MAX, UINT64_MAX, true,
+				"trimmed");
+	if (CHECK_OK(position_read_notice((const unsigned char *)out, n, &note)))
+		CHECK_UINT(note.count, ==, UINT64_MAX);
+	/* A later server may say more: a notice of another name is no fault. */
+	const char other[] = "!tail whatever comes";
+	if (CHECK_OK(position_read_notice((const unsigned char *)other, strlen(other), &note)))
+		CHECK_INT(note.kind, ==, NOTICE_OTHER);
+}
+
+TEST(position_read_notice_refuses_a_malformed_one_and_says_why)
+{
+	static const struct {
+		const char *text, *why;
+	} bad[] = {
+		{ "!", "without a name" },
+		{ "! head", "without a name" },
+		{ "!head", "!head: expected one position" },
+		{ "!head 12", "!head: expected one position" },
+		{ "!head " EPOCH ":1 " EPOCH ":2", "!head: expected one position" },
+		{ "!live " EPOCH ":x", "!live: expected one position" },
+		{ "!gap " EPOCH ":1", "!gap: expected FROM TO COUNT WHY" },
+		{ "!gap " EPOCH ":1 " EPOCH ":2", "!gap: expected FROM TO COUNT WHY" },
+		{ "!gap " EPOCH ":1 " EPOCH ":2 3", "WHY one word" },
+		{ "!gap " EPOCH ":1 " EPOCH ":2 three trimmed", "count is not a number" },
+		{ "!gap " EPOCH ":1 " EPOCH ":2 99999999999999999999 trimmed", "too large" },
+		{ "!gap " EPOCH ":1 " EPOCH ":2 3 trimmed more", "WHY one word" },
+		{ "!gap " EPOCH ":1 " EPOCH ":2 3 trim\x01med", "not a printable word" },
+		{ "!gap x " EPOCH ":2 3 trimmed", "FROM and TO positions" },
+		{ "!gap " EPOCH ":1 " EPOCH ":2 3 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "WHY one word" },
+	};
+	for (size_t i = 0; i < N_OF(bad); i++) {
+		struct position_notice note;
+		CASE("'%s'", bad[i].text);
+		CHECK_FAILS(position_read_notice((const unsigned char *)bad[i].text,
+						 strlen(bad[i].text), &note), bad[i].why);
+	}
+}
+
 const struct unit_test unit_tests[] = {
 	RUN(position_parse_takes_an_epoch_a_colon_and_an_offset),
 	RUN(position_parse_refuses_anything_else_and_says_why),
@@ -149,5 +220,7 @@ const struct unit_test unit_tests[] = {
 	RUN(position_new_epoch_is_16_hex_digits_and_new_each_time),
 	RUN(position_split_finds_the_data_after_the_position),
 	RUN(position_notices_are_written_as_rxws7_says),
+	RUN(position_read_notice_reads_what_the_server_writes),
+	RUN(position_read_notice_refuses_a_malformed_one_and_says_why),
 	{ NULL, NULL },
 };
