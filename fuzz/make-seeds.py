@@ -642,6 +642,43 @@ proxy_seeds = {
 for name, data in proxy_seeds.items():
     seed("fuzz_proxy", name, data)
 
+# ---- positions: frames of rxws.pos, notices, state files (fuzz_positions) ----
+
+FRAME, STATE = 0, 1
+E, F = b"0123456789abcdef", b"fedcba9876543210"
+position_seeds = {
+    "frame": bytes([FRAME]) + E + b":42\nhello",
+    "frame-empty-data": bytes([FRAME]) + E + b":1\n",
+    "frame-zeros": bytes([FRAME]) + E + b":007\nx",
+    "frame-max": bytes([FRAME]) + E + b":18446744073709551615\ndata",
+    "frame-too-large": bytes([FRAME]) + E + b":18446744073709551616\ndata",
+    "frame-no-newline": bytes([FRAME]) + E + b":5",
+    "frame-upper-epoch": bytes([FRAME]) + E.upper() + b":5\nx",
+    "frame-data-newlines": bytes([FRAME]) + E + b":9\na\nb\n",
+    "head": bytes([FRAME]) + b"!head " + E + b":12",
+    "live": bytes([FRAME]) + b"!live " + E + b":0",
+    "gap": bytes([FRAME]) + b"!gap " + E + b":3 " + E + b":9 7 trimmed",
+    "gap-epoch": bytes([FRAME]) + b"!gap " + F + b":8 " + E + b":0 ? epoch",
+    "gap-short": bytes([FRAME]) + b"!gap " + E + b":3 " + E + b":9 7",
+    "gap-long-reason": bytes([FRAME]) + b"!gap " + E + b":3 " + E + b":9 7 " + b"r" * 40,
+    "head-two": bytes([FRAME]) + b"!head " + E + b":1 " + E + b":2",
+    "notice-other": bytes([FRAME]) + b"!tail anything at all",
+    "notice-bare": bytes([FRAME]) + b"!",
+    "state-padded": bytes([STATE]) + (b"rxws-state 1\n" + E + b":5 /a\n" + F + b":6 /b c\n").ljust(4095, b" ") + b"\n",
+    "state-by-hand": bytes([STATE]) + b"rxws-state 1\n# mine\n\n" + E + b":5 /log",
+    "state-empty": bytes([STATE]),
+    "state-header": bytes([STATE]) + b"rxws-state 1",
+    "state-twice": bytes([STATE]) + b"rxws-state 1\n" + E + b":5 /a\n" + E + b":6 /a\n",
+    "state-bad-header": bytes([STATE]) + b"rxws-state 2\n",
+    "state-bad-path": bytes([STATE]) + b"rxws-state 1\n" + E + b":5 a\n",
+    "state-control": bytes([STATE]) + b"rxws-state 1\n" + E + b":5 /a\x01\n",
+    "state-many": bytes([STATE]) + b"rxws-state 1\n" + b"".join(
+        E + b":%d /path/%d\n" % (i, i) for i in range(200)),
+    "state-long-path": bytes([STATE]) + b"rxws-state 1\n" + E + b":1 /" + b"p" * 4043 + b"\n",
+}
+for name, data in position_seeds.items():
+    seed("fuzz_positions", name, data)
+
 # ---- write them ----
 
 for target, seeds in corpus.items():

@@ -59,3 +59,7 @@ replay() {
 @test "fuzz_utf8: corpus and regressions replay cleanly" {
 	replay fuzz_utf8
 }
+
+@test "fuzz_positions: corpus and regressions replay cleanly" {
+	replay fuzz_positions
+}
