@@ -202,6 +202,7 @@ for sock in ("/tmp/rxws.sock", "/run/rxws.sock"):
     s = s.replace(sock, T + "/rxws.sock")
 s = s.replace("/var/log/syslog", T + "/syslog")
 s = s.replace("/var/log/app.log", T + "/app.log")
+s = s.replace("/var/lib/feed/", T + "/")
 s = s.replace("--static examples/", "--static " + TOP + "/examples/")
 s = s.replace("--static /usr/share/doc/rxws/examples/", "--static " + os.environ["DOC_EXAMPLES"])
 s = s.replace("DESTDIR=/tmp/pkg", "DESTDIR=" + T + "/pkg")
@@ -776,7 +777,11 @@ assert pairs == [(b"/cam/1", b"\x01\x02"), (b"/log", b"up")], pairs'
 	server in --wait-clients 1 /feed
 	run timeout 10 rxws-connect -r --format json "ws://127.0.0.1:$PORT/feed"
 	assert_success
-	assert_output "$EX"
+	# The epoch is the server's own, new each time it starts.
+	local epoch
+	epoch=$(sed -n 's/.*"pos":"\([0-9a-f]\{16\}\):1".*/\1/p' <<< "$output")
+	[[ -n $epoch ]] || fail "no position in: $output"
+	assert_output "${EX//5c1d0e3f9a2b4c6d/$epoch}"
 
 	example rxws7-envelope-output
 	start_serve /dev/null out2 err2 -k -r --format json --type '/p=object' /p
@@ -1001,4 +1006,140 @@ one_dashboard() {
 	start_example "$connect" /dev/null c2.out c2.err
 	wait_for 10 has_lines archive.log 200
 	assert_equal "$(sort -un archive.log)" "$(seq 1 200)"
+}
+
+# stands_at PATH N [ARGS...]: the server of PORT says PATH's last message is N
+# (a client asks for the last one and ends).
+stands_at() {
+	local path=$1 n=$2
+	shift 2
+	[[ $(timeout 5 rxws-connect -r --last 1 --exit-at-end "$@" "ws://127.0.0.1:$PORT$path" 2> /dev/null) == "$n" ]]
+}
+
+# epoch_of PATH: the epoch of the positions of PATH on the server of PORT.
+epoch_of() {
+	timeout 5 rxws-connect -r -f json --last 1 --exit-at-end "ws://127.0.0.1:$PORT$1" |
+		jq -r '.pos | split(":")[0]'
+}
+
+@test "history: a feed kept for late clients, the last 10 then live, a cron job that resumes (README, rxws-connect(1))" {
+	: > "$T/app.log"
+	example readme-history-serve
+	start_example "$(runnable "$EX")" /dev/null serve.out serve.err
+	PORT=$(listening serve.err)
+	seq 1 50 >> "$T/app.log"
+	wait_for 10 stands_at /log 50
+
+	example readme-history-last
+	start_example "$(runnable "$EX")" /dev/null last.out last.err
+	wait_for 10 has_lines last.out 10
+	seq 51 55 >> "$T/app.log"
+	wait_for 10 has_lines last.out 15
+	assert_equal "$(cat last.out)" "$(seq 41 55)"
+
+	# A first run starts live (the README's: nothing yet), or takes what the
+	# server keeps (--last, the man page's); a second one what came since.
+	local name
+	for name in readme-history-cron connect-cron-resume; do
+		example $name
+		mkdir "$name" && cd "$name"
+		run timeout 10 bash -c "$(runnable "$EX" | sed "s|$T/|$T/$name/|")"
+		assert_success
+		cd "$T"
+	done
+	assert_equal "$(cat readme-history-cron/log.txt)" ""
+	assert_equal "$(cat connect-cron-resume/log.txt)" "$(seq 1 55)"
+	seq 56 60 >> "$T/app.log"
+	wait_for 10 stands_at /log 60
+	for name in readme-history-cron connect-cron-resume; do
+		example $name
+		cd "$name"
+		run timeout 10 bash -c "$(runnable "$EX" | sed "s|$T/|$T/$name/|")"
+		assert_success
+		cd "$T"
+	done
+	assert_equal "$(cat readme-history-cron/log.txt)" "$(seq 56 60)"
+	assert_equal "$(cat connect-cron-resume/log.txt)" "$(seq 1 60)"
+}
+
+@test "history: the cron job of rxws-connect(1) appends what came since its last run" {
+	open_fifo in
+	server in --history 1000 /ticks
+	seq 1 5 > in
+	wait_for 10 stands_at /ticks 5
+	example connect-cron-ticks
+	mkdir -p home/.cache
+	# Three runs, as cron would start them, with the stream moving on between.
+	local k
+	for k in 1 2 3; do
+		run timeout 10 env HOME="$T/home" bash -c "$(runnable "$EX")" < /dev/null
+		assert_success
+		seq $((k * 5 + 1)) $((k * 5 + 5)) > in
+		wait_for 10 stands_at /ticks $((k * 5 + 5))
+	done
+	# The first run started live: the next two have what came after it.
+	assert_equal "$(cat ticks.txt)" "$(seq 6 15)"
+	[[ $(sed -n 2p home/.cache/ticks.pos) == *:15\ /ticks ]]
+}
+
+@test "history: positions in envelopes, checked for a hole with jq; a gap said as the man page shows it (rxws-connect(1))" {
+	open_fifo in
+	server in --history 100 /log
+	seq 1 250 > in
+	wait_for 10 stands_at /log 250
+	example connect-json-positions
+	run --separate-stderr timeout 10 bash -c "$(runnable "$EX")"
+	assert_success
+	assert_output ''
+	# --last 1000 asked for more than the server keeps: a gap, said.
+	[[ $stderr == *"gap on /log: 150 messages missed"* ]]
+	# What --history no longer has: a warning, with the count.
+	example connect-gap-log
+	local epoch
+	epoch=$(epoch_of /log)
+	run --separate-stderr timeout 10 rxws-connect -r --since "$epoch:0" --exit-at-end \
+		"ws://127.0.0.1:$PORT/log"
+	assert_success
+	assert_equal "$(seq 151 250)" "$output"
+	assert_equal "$(grep ': warning: ' <<< "$stderr")" \
+		"$(runnable "$EX" | sed "s/127\.0\.0\.1:8888/127.0.0.1:$PORT/; s/5c1d0e3f9a2b4c6d/$epoch/g")"
+}
+
+@test "history: rxws-group from cron resumes each path; --since PATH=POS and --last (README, rxws-group(1))" {
+	open_fifo in
+	server in --history 10000
+	printf '/%s\tone\n' a b c news weather sport > in
+	wait_for 10 stands_at /sport one
+	local name
+	for name in readme-history-group group-cron-resume; do
+		example $name
+		mkdir "$name" && cd "$name"
+		run timeout 10 bash -c "$(runnable "$EX" | sed "s|$T/|$T/$name/|")"
+		assert_success
+		cd "$T"
+	done
+	printf '/%s\ttwo\n' a c news sport > in
+	wait_for 10 stands_at /sport two
+	for name in readme-history-group group-cron-resume; do
+		example $name
+		cd "$name"
+		run timeout 10 bash -c "$(runnable "$EX" | sed "s|$T/|$T/$name/|")"
+		assert_success
+		cd "$T"
+	done
+	# The first runs started live: the second ones have what came since.
+	assert_equal "$(cat readme-history-group/tagged.log)" "$(printf '/a\ttwo\n/c\ttwo')"
+	assert_equal "$(cat group-cron-resume/feeds.tsv)" "$(printf '/news\ttwo\n/sport\ttwo')"
+
+	example group-since-last
+	seq 1 1300 | sed 's|^|/a\t|' > in
+	seq 1 20 | sed 's|^|/b\t|' > in
+	wait_for 10 stands_at /b 20
+	local epoch
+	epoch=$(epoch_of /a)
+	run timeout 10 bash -c "$(runnable "$EX" | sed "s/5c1d0e3f9a2b4c6d/$epoch/")"
+	assert_success
+	# /a's positions count "one" and "two" too: 1200 is the 1198th of seq.
+	assert_equal "$(grep '^/a' <<< "$output" | cut -f2)" "$(seq 1199 1300)"
+	assert_equal "$(grep '^/b' <<< "$output" | cut -f2)" "$(seq 11 20)"
 }

@@ -4,7 +4,8 @@
 Listens on 127.0.0.1, an ephemeral port written to PORTFILE once ready.
 For each connection on an accepted path it prints "open PATH", sends what
 it is told, prints each message it receives as "PATH text <repr>" or
-"PATH binary <hex>", and "closed PATH <code>" at the end.
+"PATH binary <hex>", and "closed PATH <code>" at the end ("open PATH
+PROTOCOL" when a --subprotocol was chosen).
 """
 import argparse
 import asyncio
@@ -39,6 +40,8 @@ async def main():
                     help="close with 1000 after this many messages")
     ap.add_argument("--drop", action="append", default=[],
                     help="accept this path, then close it at once with 1011")
+    ap.add_argument("--subprotocol", action="append", default=[],
+                    help="choose this subprotocol when offered (repeatable)")
     args = ap.parse_args()
 
     async def refuse(path, headers):
@@ -48,7 +51,7 @@ async def main():
         return None
 
     async def handler(ws, path):
-        show(f"open {path}")
+        show(f"open {path}" + (f" {ws.subprotocol}" if ws.subprotocol else ""))
         if path.split("?")[0] in args.drop:
             await ws.close(1011, "go away")
             show(f"closed {path} 1011")
@@ -93,6 +96,7 @@ async def main():
 
     async with websockets.serve(handler, "127.0.0.1", 0, max_size=None,
                                 process_request=refuse, ping_interval=None,
+                                subprotocols=args.subprotocol or None,
                                 compression="deflate" if args.compress else None) as server:
         port = server.sockets[0].getsockname()[1]
         tmp = args.portfile + ".tmp"
