@@ -10,6 +10,7 @@ load helpers
 # (websocat(1)) would send a reader nowhere.
 declare -gA DEBIAN_PAGES=(
 	[dd.1]=coreutils
+	[flock.2]=manpages-dev
 	[fnmatch.3]=manpages-dev
 	[getrandom.2]=manpages-dev
 	[jq.1]=jq
