@@ -262,7 +262,7 @@ FUZZ_CFLAGS := $(RXWS_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
 FUZZ_TARGETS ?= $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
 # What the targets use of common/ (the parsers, and what they call).
-FUZZ_COMMON := base/base64 base/buf base/log base/url base/utf8 \
+FUZZ_COMMON := base/base64 base/buf base/log base/sha1 base/url base/utf8 \
 	ws/deflate ws/handshake ws/http ws/position ws/proxy ws/wsframe app/state_codec \
 	records/cbor_item records/cbor_json records/convert records/datatype records/framing \
 	records/json records/json_cbor records/json_write records/stack \

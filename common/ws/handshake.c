@@ -4,7 +4,6 @@
  */
 #include "ws/handshake.h"
 
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include <sys/random.h>
 
 #include "base/base64.h"
+#include "base/sha1.h"
 
 #ifndef RXWS_VERSION
 #define RXWS_VERSION "0.0.0"
@@ -22,8 +22,7 @@ static const char accept_guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 /* The Sec-WebSocket-Accept for a key: base64(SHA-1(key + GUID)). */
 static int accept_for(const char *key, size_t key_len, char out[29])
 {
-	unsigned char digest[EVP_MAX_MD_SIZE];
-	unsigned digest_len = 0;
+	unsigned char digest[SHA1_LEN];
 	char keyed[64 + sizeof(accept_guid)];
 	struct buf b = { 0 };
 
@@ -31,9 +30,8 @@ static int accept_for(const char *key, size_t key_len, char out[29])
 		return -1;
 	memcpy(keyed, key, key_len);
 	memcpy(keyed + key_len, accept_guid, sizeof(accept_guid) - 1);
-	if (!EVP_Digest(keyed, key_len + sizeof(accept_guid) - 1, digest, &digest_len,
-			EVP_sha1(), NULL) ||
-	    base64_put(&b, digest, digest_len) || b.len != 28) {
+	sha1(keyed, key_len + sizeof(accept_guid) - 1, digest);
+	if (base64_put(&b, digest, sizeof(digest)) || b.len != 28) {
 		buf_free(&b);
 		return -1;
 	}
