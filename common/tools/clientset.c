@@ -294,7 +294,7 @@ static int prepare_shared(struct clientset *s, int *exit_code)
 	s->ws = (struct wsconn_config){
 		.queue_len = cfg->queue_len, .max_size = cfg->rec.max_size,
 		.ping_interval = cfg->ping_interval, .ping_timeout = cfg->ping_timeout,
-		.stats = app_stats(s->app),
+		.stats = app_stats(s->app), .frames = &s->frames,
 	};
 	s->settings = (struct client_settings){
 		.url = &s->url,
@@ -564,6 +564,7 @@ static void clientset_free(void *tool)
 		free(s->members[i]);
 	}
 	free(s->members);
+	buf_free(&s->frames);
 	pathmap_free(&s->by_path);
 	recovery_starts_free(&s->starts);
 	free(s->protocols);

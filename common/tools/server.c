@@ -35,30 +35,36 @@ static const struct lws_protocols server_protocol = {
 	.tx_packet_size = 256 * 1024,
 };
 
-static void describe_peer(struct server_conn *sc)
+/* Its name in log lines: "client HOST:PORT" (server_session.h). */
+static void describe_peer(int fd, char name[CLIENT_NAME_MAX])
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	char host[INET6_ADDRSTRLEN] = "?";
-	int fd = lws_get_socket_fd(sc->wsi);
 
 	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &sl)) {
-		sc->address[0] = '\0';
-		snprintf(sc->peer, sizeof(sc->peer), "client");
-		return;
-	}
-	if (ss.ss_family == AF_INET) {
+		snprintf(name, CLIENT_NAME_MAX, "client");
+	} else if (ss.ss_family == AF_INET) {
 		struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
 		inet_ntop(AF_INET, &v4->sin_addr, host, sizeof(host));
-		snprintf(sc->address, sizeof(sc->address), "%s:%u", host, ntohs(v4->sin_port));
+		snprintf(name, CLIENT_NAME_MAX, "client %s:%u", host, ntohs(v4->sin_port));
 	} else if (ss.ss_family == AF_INET6) {
 		struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
 		inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof(host));
-		snprintf(sc->address, sizeof(sc->address), "[%s]:%u", host, ntohs(v6->sin6_port));
+		snprintf(name, CLIENT_NAME_MAX, "client [%s]:%u", host, ntohs(v6->sin6_port));
 	} else {
-		snprintf(sc->address, sizeof(sc->address), "fd %d", fd);
+		snprintf(name, CLIENT_NAME_MAX, "client fd %d", fd);
 	}
-	snprintf(sc->peer, sizeof(sc->peer), "client %s", sc->address);
+}
+
+void server_conn_end_http(struct server_conn *sc)
+{
+	if (!sc->http)
+		return;
+	httpd_file_close(&sc->http->file);
+	http_head_free(&sc->http->head);
+	free(sc->http);
+	sc->http = NULL;
 }
 
 /* A line about a request: its peer, path and answer are JSON attributes. */
@@ -69,7 +75,9 @@ static void request_log(const struct server_conn *sc, enum log_level level,
 static void request_log(const struct server_conn *sc, enum log_level level,
 			const char *path, int status, const char *fmt, ...)
 {
-	struct log_subject about = { .peer = sc->address, .path = path, .status = (unsigned)status };
+	struct log_subject about = {
+		.peer = client_address(server_conn_name(sc)), .path = path, .status = (unsigned)status,
+	};
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -88,8 +96,8 @@ static int linger(struct server_conn *sc)
 {
 	sc->state = CONN_ANSWERED;
 	transport_goodbye(&sc->link);
-	lws_set_timeout(sc->wsi, PENDING_TIMEOUT_CLOSE_SEND, LINGER_SECS);
-	lws_callback_on_writable(sc->wsi);
+	lws_set_timeout(sc->link.wsi, PENDING_TIMEOUT_CLOSE_SEND, LINGER_SECS);
+	lws_callback_on_writable(sc->link.wsi);
 	return 0;
 }
 
@@ -98,7 +106,7 @@ static int answer(struct server_conn *sc, int status, const char *extra, const c
 		  bool keep_alive)
 {
 	struct buf *b = &sc->s->scratch;
-	bool head_only = sc->request.method_len == 4 && !memcmp(sc->request.method, "HEAD", 4);
+	bool head_only = sc->http->head.method_len == 4 && !memcmp(sc->http->head.method, "HEAD", 4);
 	size_t text_len = strlen(text);
 	char body[512];
 
@@ -122,7 +130,7 @@ static int refuse(struct server_conn *sc, int status, const char *why, const cha
 			  : status == 405 ? "Allow: GET\r\n"
 			  : status == 401 ? "WWW-Authenticate: Bearer\r\n" : NULL;
 
-	request_log(sc, LOG_WARN, path, status, "%s: refused %s: %s (HTTP %d)", sc->peer,
+	request_log(sc, LOG_WARN, path, status, "%s: refused %s: %s (HTTP %d)", server_conn_name(sc),
 		    path ? log_printable(path, shown, sizeof(shown)) : "a request", why, status);
 	metrics_count_refusal(app_stats(sc->s->app), status);
 	return answer(sc, status, extra, why, false);
@@ -141,14 +149,14 @@ static int upgrade_request(struct server_conn *sc, const char *path, long len)
 	if (app_phase(s->app) == PHASE_CLOSING ||
 	    (app_phase(s->app) == PHASE_DRAINING && !session_comes_back(sc)))
 		return refuse(sc, 503, "shutting down", path);
-	int status = handshake_check(&sc->request, &s->policy, &agreed, why, sizeof(why));
+	int status = handshake_check(&sc->http->head, &s->policy, &agreed, why, sizeof(why));
 	if (status != 101)
 		return refuse(sc, status, why, path);
-	status = admission_check(s->cfg, &sc->request, path, (size_t)len,
+	status = admission_check(s->cfg, &sc->http->head, path, (size_t)len,
 				 s->clients.n_members, &reason);
 	if (status)
 		return refuse(sc, status, reason, path);
-	request_log(sc, LOG_DEBUG, path, 101, "%s: handshake: HTTP 101%s%s%s%s", sc->peer,
+	request_log(sc, LOG_DEBUG, path, 101, "%s: handshake: HTTP 101%s%s%s%s", server_conn_name(sc),
 		    agreed.deflate ? ", " : "", agreed.deflate ? agreed.deflate_answer : "",
 		    agreed.protocol[0] ? ", subprotocol " : "", agreed.protocol);
 	struct refusal refusal = { 0 };
@@ -165,15 +173,15 @@ static int send_metrics(struct server_conn *sc, const char *path)
 		.stats = app_stats(s->app), .clients = &s->clients, .cfg = s->cfg,
 		.start_time = s->start_time,
 	};
-	bool head = sc->request.method_len == 4 && !memcmp(sc->request.method, "HEAD", 4);
+	bool head = sc->http->head.method_len == 4 && !memcmp(sc->http->head.method, "HEAD", 4);
 	struct buf text = { 0 }, *b = &s->scratch;
 	int rc = -1;
 
-	if (!admission_authorized(s->cfg, &sc->request))
+	if (!admission_authorized(s->cfg, &sc->http->head))
 		return refuse(sc, 401, "missing or wrong token", path);
 	if (metrics_render(&text, &src)) {
 		buf_free(&text);
-		log_error("%s: GET /metrics: out of memory", sc->peer);
+		log_error("%s: GET /metrics: out of memory", server_conn_name(sc));
 		return answer(sc, 500, NULL, "out of memory", false);
 	}
 	b->len = 0;
@@ -210,7 +218,7 @@ static int builtin_request(struct server_conn *sc, const char *path, size_t len)
 static int plain_request(struct server_conn *sc, const char *path, long len)
 {
 	struct server *s = sc->s;
-	const struct http_head *r = &sc->request;
+	const struct http_head *r = &sc->http->head;
 	bool get = r->method_len == 3 && !memcmp(r->method, "GET", 3);
 	bool head = r->method_len == 4 && !memcmp(r->method, "HEAD", 4);
 
@@ -224,7 +232,7 @@ static int plain_request(struct server_conn *sc, const char *path, long len)
 	if (s->static_root) {
 		const char *type;
 		off_t size;
-		if (!httpd_open_static(s->static_root, path, &sc->file, &type, &size)) {
+		if (!httpd_open_static(s->static_root, path, &sc->http->file, &type, &size)) {
 			struct buf *b = &s->scratch;
 			b->len = 0;
 			if (buf_reserve(b, LWS_PRE))
@@ -235,12 +243,12 @@ static int plain_request(struct server_conn *sc, const char *path, long len)
 			    transport_write(&sc->link, b->data + LWS_PRE, b->len - LWS_PRE))
 				return -1;
 			if (head) {
-				httpd_file_close(&sc->file);
+				httpd_file_close(&sc->http->file);
 				return sc->keep_alive ? 0 : linger(sc);
 			}
 			sc->state = CONN_FILE;
-			lws_set_timeout(sc->wsi, NO_PENDING_TIMEOUT, 0);
-			lws_callback_on_writable(sc->wsi);
+			lws_set_timeout(sc->link.wsi, NO_PENDING_TIMEOUT, 0);
+			lws_callback_on_writable(sc->link.wsi);
 			return 0;
 		}
 	}
@@ -254,13 +262,13 @@ static int plain_request(struct server_conn *sc, const char *path, long len)
 /* A whole request head is in: what does it ask for? */
 static int handle_request(struct server_conn *sc)
 {
-	const struct http_head *r = &sc->request;
+	const struct http_head *r = &sc->http->head;
 	char path[TAG_MAX + 1];
 	long len = http_target_path(r->target, r->target_len, path, sizeof(path));
 
 	sc->keep_alive = r->minor_version >= 1 && !http_field_has_token(r, "Connection", "close");
 	if (log_enabled(LOG_DEBUG))
-		log_debug("%s: %.*s %.*s", sc->peer, (int)r->method_len, r->method,
+		log_debug("%s: %.*s %.*s", server_conn_name(sc), (int)r->method_len, r->method,
 			  (int)(r->target_len > 200 ? 200 : r->target_len), r->target);
 	if (handshake_is_upgrade(r))
 		return upgrade_request(sc, path, len);
@@ -288,7 +296,7 @@ static int plain_received(void *arg, unsigned char *p, size_t n)
 		case CONN_REQUEST:
 			break;
 		}
-		switch (http_head_feed(&sc->request, false, p, n, &used, &why)) {
+		switch (http_head_feed(&sc->http->head, false, p, n, &used, &why)) {
 		case HTTP_MORE:
 			return 0;
 		case HTTP_TOO_LARGE:
@@ -303,8 +311,8 @@ static int plain_received(void *arg, unsigned char *p, size_t n)
 		p += used;
 		n -= used;
 		if (sc->state == CONN_REQUEST) {	/* answered, and kept alive */
-			http_head_reset(&sc->request);
-			lws_set_timeout(sc->wsi, PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE,
+			http_head_reset(&sc->http->head);
+			lws_set_timeout(sc->link.wsi, PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE,
 					(int)sc->s->cfg->handshake_timeout);
 		}
 	}
@@ -314,11 +322,13 @@ static int plain_received(void *arg, unsigned char *p, size_t n)
 static int on_adopt(struct server *s, struct server_conn *sc, struct lws *wsi)
 {
 	sc->s = s;
-	sc->wsi = wsi;
-	sc->file.fd = -1;
-	describe_peer(sc);
 	transport_init(&sc->link, wsi, true);
-	http_head_init(&sc->request);
+	sc->http = calloc(1, sizeof(*sc->http));
+	if (!sc->http)
+		return -1;
+	sc->http->file.fd = -1;
+	describe_peer(lws_get_socket_fd(wsi), sc->http->name);
+	http_head_init(&sc->http->head);
 	/* A peer that connects and says nothing, or too little, is dropped. */
 	lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE,
 			(int)s->cfg->handshake_timeout);
@@ -340,7 +350,7 @@ static int on_received(struct server_conn *sc, unsigned char *in, size_t len)
 	case TRANSPORT_ENDED:
 		return -1;
 	case TRANSPORT_FAILED:
-		request_log(sc, LOG_INFO, NULL, 0, "%s: %s", sc->peer, sc->link.problem);
+		request_log(sc, LOG_INFO, NULL, 0, "%s: %s", server_conn_name(sc), transport_problem(&sc->link));
 		return -1;
 	}
 	return 0;
@@ -352,30 +362,30 @@ static int on_writeable(struct server_conn *sc)
 	case CONN_WEBSOCKET:
 		return wsconn_writeable(&sc->session->member.conn);
 	case CONN_FILE: {
-		int rc = httpd_file_send(&sc->file, &sc->link, &sc->s->scratch);
+		int rc = httpd_file_send(&sc->http->file, &sc->link, &sc->s->scratch);
 		if (rc < 0)
 			return -1;
 		if (!rc) {
-			lws_callback_on_writable(sc->wsi);
+			lws_callback_on_writable(sc->link.wsi);
 			return 0;
 		}
-		httpd_file_close(&sc->file);
+		httpd_file_close(&sc->http->file);
 		if (!sc->keep_alive)
 			return linger(sc);
 		/* The next request may come on this connection. */
 		sc->state = CONN_REQUEST;
-		http_head_reset(&sc->request);
-		lws_set_timeout(sc->wsi, PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE,
+		http_head_reset(&sc->http->head);
+		lws_set_timeout(sc->link.wsi, PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE,
 				(int)sc->s->cfg->handshake_timeout);
 		return 0;
 	}
 	case CONN_ANSWERED:
 		if (transport_choked(&sc->link)) {
-			lws_callback_on_writable(sc->wsi);
+			lws_callback_on_writable(sc->link.wsi);
 			return 0;
 		}
 		/* All sent: the peer reads it, then closes (or the timeout does). */
-		shutdown(lws_get_socket_fd(sc->wsi), SHUT_WR);
+		shutdown(lws_get_socket_fd(sc->link.wsi), SHUT_WR);
 		return 0;
 	case CONN_REQUEST:
 		return 0;
@@ -389,8 +399,7 @@ static void on_closed(struct server_conn *sc)
 		return;
 	if (sc->session)
 		session_close(sc);
-	httpd_file_close(&sc->file);
-	http_head_free(&sc->request);
+	server_conn_end_http(sc);
 	transport_free(&sc->link);
 	sc->s = NULL;
 }
@@ -632,7 +641,7 @@ static int start(void *tool, struct app *app, int *exit_code)
 	s->ws = (struct wsconn_config){
 		.queue_len = cfg->queue_len, .max_size = cfg->rec.max_size,
 		.ping_interval = cfg->ping_interval, .ping_timeout = cfg->ping_timeout,
-		.stats = app_stats(app),
+		.stats = app_stats(app), .frames = &s->frames,
 	};
 	s->policy = (struct ws_policy){
 		.protocols = cfg->protocols, .n_protocols = cfg->n_protocols,
@@ -717,6 +726,7 @@ static void server_free(void *tool)
 	broadcast_free(&s->clients);
 	tls_context_free(s->tls);
 	buf_free(&s->scratch);
+	buf_free(&s->frames);
 	free(s->static_root);
 	free(s->source);
 	s->source = NULL;

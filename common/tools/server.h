@@ -31,6 +31,7 @@ struct server {
 	char *static_root;		/* --static, resolved */
 	char *source;
 	struct buf scratch;		/* answers and file pieces being written */
+	struct buf frames;		/* WebSocket frames being written (wsconn_config) */
 	struct pathmap sessions;	/* acknowledged sessions by id: struct session */
 	uint64_t instance;		/* this process, for delivery */
 	double start_time;		/* seconds since the epoch (--metrics) */

@@ -36,6 +36,20 @@ static struct session *session_of(struct member *m)
 	return lws_container_of(m, struct session, member);
 }
 
+const char *server_conn_name(const struct server_conn *sc)
+{
+	if (sc->http)
+		return sc->http->name;
+	return sc->session && sc->session->name ? sc->session->name : "client";
+}
+
+static void free_session(struct session *ss)
+{
+	wsconn_free(&ss->member.conn);
+	free(ss->name);
+	free(ss);
+}
+
 /* The session ends: what it still holds is not delivered. */
 static void end_session(struct session *ss, const char *why)
 {
@@ -55,8 +69,7 @@ static void end_session(struct session *ss, const char *why)
 	if (ss->id[0])
 		pathmap_del(&s->sessions, ss->id, DELIVERY_SESSION_LEN);
 	broadcast_leave(&s->clients, &ss->member);
-	wsconn_free(c);
-	free(ss);
+	free_session(ss);
 	stat_add(&app_stats(s->app)->clients_now, (uint64_t)-1);
 	app_check_done(s->app);
 }
@@ -104,27 +117,38 @@ static struct session *new_session(struct server *s, const char *path, size_t le
 	stat_add(&app_stats(s->app)->clients_total, 1);
 	return ss;
 fail:
-	wsconn_free(&ss->member.conn);
-	free(ss);
+	free_session(ss);
 	return NULL;
 }
 
-/* The session goes on on a new connection: the old one (if any) is let go. */
-static void take_over(struct session *ss, struct server_conn *sc)
+/*
+ * The session goes on on a new connection, under its name: the old one
+ * (if any) is let go. -1: no memory for the name.
+ */
+static int take_over(struct session *ss, struct server_conn *sc)
 {
 	struct server_conn *old = ss->sc;
+	/* Its own copy, just as long as it is: the connection's goes at the upgrade. */
+	char *name = strdup(server_conn_name(sc));
 
+	if (!name)
+		return -1;
 	if (old) {
-		log_info("%s: its session moves to %s", old->peer, sc->peer);
+		log_info("%s: its session moves to %s", server_conn_name(old), name);
 		old->session = NULL;
 		metrics_count_disconnect(app_stats(ss->s->app), &ss->member.conn);
 		wsconn_detach(&ss->member.conn);
-		lws_set_timeout(old->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+		lws_set_timeout(old->link.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 	}
+	free(ss->name);
+	ss->name = name;
+	ss->member.conn.peer = name;
+	ss->member.conn.peer_address = client_address(name);
 	lws_sul_cancel(&ss->sul_expire);
 	ss->member.away = false;
 	ss->sc = sc;
 	sc->session = ss;
+	return 0;
 }
 
 /*
@@ -155,7 +179,7 @@ int session_open(struct server_conn *sc, const char *path, size_t len,
 	struct server *s = sc->s;
 	struct delivery_offer offer;
 	struct delivery_answer answer = { 0 };
-	bool acks = !s->cfg->no_ack && delivery_offer_get(&sc->request, &offer);
+	bool acks = !s->cfg->no_ack && delivery_offer_get(&sc->http->head, &offer);
 	struct session *ss = acks ? pathmap_get(&s->sessions, offer.session,
 						DELIVERY_SESSION_LEN) : NULL;
 	struct buf extra = { 0 };
@@ -170,7 +194,7 @@ int session_open(struct server_conn *sc, const char *path, size_t len,
 	struct path_clients stand_in;
 	const char *why;
 	int status = 400;
-	if (!ss && (replay_read_ask(&sc->request, &ask, &why) ||
+	if (!ss && (replay_read_ask(&sc->http->head, &ask, &why) ||
 		    replay_plan(&s->clients, broadcast_path_view(&s->clients, path, len, &stand_in),
 				&ask, &plan, &status, &why))) {
 		*refusal = (struct refusal){ status, why };
@@ -190,31 +214,32 @@ int session_open(struct server_conn *sc, const char *path, size_t len,
 
 	struct buf *b = &s->scratch;
 	b->len = 0;
-	if (buf_reserve(b, LWS_PRE) ||
-	    (acks && delivery_answer_put(&extra, &answer)) ||
-	    (!resumed && replay_headers(&extra, &plan)) ||
-	    buf_append_byte(&extra, '\0')) {
-		buf_free(&extra);
+	int rc = -1;
+	if (!buf_reserve(b, LWS_PRE) &&
+	    !(acks && delivery_answer_put(&extra, &answer)) &&
+	    !(!resumed && replay_headers(&extra, &plan)) &&
+	    !buf_append_byte(&extra, '\0')) {
+		b->len = LWS_PRE;
+		rc = handshake_accept(b, &sc->http->head, agreed, (char *)extra.data);
+	}
+	buf_free(&extra);
+	if (rc || transport_write(&sc->link, b->data + LWS_PRE, b->len - LWS_PRE) ||
+	    take_over(ss, sc)) {
+		/* A new session whose connection never had it would wait for nobody. */
+		if (!resumed)
+			end_session(ss, "its handshake failed");
 		return -1;
 	}
-	b->len = LWS_PRE;
-	int rc = handshake_accept(b, &sc->request, agreed, (char *)extra.data);
-	buf_free(&extra);
-	if (rc || transport_write(&sc->link, b->data + LWS_PRE, b->len - LWS_PRE))
-		return -1;
 
-	take_over(ss, sc);
 	stat_add(&app_stats(s->app)->connects, 1);
 	stat_add(&app_stats(s->app)->resumes, resumed);
 	if (acks)
 		ss->client_instance = offer.instance;
 	struct member *m = &ss->member;
-	snprintf(m->conn.peer, sizeof(m->conn.peer), "%s", sc->peer);
-	snprintf(m->conn.peer_address, sizeof(m->conn.peer_address), "%s", sc->address);
 	m->conn.log_path = m->path->path;
 	sc->state = CONN_WEBSOCKET;
-	lws_set_timeout(sc->wsi, NO_PENDING_TIMEOUT, 0);
-	http_head_free(&sc->request);
+	lws_set_timeout(sc->link.wsi, NO_PENDING_TIMEOUT, 0);
+	server_conn_end_http(sc);
 	struct wsconn_resume resume = { .out_next = answer.next, .in_next = answer.received + 1 };
 	uint64_t resent_before = m->conn.resent;
 	if (wsconn_attach(&m->conn, &sc->link, agreed->deflate ? &agreed->deflate_params : NULL,
@@ -235,7 +260,7 @@ int session_open(struct server_conn *sc, const char *path, size_t len,
 	if (m->conn.resent > resent_before && n < sizeof(notes))
 		snprintf(notes + n, sizeof(notes) - n, ", sending %llu again",
 			 (unsigned long long)(m->conn.resent - resent_before));
-	wsconn_log(&m->conn, LOG_INFO, "%s connected on %s (%u on this path%s)", sc->peer,
+	wsconn_log(&m->conn, LOG_INFO, "%s connected on %s (%u on this path%s)", ss->name,
 		   m->path->path, m->path->members.count, notes);
 	if (!resumed && s->cfg->wait_clients && s->clients.n_members == s->cfg->wait_clients) {
 		log_info("%zu clients connected (--wait-clients): reading stdin",
@@ -249,7 +274,7 @@ bool session_comes_back(struct server_conn *sc)
 {
 	struct delivery_offer offer;
 
-	if (sc->s->cfg->no_ack || !delivery_offer_get(&sc->request, &offer))
+	if (sc->s->cfg->no_ack || !delivery_offer_get(&sc->http->head, &offer))
 		return false;
 	struct session *ss = pathmap_get(&sc->s->sessions, offer.session, DELIVERY_SESSION_LEN);
 	return ss && ss->member.away;
@@ -286,6 +311,5 @@ void session_free_away(struct member *m, void *arg)
 	(void)arg;
 	/* Those on a connection ended with it; the away ones are left. */
 	lws_sul_cancel(&ss->sul_expire);
-	wsconn_free(&m->conn);
-	free(ss);
+	free_session(ss);
 }

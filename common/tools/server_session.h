@@ -21,25 +21,49 @@ enum conn_state {
 
 struct session;
 
-/* lws allocates one per connection (per-session data) and zeroes it. */
+/*
+ * A connection's name in log lines: "client HOST:PORT" ("client fd N" on
+ * a unix socket; "client" when unknown). Its address is what follows
+ * "client ": client_address() gives it.
+ */
+#define CLIENT_NAME_MAX 72
+static inline const char *client_address(const char *name)
+{
+	return name[6] ? name + 7 : name + 6;
+}
+
+/* What a connection holds only while it speaks HTTP, before (or instead of) a WebSocket. */
+struct conn_request {
+	struct http_head head;
+	struct httpd_file file;
+	char name[CLIENT_NAME_MAX];
+};
+
+/*
+ * lws allocates one per connection (per-session data) and zeroes it. An
+ * idle WebSocket keeps it for its whole life: it is kept small, and what
+ * HTTP needs is allocated apart, until the upgrade.
+ */
 struct server_conn {
 	struct server *s;
-	struct lws *wsi;
-	struct transport link;
+	struct transport link;		/* its wsi too */
 	enum conn_state state;
-	struct http_head request;
-	struct httpd_file file;
 	bool keep_alive;
+	struct conn_request *http;	/* NULL once it is a WebSocket */
 	struct session *session;	/* once it is a WebSocket */
-	char address[80];		/* host:port, or the socket's fd */
-	char peer[96];			/* "client " and its address */
 };
+
+/* Its name in log lines. */
+const char *server_conn_name(const struct server_conn *sc);
+/* It speaks HTTP no more (a WebSocket now, or gone): its request's memory goes. */
+void server_conn_end_http(struct server_conn *sc);
 
 /* A WebSocket client and its session. */
 struct session {
 	struct member member;
 	struct server *s;
 	struct server_conn *sc;		/* its connection; NULL while away */
+	char *name;			/* its connection's (the last one's) */
 	char id[DELIVERY_SESSION_LEN + 1];	/* "": the client does not acknowledge */
 	uint64_t client_instance;
 	lws_sorted_usec_list_t sul_expire;

@@ -41,7 +41,6 @@ int client_init(struct client *c, const struct client_settings *set,
 		client_free(c);
 		return -1;
 	}
-	snprintf(c->conn.peer, sizeof(c->conn.peer), "server");
 	c->conn.log_path = c->label;
 	delivery_session_id(c->session, set->session, label);
 	backoff_init(&c->backoff, set->retry_delay, set->retry_max);
@@ -188,8 +187,7 @@ static struct lws *dial(struct client *c, char *why, size_t why_len)
 {
 	struct lws *wsi = dial_next(&c->dial, default_vhost(c), client_protocol.name, c,
 				    why, why_len);
-	snprintf(c->conn.peer_address, sizeof(c->conn.peer_address), "%.*s",
-		 (int)sizeof(c->conn.peer_address) - 1, c->dial.where);
+	c->conn.peer_address = c->dial.where;
 	return wsi;
 }
 
@@ -267,7 +265,7 @@ void client_close(struct client *c, unsigned code)
 /* Writes a head we built (request or CONNECT) on the new connection. */
 static int send_head(struct client *c, int (*build)(struct client *, struct buf *))
 {
-	struct buf *b = &c->conn.tx;
+	struct buf *b = c->set->ws->frames;	/* no frame is being written yet */
 
 	b->len = 0;
 	if (buf_reserve(b, LWS_PRE))
@@ -504,9 +502,9 @@ static int through_transport(struct client *c, unsigned char *p, size_t n)
 		return -1;
 	case TRANSPORT_FAILED:
 		if (attempting(c))
-			attempt_failed(c, c->link.problem);
+			attempt_failed(c, transport_problem(&c->link));
 		else
-			wsconn_log(&c->conn, LOG_INFO, "%s", c->link.problem);
+			wsconn_log(&c->conn, LOG_INFO, "%s", transport_problem(&c->link));
 		return -1;
 	}
 	return 0;

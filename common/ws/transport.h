@@ -14,23 +14,23 @@
 #include <openssl/ssl.h>
 #include <stdbool.h>
 
-#include "base/buf.h"
+struct transport_tls;
 
+/*
+ * Small, since every connection has one: what only TLS needs (and why it
+ * failed: only TLS fails here) is behind a pointer, NULL in clear.
+ */
 struct transport {
 	struct lws *wsi;
-	SSL *ssl;			/* NULL: in clear */
+	struct transport_tls *tls;
 	bool server;
-	bool tls_ready;			/* the TLS handshake is done */
-	unsigned char *plain;		/* what TLS decrypted, handed on */
-	struct buf cipher;		/* what TLS encrypted, for lws */
-	char problem[256];		/* why it failed */
 };
 
 enum transport_result {
 	TRANSPORT_OK,
 	TRANSPORT_READY,	/* the TLS handshake just finished */
 	TRANSPORT_STOPPED,	/* the sink said stop */
-	TRANSPORT_FAILED,	/* problem says why; drop the connection */
+	TRANSPORT_FAILED,	/* transport_problem() says why; drop the connection */
 	TRANSPORT_ENDED,	/* the peer ended TLS (close_notify) */
 };
 
@@ -52,6 +52,8 @@ enum transport_result transport_received(struct transport *t, unsigned char *in,
  */
 int transport_write(struct transport *t, unsigned char *p, size_t n);
 bool transport_choked(const struct transport *t);
+/* Why it failed (after TRANSPORT_FAILED). */
+const char *transport_problem(const struct transport *t);
 /* TLS: says goodbye (close_notify) before the socket closes. */
 void transport_goodbye(struct transport *t);
 void transport_free(struct transport *t);

@@ -78,6 +78,8 @@ int wsconn_init(struct wsconn *c, const struct wsconn_config *cfg,
 	c->owner = owner;
 	c->source = source;
 	c->client = client;
+	c->peer = client ? "server" : "client";
+	c->peer_address = "";
 	c->queue_seq = 1;
 	c->rx.max = cfg->max_size;
 	c->reader.from_client = !client;
@@ -115,7 +117,6 @@ void wsconn_free(struct wsconn *c)
 	free(c->pongs);
 	c->pongs = NULL;
 	buf_free(&c->rx);
-	buf_free(&c->tx);
 	buf_free(&c->zbuf);
 	buf_free(&c->posbuf);
 }
@@ -329,7 +330,6 @@ size_t wsconn_detach(struct wsconn *c)
 		c->pongs->count = 0;
 	free_deflate(c);
 	shrink(&c->rx);
-	shrink(&c->tx);
 	shrink(&c->zbuf);
 	shrink(&c->posbuf);
 	return unconfirmed;
@@ -398,13 +398,15 @@ size_t wsconn_close_overflowed(struct wsconn *c)
 
 /* ---- Writing ---- */
 
-/* Starts a batch of frames in c->tx, after lws' headroom. */
+/* Starts a batch of frames in the process' frame buffer, after lws' headroom. */
 static int batch_start(struct wsconn *c, size_t room)
 {
-	c->tx.len = 0;
-	if (buf_reserve(&c->tx, LWS_PRE + room + BATCH_CONTROL_ROOM))
+	struct buf *tx = c->cfg->frames;
+
+	tx->len = 0;
+	if (buf_reserve(tx, LWS_PRE + room + BATCH_CONTROL_ROOM))
 		return -1;
-	c->tx.len = LWS_PRE;
+	tx->len = LWS_PRE;
 	return 0;
 }
 
@@ -417,15 +419,17 @@ static int mask_key(struct wsconn *c, unsigned char key[4])
 static void batch_frame(struct wsconn *c, enum ws_opcode op, bool fin, bool compressed,
 			const unsigned char *p, size_t n, const unsigned char *key)
 {
-	c->tx.len += wsframe_write(c->tx.data + c->tx.len, op, fin, compressed, p, n,
-				   c->client ? key : NULL);
+	struct buf *tx = c->cfg->frames;
+
+	tx->len += wsframe_write(tx->data + tx->len, op, fin, compressed, p, n,
+				 c->client ? key : NULL);
 }
 
 static int batch_control(struct wsconn *c, enum ws_opcode op, const unsigned char *p,
 			 size_t n)
 {
 	unsigned char key[4];
-	if (mask_key(c, key) || buf_reserve(&c->tx, WS_HEAD_MAX + n))
+	if (mask_key(c, key) || buf_reserve(c->cfg->frames, WS_HEAD_MAX + n))
 		return -1;
 	batch_frame(c, op, true, false, p, n, key);
 	return 0;
@@ -433,8 +437,10 @@ static int batch_control(struct wsconn *c, enum ws_opcode op, const unsigned cha
 
 static int batch_send(struct wsconn *c)
 {
-	size_t n = c->tx.len - LWS_PRE;
-	return n ? transport_write(c->link, c->tx.data + LWS_PRE, n) : 0;
+	struct buf *tx = c->cfg->frames;
+	size_t n = tx->len - LWS_PRE;
+
+	return n ? transport_write(c->link, tx->data + LWS_PRE, n) : 0;
 }
 
 /* Sends one control frame on its own. */
@@ -631,13 +637,14 @@ static void message_sent(struct wsconn *c, const struct msg *m, struct sent_coun
 static long write_some(struct wsconn *c, size_t budget)
 {
 	unsigned char keys[4 * BATCH_COUNT];
+	struct buf *tx = c->cfg->frames;
 	size_t count = 0;
 	struct sent_count sent = { 0, 0 };
 
 	if ((c->client && getrandom(keys, sizeof(keys), 0) != (ssize_t)sizeof(keys)) ||
 	    batch_start(c, BATCH_BYTES + WS_HEAD_MAX) || batch_answers(c))
 		return -1;
-	size_t answers = c->tx.len - LWS_PRE;
+	size_t answers = tx->len - LWS_PRE;
 	size_t room = budget < BATCH_BYTES ? budget : BATCH_BYTES;
 	while (c->inflight < c->queue.len && count < BATCH_COUNT) {
 		struct msg *m = ring_at(&c->queue, c->inflight);
@@ -650,10 +657,10 @@ static long write_some(struct wsconn *c, size_t budget)
 		if (head_started(c) || n + pre_n > BATCH_MESSAGE_MAX)
 			break;
 		/* The first message goes whatever the budget: never an empty batch. */
-		if (count && c->tx.len - LWS_PRE + pre_n + n + WS_HEAD_MAX > room)
+		if (count && tx->len - LWS_PRE + pre_n + n + WS_HEAD_MAX > room)
 			break;
-		c->tx.len += wsframe_write2(c->tx.data + c->tx.len, opcode_of(m), true, compressed,
-					    pre, pre_n, p, n, c->client ? keys + 4 * count : NULL);
+		tx->len += wsframe_write2(tx->data + tx->len, opcode_of(m), true, compressed,
+					  pre, pre_n, p, n, c->client ? keys + 4 * count : NULL);
 		message_sent(c, m, &sent);
 		count++;
 	}
@@ -670,7 +677,7 @@ static long write_some(struct wsconn *c, size_t budget)
 		size_t left = n - c->head_sent;
 		size_t take = left > FRAGMENT ? FRAGMENT : left;
 		bool first = !head_started(c), last = take == left;
-		if (buf_reserve(&c->tx, take + WS_HEAD_MAX))
+		if (buf_reserve(tx, take + WS_HEAD_MAX))
 			return -1;
 		batch_frame(c, first ? opcode_of(m) : WS_CONTINUATION, last,
 			    first && compressed, p + c->head_sent, take, keys);
@@ -680,7 +687,7 @@ static long write_some(struct wsconn *c, size_t budget)
 	}
 	stat_add(&c->cfg->stats->sent, sent.messages);
 	stat_add(&c->cfg->stats->bytes_sent, sent.bytes);
-	long wrote = (long)(c->tx.len - LWS_PRE - answers);
+	long wrote = (long)(tx->len - LWS_PRE - answers);
 	if (batch_ping(c))
 		return -1;
 	return batch_send(c) ? -1 : wrote;

@@ -43,6 +43,12 @@ struct wsconn_config {
 	size_t max_size;
 	double ping_interval, ping_timeout;	/* 0: no keepalive */
 	struct stats *stats;
+	/*
+	 * The frames being written, one buffer for all: each write is framed
+	 * and handed to the transport (which keeps what the socket does not
+	 * take) before the next begins, so no connection needs its own.
+	 */
+	struct buf *frames;
 };
 
 struct wsconn;
@@ -116,8 +122,9 @@ struct wsconn {
 	const struct wsconn_events *ev;
 	void *owner;
 	const char *source;		/* log source; NULL: the process' */
-	char peer[128];			/* who, for log lines */
-	char peer_address[128];		/* its address alone (JSON logs) */
+	/* Log lines' words for the peer, kept by the owner (set after init). */
+	const char *peer;		/* who ("client 10.0.0.1:41234", "server") */
+	const char *peer_address;	/* its address alone (JSON logs); "": none */
 	const char *log_path;		/* its path (JSON logs) */
 
 	/*
@@ -152,7 +159,6 @@ struct wsconn {
 	bool rx_binary, rx_compressed;
 	struct utf8_stream rx_utf8;
 	struct deflate_stream *deflate;	/* NULL unless agreed */
-	struct buf tx;			/* frames being written */
 	struct buf zbuf;		/* a message's compressed (or positioned) form */
 	struct buf posbuf;		/* its position and payload, before compressing */
 	/*
