@@ -55,6 +55,7 @@ static inline void ws_reading_free(struct ws_reading *w)
 {
 	if (w->deflate)
 		deflate_stream_free(&w->z);
+	wsframe_reader_free(&w->reader);
 	buf_free(&w->log);
 	buf_free(&w->message);
 }
@@ -209,6 +210,7 @@ static inline void ws_reading_feed(struct ws_reading *w, unsigned char *p, size_
 		break;
 	case WSFRAME_BAD:
 	case WSFRAME_TOO_BIG:
+	case WSFRAME_NO_MEMORY:
 		CHECK(w->why != NULL && !w->fail_code && !w->close_code);
 		CHECK(w->result != WSFRAME_TOO_BIG || w->limit);
 		break;

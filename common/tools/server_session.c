@@ -43,8 +43,25 @@ const char *server_conn_name(const struct server_conn *sc)
 	return sc->session && sc->session->name ? sc->session->name : "client";
 }
 
+/* Its --resume-timeout timer stops, and its memory goes. */
+static void stop_expiry(struct session *ss)
+{
+	if (ss->expiry) {
+		lws_sul_cancel(&ss->expiry->sul);
+		free(ss->expiry);
+		ss->expiry = NULL;
+	}
+}
+
+/* Its server: the owner of its connection's session (wsconn_init). */
+static struct server *server_of(const struct session *ss)
+{
+	return ss->member.conn.owner;
+}
+
 static void free_session(struct session *ss)
 {
+	stop_expiry(ss);
 	wsconn_free(&ss->member.conn);
 	free(ss->name);
 	free(ss);
@@ -53,7 +70,7 @@ static void free_session(struct session *ss)
 /* The session ends: what it still holds is not delivered. */
 static void end_session(struct session *ss, const char *why)
 {
-	struct server *s = ss->s;
+	struct server *s = server_of(ss);
 	struct wsconn *c = &ss->member.conn;
 	size_t left = wsconn_queued(c);
 
@@ -65,7 +82,7 @@ static void end_session(struct session *ss, const char *why)
 			   left == 1 ? "" : "s", why);
 	wsconn_log(c, LOG_INFO, "%s disconnected from %s", c->peer, ss->member.path->path);
 	c->log_path = NULL;	/* the path may go with its last member */
-	lws_sul_cancel(&ss->sul_expire);
+	stop_expiry(ss);
 	if (ss->id[0])
 		pathmap_del(&s->sessions, ss->id, DELIVERY_SESSION_LEN);
 	broadcast_leave(&s->clients, &ss->member);
@@ -76,14 +93,30 @@ static void end_session(struct session *ss, const char *why)
 
 static void on_expired(lws_sorted_usec_list_t *sul)
 {
-	struct session *ss = lws_container_of(sul, struct session, sul_expire);
+	struct session *ss = lws_container_of(sul, struct session_expiry, sul)->ss;
 	char why[96];
 
 	if (!ss->member.away)
 		return;
 	snprintf(why, sizeof(why), "it did not come back within --resume-timeout (%g s)",
-		 ss->s->cfg->resume_timeout);
-	end_session(ss, app_phase(ss->s->app) == PHASE_RUNNING ? why : "the server is ending");
+		 server_of(ss)->cfg->resume_timeout);
+	end_session(ss, app_phase(server_of(ss)->app) == PHASE_RUNNING ? why : "the server is ending");
+}
+
+/*
+ * Its timer goes off in `us`: made the first time (an away session's
+ * only). -1: no memory for it.
+ */
+static int expire_in(struct session *ss, lws_usec_t us)
+{
+	if (!ss->expiry) {
+		ss->expiry = calloc(1, sizeof(*ss->expiry));
+		if (!ss->expiry)
+			return -1;
+		ss->expiry->ss = ss;
+	}
+	lws_sul_schedule(app_context(server_of(ss)->app), 0, &ss->expiry->sul, on_expired, us);
+	return 0;
 }
 
 /* An away session that cannot catch up ends at the next turn of the loop. */
@@ -91,7 +124,10 @@ void session_expel(void *owner, struct member *m)
 {
 	struct session *ss = session_of(m);
 	(void)owner;
-	lws_sul_schedule(app_context(ss->s->app), 0, &ss->sul_expire, on_expired, 0);
+	/* Away, it has its timer already: rescheduling it needs no memory. */
+	if (expire_in(ss, 0))
+		log_error("%s: out of memory to end its session: it ends at --resume-timeout",
+			  ss->name ? ss->name : "client");
 }
 
 static struct session *new_session(struct server *s, const char *path, size_t len,
@@ -103,7 +139,6 @@ static struct session *new_session(struct server *s, const char *path, size_t le
 		free(ss);
 		return NULL;
 	}
-	ss->s = s;
 	ss->member.conn.queue_seq = first;
 	if (id)
 		memcpy(ss->id, id, DELIVERY_SESSION_LEN);
@@ -136,7 +171,7 @@ static int take_over(struct session *ss, struct server_conn *sc)
 	if (old) {
 		log_info("%s: its session moves to %s", server_conn_name(old), name);
 		old->session = NULL;
-		metrics_count_disconnect(app_stats(ss->s->app), &ss->member.conn);
+		metrics_count_disconnect(app_stats(server_of(ss)->app), &ss->member.conn);
 		wsconn_detach(&ss->member.conn);
 		lws_set_timeout(old->link.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 	}
@@ -144,7 +179,7 @@ static int take_over(struct session *ss, struct server_conn *sc)
 	ss->name = name;
 	ss->member.conn.peer = name;
 	ss->member.conn.peer_address = client_address(name);
-	lws_sul_cancel(&ss->sul_expire);
+	stop_expiry(ss);
 	ss->member.away = false;
 	ss->sc = sc;
 	sc->session = ss;
@@ -298,11 +333,13 @@ void session_close(struct server_conn *sc)
 		end_session(ss, c->end != WS_END_BROKEN ? "it closed" : "it is gone");
 		return;
 	}
+	if (expire_in(ss, (lws_usec_t)(s->cfg->resume_timeout * LWS_US_PER_SEC))) {
+		end_session(ss, "there is no memory to keep its session");
+		return;
+	}
 	ss->member.away = true;
 	wsconn_log(c, LOG_INFO, "%s is gone from %s: its session waits %g s (--resume-timeout)",
 		   c->peer, ss->member.path->path, s->cfg->resume_timeout);
-	lws_sul_schedule(app_context(s->app), 0, &ss->sul_expire, on_expired,
-			 (lws_usec_t)(s->cfg->resume_timeout * LWS_US_PER_SEC));
 }
 
 void session_free_away(struct member *m, void *arg)
@@ -310,6 +347,5 @@ void session_free_away(struct member *m, void *arg)
 	struct session *ss = session_of(m);
 	(void)arg;
 	/* Those on a connection ended with it; the away ones are left. */
-	lws_sul_cancel(&ss->sul_expire);
 	free_session(ss);
 }

@@ -60,13 +60,18 @@ void server_conn_end_http(struct server_conn *sc);
 
 /* A WebSocket client and its session. */
 struct session {
-	struct member member;
-	struct server *s;
+	struct member member;		/* its conn's owner is the server */
 	struct server_conn *sc;		/* its connection; NULL while away */
 	char *name;			/* its connection's (the last one's) */
 	char id[DELIVERY_SESSION_LEN + 1];	/* "": the client does not acknowledge */
 	uint64_t client_instance;
-	lws_sorted_usec_list_t sul_expire;
+	struct session_expiry *expiry;	/* while away; NULL on a connection */
+};
+
+/* An away session's --resume-timeout (apart: a connected one has none). */
+struct session_expiry {
+	lws_sorted_usec_list_t sul;
+	struct session *ss;
 };
 
 /* Why an opening handshake is refused rather than failed. */

@@ -26,8 +26,8 @@
 /* Per writable callback, so one busy peer cannot starve the others. */
 #define WRITE_BUDGET_MSGS 256
 #define WRITE_BUDGET_BYTES (1u << 20)
-/* A buffer that once held a huge message is not kept at that size. */
-#define KEEP_CAPACITY (1u << 20)
+/* Of a refusal's reason, what is kept for the log line. */
+#define REFUSED_REASON_MAX 63
 
 /* How long a close we sent waits for the peer's answer. */
 #define CLOSE_ANSWER_SECS 5
@@ -81,7 +81,6 @@ int wsconn_init(struct wsconn *c, const struct wsconn_config *cfg,
 	c->peer = client ? "server" : "client";
 	c->peer_address = "";
 	c->queue_seq = 1;
-	c->rx.max = cfg->max_size;
 	c->reader.from_client = !client;
 	c->reader.max_message = cfg->max_size;
 	return ring_init(&c->queue, cfg->queue_len);
@@ -94,6 +93,47 @@ static void free_deflate(struct wsconn *c)
 		free(c->deflate);
 		c->deflate = NULL;
 	}
+}
+
+/*
+ * A buffer a connection holds only while it has something in it: made when
+ * needed (NULL: no memory), given back whole.
+ */
+static struct buf *held(struct buf **b, size_t max)
+{
+	if (!*b && (*b = calloc(1, sizeof(**b))))
+		(*b)->max = max;
+	return *b;
+}
+
+/* A received message's limit: --max-size, and its position on rxws.pos. */
+static size_t rx_max(const struct wsconn *c)
+{
+	return c->cfg->max_size + c->rx_extra;
+}
+
+static void drop_buf(struct buf **b)
+{
+	if (*b) {
+		buf_free(*b);
+		free(*b);
+		*b = NULL;
+	}
+}
+
+/* The marks in the output are all passed (or forgotten): their memory goes. */
+static void drop_marks(struct wsconn *c)
+{
+	free(c->marks);
+	c->marks = NULL;
+	c->n_marks = 0;
+}
+
+static void forget_refusal(struct wsconn *c)
+{
+	c->refused_code = 0;
+	free(c->refused_reason);
+	c->refused_reason = NULL;
 }
 
 bool wsconn_peer_left(const struct wsconn *c)
@@ -116,9 +156,11 @@ void wsconn_free(struct wsconn *c)
 	free_deflate(c);
 	free(c->pongs);
 	c->pongs = NULL;
-	buf_free(&c->rx);
-	buf_free(&c->zbuf);
-	buf_free(&c->posbuf);
+	drop_marks(c);
+	forget_refusal(c);
+	wsframe_reader_free(&c->reader);
+	drop_buf(&c->rx);
+	drop_buf(&c->zbuf);
 }
 
 size_t wsconn_queued(const struct wsconn *c)
@@ -200,6 +242,7 @@ void wsconn_abandon(struct wsconn *c, enum msg_fate sent_fate, enum msg_fate fat
 	settle_sent(c, sent_fate);
 	c->head_sent = 0;
 	c->head_compressed = c->head_in_zbuf = false;
+	drop_buf(&c->zbuf);
 }
 
 /*
@@ -211,17 +254,20 @@ void wsconn_abandon(struct wsconn *c, enum msg_fate sent_fate, enum msg_fate fat
 static bool give_up_refused(struct wsconn *c)
 {
 	unsigned code = c->refused_code;
+	const char *reason = c->refused_reason ? c->refused_reason : "";
 
-	c->refused_code = 0;
-	if (c->inflight >= c->queue.len)
+	if (c->inflight >= c->queue.len) {
+		forget_refusal(c);
 		return false;
+	}
 	struct msg *m = ring_at(&c->queue, c->inflight);
 	char record[48] = "a message";
 	if (m->recno)
 		snprintf(record, sizeof(record), "stdin record %llu", (unsigned long long)m->recno);
 	wsconn_log(c, LOG_ERROR, "%s: %s (%zu bytes) refused with %u%s%s%s: not sent again",
-		   c->peer, record, m->len, code, c->refused_reason[0] ? " (" : "",
-		   c->refused_reason, c->refused_reason[0] ? ")" : "");
+		   c->peer, record, m->len, code, reason[0] ? " (" : "", reason,
+		   reason[0] ? ")" : "");
+	forget_refusal(c);
 	ring_drop_at(&c->queue, c->inflight, FATE_LOST);
 	return true;
 }
@@ -231,7 +277,7 @@ int wsconn_attach(struct wsconn *c, struct transport *link,
 		  const struct wsconn_resume *resume)
 {
 	c->link = link;
-	c->rx.len = 0;
+	drop_buf(&c->rx);
 	c->state = WS_OPEN;
 	c->end = WS_END_BROKEN;
 	c->peer_close_code = 0;
@@ -239,7 +285,8 @@ int wsconn_attach(struct wsconn *c, struct transport *link,
 	c->ping_confirms = 0;
 	c->last_heard = lws_now_usecs();
 	c->reader.deflate = deflate != NULL;
-	c->rx.max = c->reader.max_message = c->cfg->max_size + c->rx_extra;
+	/* The receive buffer, made when a message comes in pieces, takes rx_max(). */
+	c->reader.max_message = rx_max(c);
 	wsframe_reader_reset(&c->reader);
 	free_deflate(c);
 	if (deflate) {
@@ -263,7 +310,7 @@ int wsconn_attach(struct wsconn *c, struct transport *link,
 		/* Numbering goes on from the peer's next message. */
 		if (resume->in_next - 1 != c->in_seq) {
 			c->in_seq = c->in_written = resume->in_next - 1;
-			c->n_marks = 0;
+			drop_marks(c);
 		}
 		/*
 		 * Our last ack may have gone down with the old connection (or
@@ -274,20 +321,13 @@ int wsconn_attach(struct wsconn *c, struct transport *link,
 		c->in_acked = 0;
 	} else {
 		/* Nothing is sent again: the refused message went unconfirmed. */
-		c->refused_code = 0;
+		forget_refusal(c);
 		c->in_seq = c->in_written = c->in_acked = 0;
-		c->n_marks = 0;
+		drop_marks(c);
 	}
 	if (wsconn_unsent(c) || c->drain || (c->acks && c->in_written > c->in_acked))
 		want_writeable(c);
 	return 0;
-}
-
-static void shrink(struct buf *b)
-{
-	b->len = 0;
-	if (b->cap > KEEP_CAPACITY)
-		buf_free(b);
 }
 
 size_t wsconn_detach(struct wsconn *c)
@@ -302,6 +342,7 @@ size_t wsconn_detach(struct wsconn *c)
 	}
 	/* Its context is gone with the connection, and its position form with it. */
 	c->head_compressed = c->head_in_zbuf = false;
+	drop_buf(&c->zbuf);
 	/*
 	 * A peer that answered our close read all we sent before it; one that
 	 * acknowledges says what it wrote out, and only that confirms.
@@ -326,12 +367,12 @@ size_t wsconn_detach(struct wsconn *c)
 			   unconfirmed == 1 ? "is" : "are", unconfirmed == 1 ? "it" : "them");
 		settle_sent(c, FATE_UNCONFIRMED);
 	}
-	if (c->pongs)
-		c->pongs->count = 0;
+	/* What it held for the connection goes with it. */
+	free(c->pongs);
+	c->pongs = NULL;
 	free_deflate(c);
-	shrink(&c->rx);
-	shrink(&c->zbuf);
-	shrink(&c->posbuf);
+	wsframe_reader_free(&c->reader);
+	drop_buf(&c->rx);
 	return unconfirmed;
 }
 
@@ -508,6 +549,11 @@ static int batch_answers(struct wsconn *c)
 		q->head = (q->head + 1) % PONGS_MAX;
 		q->count--;
 	}
+	/* All answered: the queue (2 KiB) is given back. */
+	if (q) {
+		free(q);
+		c->pongs = NULL;
+	}
 	if (c->acks && c->in_written > c->in_acked) {
 		unsigned char ack[DELIVERY_ACK_MAX];
 		if (batch_control(c, WS_PONG, ack, delivery_ack_put(ack, c->in_written)))
@@ -576,21 +622,29 @@ static int wire_form(struct wsconn *c, struct msg *m, const unsigned char **p, s
 	if (!head_started(c) && !c->head_in_zbuf) {
 		bool compress = c->deflate && (m->len || plen) && deflate_can_compress(c->deflate);
 		if (compress || (plen && m->len + plen > BATCH_MESSAGE_MAX)) {
+			if (!held(&c->zbuf, 0))
+				return -1;
+			/* The positioned form, compressed or as it is (for the time of one call). */
+			struct buf positioned = { 0 };
 			const unsigned char *in = m->payload;
 			size_t in_n = m->len;
 			if (plen) {
-				c->posbuf.len = 0;
-				if (buf_append(&c->posbuf, pre, plen) ||
-				    buf_append(&c->posbuf, m->payload, m->len))
+				struct buf *into = compress ? &positioned : c->zbuf;
+				into->len = 0;
+				if (buf_append(into, pre, plen) || buf_append(into, m->payload, m->len)) {
+					buf_free(&positioned);
 					return -1;
-				in = c->posbuf.data;
-				in_n = c->posbuf.len;
+				}
+				in = into->data;
+				in_n = into->len;
 			}
-			c->zbuf.len = 0;
-			if (!compress)
-				buf_swap(&c->zbuf, &c->posbuf);
-			else if (deflate_message(c->deflate, in, in_n, &c->zbuf))
-				return -1;
+			if (compress) {
+				c->zbuf->len = 0;
+				int rc = deflate_message(c->deflate, in, in_n, c->zbuf);
+				buf_free(&positioned);
+				if (rc)
+					return -1;
+			}
 			c->head_in_zbuf = true;
 			c->head_compressed = compress;
 			plen = 0;
@@ -598,8 +652,8 @@ static int wire_form(struct wsconn *c, struct msg *m, const unsigned char **p, s
 	}
 	*pre_n = plen;
 	*compressed = c->head_compressed;
-	*p = c->head_in_zbuf ? c->zbuf.data : m->payload;
-	*n = c->head_in_zbuf ? c->zbuf.len : m->len;
+	*p = c->head_in_zbuf ? c->zbuf->data : m->payload;
+	*n = c->head_in_zbuf ? c->zbuf->len : m->len;
 	return 0;
 }
 
@@ -625,6 +679,8 @@ static void message_sent(struct wsconn *c, const struct msg *m, struct sent_coun
 	n->bytes += m->len;
 	c->inflight++;
 	c->head_sent = 0;
+	if (c->head_in_zbuf)
+		drop_buf(&c->zbuf);	/* its wire form is gone: memory given back */
 	c->head_compressed = c->head_in_zbuf = false;
 }
 
@@ -789,8 +845,9 @@ static int fail(struct wsconn *c, unsigned code, const char *why)
 	wsconn_log(c, LOG_WARN, "%s: %s: closing with %u", c->peer, why, code);
 	c->close_reason = code == WS_CLOSE_TOO_BIG ? "message too big"
 			: code == WS_CLOSE_INVALID_PAYLOAD ? "invalid UTF-8"
+			: code == WS_CLOSE_INTERNAL ? "internal error"
 			: "protocol error";
-	c->rx.len = 0;
+	drop_buf(&c->rx);
 	/* Nothing more is read: what the peer sends now is not wanted. */
 	lws_rx_flow_control(c->link->wsi, 0);
 	want_writeable(c);
@@ -824,17 +881,23 @@ static void written_upto(struct wsconn *c, uint64_t seq)
 		want_writeable(c);
 }
 
-static void mark_output(struct wsconn *c, uint64_t at)
+/* -1: no memory for the marks. */
+static int mark_output(struct wsconn *c, uint64_t at)
 {
 	/* Not taken (past --count): this one, and so none after it, is acknowledged. */
 	if (at == WSCONN_NOT_TAKEN)
-		return;
+		return 0;
 	/* Consumed behind output still on its way: acknowledged with it. */
 	if (!at && c->n_marks)
 		at = c->marks[c->n_marks - 1].at;
 	if (!at) {
 		written_upto(c, c->in_seq);
-	} else if (c->n_marks == WSCONN_MARKS) {
+		return 0;
+	}
+	/* Held while output is on its way, given back when it is all written. */
+	if (!c->marks && !(c->marks = malloc(WSCONN_MARKS * sizeof(*c->marks))))
+		return -1;
+	if (c->n_marks == WSCONN_MARKS) {
 		/* Full: the last mark moves on (the ack comes a little later). */
 		c->marks[WSCONN_MARKS - 1].at = at;
 		c->marks[WSCONN_MARKS - 1].seq = c->in_seq;
@@ -843,6 +906,7 @@ static void mark_output(struct wsconn *c, uint64_t at)
 		c->marks[c->n_marks].seq = c->in_seq;
 		c->n_marks++;
 	}
+	return 0;
 }
 
 void wsconn_output_written(struct wsconn *c, uint64_t at)
@@ -855,7 +919,9 @@ void wsconn_output_written(struct wsconn *c, uint64_t at)
 		return;
 	uint64_t seq = c->marks[done - 1].seq;
 	memmove(c->marks, c->marks + done, (c->n_marks - done) * sizeof(c->marks[0]));
-	c->n_marks -= done;
+	c->n_marks = (unsigned char)(c->n_marks - done);
+	if (!c->n_marks)
+		drop_marks(c);
 	written_upto(c, seq);
 }
 
@@ -864,7 +930,8 @@ bool wsconn_awaits_output(const struct wsconn *c)
 	return c->n_marks != 0;
 }
 
-static void hand_on(struct wsconn *c, const unsigned char *p, size_t n)
+/* 0, or what fail() returns: no memory to note where it is in the output. */
+static int hand_on(struct wsconn *c, const unsigned char *p, size_t n)
 {
 	stat_add(&c->cfg->stats->received, 1);
 	stat_add(&c->cfg->stats->bytes_received, n);
@@ -873,15 +940,18 @@ static void hand_on(struct wsconn *c, const unsigned char *p, size_t n)
 		wsconn_log(c, LOG_DEBUG, "%s: received a %s message of %zu bytes%s (number %llu)",
 			 c->peer, c->rx_binary ? "binary" : "text", n,
 			 c->rx_compressed ? ", compressed" : "", (unsigned long long)c->in_seq);
-	mark_output(c, c->ev->message(c->owner, c, p, n, c->rx_binary));
+	if (mark_output(c, c->ev->message(c->owner, c, p, n, c->rx_binary)))
+		return fail(c, WS_CLOSE_INTERNAL, "out of memory to acknowledge a message");
+	return 0;
 }
 
 /* What a compressed message inflates to, piece by piece. */
 static int inflated(void *arg, const unsigned char *p, size_t n)
 {
 	struct wsconn *c = arg;
-	size_t max = c->cfg->max_size + c->rx_extra;
-	size_t room = max > c->rx.len ? max - c->rx.len : 0;
+	size_t max = rx_max(c);
+	size_t have = c->rx ? c->rx->len : 0;
+	size_t room = max > have ? max - have : 0;
 
 	/*
 	 * The first fault in the message decides how it fails, whatever the
@@ -889,8 +959,8 @@ static int inflated(void *arg, const unsigned char *p, size_t n)
 	 */
 	if (check_text(c, p, n < room ? n : room))
 		return 1;
-	if (n > room || buf_append(&c->rx, p, n))
-		return too_large(c, c->rx.len + n);
+	if (n > room || !held(&c->rx, max) || buf_append(c->rx, p, n))
+		return too_large(c, have + n);
 	return 0;
 }
 
@@ -903,7 +973,8 @@ static int on_data(void *arg, const unsigned char *p, size_t n, bool first,
 	if (c->state == WS_CLOSE_ANSWERING || c->state == WS_CLOSED)
 		return 0;
 	if (first) {
-		c->rx.len = 0;
+		if (c->rx)
+			c->rx->len = 0;
 		c->rx_binary = binary;
 		c->rx_compressed = compressed;
 		utf8_stream_init(&c->rx_utf8);
@@ -922,19 +993,20 @@ static int on_data(void *arg, const unsigned char *p, size_t n, bool first,
 		if (first && final) {
 			if (!c->rx_binary && !utf8_stream_complete(&c->rx_utf8))
 				return fail(c, WS_CLOSE_INVALID_PAYLOAD, "text that is not UTF-8");
-			hand_on(c, p, n);
-			return 0;
+			return hand_on(c, p, n);
 		}
-		if (buf_append(&c->rx, p, n))
-			return too_large(c, c->rx.len + n);
+		if (!held(&c->rx, rx_max(c)) || buf_append(c->rx, p, n))
+			return too_large(c, (c->rx ? c->rx->len : 0) + n);
 	}
 	if (!final)
 		return 0;
 	if (!c->rx_binary && !utf8_stream_complete(&c->rx_utf8))
 		return fail(c, WS_CLOSE_INVALID_PAYLOAD, "text that is not UTF-8");
-	hand_on(c, c->rx.data, c->rx.len);
-	shrink(&c->rx);
-	return 0;
+	static const unsigned char nothing[1];
+	int rc = c->rx ? hand_on(c, c->rx->data ? c->rx->data : nothing, c->rx->len)
+		       : hand_on(c, nothing, 0);
+	drop_buf(&c->rx);	/* held while the message came: given back */
+	return rc;
 }
 
 static void heard(struct wsconn *c)
@@ -994,10 +1066,14 @@ static void note_refusal(struct wsconn *c, unsigned code, const unsigned char *p
 	if (code != WS_CLOSE_TOO_BIG && code != WS_CLOSE_INVALID_PAYLOAD &&
 	    code != WS_CLOSE_UNSUPPORTED)
 		return;
+	forget_refusal(c);
 	c->refused_code = code;
 	size_t len = n > 2 ? n - 2 : 0;
-	if (len >= sizeof(c->refused_reason))
-		len = sizeof(c->refused_reason) - 1;
+	if (len > REFUSED_REASON_MAX)
+		len = REFUSED_REASON_MAX;
+	/* Without memory for it, the log line goes without the reason. */
+	if (!len || !(c->refused_reason = malloc(len + 1)))
+		return;
 	for (size_t i = 0; i < len; i++)	/* for a log line: printable only */
 		c->refused_reason[i] = p[2 + i] >= 0x20 && p[2 + i] < 0x7f ? (char)p[2 + i] : '?';
 	c->refused_reason[len] = '\0';
@@ -1072,6 +1148,9 @@ int wsconn_bytes(void *arg, unsigned char *p, size_t n)
 		return 0;
 	case WSFRAME_BAD:
 		fail(c, WS_CLOSE_PROTOCOL_ERROR, why);
+		return 0;
+	case WSFRAME_NO_MEMORY:
+		fail(c, WS_CLOSE_INTERNAL, why);
 		return 0;
 	}
 	return 0;

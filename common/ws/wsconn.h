@@ -115,9 +115,20 @@ enum wsconn_ping {
 
 struct pong_queue;
 
+/* A place in the output of a received message: acknowledged once written. */
+struct wsconn_mark {
+	uint64_t at, seq;
+};
+
+/*
+ * Every connection has one, an idle one too: what only a message under way
+ * needs (a message in pieces, its compressed form, pongs owed, marks in the
+ * output, a refusal's reason, a control frame in pieces) is allocated when
+ * there is something to hold and given back once it is done. Ordered to
+ * leave no holes.
+ */
 struct wsconn {
 	struct transport *link;		/* NULL while not connected */
-	bool client;			/* our frames are masked */
 	const struct wsconn_config *cfg;
 	const struct wsconn_events *ev;
 	void *owner;
@@ -136,31 +147,42 @@ struct wsconn {
 	uint64_t queue_seq;
 	size_t inflight;
 	size_t head_sent;		/* bytes of its wire form already written */
+	uint64_t resent;		/* messages sent again after a resume */
+	uint64_t burst_drops;
+	lws_usec_t full_since;		/* when its queue was first seen full; 0: not full */
+	/*
+	 * The peer closed saying a message was unacceptable (1003, 1007,
+	 * 1009; 0: not), and its reason (NULL: none, or no memory for it):
+	 * the one it lacks first is given up on resume.
+	 */
+	char *refused_reason;
+	enum wsconn_state state;
+	enum wsconn_end end;
+	enum wsconn_ping ping;
+	/* Close codes are 16 bits on the wire. */
+	uint16_t refused_code;
+	uint16_t close_code;		/* ours */
+	uint16_t peer_close_code;	/* the peer's, when it closed first; 0: none */
+
+	bool client;			/* our frames are masked */
 	bool head_in_zbuf;		/* its wire form is in zbuf */
 	bool head_compressed;		/* ... compressed (RSV1) */
 	bool acks;			/* the peer acknowledges (delivery.h) */
-	uint64_t resent;		/* messages sent again after a resume */
 	/*
 	 * Closed by --overflow close: what it holds is dropped, whatever
 	 * becomes of the connection, and its session ends.
 	 */
 	bool overflowed;
-	/*
-	 * The peer closed saying a message was unacceptable (1003, 1007,
-	 * 1009; its reason): the one it lacks first is given up on resume.
-	 */
-	unsigned refused_code;
-	char refused_reason[64];
-	uint64_t burst_drops;
-	lws_usec_t full_since;		/* when its queue was first seen full; 0: not full */
-
-	struct wsframe_reader reader;
-	struct buf rx;			/* message being received */
+	/* Asked to close once all is sent (and confirmed): kept across connections. */
+	bool drain;
 	bool rx_binary, rx_compressed;
 	struct utf8_stream rx_utf8;
+	unsigned char n_marks;		/* marks in use */
+
+	struct wsframe_reader reader;
+	struct buf *rx;			/* a message in pieces (or compressed) being received */
 	struct deflate_stream *deflate;	/* NULL unless agreed */
-	struct buf zbuf;		/* a message's compressed (or positioned) form */
-	struct buf posbuf;		/* its position and payload, before compressing */
+	struct buf *zbuf;		/* a message's compressed (or large positioned) form */
 	/*
 	 * rxws.pos (position.h): messages go out after their position in
 	 * this epoch (its path's); NULL: as they are.
@@ -171,25 +193,16 @@ struct wsconn {
 	 * a newline, on a connection of rxws.pos (set before attaching).
 	 */
 	size_t rx_extra;
-
-	enum wsconn_state state;
-	enum wsconn_end end;
-	/* Asked to close once all is sent (and confirmed): kept across connections. */
-	bool drain;
-	unsigned close_code;		/* ours */
 	const char *close_reason;
-	unsigned peer_close_code;	/* the peer's, when it closed first; 0: none */
 
 	lws_usec_t last_heard, ping_asked_at;
-	enum wsconn_ping ping;
 	uint64_t pings;			/* pings sent: the last one's number */
 	uint64_t ping_confirms;		/* what the last ping's pong confirms (0: nothing) */
-	struct pong_queue *pongs;	/* pings waiting for their pong */
+	struct pong_queue *pongs;	/* pings waiting for their pong; NULL: none */
 
 	/* What we received: numbered, written out, acknowledged. */
 	uint64_t in_seq, in_written, in_acked;
-	struct { uint64_t at, seq; } marks[WSCONN_MARKS];
-	unsigned n_marks;
+	struct wsconn_mark *marks;	/* WSCONN_MARKS of them, while n_marks; else NULL */
 };
 
 int wsconn_init(struct wsconn *c, const struct wsconn_config *cfg,

@@ -4,6 +4,7 @@
  */
 #include "ws/wsframe.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/utf8.h"
@@ -82,11 +83,19 @@ size_t wsframe_write2(unsigned char *w, enum ws_opcode op, bool fin, bool compre
 	return head + an + n;
 }
 
+void wsframe_reader_free(struct wsframe_reader *r)
+{
+	free(r->control);
+	r->control = NULL;
+	r->control_len = 0;
+}
+
 void wsframe_reader_reset(struct wsframe_reader *r)
 {
 	bool from_client = r->from_client, deflate = r->deflate;
 	uint64_t max_message = r->max_message;
 
+	wsframe_reader_free(r);
 	memset(r, 0, sizeof(*r));
 	r->from_client = from_client;
 	r->deflate = deflate;
@@ -147,7 +156,7 @@ static enum wsframe_result start_frame(struct wsframe_reader *r, const char **wh
 	unsigned len7 = r->head[1] & 0x7f;
 	size_t len_end = len7 == 127 ? 10 : len7 == 126 ? 4 : 2;
 
-	r->op = r->head[0] & 0x0f;
+	r->op = r->head[0] & 0x0f;	/* 4 bits */
 	r->fin = r->head[0] & 0x80;
 	if (len7 < 126) {
 		r->left = len7;
@@ -164,7 +173,6 @@ static enum wsframe_result start_frame(struct wsframe_reader *r, const char **wh
 		memcpy(r->key, r->head + len_end, 4);
 	r->key_at = 0;
 	r->head_len = 0;
-	r->control_len = 0;
 	if (is_control(r->op))
 		return WSFRAME_OK;
 	if (r->op != WS_CONTINUATION) {
@@ -183,22 +191,47 @@ static enum wsframe_result start_frame(struct wsframe_reader *r, const char **wh
 	return WSFRAME_OK;
 }
 
-/* Hands on a piece of payload; the frame ends when r->left reaches 0. */
+/*
+ * A piece of a control frame's payload. Most come whole and are handed on
+ * where they lie; one in pieces is held until its end (at most 125 bytes),
+ * and the memory given back then. 0, 1 (the sink said stop) or -1 (no
+ * memory to hold it).
+ */
+static int control_piece(struct wsframe_reader *r, unsigned char *p, size_t n,
+			 const struct wsframe_sink *sink)
+{
+	if (!r->control && !r->left)
+		return sink->control(sink->arg, (enum ws_opcode)r->op, p, n) ? 1 : 0;
+	if (!r->control) {
+		r->control = malloc(WS_CONTROL_MAX);
+		if (!r->control)
+			return -1;
+		r->control_len = 0;
+	}
+	if (n)
+		memcpy(r->control + r->control_len, p, n);
+	r->control_len += (unsigned char)n;
+	if (r->left)
+		return 0;
+	int rc = sink->control(sink->arg, (enum ws_opcode)r->op, r->control, r->control_len);
+	wsframe_reader_free(r);
+	return rc ? 1 : 0;
+}
+
+/*
+ * Hands on a piece of payload; the frame ends when r->left reaches 0. 0,
+ * 1 (the sink said stop) or -1 (no memory).
+ */
 static int emit(struct wsframe_reader *r, unsigned char *p, size_t n,
 		const struct wsframe_sink *sink)
 {
 	if (r->from_client && n) {
 		mask_copy(p, p, n, r->key, r->key_at);
-		r->key_at = (r->key_at + (unsigned)n) & 3;
+		r->key_at = (unsigned char)((r->key_at + n) & 3);
 	}
 	r->left -= n;
-	if (is_control(r->op)) {
-		memcpy(r->control + r->control_len, p, n);
-		r->control_len += n;
-		if (r->left)
-			return 0;
-		return sink->control(sink->arg, r->op, r->control, r->control_len);
-	}
+	if (is_control(r->op))
+		return control_piece(r, p, n, sink);
 	bool first = r->piece_first, final = r->fin && !r->left;
 	r->piece_first = false;
 	if (final)
@@ -207,7 +240,18 @@ static int emit(struct wsframe_reader *r, unsigned char *p, size_t n,
 	if (!n && !first && !final)
 		return 0;
 	return sink->data(sink->arg, p, n, first, final, r->message_binary,
-			  r->message_compressed);
+			  r->message_compressed) ? 1 : 0;
+}
+
+/* emit()'s answer as the reader's result (WSFRAME_OK: go on). */
+static enum wsframe_result emitted(int rc, const char **why)
+{
+	if (!rc)
+		return WSFRAME_OK;
+	if (rc > 0)
+		return WSFRAME_STOPPED;
+	*why = "out of memory for a control frame";
+	return WSFRAME_NO_MEMORY;
 }
 
 enum wsframe_result wsframe_read(struct wsframe_reader *r, unsigned char *p,
@@ -217,8 +261,9 @@ enum wsframe_result wsframe_read(struct wsframe_reader *r, unsigned char *p,
 	while (n) {
 		if (r->left) {
 			size_t take = r->left < n ? (size_t)r->left : n;
-			if (emit(r, p, take, sink))
-				return WSFRAME_STOPPED;
+			enum wsframe_result rc = emitted(emit(r, p, take, sink), why);
+			if (rc != WSFRAME_OK)
+				return rc;
 			p += take;
 			n -= take;
 			continue;
@@ -233,8 +278,8 @@ enum wsframe_result wsframe_read(struct wsframe_reader *r, unsigned char *p,
 		if (rc != WSFRAME_OK)
 			return rc;
 		/* An empty frame ends here: no payload will call for it. */
-		if (!r->left && emit(r, p, 0, sink))
-			return WSFRAME_STOPPED;
+		if (!r->left && (rc = emitted(emit(r, p, 0, sink), why)) != WSFRAME_OK)
+			return rc;
 	}
 	return WSFRAME_OK;
 }

@@ -71,25 +71,30 @@ struct wsframe_sink {
 	void *arg;
 };
 
+/*
+ * One per connection, idle ones included: packed, and a control frame's
+ * payload is held (in `control`, allocated then) only while it comes in
+ * pieces: a whole one in the bytes read is handed on where it lies.
+ */
 struct wsframe_reader {
+	uint64_t max_message;		/* set by the owner: an uncompressed message's limit; 0: none */
+	uint64_t left;			/* payload bytes still to come; 0: a head next */
+	uint64_t message_len;		/* payload so far, declared heads included */
+	unsigned char *control;		/* a control frame's payload so far; NULL: none held */
+	unsigned char head[WS_HEAD_MAX];
+	unsigned char key[4];
+	unsigned char head_len;
+	unsigned char key_at;		/* where in the key the next byte is */
+	unsigned char control_len;
+	unsigned char op;		/* enum ws_opcode */
 	/* Set by the owner before reading. */
 	bool from_client;		/* frames must be masked: we are the server */
 	bool deflate;			/* RSV1 may mark a compressed message */
-	uint64_t max_message;		/* an uncompressed message's limit; 0: none */
 
-	unsigned char head[WS_HEAD_MAX];
-	size_t head_len;
-	uint64_t left;			/* payload bytes still to come; 0: a head next */
-	enum ws_opcode op;
 	bool fin;
-	unsigned char key[4];
-	unsigned key_at;		/* where in the key the next byte is */
 	bool in_message;		/* a fragmented message is under way */
 	bool message_binary, message_compressed;
-	uint64_t message_len;		/* payload so far, declared heads included */
 	bool piece_first;		/* the next data piece starts a message */
-	unsigned char control[WS_CONTROL_MAX];
-	size_t control_len;
 };
 
 enum wsframe_result {
@@ -97,10 +102,16 @@ enum wsframe_result {
 	WSFRAME_STOPPED,	/* a sink callback said stop */
 	WSFRAME_BAD,		/* protocol error: fail with 1002 */
 	WSFRAME_TOO_BIG,	/* over max_message: fail with 1009 */
+	WSFRAME_NO_MEMORY,	/* for a control frame in pieces: fail with 1011 */
 };
 
-/* Keeps the owner's settings (from_client, deflate, max_message). */
+/*
+ * Forgets the frame under way, and gives back what it held; keeps the
+ * owner's settings (from_client, deflate, max_message).
+ */
 void wsframe_reader_reset(struct wsframe_reader *r);
+/* Gives back what it holds (a reader dropped mid-frame). */
+void wsframe_reader_free(struct wsframe_reader *r);
 /*
  * Reads n bytes; masked payloads are unmasked in place, so p is written
  * to. On WSFRAME_BAD or WSFRAME_TOO_BIG, *why says what was wrong.

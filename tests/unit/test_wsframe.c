@@ -147,6 +147,7 @@ static char *read_frames(const struct reading *how, const unsigned char *in, siz
 		*rc = wsframe_read(&r, copy + pos, k, &sink, why);
 		pos += k;
 	}
+	wsframe_reader_free(&r);
 	free(copy);
 	buf_free(&l.message);
 	buf_append_byte(&l.text, '\0');
@@ -350,6 +351,40 @@ TEST(wsframe_read_stops_when_the_sink_says_so)
 	buf_free(&l.message);
 }
 
+/*
+ * An idle connection's reader holds nothing: a control frame that comes
+ * whole is handed on where it lies, one in pieces is held until its end
+ * and the memory given back then.
+ */
+TEST(wsframe_read_holds_a_control_frame_only_while_it_comes_in_pieces)
+{
+	struct log l = { 0 };
+	const struct wsframe_sink sink = { on_data, on_control, &l };
+	struct wsframe_reader r = { .from_client = false };
+	unsigned char in[16];
+	const char *why;
+	size_t n = unit_hex("89 03 616263", in, sizeof(in));
+
+	wsframe_reader_reset(&r);
+	CHECK_INT(wsframe_read(&r, in, n, &sink, &why), ==, WSFRAME_OK);
+	CHECK(r.control == NULL);
+	n = unit_hex("89 03 61", in, sizeof(in));
+	CHECK_INT(wsframe_read(&r, in, n, &sink, &why), ==, WSFRAME_OK);
+	CHECK(r.control != NULL);
+	n = unit_hex("6263", in, sizeof(in));
+	CHECK_INT(wsframe_read(&r, in, n, &sink, &why), ==, WSFRAME_OK);
+	CHECK(r.control == NULL);
+	/* One dropped mid-frame gives back what it held. */
+	n = unit_hex("8a 02 61", in, sizeof(in));
+	CHECK_INT(wsframe_read(&r, in, n, &sink, &why), ==, WSFRAME_OK);
+	wsframe_reader_free(&r);
+	CHECK(r.control == NULL);
+	buf_append_byte(&l.text, '\0');
+	CHECK_STR((char *)l.text.data, "C9 abc\nC9 abc\n");
+	buf_free(&l.text);
+	buf_free(&l.message);
+}
+
 TEST(wsframe_reader_reset_forgets_the_frame_and_keeps_the_settings)
 {
 	struct log l = { 0 };
@@ -436,6 +471,7 @@ const struct unit_test unit_tests[] = {
 	RUN(wsframe_read_marks_compressed_messages_when_deflate_is_agreed),
 	RUN(wsframe_read_refuses_a_message_over_the_limit_from_its_heads),
 	RUN(wsframe_read_stops_when_the_sink_says_so),
+	RUN(wsframe_read_holds_a_control_frame_only_while_it_comes_in_pieces),
 	RUN(wsframe_reader_reset_forgets_the_frame_and_keeps_the_settings),
 	RUN(wsframe_close_code_valid_takes_the_codes_that_may_be_sent),
 	RUN(wsframe_close_parse_reads_a_code_and_a_utf8_reason),
