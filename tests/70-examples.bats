@@ -1016,6 +1016,19 @@ stands_at() {
 	[[ $(timeout 5 rxws-connect -r --last 1 --exit-at-end "$@" "ws://127.0.0.1:$PORT$path" 2> /dev/null) == "$n" ]]
 }
 
+# run_apart NAME...: runs each example in a folder of its own (NAME, under
+# $T), so that the files each writes (a state file, a log) are its alone.
+run_apart() {
+	local name
+	for name in "$@"; do
+		example "$name"
+		mkdir "$name" && cd "$name"
+		run timeout 10 bash -c "$(runnable "$EX" | sed "s|$T/|$T/$name/|")"
+		assert_success
+		cd "$T"
+	done
+}
+
 # epoch_of PATH: the epoch of the positions of PATH on the server of PORT.
 epoch_of() {
 	timeout 5 rxws-connect -r -f json --last 1 --exit-at-end "ws://127.0.0.1:$PORT$1" |
@@ -1039,14 +1052,7 @@ epoch_of() {
 
 	# A first run starts live (the README's: nothing yet), or takes what the
 	# server keeps (--last, the man page's); a second one what came since.
-	local name
-	for name in readme-history-cron connect-cron-resume; do
-		example $name
-		mkdir "$name" && cd "$name"
-		run timeout 10 bash -c "$(runnable "$EX" | sed "s|$T/|$T/$name/|")"
-		assert_success
-		cd "$T"
-	done
+	run_apart readme-history-cron connect-cron-resume
 	assert_equal "$(cat readme-history-cron/log.txt)" ""
 	assert_equal "$(cat connect-cron-resume/log.txt)" "$(seq 1 55)"
 	seq 56 60 >> "$T/app.log"
@@ -1110,14 +1116,7 @@ epoch_of() {
 	server in --history 10000
 	printf '/%s\tone\n' a b c news weather sport > in
 	wait_for 10 stands_at /sport one
-	local name
-	for name in readme-history-group group-cron-resume; do
-		example $name
-		mkdir "$name" && cd "$name"
-		run timeout 10 bash -c "$(runnable "$EX" | sed "s|$T/|$T/$name/|")"
-		assert_success
-		cd "$T"
-	done
+	run_apart readme-history-group group-cron-resume
 	printf '/%s\ttwo\n' a c news sport > in
 	wait_for 10 stands_at /sport two
 	for name in readme-history-group group-cron-resume; do
