@@ -184,8 +184,20 @@ void broadcast_report_discards(struct broadcast *b, lws_usec_t now, bool now_or_
 	d->others = 0;
 }
 
+/*
+ * The clock, read once per record and only when needed: a record that
+ * finds no full queue and no history does not read it (on some virtual
+ * machines a clock_gettime costs more than the rest of a record's way).
+ */
+static lws_usec_t clock_now(lws_usec_t *now)
+{
+	if (!*now)
+		*now = lws_now_usecs();
+	return *now;
+}
+
 /* Counts c as full, and as lagging once it has been full for the grace. */
-static void note_fullness(struct wsconn *c, lws_usec_t now, size_t *full, size_t *lagging)
+static void note_fullness(struct wsconn *c, lws_usec_t *now, size_t *full, size_t *lagging)
 {
 	if (!ring_full(&c->queue)) {
 		c->full_since = 0;
@@ -193,8 +205,8 @@ static void note_fullness(struct wsconn *c, lws_usec_t now, size_t *full, size_t
 	}
 	(*full)++;
 	if (!c->full_since)
-		c->full_since = now;
-	else if (now - c->full_since >= SLOW_GRACE_US)
+		c->full_since = clock_now(now);
+	else if (clock_now(now) - c->full_since >= SLOW_GRACE_US)
 		(*lagging)++;
 }
 
@@ -208,14 +220,17 @@ static bool takes_live(const struct member *m)
  * The message's position on p (the next offset, unless the broker gave it
  * one), and a place in the history: it is taken, so this happens once.
  */
-static void number_and_keep(struct broadcast *b, struct path_clients *p, struct msg *m)
+static void number_and_keep(struct broadcast *b, struct path_clients *p, struct msg *m,
+			    lws_usec_t *now)
 {
 	if (!m->pos && b->broker_positions)
 		return;		/* an entry another program appended: live only */
 	if (!m->pos)
 		m->pos = p->last + 1;
 	p->last = m->pos;
-	history_add(&b->history, &p->hist, m, (uint64_t)lws_now_usecs());
+	if (!history_on(&b->history))
+		return;
+	history_add(&b->history, &p->hist, m, (uint64_t)clock_now(now));
 	stat_set(&b->stats->history_messages, b->history.messages);
 	stat_set(&b->stats->history_bytes, b->history.bytes);
 }
@@ -253,8 +268,7 @@ bool broadcast_record(struct broadcast *b, struct msg *m, const char *path, size
 	struct path_clients *p = pathmap_get(&b->paths, path, len);
 	enum overflow policy = b->cfg->overflow;
 	size_t open = 0, full = 0, lagging = 0;
-	lws_usec_t now = lws_now_usecs();
-
+	lws_usec_t now = 0;	/* not read yet */
 	size_t catching_up = 0;
 
 	/* With a history, a path with no client yet keeps its messages for one. */
@@ -262,7 +276,7 @@ bool broadcast_record(struct broadcast *b, struct msg *m, const char *path, size
 		p = path_get(b, path, len);
 	if (p && m->past) {
 		/* From before this member started: for the history only. */
-		number_and_keep(b, p, m);
+		number_and_keep(b, p, m, &now);
 		msg_unref(m);
 		return true;
 	}
@@ -271,7 +285,7 @@ bool broadcast_record(struct broadcast *b, struct msg *m, const char *path, size
 			struct member *m = lws_container_of(d, struct member, node);
 			if (takes_live(m)) {
 				open++;
-				note_fullness(&m->conn, now, &full, &lagging);
+				note_fullness(&m->conn, &now, &full, &lagging);
 			} else if (m->replay_next) {
 				catching_up++;
 			}
@@ -282,14 +296,14 @@ bool broadcast_record(struct broadcast *b, struct msg *m, const char *path, size
 		if (!m->past && !catching_up)
 			note_discard(b, path, len, p && history_on(&b->history));
 		if (p)
-			number_and_keep(b, p, m);
+			number_and_keep(b, p, m, &now);
 		msg_done(m, FATE_DISCARDED);
 		return true;
 	}
 	if (full && (policy == OVERFLOW_BLOCK || full == open || lagging < full))
 		return false;
 
-	number_and_keep(b, p, m);
+	number_and_keep(b, p, m, &now);
 	lws_start_foreach_dll(struct lws_dll2 *, d, lws_dll2_get_head(&p->members)) {
 		struct member *mb = lws_container_of(d, struct member, node);
 		struct wsconn *c = &mb->conn;
