@@ -187,12 +187,14 @@ int writer_start(struct writer *w, int fd, struct lws_context *ctx, size_t low_w
 }
 
 /*
- * With nothing waiting, a little is written at once, from the loop: a
- * hand-off to the thread costs more than the write, in latency. Up to
- * PIPE_BUF bytes, a pipe or socket that polls writable takes it without
- * blocking; the thread's own buffers are empty, so order is kept. Bulk
- * stays with the thread, which writes while the loop reads on.
- * Returns whether the loop asked to be woken by now.
+ * With nothing waiting, what stdout surely takes without blocking is
+ * written at once, from the loop: a hand-off to the thread costs more than
+ * the write, in latency and in CPU (a wake-up and two context switches).
+ * A pipe that polls writable takes PIPE_BUF bytes without blocking, and an
+ * empty one its whole capacity; anything else (a socket, a terminal, a
+ * file) only a little. The thread's own buffers are empty, so order is
+ * kept; what does not fit goes to the thread, which waits for room while
+ * the loop reads on. Returns whether the loop asked to be woken by now.
  */
 #define WRITE_NOW_MAX 1024
 _Static_assert(WRITE_NOW_MAX <= PIPE_BUF, "a write that might block");
@@ -203,10 +205,15 @@ static bool write_now(struct writer *w, struct outq *local)
 	 * (Nothing to write: an outq that never held a record has no buffer
 	 * at all. A hook: its settle would run in the loop.)
 	 */
-	if (!outq_len(local) || w->hook.settle || w->backlog || w->error || outq_len(local) > WRITE_NOW_MAX ||
+	if (!outq_len(local) || w->hook.settle || w->backlog || w->error ||
+	    (!w->pipe_size && outq_len(local) > WRITE_NOW_MAX) ||
 	    poll(&pfd, 1, 0) != 1 || pfd.revents != POLLOUT)
 		return false;
-	ssize_t k = write(w->fd, outq_data(local), outq_len(local));
+	size_t room = w->pipe_size ? pipe_room(w) : WRITE_NOW_MAX;
+	size_t n = outq_cut(local, room);
+	if (n > room)
+		return false;	/* a record larger than the room: the thread's */
+	ssize_t k = write(w->fd, outq_data(local), n);
 	if (k <= 0)
 		return false;	/* errors: the thread meets them */
 	struct out_mark done = { 0 };

@@ -12,8 +12,9 @@
  * A slow stdout never blocks the loop. The loop reads the backlog to
  * decide when to stop reading from the network; the thread wakes the loop
  * once the backlog is low again, and when stdout breaks (EPIPE, even while
- * idle). A small submission finding nothing queued is written at once,
- * when stdout can take it without blocking.
+ * idle). A submission finding nothing queued is written at once by the
+ * loop, as much of it as stdout surely takes without blocking (a pipe's
+ * free room; a little, for anything else); the thread gets the rest.
  */
 #ifndef RXWS_WRITER_H
 #define RXWS_WRITER_H
