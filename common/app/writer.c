@@ -209,7 +209,9 @@ static bool write_now(struct writer *w, struct outq *local)
 	    (!w->pipe_size && outq_len(local) > WRITE_NOW_MAX) ||
 	    poll(&pfd, 1, 0) != 1 || pfd.revents != POLLOUT)
 		return false;
-	size_t room = w->pipe_size ? pipe_room(w) : WRITE_NOW_MAX;
+	/* (Within PIPE_BUF, POLLOUT says enough: no ioctl per record of a dialogue.) */
+	size_t room = !w->pipe_size ? WRITE_NOW_MAX
+		    : outq_len(local) <= PIPE_BUF ? PIPE_BUF : pipe_room(w);
 	size_t n = outq_cut(local, room);
 	if (n > room)
 		return false;	/* a record larger than the room: the thread's */

@@ -811,7 +811,8 @@ int wsconn_writeable(struct wsconn *c)
 		}
 		wrote = true;
 		budget = (size_t)n >= budget ? 0 : budget - (size_t)n;
-		if (transport_choked(c->link))
+		/* (A poll(2): asked only when there is more to write.) */
+		if (wsconn_unsent(c) && transport_choked(c->link))
 			break;
 	}
 	/* Owed control frames with no data to ride on. */
