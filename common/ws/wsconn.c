@@ -19,12 +19,12 @@
  */
 #define BATCH_MESSAGE_MAX (16u << 10)
 #define BATCH_BYTES (256u << 10)
-#define BATCH_COUNT 256
+#define BATCH_COUNT 1024
 /* Room after a batch for a ping and an ack riding on its write. */
 #define BATCH_CONTROL_ROOM (2 * (WS_HEAD_MAX + WS_CONTROL_MAX))
 
 /* Per writable callback, so one busy peer cannot starve the others. */
-#define WRITE_BUDGET_MSGS 256
+#define WRITE_BUDGET_MSGS 1024
 #define WRITE_BUDGET_BYTES (1u << 20)
 /* Of a refusal's reason, what is kept for the log line. */
 #define REFUSED_REASON_MAX 63
@@ -697,7 +697,10 @@ static long write_some(struct wsconn *c, size_t budget)
 	size_t count = 0;
 	struct sent_count sent = { 0, 0 };
 
-	if ((c->client && getrandom(keys, sizeof(keys), 0) != (ssize_t)sizeof(keys)) ||
+	/* A mask per frame this batch can hold, no more: a dialogue's frame takes 4 bytes. */
+	size_t unsent = wsconn_unsent(c);
+	size_t n_keys = 4 * (unsent < 1 ? 1 : unsent < BATCH_COUNT ? unsent : BATCH_COUNT);
+	if ((c->client && getrandom(keys, n_keys, 0) != (ssize_t)n_keys) ||
 	    batch_start(c, BATCH_BYTES + WS_HEAD_MAX) || batch_answers(c))
 		return -1;
 	size_t answers = tx->len - LWS_PRE;
