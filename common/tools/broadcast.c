@@ -200,7 +200,8 @@ static lws_usec_t clock_now(lws_usec_t *now)
 static void note_fullness(struct wsconn *c, lws_usec_t *now, size_t *full, size_t *lagging)
 {
 	if (!ring_full(&c->queue)) {
-		c->full_since = 0;
+		if (c->full_since)	/* (no write to every client's memory per record) */
+			c->full_since = 0;
 		return;
 	}
 	(*full)++;

@@ -36,7 +36,7 @@ struct path_clients {
 
 /* One WebSocket client of the server. */
 struct member {
-	struct wsconn conn;
+	/* What a broadcast reads for every record, next to conn's own such fields. */
 	lws_dll2_t node;
 	struct path_clients *path;
 	bool away;			/* gone for now, its session kept: records wait */
@@ -45,6 +45,7 @@ struct member {
 	 * up (it gets no live message meanwhile); 0: it is live.
 	 */
 	uint64_t replay_next;
+	struct wsconn conn;
 };
 
 /* Discards not said yet: a few paths, the rest together. */

@@ -128,7 +128,21 @@ struct wsconn_mark {
  * leave no holes.
  */
 struct wsconn {
+	/*
+	 * First, what a broadcast reads of every client for every record
+	 * (open? full? first unsent?): one or two cache lines, not four.
+	 */
 	struct transport *link;		/* NULL while not connected */
+	enum wsconn_state state;
+	/*
+	 * Not yet confirmed, oldest first: the first `inflight` were sent,
+	 * the rest not. The head's delivery number is queue_seq; the message
+	 * being sent is the first unsent.
+	 */
+	struct ring queue;
+	size_t inflight;
+	lws_usec_t full_since;		/* when its queue was first seen full; 0: not full */
+
 	const struct wsconn_config *cfg;
 	const struct wsconn_events *ev;
 	void *owner;
@@ -138,25 +152,16 @@ struct wsconn {
 	const char *peer_address;	/* its address alone (JSON logs); "": none */
 	const char *log_path;		/* its path (JSON logs) */
 
-	/*
-	 * Not yet confirmed, oldest first: the first `inflight` were sent,
-	 * the rest not. The head's delivery number is queue_seq; the message
-	 * being sent is the first unsent.
-	 */
-	struct ring queue;
 	uint64_t queue_seq;
-	size_t inflight;
 	size_t head_sent;		/* bytes of its wire form already written */
 	uint64_t resent;		/* messages sent again after a resume */
 	uint64_t burst_drops;
-	lws_usec_t full_since;		/* when its queue was first seen full; 0: not full */
 	/*
 	 * The peer closed saying a message was unacceptable (1003, 1007,
 	 * 1009; 0: not), and its reason (NULL: none, or no memory for it):
 	 * the one it lacks first is given up on resume.
 	 */
 	char *refused_reason;
-	enum wsconn_state state;
 	enum wsconn_end end;
 	enum wsconn_ping ping;
 	/* Close codes are 16 bits on the wire. */
