@@ -695,6 +695,8 @@ int app_run(struct app *a)
 	lws_sul_schedule(a->ctx, 0, &a->sul_tick, on_tick, a->tick_us);
 
 	while (!a->done) {
+		if (a->ops && a->ops->write_soon)
+			a->ops->write_soon(a->tool);
 		if (lws_service(a->ctx, 0) < 0) {
 			log_error("the event loop failed");
 			if (a->exit_code < 0)

@@ -56,6 +56,11 @@ struct tool_ops {
 			 bool binary, const unsigned char *data, size_t len);
 	/* Optional: the loop has ended; stop what could still wake it. */
 	void (*finish)(void *tool);
+	/*
+	 * Optional: write what was queued since the loop last polled, before
+	 * it polls again (a poll and a callback less per message).
+	 */
+	void (*write_soon)(void *tool);
 };
 
 enum app_phase { PHASE_RUNNING, PHASE_DRAINING, PHASE_CLOSING };

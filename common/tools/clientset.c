@@ -294,7 +294,7 @@ static int prepare_shared(struct clientset *s, int *exit_code)
 	s->ws = (struct wsconn_config){
 		.queue_len = cfg->queue_len, .max_size = cfg->rec.max_size,
 		.ping_interval = cfg->ping_interval, .ping_timeout = cfg->ping_timeout,
-		.stats = app_stats(s->app), .frames = &s->frames,
+		.stats = app_stats(s->app), .frames = &s->frames, .soon = &s->write_soon,
 	};
 	s->settings = (struct client_settings){
 		.url = &s->url,
@@ -455,6 +455,12 @@ static int cs_report_undelivered(void *tool, const char *when)
 	return 0;
 }
 
+static void cs_write_soon(void *tool)
+{
+	struct clientset *s = tool;
+	wsconn_write_soon(&s->write_soon);
+}
+
 static const struct tool_ops clientset_ops = {
 	.deliver = cs_deliver,
 	.drain = cs_drain,
@@ -465,6 +471,7 @@ static const struct tool_ops clientset_ops = {
 	.tick = cs_tick,
 	.report_undelivered = cs_report_undelivered,
 	.output_written = cs_output_written,
+	.write_soon = cs_write_soon,
 };
 
 /* The URL, and the clients known at start: 0, or -1 with *exit_code. */
@@ -565,6 +572,7 @@ static void clientset_free(void *tool)
 	}
 	free(s->members);
 	buf_free(&s->frames);
+	wsconn_soon_free(&s->write_soon);
 	pathmap_free(&s->by_path);
 	recovery_starts_free(&s->starts);
 	free(s->protocols);

@@ -37,6 +37,7 @@ struct clientset {
 	struct pathmap by_path;		/* group: tag -> member */
 	struct client_settings settings;
 	struct wsconn_config ws;
+	struct wsconn_soon write_soon;	/* ws.soon */
 	struct buf frames;		/* WebSocket frames being written (wsconn_config) */
 	struct proxy proxy;
 	SSL_CTX *tls;

@@ -593,6 +593,12 @@ static void sv_finish(void *tool)
 	server_broker_finish(&s->broker);
 }
 
+static void sv_write_soon(void *tool)
+{
+	struct server *s = tool;
+	wsconn_write_soon(&s->write_soon);
+}
+
 static const struct tool_ops server_ops = {
 	.deliver = sv_deliver,
 	.drain = sv_drain,
@@ -605,6 +611,7 @@ static const struct tool_ops server_ops = {
 	.pump = sv_pump,
 	.received = sv_received,
 	.finish = sv_finish,
+	.write_soon = sv_write_soon,
 };
 
 /* What the broker's part asks of the server. */
@@ -664,7 +671,7 @@ static int start(void *tool, struct app *app, int *exit_code)
 	s->ws = (struct wsconn_config){
 		.queue_len = cfg->queue_len, .max_size = cfg->rec.max_size,
 		.ping_interval = cfg->ping_interval, .ping_timeout = cfg->ping_timeout,
-		.stats = app_stats(app), .frames = &s->frames,
+		.stats = app_stats(app), .frames = &s->frames, .soon = &s->write_soon,
 	};
 	s->policy = (struct ws_policy){
 		.protocols = cfg->protocols, .n_protocols = cfg->n_protocols,
@@ -750,6 +757,7 @@ static void server_free(void *tool)
 	tls_context_free(s->tls);
 	buf_free(&s->scratch);
 	buf_free(&s->frames);
+	wsconn_soon_free(&s->write_soon);
 	while (s->n_spare) {
 		struct conn_request *r = s->spare[--s->n_spare];
 		http_head_free(&r->head);

@@ -30,6 +30,7 @@ struct server {
 	struct lws_protocols protocol;	/* its user: this server */
 	struct broadcast clients;
 	struct wsconn_config ws;
+	struct wsconn_soon write_soon;	/* ws.soon */
 	struct ws_policy policy;
 	SSL_CTX *tls;			/* --cert: wss:// */
 	char *static_root;		/* --static, resolved */

@@ -167,6 +167,11 @@ bool transport_choked(const struct transport *t)
 	return lws_send_pipe_choked(t->wsi);
 }
 
+bool transport_buffered(const struct transport *t)
+{
+	return lws_partial_buffered(t->wsi);
+}
+
 const char *transport_problem(const struct transport *t)
 {
 	return t->tls && t->tls->problem[0] ? t->tls->problem : "the connection failed";

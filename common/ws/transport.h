@@ -52,6 +52,8 @@ enum transport_result transport_received(struct transport *t, unsigned char *in,
  */
 int transport_write(struct transport *t, unsigned char *p, size_t n);
 bool transport_choked(const struct transport *t);
+/* lws still holds part of an earlier write (no system call to know). */
+bool transport_buffered(const struct transport *t);
 /* Why it failed (after TRANSPORT_FAILED). */
 const char *transport_problem(const struct transport *t);
 /* TLS: says goodbye (close_notify) before the socket closes. */

@@ -144,8 +144,11 @@ bool wsconn_peer_left(const struct wsconn *c)
 	       (code == WS_CLOSE_NORMAL || code == WS_CLOSE_GOING_AWAY || code == WS_CLOSE_NO_STATUS);
 }
 
+static void soon_forget(struct wsconn *c);
+
 void wsconn_free(struct wsconn *c)
 {
+	soon_forget(c);
 	if (c->overflowed)
 		wsconn_abandon(c, FATE_DROPPED, FATE_DROPPED);
 	else if (wsconn_peer_left(c))
@@ -389,6 +392,43 @@ static size_t oldest_droppable(const struct wsconn *c)
 	return c->inflight + (head_started(c) || c->head_in_zbuf ? 1 : 0);
 }
 
+/*
+ * Listed to be written before the loop polls again. -1: not listed (no
+ * list, not open, or no memory for it): it asks lws instead.
+ */
+static int soon_add(struct wsconn *c)
+{
+	struct wsconn_soon *s = c->cfg->soon;
+
+	if (!s || !c->link || c->state != WS_OPEN)
+		return -1;
+	if (c->soon_listed)
+		return 0;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 16;
+		struct wsconn **conns = realloc(s->conns, cap * sizeof(*conns));
+		if (!conns)
+			return -1;
+		s->conns = conns;
+		s->cap = cap;
+	}
+	s->conns[s->n++] = c;
+	c->soon_listed = true;
+	return 0;
+}
+
+static void soon_forget(struct wsconn *c)
+{
+	struct wsconn_soon *s = c->cfg ? c->cfg->soon : NULL;
+
+	if (!c->soon_listed || !s)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->conns[i] == c)
+			s->conns[i] = NULL;
+	c->soon_listed = false;
+}
+
 enum push_result wsconn_push(struct wsconn *c, struct msg *m, enum overflow policy)
 {
 	if (ring_full(&c->queue)) {
@@ -423,7 +463,7 @@ enum push_result wsconn_push(struct wsconn *c, struct msg *m, enum overflow poli
 	 * again). A broadcast pushes to every client, and asking for each
 	 * message was a third of rxws-serve's instructions in a fan-out.
 	 */
-	if (wsconn_unsent(c) == 1)
+	if (wsconn_unsent(c) == 1 && soon_add(c))
 		want_writeable(c);
 	return PUSH_QUEUED;
 }
@@ -836,6 +876,36 @@ int wsconn_writeable(struct wsconn *c)
 		}
 	}
 	return 0;
+}
+
+void wsconn_write_soon(struct wsconn_soon *soon)
+{
+	/* (What writing lists again is written in this pass too: n is read anew.) */
+	for (size_t i = 0; i < soon->n; i++) {
+		struct wsconn *c = soon->conns[i];
+		if (!c)
+			continue;
+		c->soon_listed = false;
+		if (!c->link)
+			continue;
+		/*
+		 * What lws still holds goes first, when the socket can take
+		 * it: more now would only pile up behind it.
+		 */
+		if (c->state != WS_OPEN || transport_buffered(c->link)) {
+			want_writeable(c);
+			continue;
+		}
+		if (wsconn_writeable(c) < 0)
+			lws_set_timeout(c->link->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+	}
+	soon->n = 0;
+}
+
+void wsconn_soon_free(struct wsconn_soon *soon)
+{
+	free(soon->conns);
+	*soon = (struct wsconn_soon){ 0 };
 }
 
 /* ---- Reading ---- */

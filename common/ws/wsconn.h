@@ -49,6 +49,18 @@ struct wsconn_config {
 	 * take) before the next begins, so no connection needs its own.
 	 */
 	struct buf *frames;
+	/*
+	 * Connections given their first unsent message since the last
+	 * wsconn_write_soon(): written then, from the loop, not in a writeable
+	 * callback a poll later. NULL: each asks lws for a writeable callback.
+	 */
+	struct wsconn_soon *soon;
+};
+
+/* A list of connections to write before the loop polls (grows to the most listed at once). */
+struct wsconn_soon {
+	struct wsconn **conns;	/* NULL: one freed since it was listed */
+	size_t n, cap;
 };
 
 struct wsconn;
@@ -134,6 +146,7 @@ struct wsconn {
 	 */
 	struct transport *link;		/* NULL while not connected */
 	enum wsconn_state state;
+	enum wsconn_ping ping;
 	/*
 	 * Not yet confirmed, oldest first: the first `inflight` were sent,
 	 * the rest not. The head's delivery number is queue_seq; the message
@@ -163,7 +176,6 @@ struct wsconn {
 	 */
 	char *refused_reason;
 	enum wsconn_end end;
-	enum wsconn_ping ping;
 	/* Close codes are 16 bits on the wire. */
 	uint16_t refused_code;
 	uint16_t close_code;		/* ours */
@@ -180,6 +192,7 @@ struct wsconn {
 	bool overflowed;
 	/* Asked to close once all is sent (and confirmed): kept across connections. */
 	bool drain;
+	bool soon_listed;		/* on cfg->soon */
 	bool rx_binary, rx_compressed;
 	struct utf8_stream rx_utf8;
 	unsigned char n_marks;		/* marks in use */
@@ -214,6 +227,13 @@ int wsconn_init(struct wsconn *c, const struct wsconn_config *cfg,
 		const struct wsconn_events *ev, void *owner, const char *source,
 		bool client);
 void wsconn_free(struct wsconn *c);
+/*
+ * Writes what the connections on soon were given since the last call
+ * (wsconn_config.soon), as far as their sockets take it at once; the rest
+ * waits for a writeable callback. Call it before the loop polls.
+ */
+void wsconn_write_soon(struct wsconn_soon *soon);
+void wsconn_soon_free(struct wsconn_soon *soon);
 
 /*
  * The socket is up and the handshake done: frames flow. deflate: the
