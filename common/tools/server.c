@@ -76,7 +76,14 @@ static struct conn_request *request_take(struct server *s)
 	return r;
 }
 
-void server_conn_end_http(struct server_conn *sc)
+static void request_free(struct conn_request *r)
+{
+	http_head_free(&r->head);
+	free(r);
+}
+
+/* It speaks HTTP no more (a WebSocket now, or gone): its request's memory goes. */
+static void end_http(struct server_conn *sc)
 {
 	struct conn_request *r = sc->http;
 
@@ -88,8 +95,7 @@ void server_conn_end_http(struct server_conn *sc)
 		sc->s->spare[sc->s->n_spare++] = r;
 		return;
 	}
-	http_head_free(&r->head);
-	free(r);
+	request_free(r);
 }
 
 /* A line about a request: its peer, path and answer are JSON attributes. */
@@ -187,6 +193,7 @@ static int upgrade_request(struct server_conn *sc, const char *path, long len)
 	struct refusal refusal = { 0 };
 	if (session_open(sc, path, (size_t)len, &agreed, &refusal))
 		return refusal.status ? refuse(sc, refusal.status, refusal.why, path) : -1;
+	end_http(sc);	/* a WebSocket now */
 	return 0;
 }
 
@@ -422,7 +429,7 @@ static void on_closed(struct server_conn *sc)
 		return;
 	if (sc->session)
 		session_close(sc);
-	server_conn_end_http(sc);
+	end_http(sc);
 	transport_free(&sc->link);
 	sc->s = NULL;
 }
@@ -758,11 +765,8 @@ static void server_free(void *tool)
 	buf_free(&s->scratch);
 	buf_free(&s->frames);
 	wsconn_soon_free(&s->write_soon);
-	while (s->n_spare) {
-		struct conn_request *r = s->spare[--s->n_spare];
-		http_head_free(&r->head);
-		free(r);
-	}
+	while (s->n_spare)
+		request_free(s->spare[--s->n_spare]);
 	free(s->static_root);
 	free(s->source);
 	s->source = NULL;

@@ -274,7 +274,6 @@ int session_open(struct server_conn *sc, const char *path, size_t len,
 	m->conn.log_path = m->path->path;
 	sc->state = CONN_WEBSOCKET;
 	lws_set_timeout(sc->link.wsi, NO_PENDING_TIMEOUT, 0);
-	server_conn_end_http(sc);
 	struct wsconn_resume resume = { .out_next = answer.next, .in_next = answer.received + 1 };
 	uint64_t resent_before = m->conn.resent;
 	if (wsconn_attach(&m->conn, &sc->link, agreed->deflate ? &agreed->deflate_params : NULL,

@@ -55,8 +55,6 @@ struct server_conn {
 
 /* Its name in log lines. */
 const char *server_conn_name(const struct server_conn *sc);
-/* It speaks HTTP no more (a WebSocket now, or gone): its request's memory goes. */
-void server_conn_end_http(struct server_conn *sc);
 
 /* A WebSocket client and its session. */
 struct session {
