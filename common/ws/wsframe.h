@@ -114,7 +114,8 @@ void wsframe_reader_reset(struct wsframe_reader *r);
 void wsframe_reader_free(struct wsframe_reader *r);
 /*
  * Reads n bytes; masked payloads are unmasked in place, so p is written
- * to. On WSFRAME_BAD or WSFRAME_TOO_BIG, *why says what was wrong.
+ * to. On WSFRAME_BAD, WSFRAME_TOO_BIG or WSFRAME_NO_MEMORY, *why says what
+ * was wrong.
  */
 enum wsframe_result wsframe_read(struct wsframe_reader *r, unsigned char *p,
 				 size_t n, const struct wsframe_sink *sink,
